@@ -1,0 +1,25 @@
+# Two commands for a newcomer: `make demo` and `make test`. Each creates .venv when absent.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench soak clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@echo "== tflint-vars check fixtures/ (the seeds' examples and one case per rule; exit 1 means findings)"
+	-$(VENV)/bin/tflint-vars check fixtures/
+	@echo "== the same through flake8"
+	-$(VENV)/bin/flake8 --select TFV fixtures/
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .tflint-vars-cache

@@ -1,0 +1,58 @@
+"""Shared helpers: the real CLI and the real flake8, run as subprocesses on real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+def fixture_names() -> list[str]:
+    return sorted(p.stem for p in FIXTURES.glob("*.py"))
+
+
+def expected_diagnostics(name: str) -> list[dict]:
+    with open(FIXTURES / f"{name}.toml", "rb") as handle:
+        return tomllib.load(handle).get("expect", [])
+
+
+def run_cli(*args: str, cwd: Path | str | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run([sys.executable, "-m", "tflint_vars", *args], cwd=cwd or ROOT, capture_output=True,
+                          text=True, input=input, env=env, timeout=300)
+
+
+def run_flake8(*args: str, cwd: Path | str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flake8", "--isolated", *args], cwd=cwd or ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def check_json(*args: str, cwd: Path | str | None = None) -> list[dict]:
+    result = run_cli("check", "--output-format", "json", *args, cwd=cwd)
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="session")
+def cli_fixture_run() -> list[dict]:
+    """One CLI run over fixtures/, shared by the per-fixture tests."""
+    return check_json(str(FIXTURES))
+
+
+@pytest.fixture(scope="session")
+def flake8_fixture_run() -> list[tuple[str, int, int, str]]:
+    """One flake8 run over fixtures/ with only our plugin selected."""
+    result = run_flake8("--select", "TFV", "--format", "%(path)s\t%(row)d\t%(col)d\t%(code)s", str(FIXTURES))
+    rows = []
+    for line in result.stdout.splitlines():
+        path, row, col, code = line.split("\t")
+        rows.append((os.path.basename(path), int(row), int(col), code))
+    return rows

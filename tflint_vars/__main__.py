@@ -1,0 +1,5 @@
+import sys
+
+from tflint_vars.cli import main
+
+sys.exit(main())

@@ -1,0 +1,103 @@
+"""`[tool.tflint-vars]` in pyproject.toml. Unknown keys and codes are errors: a typo must not silently disable a rule."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import tomllib
+from dataclasses import dataclass, field
+
+from tflint_vars.rules import RULES_BY_CODE
+
+KNOWN_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "unsafe-fixes"}
+
+
+class ConfigError(Exception):
+    """A configuration the user must correct; the CLI prints it and exits 2."""
+
+
+@dataclass
+class Config:
+    select: list[str] = field(default_factory=lambda: ["TFV"])
+    ignore: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    unsafe_fixes: bool = False
+    source: str | None = None  # the pyproject.toml it came from
+
+    def ignored_for(self, path: str) -> list[str]:
+        """Codes ignored for one file by `per-file-ignores` (patterns match the path or its file name)."""
+        normalized = os.path.normpath(path)
+        codes: list[str] = []
+        for pattern, pattern_codes in self.per_file_ignores.items():
+            if fnmatch.fnmatch(normalized, pattern) or fnmatch.fnmatch(os.path.basename(normalized), pattern) \
+                    or fnmatch.fnmatch(normalized, os.path.join("*", pattern)):
+                codes.extend(pattern_codes)
+        return codes
+
+
+def validate_codes(codes: list[str], where: str) -> list[str]:
+    """Each code must be a prefix of at least one rule code (`TFV`, `TFV00`, `TFV001`)."""
+    for code in codes:
+        if not isinstance(code, str) or not any(rule.startswith(code.upper()) for rule in RULES_BY_CODE):
+            known = ", ".join(RULES_BY_CODE)
+            raise ConfigError(f"{where}: unknown rule code {code!r} (known: {known}, or a prefix such as TFV)")
+    return [code.upper() for code in codes]
+
+
+def find_pyproject(start: str) -> str | None:
+    directory = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+    while True:
+        candidate = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _string_list(value: object, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+    return value
+
+
+def load_config(start: str = ".") -> Config:
+    """The `[tool.tflint-vars]` table of the nearest pyproject.toml above `start`, or the defaults."""
+    path = find_pyproject(start)
+    config = Config()
+    if path is None:
+        return config
+    try:
+        with open(path, "rb") as handle:
+            table = tomllib.load(handle).get("tool", {}).get("tflint-vars")
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: {error}") from error
+    if table is None:
+        return config
+    config.source = path
+    unknown = sorted(set(table) - KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} in [tool.tflint-vars] "
+                          f"(known: {', '.join(sorted(KNOWN_KEYS))})")
+    where = f"{path} [tool.tflint-vars]"
+    if "select" in table:
+        config.select = validate_codes(_string_list(table["select"], f"{where} select"), f"{where} select")
+    if "extend-select" in table:
+        config.select += validate_codes(_string_list(table["extend-select"], f"{where} extend-select"), where)
+    if "ignore" in table:
+        config.ignore = validate_codes(_string_list(table["ignore"], f"{where} ignore"), f"{where} ignore")
+    config.exclude = _string_list(table.get("exclude", []), f"{where} exclude") + \
+        _string_list(table.get("extend-exclude", []), f"{where} extend-exclude")
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise ConfigError(f"{where} per-file-ignores: expected a table of pattern = [codes]")
+    for pattern, codes in per_file.items():
+        config.per_file_ignores[pattern] = validate_codes(_string_list(codes, f"{where} per-file-ignores"),
+                                                          f"{where} per-file-ignores {pattern!r}")
+    unsafe = table.get("unsafe-fixes", False)
+    if not isinstance(unsafe, bool):
+        raise ConfigError(f"{where} unsafe-fixes: expected true or false, got {unsafe!r}")
+    config.unsafe_fixes = unsafe
+    return config

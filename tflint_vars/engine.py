@@ -1,0 +1,195 @@
+"""Read, decode, parse and check one file; find files; check many on every core. The CLI and the flake8 adapter
+both call `check_source`, so they report the same diagnostics by construction."""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import re
+import tokenize
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from tflint_vars.analysis import analyze
+from tflint_vars.diagnostics import Diagnostic
+from tflint_vars.rules import ALL_RULES
+
+# A file with none of these words cannot hold a rule's finding (every rule needs one of them in a call, an import
+# or a `call` method), so it is parsed only to report TFV000, and never analysed.
+TRIGGER_WORDS = (b"ariable", b"add_weight", b"layers", b"def call")
+
+# flake8's own pattern (flake8/defaults.py), so `# noqa` means the same in both front ends.
+NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+
+DEFAULT_EXCLUDES = frozenset({
+    ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache",
+    ".ruff_cache", ".eggs", "build", "dist", "node_modules", "_build", "buck-out", "site-packages",
+    ".tflint-vars-cache",
+})
+
+
+class CodeSelection:
+    """`--select`/`--ignore` by code prefix, as flake8 and ruff do: the longest matching prefix decides."""
+
+    def __init__(self, select: Iterable[str] = ("TFV",), ignore: Iterable[str] = ()):
+        self.select = tuple(select)
+        self.ignore = tuple(ignore)
+
+    def enabled(self, code: str) -> bool:
+        selected = max((len(p) for p in self.select if code.startswith(p)), default=-1)
+        ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        return selected >= 0 and selected > ignored
+
+    def without(self, ignore: Iterable[str]) -> "CodeSelection":
+        return CodeSelection(self.select, self.ignore + tuple(ignore))
+
+
+def _unreadable(path: str, line: int, column: int, message: str) -> Diagnostic:
+    return Diagnostic(path, max(line, 1), max(column, 1), "TFV000", message)
+
+
+def decode_source(data: bytes) -> str:
+    """Decode as Python does: BOM, PEP 263 cookie, else UTF-8. Raises SyntaxError/UnicodeDecodeError/LookupError."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding)
+
+
+def parse_source(data: bytes, path: str) -> tuple[str, ast.Module] | Diagnostic:
+    """The decoded text and its tree, or the TFV000 diagnostic that says why not."""
+    try:
+        text = decode_source(data)
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        return _unreadable(path, line, 1, f"cannot decode as {error.encoding}: {error.reason}")
+    except (SyntaxError, LookupError) as error:
+        return _unreadable(path, 1, 1, f"cannot decode: {error}")
+    try:
+        return text, ast.parse(text, filename=path)
+    except SyntaxError as error:
+        message = error.msg or "invalid syntax"
+        return _unreadable(path, error.lineno or 1, error.offset or 1, f"cannot parse: {message}")
+    except (ValueError, RecursionError, MemoryError) as error:
+        return _unreadable(path, 1, 1, f"cannot parse: {type(error).__name__}: {error}")
+
+
+def _column(text_line: str, byte_offset: int) -> int:
+    """ast's col_offset counts UTF-8 bytes; diagnostics count characters, 1-based."""
+    if text_line.isascii():
+        return byte_offset + 1
+    return len(text_line.encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
+
+
+def _noqa_suppresses(line: str, code: str) -> bool:
+    match = NOQA.search(line)
+    if match is None:
+        return False
+    codes = match.group("codes")
+    if codes is None:
+        return True
+    listed = tuple(c for c in re.split(r"[,\s]+", codes.strip()) if c)
+    return code in listed or code.startswith(listed)
+
+
+def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
+                 honour_noqa: bool = True) -> list[Diagnostic]:
+    """Every diagnostic for one file's bytes, sorted by position."""
+    selection = selection or CodeSelection()
+    parsed = parse_source(data, path)
+    if isinstance(parsed, Diagnostic):
+        return [parsed] if selection.enabled("TFV000") else []
+    if not any(word in data for word in TRIGGER_WORDS):
+        return []
+    text, tree = parsed
+    analysis = analyze(tree, text)
+    lines = text.splitlines()
+    diagnostics = []
+    for rule_class in ALL_RULES:
+        if not selection.enabled(rule_class.code):
+            continue
+        for finding in rule_class().check(analysis):
+            line = finding.node.lineno
+            line_text = lines[line - 1] if line <= len(lines) else ""
+            if honour_noqa and _noqa_suppresses(line_text, finding.code):
+                continue
+            diagnostics.append(Diagnostic(path, line, _column(line_text, finding.node.col_offset), finding.code,
+                                          finding.message, finding.fix))
+    return sorted(set(diagnostics))
+
+
+def check_file(path: str, selection: CodeSelection | None = None) -> list[Diagnostic]:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        return [_unreadable(path, 1, 1, f"cannot read: {error.strerror or error}")]
+    return check_source(data, path, selection)
+
+
+@dataclass
+class FileSet:
+    files: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # named paths that do not exist: a usage error (exit 2)
+
+
+def _excluded(name: str, relative: str, patterns: Iterable[str]) -> bool:
+    import fnmatch
+
+    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(relative, p) or relative.startswith(p.rstrip("/") + "/")
+               for p in patterns)
+
+
+def discover(paths: Iterable[str], extra_excludes: Iterable[str] = ()) -> FileSet:
+    """Python files under the named paths. A named file is always checked; excludes apply to what a walk finds.
+    Directory symlinks are not followed, so a symlink loop cannot trap the walk."""
+    patterns = tuple(extra_excludes)
+    found = FileSet()
+    seen: set[str] = set()
+    for root in paths:
+        if os.path.isfile(root) or (os.path.lexists(root) and not os.path.isdir(root)):
+            if root not in seen:
+                seen.add(root)
+                found.files.append(root)
+            continue
+        if not os.path.isdir(root):
+            found.missing.append(root)
+            continue
+        for directory, subdirs, filenames in os.walk(root):
+            rel_dir = os.path.relpath(directory, root)
+            subdirs[:] = sorted(
+                d for d in subdirs
+                if d not in DEFAULT_EXCLUDES and not d.endswith(".egg-info")
+                and not _excluded(d, os.path.normpath(os.path.join(rel_dir, d)), patterns)
+            )
+            for filename in sorted(filenames):
+                if not filename.endswith(".py"):
+                    continue
+                path = os.path.join(directory, filename)
+                if _excluded(filename, os.path.normpath(os.path.join(rel_dir, filename)), patterns) or path in seen:
+                    continue
+                seen.add(path)
+                found.files.append(path)
+    return found
+
+
+def _check_chunk(args: tuple[list[str], CodeSelection]) -> list[Diagnostic]:
+    paths, selection = args
+    result = []
+    for path in paths:
+        result.extend(check_file(path, selection))
+    return result
+
+
+def check_files(paths: list[str], selection: CodeSelection, jobs: int | None = None) -> list[Diagnostic]:
+    """Check files on `jobs` processes (default: every core). Small runs stay in-process: forking costs more."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(paths) < 32:
+        return _check_chunk((paths, selection))
+    # Interleaved chunks balance large and small files across workers.
+    chunks = [(paths[i::jobs * 4], selection) for i in range(jobs * 4)]
+    diagnostics: list[Diagnostic] = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for part in pool.map(_check_chunk, chunks):
+            diagnostics.extend(part)
+    return diagnostics

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from tflint_vars.analysis import ModuleAnalysis
+from tflint_vars.rules.base import Finding, Rule
+
+
+class Unreadable(Rule):
+    """A file that cannot be read, decoded or parsed.
+
+    ## What it does
+    Reports a file that cannot be read (permissions, a broken link), decoded (bytes that do not match its PEP 263
+    encoding) or parsed as Python 3, with the reader's or parser's message and line. The run goes on with the other
+    files.
+
+    ## Why is this bad?
+    A file that cannot be parsed cannot be checked: without this diagnostic it would pass silently. Python 2 files
+    (`print "x"`) are the usual case in old TF1 code bases.
+
+    ## Example
+    ```python
+    print "hello"
+    ```
+
+    ## Use instead
+    ```python
+    print("hello")
+    ```
+
+    ## Fix safety
+    No fix.
+    """
+
+    code = "TFV000"
+    name = "unreadable"
+    fix = None
+
+    def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        return iter(())  # reported by the engine, which is the one that reads and parses

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from tflint_vars.analysis import ModuleAnalysis
+from tflint_vars.diagnostics import UNSAFE
+from tflint_vars.fixes.initializers import WeightPlan
+from tflint_vars.rules._raw_variables import fix_plan, raw_variables, where
+from tflint_vars.rules.base import Finding, Rule
+
+
+class VariableInCall(Rule):
+    """Raw `tf.Variable` created in `call` of a Keras Layer or Model: a new, untracked variable on every call.
+
+    ## What it does
+    Finds `tf.Variable(...)` inside the `call` method of a Keras `Layer`/`Model` subclass.
+
+    ## Why is this bad?
+    `call` runs on every forward pass: each run creates a fresh variable with its initial value, so nothing it
+    learns survives, and under `tf.function` (which `fit` uses) TensorFlow raises `ValueError` because a
+    `tf.function` may only create variables on its first trace. Under Keras 3 the variable is also untracked.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    class Shift(tf.keras.layers.Layer):
+        def call(self, inputs):
+            b = tf.Variable(tf.zeros((4,)))
+            return inputs + b
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    class Shift(tf.keras.layers.Layer):
+        def build(self, input_shape):
+            self.b = self.add_weight(shape=(4,), initializer="zeros")
+
+        def call(self, inputs):
+            return inputs + self.b
+    ```
+
+    ## Fix safety
+    Unsafe: the fix moves creation into `build(self, input_shape)` and changes behaviour (the variable now persists
+    across calls, which is what training needs but not what the code did). `inputs.shape[...]` in the shape becomes
+    `input_shape[...]`.
+    """
+
+    code = "TFV002"
+    name = "variable-in-call"
+    fix = UNSAFE
+    VALID = [
+        "import tensorflow as tf\nclass F(tf.Module):\n    def __call__(self, x):\n        return x\n",
+    ]
+    INVALID = [
+        "import tensorflow as tf\nclass M(tf.keras.Model):\n    def call(self, x):\n"
+        "        v = tf.Variable(1.0)\n        return x * v\n",
+    ]
+
+    def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        for site in raw_variables(analysis, lambda method: method == "call"):
+            plan = fix_plan(analysis, site)
+            message = (f"`tf.Variable` created in {where(site)} makes a new variable on every call (`tf.function` "
+                       f"raises ValueError) and is untracked under Keras 3; create it once in `build` with "
+                       f"`self.add_weight(...)`")
+            if isinstance(plan, WeightPlan):
+                yield self.finding(site.node, message, UNSAFE)
+            else:
+                yield self.finding(site.node, f"{message} (no fix: {plan})")

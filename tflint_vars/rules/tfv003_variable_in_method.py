@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from tflint_vars.analysis import ModuleAnalysis
+from tflint_vars.diagnostics import SAFE
+from tflint_vars.fixes.initializers import WeightPlan
+from tflint_vars.rules._raw_variables import fix_plan, keras2_note, raw_variables, where
+from tflint_vars.rules.base import Finding, Rule
+
+
+class VariableInMethod(Rule):
+    """Raw `tf.Variable` created in `build` or another method of a Keras Layer or Model: untracked under Keras 3.
+
+    ## What it does
+    Finds `tf.Variable(...)` in any method of a Keras `Layer`/`Model` subclass other than `__init__` (TFV001) and
+    `call` (TFV002), most often `build`.
+
+    ## Why is this bad?
+    Keras 3 (`tf.keras` since TensorFlow 2.16) tracks only variables created with `add_weight` (or
+    `keras.Variable`). A raw `tf.Variable` stored on the layer is missing from `layer.weights`, is never updated by
+    `model.fit`, and is not saved. Keras 2 tracked it, so the layer silently stops training after the upgrade.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    class Bias(tf.keras.layers.Layer):
+        def build(self, input_shape):
+            self.b = tf.Variable(tf.zeros((input_shape[-1],)), name="b")
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    class Bias(tf.keras.layers.Layer):
+        def build(self, input_shape):
+            self.b = self.add_weight(name="b", shape=(input_shape[-1],), initializer="zeros")
+    ```
+
+    ## Fix safety
+    As TFV001: safe when the initial value maps to a Keras initializer with the same distribution and the shape has
+    no run-time computation; otherwise no fix is offered and the message says why.
+    """
+
+    code = "TFV003"
+    name = "variable-in-method"
+    fix = SAFE
+    VALID = [
+        "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, input_shape):\n"
+        "        self.b = self.add_weight(name='b', shape=(3,))\n",
+    ]
+    INVALID = [
+        "from keras.layers import Layer\nimport tensorflow as tf\nclass L(Layer):\n    def reset(self):\n"
+        "        self.state = tf.Variable(tf.zeros((2,)), trainable=False)\n",
+    ]
+
+    def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        for site in raw_variables(analysis, lambda method: method not in ("__init__", "call")):
+            plan = fix_plan(analysis, site)
+            message = (f"`tf.Variable` created in {where(site)} is untracked under Keras 3: not in `layer.weights`, "
+                       f"never trained by `fit`, not saved{keras2_note(site)}; use `self.add_weight(...)`")
+            if isinstance(plan, WeightPlan):
+                yield self.finding(site.node, message, SAFE)
+            else:
+                yield self.finding(site.node, f"{message} (no safe fix: {plan})")

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from tflint_vars.analysis import ModuleAnalysis
+from tflint_vars.diagnostics import SAFE
+from tflint_vars.fixes.initializers import WeightPlan, plan_get_variable
+from tflint_vars.rules._raw_variables import has_self, where
+from tflint_vars.rules.base import Finding, Rule
+
+GET_VARIABLE = "tensorflow.get_variable"
+
+
+class GetVariableInLayer(Rule):
+    """`get_variable` inside a Keras Layer or Model: the variable is untracked under Keras 3.
+
+    ## What it does
+    Finds `tf.compat.v1.get_variable(...)` (or `tf.get_variable` through any TF1 alias, such as
+    `import tensorflow.compat.v1 as tf`) in a method of a Keras `Layer`/`Model` subclass.
+
+    ## Why is this bad?
+    `get_variable` creates a variable in the TF1 variable store. Keras 2 picked it up; Keras 3 (`tf.keras` since
+    TensorFlow 2.16) does not: it is missing from `layer.weights`, `fit` never trains it and it is not saved.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    class Dense(tf.keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = tf.compat.v1.get_variable("w", shape=(input_shape[-1], 4),
+                                               initializer=tf.compat.v1.zeros_initializer())
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    class Dense(tf.keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(name="w", shape=(input_shape[-1], 4), initializer="zeros")
+    ```
+
+    ## Fix safety
+    Safe when every argument maps to `add_weight` (name, shape, dtype, initializer, regularizer, trainable,
+    constraint) and the initializer maps to a Keras one with the same distribution; TF1 random initializers must
+    spell out their moments, because the v1 and v2 functions of one name have different defaults.
+    """
+
+    code = "TFV004"
+    name = "get-variable-in-layer"
+    fix = SAFE
+    VALID = [
+        "import tensorflow.compat.v1 as tf\ndef dense(x):\n    w = tf.get_variable('w', shape=(3, 3))\n"
+        "    return tf.matmul(x, w)\n",
+    ]
+    INVALID = [
+        "import tensorflow.compat.v1 as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, s):\n"
+        "        self.w = tf.get_variable('w', shape=(s[-1], 2))\n",
+    ]
+
+    def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        for site in analysis.calls_named(GET_VARIABLE):
+            ctx = site.context
+            if ctx.keras_class is None or ctx.method is None:
+                continue
+            message = (f"`get_variable` in {where(site)} creates a variable Keras 3 does not track (Keras 2 did): "
+                       f"not in `layer.weights`, never trained by `fit`; use `self.add_weight(...)`")
+            plan = plan_get_variable(site.node, analysis.source, analysis.qualify) if has_self(site) \
+                else "the method has no `self`"
+            if isinstance(plan, WeightPlan):
+                yield self.finding(site.node, message, SAFE)
+            else:
+                yield self.finding(site.node, f"{message} (no safe fix: {plan})")

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from tflint_vars.analysis import CallSite, ModuleAnalysis, ScopeEntry
+from tflint_vars.diagnostics import UNSAFE
+from tflint_vars.fixes.initializers import bind_arguments
+from tflint_vars.rules.base import Finding, Rule
+
+GET_VARIABLE = "tensorflow.get_variable"
+SCOPE_PARAMS = ("name_or_scope", "default_name", "values", "initializer", "regularizer", "caching_device",
+                "partitioner", "custom_getter", "reuse", "dtype", "use_resource", "constraint")
+UNKNOWN = object()  # a value this static step cannot know
+AUTO_REUSE = "AUTO_REUSE"
+
+
+def _constant(node: ast.expr | None, env: dict[str, object]) -> object:
+    """The value of a scope name or reuse expression: a constant, AUTO_REUSE, a bound parameter, or UNKNOWN."""
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Attribute) and node.attr == AUTO_REUSE:
+        return AUTO_REUSE
+    if isinstance(node, ast.Name) and node.id in env:
+        return env[node.id]
+    return UNKNOWN
+
+
+def _falsy(value: object) -> bool:
+    return value is not UNKNOWN and not value
+
+
+def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool) -> tuple[list[str], dict]:
+    args = function.args
+    positional = [a.arg for a in args.posonlyargs + args.args]
+    defaults = dict(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    names = positional + [a.arg for a in args.kwonlyargs]
+    return (names[1:] if is_method else names), defaults
+
+
+class GetVariableWithoutReuse(Rule):
+    """`get_variable` under a `variable_scope` that is entered twice without `reuse`: TF1 raises "already exists".
+
+    ## What it does
+    Finds `get_variable` calls under `variable_scope(name)` whose `reuse` is false or None while the same scope
+    name is entered more than once: the enclosing function is called twice in the module with the same constant
+    scope name and no truthy `reuse` (defaults included), or the scope or its function is entered in a loop.
+
+    ## Why is this bad?
+    In TF1 graph code (`tf.compat.v1`), the second `get_variable("weights")` in scope `s` raises at graph build
+    time: `ValueError: Variable s/weights already exists, disallowed. Did you mean to set reuse=True or
+    reuse=tf.AUTO_REUSE in VarScope?`. Weight sharing needs `reuse=True` on later entries, or `AUTO_REUSE`.
+
+    ## Example
+    ```python
+    import tensorflow.compat.v1 as tf
+
+    def dense(x, name, reuse=False):
+        with tf.variable_scope(name, reuse=reuse):
+            w = tf.get_variable("w", shape=[10, 5])
+            return tf.matmul(x, w)
+
+    a = dense(tf.placeholder(tf.float32, [None, 10]), "shared")
+    b = dense(tf.placeholder(tf.float32, [None, 10]), "shared")
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow.compat.v1 as tf
+
+    def dense(x, name, reuse=False):
+        with tf.variable_scope(name, reuse=reuse):
+            w = tf.get_variable("w", shape=[10, 5])
+            return tf.matmul(x, w)
+
+    a = dense(tf.placeholder(tf.float32, [None, 10]), "shared")
+    b = dense(tf.placeholder(tf.float32, [None, 10]), "shared", reuse=True)
+    ```
+
+    ## Fix safety
+    Unsafe: the fix adds `reuse=<alias>.AUTO_REUSE` to the scope, which shares the variables between the entries.
+    That is what the second entry needs to build at all, but if the author meant two separate sets of weights the
+    scope names should differ instead.
+    """
+
+    code = "TFV005"
+    name = "get-variable-without-reuse"
+    fix = UNSAFE
+    VALID = [
+        "import tensorflow.compat.v1 as tf\nfor i in range(2):\n    with tf.variable_scope('s', reuse=tf.AUTO_REUSE):\n"
+        "        tf.get_variable('w', shape=[1])\n",
+        "import tensorflow.compat.v1 as tf\ndef f(name):\n    with tf.variable_scope(name):\n"
+        "        return tf.get_variable('w', shape=[1])\nf('a')\nf('b')\n",
+    ]
+    INVALID = [
+        "import tensorflow.compat.v1 as tf\nfor i in range(2):\n    with tf.variable_scope('s'):\n"
+        "        tf.get_variable('w', shape=[1])\n",
+    ]
+
+    def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for site in analysis.calls_named(GET_VARIABLE):
+            if not site.context.scopes:
+                continue
+            entry = site.context.scopes[-1]
+            if id(entry.call) in reported:
+                continue
+            outer_reuse = [_constant(self._scope_args(e.call).get("reuse"), {}) for e in site.context.scopes[:-1]]
+            if any(not _falsy(value) and value is not None for value in outer_reuse):
+                continue  # an enclosing scope reuses (or may): the inner one inherits it
+            second_entry = self._second_entry(analysis, entry)
+            if second_entry is None:
+                continue
+            reported.add(id(entry.call))
+            scope_name, line = second_entry
+            yield self.finding(
+                site.node,
+                f"`variable_scope({scope_name!r})` is entered again ({line}) without `reuse`: `get_variable` raises "
+                f"ValueError \"Variable {scope_name}/... already exists\" in TF1 graph code; pass `reuse=True` on "
+                f"later entries or `reuse=<tf>.AUTO_REUSE`",
+                UNSAFE,
+            )
+
+    @staticmethod
+    def _scope_args(call: ast.Call) -> dict[str, ast.expr]:
+        return bind_arguments(call, SCOPE_PARAMS) or {"reuse": ast.Name("?")}
+
+    def _second_entry(self, analysis: ModuleAnalysis, entry: ScopeEntry) -> tuple[str, str] | None:
+        """(scope name, where it is entered again) when the scope is provably entered twice without reuse."""
+        args = self._scope_args(entry.call)
+        if "default_name" in args:
+            return None  # default_name scopes are uniquified by TensorFlow
+        name_node, reuse_node = args.get("name_or_scope"), args.get("reuse")
+        function = entry.function
+        is_method = function is not None and self._is_method(analysis, function)
+        params, defaults = _parameters(function, is_method) if function else ([], {})
+
+        if entry.in_loop:
+            # A parameter has one value for every iteration; a reuse passed in by callers is unknown here.
+            name = _constant(name_node, {p: ast.unparse(name_node) for p in params})
+            if isinstance(name, str) and _falsy(_constant(reuse_node, {})):
+                return name, "in a loop"
+            return None
+
+        if function is None:
+            return None
+        entered: dict[str, int] = {}
+        for caller in self._callers(analysis, function, is_method):
+            bound = bind_arguments(caller.node, tuple(params))
+            if bound is None:
+                continue
+            env = {p: _constant(bound[p] if p in bound else defaults.get(p), {}) for p in params}
+            name, reuse = _constant(name_node, env), _constant(reuse_node, env)
+            if not isinstance(name, str):
+                continue
+            if _falsy(reuse) and caller.context.in_loop:
+                return name, f"by the call in a loop on line {caller.node.lineno}"
+            if _falsy(reuse) and name in entered:
+                return name, f"by the call on line {caller.node.lineno}; first on line {entered[name]}"
+            entered.setdefault(name, caller.node.lineno)
+        return None
+
+    @staticmethod
+    def _is_method(analysis: ModuleAnalysis, function: ast.AST) -> bool:
+        return any(isinstance(n, ast.ClassDef) and function in n.body for n in ast.walk(analysis.tree))
+
+    @staticmethod
+    def _callers(analysis: ModuleAnalysis, function: ast.AST, is_method: bool) -> Iterator[CallSite]:
+        for site in analysis.calls:
+            func = site.node.func
+            if is_method:
+                if isinstance(func, ast.Attribute) and func.attr == function.name \
+                        and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+                    yield site
+            elif isinstance(func, ast.Name) and func.id == function.name:
+                yield site

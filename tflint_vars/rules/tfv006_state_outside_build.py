@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from tflint_vars.analysis import ModuleAnalysis, is_self_method_call, keras_layer_class_flavor
+from tflint_vars.diagnostics import UNSAFE
+from tflint_vars.rules.base import Finding, Rule
+
+
+def self_attribute_assignments(function: ast.AST) -> dict[int, ast.Assign]:
+    """id(call) -> `self.<attr> = <call>` statement, for the calls a state-hoisting fix can move."""
+    assigned = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call):
+            target = node.targets[0]
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                assigned[id(node.value)] = node
+    return assigned
+
+
+class StateOutsideBuild(Rule):
+    """State created in `call` with `add_weight` or by constructing a sublayer: Keras 3 raises once built.
+
+    ## What it does
+    Finds `self.add_weight(...)` and the construction of a Keras layer (a built-in such as `Dense`, or a layer
+    class of the module) inside `call` of a Keras `Layer`/`Model`, typically created lazily behind
+    `if self.w is None:` or `hasattr`. A raw `tf.Variable` in `call` is TFV002 and is reported once, there.
+
+    ## Why is this bad?
+    Keras 3 locks a layer's state once it is built, and `call` runs after `build`: `add_weight` there raises
+    `ValueError: You cannot add new elements of state (variables or sub-layers) to a layer that is already built`.
+    Keras 2 allowed it. A sublayer constructed on every call also gets fresh, untrained weights each time.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    class Lazy(tf.keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.w = None
+
+        def call(self, x):
+            if self.w is None:
+                self.w = self.add_weight(name="w", shape=(x.shape[-1],), initializer="ones")
+            return x * self.w
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    class Lazy(tf.keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.w = None
+
+        def build(self, input_shape):
+            self.w = self.add_weight(name="w", shape=(input_shape[-1],), initializer="ones")
+
+        def call(self, x):
+            return x * self.w
+    ```
+
+    ## Fix safety
+    Unsafe: the fix moves `self.<name> = ...` into `build(self, input_shape)` (created when missing), maps
+    `x.shape` of `call`'s input to `input_shape` and removes the guard. State created from anything but the input
+    shape may need a human to check that `build` can compute it.
+    """
+
+    code = "TFV006"
+    name = "state-outside-build"
+    fix = UNSAFE
+    VALID = [
+        "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, s):\n"
+        "        self.w = self.add_weight(name='w', shape=(s[-1],))\n    def call(self, x):\n        return x * self.w\n",
+    ]
+    INVALID = [
+        "import keras\nclass L(keras.Layer):\n    def call(self, x):\n"
+        "        return keras.layers.Dense(4)(x)\n",
+    ]
+
+    def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        local_layers = {cls.name for cls in analysis.keras_classes.values()}
+        movable: dict[int, ast.Assign] = {}
+        for cls in analysis.keras_classes.values():
+            call_method = cls.method("call")
+            if call_method is not None:
+                movable.update(self_attribute_assignments(call_method))
+        for site in analysis.calls:
+            ctx = site.context
+            if ctx.keras_class is None or ctx.method != "call":
+                continue
+            node = site.node
+            where = f"`{ctx.keras_class.name}.call`"
+            fix = UNSAFE if id(node) in movable else None
+            if is_self_method_call(node, "add_weight"):
+                yield self.finding(
+                    node,
+                    f"`add_weight` in {where} creates state after the layer is built: Keras 3 raises ValueError "
+                    f"\"You cannot add new elements of state ... to a layer that is already built\" (Keras 2 allowed "
+                    f"it); create it in `build(self, input_shape)`",
+                    fix,
+                )
+            elif (site.name and keras_layer_class_flavor(site.name)) or \
+                    (isinstance(node.func, ast.Name) and node.func.id in local_layers):
+                layer = ast.unparse(node.func)
+                yield self.finding(
+                    node,
+                    f"layer `{layer}` constructed in {where}: a new layer with fresh weights on every call, and "
+                    f"Keras 3 raises ValueError when state is added to a built layer; construct it in `__init__` "
+                    f"or `build`",
+                    fix,
+                )
