@@ -8,6 +8,21 @@ from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.rules.base import Finding, Rule
 
 
+# Built-in layers without weights: constructing one in `call` and using it at once creates no state.
+STATELESS_LAYERS = frozenset({
+    "Activation", "ReLU", "Softmax", "ELU", "LeakyReLU", "ThresholdedReLU", "Identity", "Lambda", "Masking",
+    "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout", "GaussianDropout",
+    "GaussianNoise", "ActivityRegularization", "Flatten", "Reshape", "Permute", "RepeatVector", "Cropping1D",
+    "Cropping2D", "Cropping3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "UpSampling1D", "UpSampling2D",
+    "UpSampling3D", "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
+    "Rescaling", "Resizing", "CenterCrop", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "AvgPool1D",
+    "AvgPool2D", "AvgPool3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
+    "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
+})
+
+
 def self_attribute_assignments(function: ast.AST) -> dict[int, ast.Assign]:
     """id(call) -> `self.<attr> = <call>` statement, for the calls a state-hoisting fix can move."""
     assigned = {}
@@ -103,8 +118,7 @@ class StateOutsideBuild(Rule):
                     f"it); create it in `build(self, input_shape)`",
                     fix,
                 )
-            elif (site.name and keras_layer_class_flavor(site.name)) or \
-                    (isinstance(node.func, ast.Name) and node.func.id in local_layers):
+            elif self._constructs_stateful_layer(site, local_layers, assigned_to_self=id(node) in movable):
                 layer = ast.unparse(node.func)
                 yield self.finding(
                     node,
@@ -113,3 +127,14 @@ class StateOutsideBuild(Rule):
                     f"or `build`",
                     fix,
                 )
+
+    @staticmethod
+    def _constructs_stateful_layer(site, local_layers: set[str], assigned_to_self: bool) -> bool:
+        """A layer construction that adds state: any layer stored on `self` (Keras 3 then raises), or a layer with
+        weights even when used once (fresh untrained weights every call). A weightless built-in used at once is fine."""
+        node = site.node
+        if isinstance(node.func, ast.Name) and node.func.id in local_layers:
+            return True
+        if not (site.name and keras_layer_class_flavor(site.name)):
+            return False
+        return assigned_to_self or site.name.rsplit(".", 1)[1] not in STATELESS_LAYERS
