@@ -52,7 +52,8 @@ def run_check(args: argparse.Namespace) -> int:
     found = discover(args.paths, config.exclude)
     for missing in found.missing:
         print(f"tflint-vars: error: {missing}: no such file or directory", file=sys.stderr)
-    diagnostics = check_files(found.files, selection, args.jobs)
+    diagnostics = [d for d in found.unlistable if selection.enabled(d.code)]
+    diagnostics += check_files(found.files, selection, args.jobs)
     if config.per_file_ignores:
         diagnostics = [d for d in diagnostics if not d.code.startswith(tuple(config.ignored_for(d.path)) or ("\0",))]
     diagnostics.sort()

@@ -7,6 +7,7 @@ import ast
 import io
 import os
 import re
+import stat
 import tokenize
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +23,10 @@ TRIGGER_WORDS = (b"ariable", b"add_weight", b"layers", b"def call")
 
 # flake8's own pattern (flake8/defaults.py), so `# noqa` means the same in both front ends.
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+
+# The line breaks Python's tokenizer counts. str.splitlines also splits on \x0c, \x1c-\x1e, \x85, \u2028 and \u2029,
+# which would shift every later line against ast's line numbers (noqa and columns would read the wrong line).
+PYTHON_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 DEFAULT_EXCLUDES = frozenset({
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache",
@@ -52,12 +57,22 @@ def _unreadable(path: str, line: int, column: int, message: str) -> Diagnostic:
 
 def decode_source(data: bytes) -> str:
     """Decode as Python does: BOM, PEP 263 cookie, else UTF-8. Raises SyntaxError/UnicodeDecodeError/LookupError."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        if "invalid or missing encoding declaration" not in str(error):
+            raise
+        encoding = "utf-8"  # bytes that are not UTF-8 in the first two lines: say where, as for any other line
+        data.decode(encoding)
+        raise
     return data.decode(encoding)
 
 
 def parse_source(data: bytes, path: str) -> tuple[str, ast.Module] | Diagnostic:
     """The decoded text and its tree, or the TFV000 diagnostic that says why not."""
+    if b"\0" in data:
+        line = data[:data.index(b"\0")].count(b"\n") + 1
+        return _unreadable(path, line, 1, "cannot parse: a binary file (it contains NUL bytes)")
     try:
         text = decode_source(data)
     except UnicodeDecodeError as error:
@@ -70,7 +85,10 @@ def parse_source(data: bytes, path: str) -> tuple[str, ast.Module] | Diagnostic:
     except SyntaxError as error:
         message = error.msg or "invalid syntax"
         return _unreadable(path, error.lineno or 1, error.offset or 1, f"cannot parse: {message}")
-    except (ValueError, RecursionError, MemoryError) as error:
+    except RecursionError:
+        # Python's own compiler stops at the same depth, so the file cannot be imported either.
+        return _unreadable(path, 1, 1, "cannot parse: nested too deeply (Python's parser hit its recursion limit)")
+    except (ValueError, MemoryError) as error:
         return _unreadable(path, 1, 1, f"cannot parse: {type(error).__name__}: {error}")
 
 
@@ -103,7 +121,7 @@ def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
         return []
     text, tree = parsed
     analysis = analyze(tree, text)
-    lines = text.splitlines()
+    lines = PYTHON_LINE_BREAK.split(text)
     diagnostics = []
     for rule_class in ALL_RULES:
         if not selection.enabled(rule_class.code):
@@ -118,12 +136,28 @@ def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
     return sorted(set(diagnostics))
 
 
+def read_file(path: str) -> bytes:
+    """A regular file's bytes. Raises OSError, also for a FIFO, socket or device, which is reported rather than
+    read: reading a FIFO without a writer, or /dev/zero, would hang the run."""
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. No effect on regular files.
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" \
+                if stat.S_ISSOCK(mode) else "a device"
+            raise OSError(0, f"not a regular file ({kind})")
+        return handle.read()
+
+
 def check_file(path: str, selection: CodeSelection | None = None) -> list[Diagnostic]:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_file(path)
     except OSError as error:
-        return [_unreadable(path, 1, 1, f"cannot read: {error.strerror or error}")]
+        reason = error.strerror or str(error)
+        if isinstance(error, FileNotFoundError) and os.path.islink(path):
+            reason = f"a broken symbolic link (to {os.readlink(path)!r})"
+        return [_unreadable(path, 1, 1, f"cannot read: {reason}")]
     return check_source(data, path, selection)
 
 
@@ -131,6 +165,7 @@ def check_file(path: str, selection: CodeSelection | None = None) -> list[Diagno
 class FileSet:
     files: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # named paths that do not exist: a usage error (exit 2)
+    unlistable: list[Diagnostic] = field(default_factory=list)  # TFV000 for directories the walk could not list
 
 
 def _excluded(name: str, relative: str, patterns: Iterable[str]) -> bool:
@@ -155,7 +190,12 @@ def discover(paths: Iterable[str], extra_excludes: Iterable[str] = ()) -> FileSe
         if not os.path.isdir(root):
             found.missing.append(root)
             continue
-        for directory, subdirs, filenames in os.walk(root):
+        # os.walk skips a directory it cannot list unless told: report it rather than pass silently.
+        def report(error: OSError, root: str = root) -> None:
+            found.unlistable.append(_unreadable(error.filename or root, 1, 1,
+                                                f"cannot list directory: {error.strerror or error}"))
+
+        for directory, subdirs, filenames in os.walk(root, onerror=report):
             rel_dir = os.path.relpath(directory, root)
             subdirs[:] = sorted(
                 d for d in subdirs
