@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
 from tflint_vars import __version__
 from tflint_vars.config import Config, ConfigError, load_config, validate_codes
-from tflint_vars.engine import CodeSelection, check_files, discover
+from tflint_vars.engine import DEFAULT_EXCLUDES, CodeSelection, check_files, discover
+from tflint_vars.engine import _excluded as excluded
 from tflint_vars.output import FORMATS
 from tflint_vars.rules import ALL_RULES, RULES_BY_CODE
 
@@ -32,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output-format", choices=sorted(FORMATS), default="text")
     check.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: every core)")
     check.add_argument("--config", help="pyproject.toml to read [tool.tflint-vars] from (default: the nearest)")
+    check.add_argument("--force-exclude", action="store_true",
+                       help="apply excludes to files named on the command line too (for pre-commit and editors)")
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code, e.g. TFV001")
@@ -46,10 +50,26 @@ def _selection(args: argparse.Namespace, config: Config) -> CodeSelection:
     return CodeSelection(select, ignore)
 
 
+def force_excluded(path: str, config: Config) -> bool:
+    """Whether an exclude (the defaults or the configuration's, relative to the pyproject.toml's directory) matches
+    the file or one of its directories: pre-commit names every staged file, so a walk's excludes never apply."""
+    base = os.path.dirname(config.source) if config.source else os.getcwd()
+    parts = os.path.relpath(os.path.abspath(path), base).split(os.sep)
+    for depth, name in enumerate(parts, start=1):
+        if name == os.pardir:
+            continue
+        if name in DEFAULT_EXCLUDES or name.endswith(".egg-info") \
+                or excluded(name, os.path.join(*parts[:depth]), config.exclude):
+            return True
+    return False
+
+
 def run_check(args: argparse.Namespace) -> int:
     config = load_config(args.config or (args.paths[0] if args.paths else "."))
     selection = _selection(args, config)
     found = discover(args.paths, config.exclude)
+    if args.force_exclude:
+        found.files = [path for path in found.files if not force_excluded(path, config)]
     for missing in found.missing:
         print(f"tflint-vars: error: {missing}: no such file or directory", file=sys.stderr)
     diagnostics = check_files(found.files, selection, args.jobs)

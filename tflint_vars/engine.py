@@ -23,6 +23,9 @@ TRIGGER_WORDS = (b"ariable", b"add_weight", b"layers", b"def call")
 # flake8's own pattern (flake8/defaults.py), so `# noqa` means the same in both front ends.
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 
+# Python's line ends, the ones ast's line numbers count.
+LINE_END = re.compile(r"\r\n|\r|\n")
+
 DEFAULT_EXCLUDES = frozenset({
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache",
     ".ruff_cache", ".eggs", "build", "dist", "node_modules", "_build", "buck-out", "site-packages",
@@ -103,7 +106,7 @@ def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
         return []
     text, tree = parsed
     analysis = analyze(tree, text)
-    lines = text.splitlines()
+    lines = LINE_END.split(text)  # not str.splitlines(): it also splits on \f, \v, \x1c.., shifting every line after
     diagnostics = []
     for rule_class in ALL_RULES:
         if not selection.enabled(rule_class.code):
