@@ -8,7 +8,7 @@ import sys
 from typing import Sequence
 
 from tflint_vars import __version__
-from tflint_vars.config import Config, ConfigError, load_config, validate_codes
+from tflint_vars.config import Config, ConfigError, load_config, load_config_file, validate_codes
 from tflint_vars.engine import DEFAULT_EXCLUDES, CodeSelection, check_files, discover
 from tflint_vars.engine import _excluded as excluded
 from tflint_vars.output import FORMATS
@@ -65,7 +65,7 @@ def force_excluded(path: str, config: Config) -> bool:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    config = load_config(args.config or (args.paths[0] if args.paths else "."))
+    config = load_config_file(args.config) if args.config else load_config(args.paths[0] if args.paths else ".")
     selection = _selection(args, config)
     found = discover(args.paths, config.exclude)
     if args.force_exclude:
