@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 import unicodedata
-from pathlib import Path
 
 import pytest
 
@@ -222,8 +221,10 @@ def test_github_format_is_one_workflow_command_per_diagnostic(fixture_diagnostic
         match = GITHUB_COMMAND.fullmatch(line)
         assert match, line
         got.append((match["file"], int(match["line"]), int(match["col"]), match["title"], match["message"]))
-    unescape = lambda text: text.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")  # noqa: E731
-    assert [(f, l, c, t, unescape(m)) for f, l, c, t, m in got] == \
+    def unescape(text: str) -> str:
+        return text.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
+
+    assert [(path, line, col, title, unescape(message)) for path, line, col, title, message in got] == \
         [(d["path"], d["line"], d["column"], d["code"], d["message"]) for d in fixture_diagnostics]
 
 
