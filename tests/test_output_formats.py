@@ -221,6 +221,7 @@ def test_github_format_is_one_workflow_command_per_diagnostic(fixture_diagnostic
         match = GITHUB_COMMAND.fullmatch(line)
         assert match, line
         got.append((match["file"], int(match["line"]), int(match["col"]), match["title"], match["message"]))
+
     def unescape(text: str) -> str:
         return text.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
 

@@ -18,6 +18,7 @@ import pytest
 from conftest import ROOT
 
 pytest.importorskip("pre_commit")
+pytestmark = pytest.mark.network
 
 BAD_LAYER = '''import tensorflow as tf
 
