@@ -293,6 +293,10 @@ def m_shape(node: cst.CSTNode, input_param: str) -> bool:
         and node.value.value == input_param
 
 
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
 def _expression(ctx: PlanContext, text: str, where: ast.AST) -> cst.BaseExpression:
     return cst.parse_expression(text).visit(_RelativeIndents(ctx.statement_indent(where)))
 
@@ -317,12 +321,14 @@ def _weight_edit(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic, plan:
         raise _Unfixable(plan)
     edit = Edit(diagnostic)
     args = _add_weight_args(ctx, plan, site.context.keras_class, edit)
+    if hoist is not None and hoist.input_param:
+        mapper = _MapInputShape(hoist.input_param, hoist.build_param)
+        args = [f"{key}={_code(cst.parse_expression(value).visit(mapper))}"
+                for key, _, value in (arg.partition("=") for arg in args)]
     shift = 0
     if hoist is not None and hoist.local_name and hoist.statement.lineno == site.node.lineno:
         shift = len("self.")  # `x = ...` becomes `self.x = ...`
     node = _expression(ctx, _layout_call(ctx, site.node, "self.add_weight", args, shift), site.node)
-    if hoist is not None and hoist.input_param:
-        node = node.visit(_MapInputShape(hoist.input_param, hoist.build_param))
     edit.rewrites.append((site.node, _replace_with(node)))
     edit.opaque.add(id(site.node))
     return edit
