@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import FIXTURES, run_cli
 
 RAW_VARIABLE = '''import tensorflow as tf
 
@@ -113,6 +113,28 @@ def test_force_exclude_applies_excludes_to_named_files(project):
                      str(project / ".venv/lib/dep.py"), str(project / "generated/gen.py"), "layer.py",
                      cwd=project / "src")
     assert [d["path"] for d in json.loads(result.stdout)] == ["layer.py"]
+
+
+def test_unsafe_fixes_key_and_its_flags(project):
+    """`unsafe-fixes = true` makes `--fix` apply unsafe fixes; `--no-unsafe-fixes` overrides it, and without the key
+    only safe fixes apply. The fixture's expected outputs say what each must produce."""
+    fixture = FIXTURES / "tfv006_lazy_add_weight.py"
+    target = project / "src" / "lazy.py"
+
+    def fix(*flags: str) -> str:
+        target.write_text(fixture.read_text())
+        result = run_cli("check", "--fix", *flags, "src/lazy.py", cwd=project)
+        assert result.returncode in (0, 1), result.stderr
+        return target.read_text()
+
+    unsafe_fixed = fixture.with_name(fixture.name + ".unsafe-fixed").read_text()
+    safe_fixed = fixture.with_name(fixture.name + ".fixed").read_text()
+    assert unsafe_fixed != safe_fixed
+    assert fix() == safe_fixed
+    assert fix("--unsafe-fixes") == unsafe_fixed
+    configure(project, "unsafe-fixes = true")
+    assert fix() == unsafe_fixed
+    assert fix("--no-unsafe-fixes") == safe_fixed
 
 
 @pytest.mark.parametrize(("table", "message"), [

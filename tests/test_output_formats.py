@@ -189,6 +189,52 @@ def test_sarif_results_match_the_diagnostics(sarif_log, fixture_diagnostics):
     assert any(fix == "safe" for *_, fix in got) and any(fix == "unsafe" for *_, fix in got)
 
 
+def _apply_sarif_replacements(text: str, replacements: list[dict]) -> str:
+    """SARIF 3.30 regions on text: lines end at \\r\\n, \\r or \\n; columns are 1-based and end columns exclusive."""
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+
+    def offset(line: int, column: int) -> int:
+        return starts[line - 1] + column - 1
+
+    spans = [(offset(r["deletedRegion"]["startLine"], r["deletedRegion"]["startColumn"]),
+              offset(r["deletedRegion"]["endLine"], r["deletedRegion"]["endColumn"]),
+              r["insertedContent"]["text"]) for r in replacements]
+    for start, end, inserted in sorted(spans, reverse=True):
+        text = text[:start] + inserted + text[end:]
+    return text
+
+
+def test_sarif_fixes_apply_to_exactly_their_result(sarif_log):
+    """Each result's fix, applied alone as SARIF says, leaves a module that parses and no longer has that
+    diagnostic, while the file's other diagnostics stay; where the file has only that one fix, the result equals the
+    fixture's expected fixed output."""
+    from tflint_vars.engine import check_source
+
+    results = sarif_log["runs"][0]["results"]
+    with_fix = [r for r in results if "fixes" in r]
+    assert {r["properties"]["fix"] for r in with_fix} == {"safe", "unsafe"}
+    compared = 0
+    for result in with_fix:
+        (change,) = result["fixes"][0]["artifactChanges"]
+        path = ROOT / change["artifactLocation"]["uri"]
+        assert change["artifactLocation"]["uri"] == result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        before = path.read_text()
+        after = _apply_sarif_replacements(before, change["replacements"])
+        compile(after, str(path), "exec")
+        region = result["locations"][0]["physicalLocation"]["region"]
+        here = (result["ruleId"], region["startLine"], region["startColumn"])
+        diagnostics_before = check_source(before.encode(), str(path))
+        diagnostics_after = check_source(after.encode(), str(path))
+        assert here in {(d.code, d.line, d.column) for d in diagnostics_before}
+        assert len(diagnostics_after) == len(diagnostics_before) - 1, (path.name, here)
+        if sum(1 for r in with_fix if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+               == change["artifactLocation"]["uri"]) == 1:
+            suffix = ".fixed" if result["properties"]["fix"] == "safe" else ".unsafe-fixed"
+            assert after == path.with_name(path.name + suffix).read_text(), path.name
+            compared += 1
+    assert compared >= 5
+
+
 def test_sarif_uris_are_relative_and_percent_encoded(tmp_path):
     folder = tmp_path / "my layers"
     folder.mkdir()

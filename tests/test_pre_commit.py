@@ -36,13 +36,6 @@ class Scale(tf.keras.layers.Layer):
 HOOK_STATUS = re.compile(r"\S.*?\.{3,}(\(no files to check\))?(Passed|Failed|Skipped)")
 
 
-def _fix_is_implemented() -> bool:
-    from tflint_vars.cli import build_parser
-
-    check = build_parser()._subparsers._group_actions[0].choices["check"]
-    return any("--fix" in action.option_strings for action in check._actions)
-
-
 def _git(*args: str, cwd) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
@@ -87,7 +80,6 @@ def test_check_hook_blocks_a_commit_with_a_raw_variable_in_a_layer(try_repo_run)
     assert "notes.txt" not in output
 
 
-@pytest.mark.skipif(not _fix_is_implemented(), reason="`check --fix` is not on this branch yet (branch `fixes`)")
 def test_fix_hook_rewrites_the_file_and_fails_because_it_changed_it(try_repo_run):
     result, fixed = try_repo_run
     output = _hook_output(result.stdout, "tflint-vars (fix)")

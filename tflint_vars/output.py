@@ -6,6 +6,7 @@ GitHub Actions shows as annotations)."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -84,26 +85,34 @@ class _Style:
 
 
 class SourceLines:
-    """Each file's lines, read once and decoded as Python decodes it; None when it cannot be read or decoded."""
+    """Each file's text and lines, read once and decoded as Python decodes it; None when it cannot be read or
+    decoded."""
 
     def __init__(self):
-        self._cache: dict[str, list[str] | None] = {}
+        self._cache: dict[str, str | None] = {}
+        self._lines: dict[str, list[str]] = {}
 
-    def line(self, path: str, number: int) -> str | None:
+    def text(self, path: str) -> str | None:
         if path not in self._cache:
             self._cache[path] = self._read(path)
-        lines = self._cache[path]
-        if lines is None or not 1 <= number <= len(lines):
+        return self._cache[path]
+
+    def line(self, path: str, number: int) -> str | None:
+        text = self.text(path)
+        if text is None:
             return None
-        return lines[number - 1]
+        if path not in self._lines:
+            self._lines[path] = LINE_END.split(text)
+        lines = self._lines[path]
+        return lines[number - 1] if 1 <= number <= len(lines) else None
 
     @staticmethod
-    def _read(path: str) -> list[str] | None:
+    def _read(path: str) -> str | None:
         from tflint_vars.engine import decode_source
 
         try:
             with open(path, "rb") as handle:
-                return LINE_END.split(decode_source(handle.read()))
+                return decode_source(handle.read())
         except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
             return None
 
@@ -191,11 +200,54 @@ def _artifact_location(path: str, base: str) -> dict:
     return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
 
 
+_KEEPENDS = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _line_regions(before: str, after: str) -> list[dict]:
+    """SARIF replacements turning `before` into `after`, whole lines at a time. A deleted region runs from column 1
+    of its first line to column 1 of the line after its last (end columns are exclusive), so it takes the line ends
+    with it; an insertion is an empty region."""
+    old, new = _KEEPENDS.findall(before), _KEEPENDS.findall(after)
+    replacements = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if i2 < len(old) or (old and old[-1].endswith(("\n", "\r"))):
+            end_line, end_column = i2 + 1, 1
+        else:  # up to the end of a last line that has no line end
+            end_line, end_column = i2, len(old[-1]) + 1
+        replacements.append({
+            "deletedRegion": {"startLine": i1 + 1, "startColumn": 1, "endLine": end_line, "endColumn": end_column},
+            "insertedContent": {"text": "".join(new[j1:j2])},
+        })
+    return replacements
+
+
+def sarif_fix(diagnostic: Diagnostic, text: str | None, physical_location: dict) -> dict | None:
+    """This one diagnostic's fix as a SARIF `fix`, or None when it cannot be applied on its own (the schema
+    requires the changes, so a fix is never described without them)."""
+    if text is None:
+        return None
+    from tflint_vars.fixes.transform import fix_text_once  # libcst: loaded only when a fix is to be described
+
+    fixed_text, fixed, _ = fix_text_once(text, diagnostic.path, [diagnostic])
+    if not fixed or fixed_text == text:
+        return None
+    return {
+        "description": {"text": FIX_DESCRIPTIONS[diagnostic.fix]},
+        "artifactChanges": [{
+            "artifactLocation": dict(physical_location["artifactLocation"]),
+            "replacements": _line_regions(text, fixed_text),
+        }],
+    }
+
+
 def sarif_log(diagnostics: list[Diagnostic], base: str | None = None) -> dict:
     """A SARIF 2.1.0 log: one run, every rule in the driver, one result per diagnostic. Columns count Unicode code
     points, as the diagnostics do (SARIF's default would be UTF-16 code units)."""
     base = os.path.abspath(base or os.getcwd())
     rule_index = {rule.code: index for index, rule in enumerate(ALL_RULES)}
+    sources = SourceLines()
     results = []
     for diagnostic in diagnostics:
         result = {
@@ -211,9 +263,14 @@ def sarif_log(diagnostics: list[Diagnostic], base: str | None = None) -> dict:
             }],
         }
         if diagnostic.fix:
-            # A SARIF `fix` must carry artifactChanges (the schema requires them); the rewrite is produced by
-            # `check --fix`, so the result says which fix applies in its properties instead.
-            result["properties"] = {"fix": diagnostic.fix, "fixDescription": FIX_DESCRIPTIONS[diagnostic.fix]}
+            result["properties"] = {"fix": diagnostic.fix}
+            try:
+                fix = sarif_fix(diagnostic, sources.text(diagnostic.path), result["locations"][0]["physicalLocation"])
+            except Exception as error:  # a fixer's bug must not cost the whole report; it is named in the result
+                result["properties"]["fixError"] = f"{type(error).__name__}: {error}"
+            else:
+                if fix is not None:
+                    result["fixes"] = [fix]
         results.append(result)
     return {
         "$schema": SARIF_SCHEMA,
