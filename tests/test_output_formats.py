@@ -12,6 +12,8 @@ import sys
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT, check_json, run_cli
 
@@ -202,6 +204,18 @@ def _apply_sarif_replacements(text: str, replacements: list[dict]) -> str:
     for start, end, inserted in sorted(spans, reverse=True):
         text = text[:start] + inserted + text[end:]
     return text
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=st.lists(st.sampled_from(["a\n", "b\n", "c\r\n", "d\r", "e", "\n", "ü\n"]), max_size=8),
+       after=st.lists(st.sampled_from(["a\n", "b\n", "x\n", "c\r\n", "e", "y", "\n"]), max_size=8))
+def test_sarif_line_replacements_turn_the_old_text_into_the_new(before, after):
+    """Whatever the line ends, a missing final line end or an empty file, applying the replacements as SARIF
+    defines regions gives exactly the new text."""
+    from tflint_vars.output import _line_regions
+
+    old, new = "".join(before), "".join(after)
+    assert _apply_sarif_replacements(old, _line_regions(old, new)) == new
 
 
 def test_sarif_fixes_apply_to_exactly_their_result(sarif_log):

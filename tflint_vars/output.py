@@ -208,16 +208,21 @@ def _line_regions(before: str, after: str) -> list[dict]:
     of its first line to column 1 of the line after its last (end columns are exclusive), so it takes the line ends
     with it; an insertion is an empty region."""
     old, new = _KEEPENDS.findall(before), _KEEPENDS.findall(after)
+
+    def start_of(index: int) -> tuple[int, int]:
+        """(line, column) where old line `index` (0-based) starts; past the last line, the end of the text."""
+        if index < len(old) or not old or old[-1].endswith(("\n", "\r")):
+            return index + 1, 1
+        return len(old), len(old[-1]) + 1  # the last line has no line end: its end
+
     replacements = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
-        if i2 < len(old) or (old and old[-1].endswith(("\n", "\r"))):
-            end_line, end_column = i2 + 1, 1
-        else:  # up to the end of a last line that has no line end
-            end_line, end_column = i2, len(old[-1]) + 1
+        (start_line, start_column), (end_line, end_column) = start_of(i1), start_of(i2)
         replacements.append({
-            "deletedRegion": {"startLine": i1 + 1, "startColumn": 1, "endLine": end_line, "endColumn": end_column},
+            "deletedRegion": {"startLine": start_line, "startColumn": start_column,
+                              "endLine": end_line, "endColumn": end_column},
             "insertedContent": {"text": "".join(new[j1:j2])},
         })
     return replacements
