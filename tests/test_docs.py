@@ -27,10 +27,10 @@ def test_readme_rule_table_matches_the_docstrings():
 
 def test_table_has_one_row_per_rule_from_its_docstring():
     rows = render_table().splitlines()
-    assert rows[0] == "| Code | Name | What it finds | Fix |"
+    assert rows[0] == "| code | name | what it finds | fix |"
     assert len(rows) == 2 + len(ALL_RULES)
     for row, rule in zip(rows[2:], ALL_RULES):
-        assert row == f"| `{rule.code}` | {rule.name} | {rule.summary()} | {rule.fix or 'none'} |"
+        assert row == f"| {rule.code} | {rule.name} | {rule.summary()} | {rule.fix or 'none'} |"
 
 
 def test_write_then_check_and_drift_detection(tmp_path):

@@ -41,9 +41,9 @@ def _cell(text: str) -> str:
 
 def render_table() -> str:
     """The Markdown rule table: code, name, what it finds (the docstring's first line), the best fix offered."""
-    rows = ["| Code | Name | What it finds | Fix |", "|---|---|---|---|"]
+    rows = ["| code | name | what it finds | fix |", "|---|---|---|---|"]
     for rule in ALL_RULES:
-        rows.append(f"| `{rule.code}` | {rule.name} | {_cell(rule.summary())} | {rule.fix or 'none'} |")
+        rows.append(f"| {rule.code} | {rule.name} | {_cell(rule.summary())} | {rule.fix or 'none'} |")
     return "\n".join(rows) + "\n"
 
 
