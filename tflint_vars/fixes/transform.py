@@ -244,6 +244,8 @@ def _layout_call(ctx: PlanContext, original: ast.Call, func: str, args: list[str
             return f"{func}(\n{indent}{body}{',' if trailing_comma else ''}\n{last[:len(last) - len(last.lstrip())]})"
         return f"{func}(\n{indent}{body}{',' if trailing_comma else ''})"
     start = ctx.char_col(original.lineno, original.col_offset) + shift
+    first = ctx.line(original.lineno)
+    indent = first[:len(first) - len(first.lstrip(" \t"))]  # kept as is, so tab-indented code stays tabbed
     end_line = ctx.line(original.end_lineno)
     suffix = len(end_line) - ctx.char_col(original.end_lineno, original.end_col_offset)
     align = start + len(func) + 1
@@ -257,7 +259,8 @@ def _layout_call(ctx: PlanContext, original: ast.Call, func: str, args: list[str
             width = align
         width += (1 if rows[-1] else 0) + piece
         rows[-1].append(arg)
-    return f"{func}(" + (",\n" + " " * align).join(", ".join(row) for row in rows) + ")"
+    continuation = indent + " " * (align - len(indent))
+    return f"{func}(" + (",\n" + continuation).join(", ".join(row) for row in rows) + ")"
 
 
 class _RelativeIndents(cst.CSTTransformer):
@@ -658,7 +661,8 @@ class _Apply(cst.CSTTransformer):
             new_build = cst.FunctionDef(
                 name=cst.Name("build"),
                 params=cst.Parameters(params=[cst.Param(cst.Name("self")), cst.Param(cst.Name(plan.build_param))]),
-                body=cst.IndentedBlock(body=statements),
+                body=cst.IndentedBlock(body=statements, indent=call.body.indent if call is not None and
+                                       isinstance(call.body, cst.IndentedBlock) else None),
                 leading_lines=blank if index == 0 else separator,
             )
             body.insert(index, new_build)
