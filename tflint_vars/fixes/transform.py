@@ -286,12 +286,12 @@ class _MapInputShape(cst.CSTTransformer):
         self.input_param, self.build_param = input_param, build_param
 
     def leave_Attribute(self, original_node, updated_node):
-        if m_shape(updated_node, self.input_param):
+        if _is_input_shape(updated_node, self.input_param):
             return cst.Name(self.build_param, lpar=updated_node.lpar, rpar=updated_node.rpar)
         return updated_node
 
 
-def m_shape(node: cst.CSTNode, input_param: str) -> bool:
+def _is_input_shape(node: cst.CSTNode, input_param: str) -> bool:
     return isinstance(node, cst.Attribute) and node.attr.value == "shape" and isinstance(node.value, cst.Name) \
         and node.value.value == input_param
 
@@ -744,8 +744,8 @@ def _findings(analysis: ModuleAnalysis, ctx: PlanContext, codes: set[str]) -> di
         for finding in rule().check(analysis):
             site = ctx.sites.get(id(finding.node))
             if site is not None:
-                key = (finding.code, finding.node.lineno, ctx.char_col(finding.node.lineno, finding.node.col_offset) + 1)
-                found.setdefault(key, site)
+                line = finding.node.lineno
+                found.setdefault((finding.code, line, ctx.char_col(line, finding.node.col_offset) + 1), site)
     return found
 
 
