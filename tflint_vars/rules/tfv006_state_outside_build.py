@@ -3,8 +3,9 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import ModuleAnalysis, is_self_method_call, keras_layer_class_flavor
+from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import UNSAFE
+from tflint_vars.fixes.hoist import HoistPlan, plan_hoist, state_kind
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -24,7 +25,7 @@ STATELESS_LAYERS = frozenset({
 
 
 def self_attribute_assignments(function: ast.AST) -> dict[int, ast.Assign]:
-    """id(call) -> `self.<attr> = <call>` statement, for the calls a state-hoisting fix can move."""
+    """id(call) -> the `self.<attr> = <call>` statement that stores it."""
     assigned = {}
     for node in ast.walk(function):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call):
@@ -81,7 +82,9 @@ class StateOutsideBuild(Rule):
     ## Fix safety
     Unsafe: the fix moves `self.<name> = ...` into `build(self, input_shape)` (created when missing), maps
     `x.shape` of `call`'s input to `input_shape` and removes the guard. State created from anything but the input
-    shape may need a human to check that `build` can compute it.
+    shape may need a human to check that `build` can compute it. Offered when the statement stands on its own at
+    the top of `call` or in a guard (`if self.x is None:`, `if not hasattr(self, "x"):`) that only creates state,
+    and reads nothing `build` cannot see (locals of `call`, the input other than `.shape`).
     """
 
     code = "TFV006"
@@ -97,44 +100,45 @@ class StateOutsideBuild(Rule):
     ]
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
-        local_layers = {cls.name for cls in analysis.keras_classes.values()}
-        movable: dict[int, ast.Assign] = {}
+        stored: dict[int, ast.Assign] = {}
         for cls in analysis.keras_classes.values():
             call_method = cls.method("call")
             if call_method is not None:
-                movable.update(self_attribute_assignments(call_method))
+                stored.update(self_attribute_assignments(call_method))
         for site in analysis.calls:
             ctx = site.context
             if ctx.keras_class is None or ctx.method != "call":
                 continue
-            node = site.node
+            kind = state_kind(analysis, site.node)
+            if kind not in ("add_weight", "layer"):
+                continue
+            if kind == "layer" and not self._layer_adds_state(site, stored_on_self=id(site.node) in stored):
+                continue
             where = f"`{ctx.keras_class.name}.call`"
-            fix = UNSAFE if id(node) in movable else None
-            if is_self_method_call(node, "add_weight"):
+            plan = plan_hoist(analysis, site)
+            fix, why = (UNSAFE, "") if isinstance(plan, HoistPlan) else (None, f" (no fix: {plan})")
+            if kind == "add_weight":
                 yield self.finding(
-                    node,
+                    site.node,
                     f"`add_weight` in {where} creates state after the layer is built: Keras 3 raises ValueError "
                     f"\"You cannot add new elements of state ... to a layer that is already built\" (Keras 2 allowed "
-                    f"it); create it in `build(self, input_shape)`",
+                    f"it); create it in `build(self, input_shape)`{why}",
                     fix,
                 )
-            elif self._constructs_stateful_layer(site, local_layers, assigned_to_self=id(node) in movable):
-                layer = ast.unparse(node.func)
+            else:
+                layer = ast.unparse(site.node.func)
                 yield self.finding(
-                    node,
+                    site.node,
                     f"layer `{layer}` constructed in {where}: a new layer with fresh weights on every call, and "
                     f"Keras 3 raises ValueError when state is added to a built layer; construct it in `__init__` "
-                    f"or `build`",
+                    f"or `build`{why}",
                     fix,
                 )
 
     @staticmethod
-    def _constructs_stateful_layer(site, local_layers: set[str], assigned_to_self: bool) -> bool:
-        """A layer construction that adds state: any layer stored on `self` (Keras 3 then raises), or a layer with
-        weights even when used once (fresh untrained weights every call). A weightless built-in used at once is fine."""
-        node = site.node
-        if isinstance(node.func, ast.Name) and node.func.id in local_layers:
-            return True
-        if not (site.name and keras_layer_class_flavor(site.name)):
-            return False
-        return assigned_to_self or site.name.rsplit(".", 1)[1] not in STATELESS_LAYERS
+    def _layer_adds_state(site, stored_on_self: bool) -> bool:
+        """Any layer stored on `self` adds state (Keras 3 then raises), and so does a layer with weights even when
+        used once (fresh untrained weights every call); a weightless built-in used at once does not."""
+        if stored_on_self or not site.name:
+            return True  # stored, or a Keras layer class of this module
+        return site.name.rsplit(".", 1)[1] not in STATELESS_LAYERS
