@@ -239,3 +239,24 @@ def test_variable_scope_reuse_is_added_with_the_scope_prefix_and_keeps_a_trailin
     constant_false = source.replace("values=[x],", "reuse=False,")
     assert "reuse=tf.compat.v1.AUTO_REUSE," in fix_source(constant_false, unsafe=True)
     assert fix_source(source) == source  # unsafe: not applied by default
+
+
+def test_a_crashing_fixer_costs_only_its_own_fixes(monkeypatch):
+    from tflint_vars.fixes import transform
+
+    def crash(ctx, site, diagnostic):
+        raise RuntimeError("planted")
+
+    monkeypatch.setitem(transform.FIXERS, "TFV007", crash)
+    result = fix_bytes(_read("tfv007_positional_name.py"), "x.py")
+    assert not result.changed
+    assert {why for _, why in result.dropped} == {"internal error in the fixer: RuntimeError: planted"}
+
+
+def test_tab_indented_code_keeps_its_tabs():
+    source = ("import tensorflow as tf\n\n\nclass L(tf.keras.layers.Layer):\n\tdef __init__(self):\n"
+              "\t\tsuper().__init__()\n\t\tself.w = tf.Variable(tf.random.normal((2,)), name='w')\n")
+    fixed = fix_source(source)
+    assert fixed.endswith("\t\tself.w = self.add_weight(name='w', shape=(2,),\n\t\t"
+                          + " " * len("self.w = self.add_weight(")
+                          + "initializer=tf.keras.initializers.RandomNormal(mean=0.0, stddev=1.0))\n")

@@ -35,8 +35,6 @@ _CANONICAL_PREFIXES = (
     ("tensorflow.python.ops.variables.", "tensorflow."),
     ("tensorflow.python.ops.variable_v1.", "tensorflow."),
     ("tensorflow.python.ops.variable_scope.", "tensorflow."),
-    ("tensorflow.python.layers.", "tensorflow.layers."),
-    ("tensorflow.python.keras.legacy_tf_layers.", "tensorflow.layers."),
 )
 
 # Keras names that are Layer/Model classes wherever they live in the keras namespace.
@@ -120,7 +118,7 @@ class ScopeEntry:
     """A `with variable_scope(...)` block: its call, and whether it is entered in a loop of its function."""
 
     call: ast.Call
-    in_loop: bool
+    loop: ast.AST | None  # the innermost loop of its function around the `with`, if any
     function: ast.FunctionDef | ast.AsyncFunctionDef | None
 
 
@@ -131,8 +129,12 @@ class Context:
     keras_class: KerasClass | None = None
     method: str | None = None  # the method of keras_class (outermost function in the class body)
     function: ast.FunctionDef | ast.AsyncFunctionDef | None = None  # innermost enclosing function
-    in_loop: bool = False  # inside a for/while/comprehension of the innermost function
+    loop: ast.AST | None = None  # innermost for/while/comprehension of the innermost function around the node
     scopes: tuple[ScopeEntry, ...] = ()  # enclosing `with variable_scope(...)` blocks, outermost first
+
+    @property
+    def in_loop(self) -> bool:
+        return self.loop is not None
 
 
 @dataclass
@@ -233,7 +235,7 @@ def _walk(analysis: ModuleAnalysis) -> None:
                 keras_class=ctx.keras_class,
                 method=node.name if in_class_body else ctx.method,
                 function=node,
-                in_loop=False,
+                loop=None,
                 scopes=ctx.scopes,
             )
             # Decorators and defaults are evaluated where the function is defined.
@@ -243,14 +245,14 @@ def _walk(analysis: ModuleAnalysis) -> None:
             stack.extend((stmt, child_ctx) for stmt in reversed(node.body))
             continue
         elif isinstance(node, ast.Lambda):
-            child_ctx = Context(ctx.keras_class, ctx.method, ctx.function, False, ctx.scopes)
+            child_ctx = Context(ctx.keras_class, ctx.method, ctx.function, None, ctx.scopes)
         elif isinstance(node, _LOOPS):
-            child_ctx = Context(ctx.keras_class, ctx.method, ctx.function, True, ctx.scopes)
+            child_ctx = Context(ctx.keras_class, ctx.method, ctx.function, node, ctx.scopes)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
-            scopes = tuple(ScopeEntry(item.context_expr, ctx.in_loop, ctx.function) for item in node.items
+            scopes = tuple(ScopeEntry(item.context_expr, ctx.loop, ctx.function) for item in node.items
                            if _is_variable_scope(analysis, item.context_expr))
             if scopes:
-                inner = Context(ctx.keras_class, ctx.method, ctx.function, ctx.in_loop, ctx.scopes + scopes)
+                inner = Context(ctx.keras_class, ctx.method, ctx.function, ctx.loop, ctx.scopes + scopes)
                 stack.extend((stmt, inner) for stmt in reversed(node.body))
                 stack.extend((item, ctx) for item in reversed(node.items))
                 continue

@@ -60,7 +60,11 @@ def fix_bytes(data: bytes, path: str = "<string>", *, unsafe: bool = False, sele
     text = data.decode(encoding)
     seen_drops: set[tuple[str, str, str]] = set()
     for _ in range(MAX_PASSES):
-        new_text, fixed, dropped = fix_text_once(text, path, todo)
+        try:
+            new_text, fixed, dropped = fix_text_once(text, path, todo)
+        except Exception as error:  # a bug in a fixer must not cost the user the file or the rest of the run
+            result.dropped.extend((d, f"internal error in the fixer: {type(error).__name__}: {error}") for d in todo)
+            break
         for diagnostic, why in dropped:
             key = (diagnostic.code, diagnostic.message, why)
             if key not in seen_drops:

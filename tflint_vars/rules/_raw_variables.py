@@ -8,12 +8,16 @@ from tflint_vars.analysis import KERAS2, CallSite, ModuleAnalysis
 from tflint_vars.fixes.initializers import WeightPlan, plan_add_weight
 
 VARIABLE = "tensorflow.Variable"
+# Methods that implement variable creation for their class (tf_keras' Metric.add_weight): a raw tf.Variable is
+# their job, not a bug.
+VARIABLE_FACTORIES = frozenset({"add_weight", "add_variable", "_add_variable_with_custom_getter"})
 
 
 def raw_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[CallSite]:
     for site in analysis.calls_named(VARIABLE):
         ctx = site.context
-        if ctx.keras_class is not None and ctx.method is not None and method_matches(ctx.method):
+        if ctx.keras_class is not None and ctx.method is not None and ctx.method not in VARIABLE_FACTORIES \
+                and method_matches(ctx.method):
             yield site
 
 

@@ -13,6 +13,15 @@ SCOPE_PARAMS = ("name_or_scope", "default_name", "values", "initializer", "regul
                 "partitioner", "custom_getter", "reuse", "dtype", "use_resource", "constraint")
 UNKNOWN = object()  # a value this static step cannot know
 AUTO_REUSE = "AUTO_REUSE"
+# Calls that start a fresh graph: a scope entered once per graph is entered once.
+FRESH_GRAPH = ("tensorflow.Graph", "tensorflow.reset_default_graph")
+
+
+def _starts_fresh_graph(analysis: ModuleAnalysis, node: ast.AST | None) -> bool:
+    """Whether `node` (a loop, or a function/module body around a call) makes a new default graph."""
+    if node is None:
+        return False
+    return any(isinstance(n, ast.Call) and analysis.qualify(n.func) in FRESH_GRAPH for n in ast.walk(node))
 
 
 def _constant(node: ast.expr | None, env: dict[str, object]) -> object:
@@ -138,7 +147,9 @@ class GetVariableWithoutReuse(Rule):
         is_method = function is not None and self._is_method(analysis, function)
         params, defaults = _parameters(function, is_method) if function else ([], {})
 
-        if entry.in_loop:
+        if entry.loop is not None:
+            if _starts_fresh_graph(analysis, entry.loop):
+                return None
             # A parameter has one value for every iteration; a reuse passed in by callers is unknown here.
             name = _constant(name_node, {p: ast.unparse(name_node) for p in params})
             if isinstance(name, str) and _falsy(_constant(reuse_node, {})):
@@ -150,7 +161,7 @@ class GetVariableWithoutReuse(Rule):
         entered: dict[str, int] = {}
         for caller in self._callers(analysis, function, is_method):
             bound = bind_arguments(caller.node, tuple(params))
-            if bound is None:
+            if bound is None or _starts_fresh_graph(analysis, caller.context.function or analysis.tree):
                 continue
             env = {p: _constant(bound[p] if p in bound else defaults.get(p), {}) for p in params}
             name, reuse = _constant(name_node, env), _constant(reuse_node, env)

@@ -9,6 +9,32 @@ from tflint_vars.fixes.hoist import HoistPlan, plan_hoist, state_kind
 from tflint_vars.rules.base import Finding, Rule
 
 
+# Built-in layers without weights: constructing one in `call` and using it at once creates no state.
+STATELESS_LAYERS = frozenset({
+    "Activation", "ReLU", "Softmax", "ELU", "LeakyReLU", "ThresholdedReLU", "Identity", "Lambda", "Masking",
+    "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout", "GaussianDropout",
+    "GaussianNoise", "ActivityRegularization", "Flatten", "Reshape", "Permute", "RepeatVector", "Cropping1D",
+    "Cropping2D", "Cropping3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "UpSampling1D", "UpSampling2D",
+    "UpSampling3D", "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
+    "Rescaling", "Resizing", "CenterCrop", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "AvgPool1D",
+    "AvgPool2D", "AvgPool3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
+    "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
+})
+
+
+def self_attribute_assignments(function: ast.AST) -> dict[int, ast.Assign]:
+    """id(call) -> the `self.<attr> = <call>` statement that stores it."""
+    assigned = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call):
+            target = node.targets[0]
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                assigned[id(node.value)] = node
+    return assigned
+
+
 class StateOutsideBuild(Rule):
     """State created in `call` with `add_weight` or by constructing a sublayer: Keras 3 raises once built.
 
@@ -74,12 +100,19 @@ class StateOutsideBuild(Rule):
     ]
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        stored: dict[int, ast.Assign] = {}
+        for cls in analysis.keras_classes.values():
+            call_method = cls.method("call")
+            if call_method is not None:
+                stored.update(self_attribute_assignments(call_method))
         for site in analysis.calls:
             ctx = site.context
             if ctx.keras_class is None or ctx.method != "call":
                 continue
             kind = state_kind(analysis, site.node)
             if kind not in ("add_weight", "layer"):
+                continue
+            if kind == "layer" and not self._layer_adds_state(site, stored_on_self=id(site.node) in stored):
                 continue
             where = f"`{ctx.keras_class.name}.call`"
             plan = plan_hoist(analysis, site)
@@ -101,3 +134,11 @@ class StateOutsideBuild(Rule):
                     f"or `build`{why}",
                     fix,
                 )
+
+    @staticmethod
+    def _layer_adds_state(site, stored_on_self: bool) -> bool:
+        """Any layer stored on `self` adds state (Keras 3 then raises), and so does a layer with weights even when
+        used once (fresh untrained weights every call); a weightless built-in used at once does not."""
+        if stored_on_self or not site.name:
+            return True  # stored, or a Keras layer class of this module
+        return site.name.rsplit(".", 1)[1] not in STATELESS_LAYERS

@@ -1,0 +1,91 @@
+"""The analysis layer: which classes are Keras classes (and which Keras), where each call stands, canonical names."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from tflint_vars.analysis import KERAS2, KERAS3, analyze, canonical_name, keras_layer_class_flavor
+
+
+def classes(source: str) -> dict[str, str | None]:
+    analysis = analyze(ast.parse(source), source)
+    found = {c.name: c.flavor for c in analysis.keras_classes.values()}
+    return {n.name: found.get(n.name) for n in ast.walk(analysis.tree) if isinstance(n, ast.ClassDef)}
+
+
+@pytest.mark.parametrize("imports,base,flavor", [
+    ("import tensorflow as tf", "tf.keras.layers.Layer", KERAS3),
+    ("import tensorflow as tf", "tf.keras.Model", KERAS3),
+    ("import tensorflow as tf", "tf.keras.models.Model", KERAS3),
+    ("import tensorflow as tfx", "tfx.keras.layers.Dense", KERAS3),
+    ("import keras", "keras.Layer", KERAS3),
+    ("import keras", "keras.layers.Layer", KERAS3),
+    ("import keras", "keras.Model", KERAS3),
+    ("from tensorflow.keras import layers", "layers.Layer", KERAS3),
+    ("from tensorflow.keras import layers as L", "L.Conv2D", KERAS3),
+    ("from keras.layers import Layer", "Layer", KERAS3),
+    ("from tensorflow import keras", "keras.layers.Layer", KERAS3),
+    ("from tensorflow.keras.layers import Dense as D", "D", KERAS3),
+    ("import tensorflow.compat.v1 as tf", "tf.keras.layers.Layer", KERAS3),
+    ("import tf_keras", "tf_keras.layers.Layer", KERAS2),
+    ("import tf_keras as keras", "keras.layers.Layer", KERAS2),
+    ("from tf_keras.src.engine import base_layer", "base_layer.Layer", KERAS2),
+    ("import tensorflow as tf", "tf.Module", None),
+    ("import tensorflow as tf", "tf.keras.layers.InputSpec", None),
+    ("import tensorflow as tf", "tf.keras.optimizers.Optimizer", None),
+    ("", "object", None),
+    ("", "Layer", None),  # not imported: unknown, not guessed
+])
+def test_keras_classes_through_every_import_form(imports, base, flavor):
+    assert classes(f"{imports}\nclass C({base}):\n    pass\n") == {"C": flavor}
+
+
+def test_inheritance_inside_the_module_in_any_order():
+    source = ("import tf_keras\nclass C(B):\n    pass\nclass B(A):\n    pass\nclass A(tf_keras.layers.Layer):\n"
+              "    pass\nclass Plain(object):\n    pass\n")
+    assert classes(source) == {"C": KERAS2, "B": KERAS2, "A": KERAS2, "Plain": None}
+
+
+def test_context_method_loop_and_scopes():
+    source = (
+        "import tensorflow as tf\n"
+        "class L(tf.keras.layers.Layer):\n"
+        "    def __init__(self):\n"
+        "        def helper():\n"
+        "            return tf.Variable(1.0)\n"
+        "        for i in range(2):\n"
+        "            tf.Variable(2.0)\n"
+        "    def call(self, x):\n"
+        "        with tf.compat.v1.variable_scope('s'):\n"
+        "            return tf.compat.v1.get_variable('w', [1])\n"
+        "def free():\n"
+        "    return tf.Variable(3.0)\n"
+    )
+    analysis = analyze(ast.parse(source), source)
+    sites = {s.node.lineno: s for s in analysis.calls if s.name in ("tensorflow.Variable", "tensorflow.get_variable")}
+    assert sites[5].context.method == "__init__" and not sites[5].context.in_loop
+    assert sites[7].context.method == "__init__" and sites[7].context.in_loop
+    assert sites[10].context.method == "call" and len(sites[10].context.scopes) == 1
+    assert sites[12].context.keras_class is None and sites[12].context.method is None
+
+
+@pytest.mark.parametrize("qualified,canonical", [
+    ("tensorflow.compat.v1.get_variable", "tensorflow.get_variable"),
+    ("tensorflow.compat.v1.layers.dense", "tensorflow.layers.dense"),
+    ("tensorflow.compat.v1.keras.layers.Layer", "keras.layers.Layer"),
+    ("tensorflow.keras.layers.Dense", "keras.layers.Dense"),
+    ("tensorflow.python.keras.engine.base_layer.Layer", "tf_keras.engine.base_layer.Layer"),
+    ("keras.src.layers.Layer", "keras.layers.Layer"),
+    ("tensorflow.Variable", "tensorflow.Variable"),
+])
+def test_canonical_names(qualified, canonical):
+    assert canonical_name(qualified) == canonical
+
+
+def test_layer_class_names():
+    assert keras_layer_class_flavor("keras.layers.Dense") == KERAS3
+    assert keras_layer_class_flavor("keras.layers.dense") is None
+    assert keras_layer_class_flavor("keras.Variable") is None
+    assert keras_layer_class_flavor("tf_keras.Model") == KERAS2

@@ -1,0 +1,72 @@
+"""Each rule against its own documentation: the docstring's Example fires, Use instead does not, and so do the
+VALID/INVALID lists beside it. The docstring is what `tflint-vars rule CODE` prints, so docs cannot drift from code."""
+
+from __future__ import annotations
+
+import pytest
+
+from tflint_vars.engine import CodeSelection, check_source
+from tflint_vars.rules import ALL_RULES, RULES_BY_CODE
+
+SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety")
+
+
+def codes_in(source: str) -> list[str]:
+    return [d.code for d in check_source(source.encode(), "example.py", CodeSelection())]
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_documentation_has_every_section(rule):
+    doc = rule.documentation()
+    for section in SECTIONS:
+        assert section in doc, f"{rule.code} lacks {section}"
+    assert rule.summary() and not rule.summary().startswith("#")
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_docstring_example_fires_and_use_instead_does_not(rule):
+    example, use_instead = rule.doc_examples()
+    assert example and use_instead
+    assert rule.code in codes_in(example)
+    assert rule.code not in codes_in(use_instead)
+
+
+@pytest.mark.parametrize("rule,source", [(r, s) for r in ALL_RULES for s in r.INVALID], ids=lambda v: getattr(v, "code", ""))
+def test_invalid_examples_fire(rule, source):
+    assert rule.code in codes_in(source)
+
+
+@pytest.mark.parametrize("rule,source", [(r, s) for r in ALL_RULES for s in r.VALID], ids=lambda v: getattr(v, "code", ""))
+def test_valid_examples_do_not_fire(rule, source):
+    assert rule.code not in codes_in(source)
+
+
+def test_codes_are_unique_and_ordered():
+    codes = [rule.code for rule in ALL_RULES]
+    assert codes == sorted(set(codes)) and codes[0] == "TFV000"
+    assert set(RULES_BY_CODE) == set(codes)
+
+
+# False-alarm classes found on real code (tf-keras 2.21.0, tensor2tensor 1.15.7, keras 3.15.1): each stays quiet.
+@pytest.mark.parametrize("source", [
+    # tensor2tensor bin/t2t_avg_all.py: the loop resets the default graph, so the scope is new each time.
+    "import tensorflow.compat.v1 as tf\nfor step in range(3):\n    with tf.variable_scope('train_stats'):\n"
+    "        tf.get_variable('n', initializer=0)\n    tf.reset_default_graph()\n",
+    "import tensorflow.compat.v1 as tf\ndef f():\n    with tf.variable_scope('s'):\n        tf.get_variable('w', [1])\n"
+    "for i in range(2):\n    with tf.Graph().as_default():\n        f()\n",
+    # tf_keras metrics/base_metric.py: Metric.add_weight implements weight creation with tf.Variable.
+    "import tf_keras\nimport tensorflow as tf\nclass Metric(tf_keras.layers.Layer):\n"
+    "    def add_weight(self, name, shape=()):\n        return tf.Variable(tf.zeros(shape), name=name)\n",
+    # keras quantizers/gptq_core_test.py: a weightless layer constructed and used at once in call.
+    "import keras\nclass M(keras.Model):\n    def call(self, x):\n        return keras.layers.GlobalAveragePooling1D()(x)\n",
+])
+def test_false_alarm_classes_stay_quiet(source):
+    assert codes_in(source) == []
+
+
+def test_weightful_or_stored_layers_in_call_still_fire():
+    stored = ("import keras\nclass M(keras.Model):\n    def call(self, x):\n"
+              "        self.pool = keras.layers.GlobalAveragePooling1D()\n        return self.pool(x)\n")
+    fresh = "import keras\nclass M(keras.Model):\n    def call(self, x):\n        return keras.layers.Dense(3)(x)\n"
+    assert codes_in(stored) == ["TFV006"]
+    assert codes_in(fresh) == ["TFV006"]
