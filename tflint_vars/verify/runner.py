@@ -29,6 +29,8 @@ from tflint_vars.verify.judge import Judgement, combine, judge_exercise
 Fixer = Callable[..., str]
 RUNTIME_ENV = {"keras3": "0", "keras2": "1"}  # TF_USE_LEGACY_KERAS: tf.keras is Keras 3, or tf-keras (Keras 2)
 DEFAULT_TIMEOUT = 120.0
+# Starting a worker (importing TensorFlow) is not the fixture's time: it gets at least this long, even on a busy machine.
+STARTUP_TIMEOUT = 120.0
 DEFAULT_FIXER = "tflint_vars.fixes:fix_source"
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
@@ -145,7 +147,7 @@ class Worker:
 
     def run(self, job: Job, timeout: float) -> dict[str, Any]:
         if self.process is None or self.process.poll() is not None:
-            self.start(timeout)
+            self.start(max(timeout, STARTUP_TIMEOUT))
         assert self.process is not None and self.process.stdin is not None
         self.stderr_tail.clear()
         try:
