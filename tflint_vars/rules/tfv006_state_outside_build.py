@@ -3,20 +3,10 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import ModuleAnalysis, is_self_method_call, keras_layer_class_flavor
+from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import UNSAFE
+from tflint_vars.fixes.hoist import HoistPlan, plan_hoist, state_kind
 from tflint_vars.rules.base import Finding, Rule
-
-
-def self_attribute_assignments(function: ast.AST) -> dict[int, ast.Assign]:
-    """id(call) -> `self.<attr> = <call>` statement, for the calls a state-hoisting fix can move."""
-    assigned = {}
-    for node in ast.walk(function):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call):
-            target = node.targets[0]
-            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
-                assigned[id(node.value)] = node
-    return assigned
 
 
 class StateOutsideBuild(Rule):
@@ -66,7 +56,9 @@ class StateOutsideBuild(Rule):
     ## Fix safety
     Unsafe: the fix moves `self.<name> = ...` into `build(self, input_shape)` (created when missing), maps
     `x.shape` of `call`'s input to `input_shape` and removes the guard. State created from anything but the input
-    shape may need a human to check that `build` can compute it.
+    shape may need a human to check that `build` can compute it. Offered when the statement stands on its own at
+    the top of `call` or in a guard (`if self.x is None:`, `if not hasattr(self, "x"):`) that only creates state,
+    and reads nothing `build` cannot see (locals of `call`, the input other than `.shape`).
     """
 
     code = "TFV006"
@@ -82,34 +74,30 @@ class StateOutsideBuild(Rule):
     ]
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
-        local_layers = {cls.name for cls in analysis.keras_classes.values()}
-        movable: dict[int, ast.Assign] = {}
-        for cls in analysis.keras_classes.values():
-            call_method = cls.method("call")
-            if call_method is not None:
-                movable.update(self_attribute_assignments(call_method))
         for site in analysis.calls:
             ctx = site.context
             if ctx.keras_class is None or ctx.method != "call":
                 continue
-            node = site.node
+            kind = state_kind(analysis, site.node)
+            if kind not in ("add_weight", "layer"):
+                continue
             where = f"`{ctx.keras_class.name}.call`"
-            fix = UNSAFE if id(node) in movable else None
-            if is_self_method_call(node, "add_weight"):
+            plan = plan_hoist(analysis, site)
+            fix, why = (UNSAFE, "") if isinstance(plan, HoistPlan) else (None, f" (no fix: {plan})")
+            if kind == "add_weight":
                 yield self.finding(
-                    node,
+                    site.node,
                     f"`add_weight` in {where} creates state after the layer is built: Keras 3 raises ValueError "
                     f"\"You cannot add new elements of state ... to a layer that is already built\" (Keras 2 allowed "
-                    f"it); create it in `build(self, input_shape)`",
+                    f"it); create it in `build(self, input_shape)`{why}",
                     fix,
                 )
-            elif (site.name and keras_layer_class_flavor(site.name)) or \
-                    (isinstance(node.func, ast.Name) and node.func.id in local_layers):
-                layer = ast.unparse(node.func)
+            else:
+                layer = ast.unparse(site.node.func)
                 yield self.finding(
-                    node,
+                    site.node,
                     f"layer `{layer}` constructed in {where}: a new layer with fresh weights on every call, and "
                     f"Keras 3 raises ValueError when state is added to a built layer; construct it in `__init__` "
-                    f"or `build`",
+                    f"or `build`{why}",
                     fix,
                 )
