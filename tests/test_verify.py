@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
-from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, fixture_names, run_cli
+
 from tflint_vars.verify.declaration import DeclarationError, load_fixture
 
 pytestmark = pytest.mark.slow

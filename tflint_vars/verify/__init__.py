@@ -24,7 +24,8 @@ only run it on code you trust. Exit 0 when every result passes or is skipped, 1 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("verify", help=HELP, description=DESCRIPTION)
-    parser.add_argument("paths", nargs="*", default=["fixtures"], help="fixture files or directories (default: fixtures)")
+    parser.add_argument("paths", nargs="*", default=["fixtures"],
+                        help="fixture files or directories (default: fixtures)")
     parser.add_argument("--runtime", choices=("keras3", "keras2", "both"), default="both")
     parser.add_argument("--output-format", choices=("text", "json"), default="text")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,

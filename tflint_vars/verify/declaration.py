@@ -26,10 +26,11 @@ One exercise is a `[verify]` table; several are an array, `[[verify]]`. Keys (al
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 KINDS = ("layer", "model", "tf-module", "tf1-graph", "script", "skip")
 CLAIMS = ("untracked", "per-call", "raises")
@@ -164,7 +165,8 @@ def load_fixture(py_path: Path) -> Fixture:
     toml_path = py_path.with_suffix(".toml")
     where = str(toml_path)
     if not toml_path.exists():
-        return Fixture(py_path.stem, py_path, [Exercise(kind="skip", reason=f"no {toml_path.name} with a [verify] table")])
+        reason = f"no {toml_path.name} with a [verify] table"
+        return Fixture(py_path.stem, py_path, [Exercise(kind="skip", reason=reason)])
     try:
         with open(toml_path, "rb") as handle:
             data = tomllib.load(handle)
@@ -176,7 +178,8 @@ def load_fixture(py_path: Path) -> Fixture:
     if isinstance(tables, dict):
         tables = [tables]
     _expect(isinstance(tables, list) and tables, where, "[verify] must be a table or a non-empty array of tables")
-    return Fixture(py_path.stem, py_path, [parse_exercise(t, f"{where} [verify #{i + 1}]") for i, t in enumerate(tables)])
+    exercises = [parse_exercise(table, f"{where} [verify #{i + 1}]") for i, table in enumerate(tables)]
+    return Fixture(py_path.stem, py_path, exercises)
 
 
 def discover_fixtures(paths: list[str]) -> tuple[list[Path], list[str]]:

@@ -48,7 +48,9 @@ def claim_reproduced(ex: Exercise, original: dict[str, Any]) -> tuple[bool, str]
             line = next((ln for ln in error["message"].splitlines() if re.search(ex.error or "", ln)),
                         error["message"].splitlines()[0])
             return True, f"raises {error['type']}: {line.strip()[:200]}"
-        return False, f"ran without the error /{ex.error}/" if not error else f"raised something else: {_message(error)}"
+        if not error:
+            return False, f"ran without the error /{ex.error}/"
+        return False, f"raised something else: {_message(error)}"
     if error:
         return False, f"could not run: {_message(error)}"
     if ex.claim == "untracked":
@@ -84,10 +86,10 @@ def judge_exercise(ex: Exercise, runtime: str, evidence: dict[str, Any], same_so
             judgement.fail(f"{label}claim {ex.claim!r} expected {'' if expected else 'not '}to hold under {runtime}, "
                            f"but it {'did' if reproduced else 'did not'}: {words}")
         claim_holds = reproduced and ex.claim == "raises"
-    if original.get("error") and not claim_holds:
-        if not ex.claim or ex.claim != "raises":
-            judgement.error(f"{label}original {_message(original['error'])}")
-            return judgement
+    if original.get("error") and not claim_holds and judgement.verdict == "pass":
+        # The original failed, and no declared claim (checked above) explains it: the fixture could not run.
+        judgement.error(f"{label}original {_message(original['error'])}")
+        return judgement
     if same_source and claim_holds:
         judgement.notes.append(f"{label}no fix changes this file: the claim stands")
         return judgement
@@ -149,7 +151,8 @@ def _judge_graph(ex: Exercise, fixed: dict[str, Any], judgement: Judgement, labe
     for scope, expected in ex.scopes.items():
         got = fixed.get("scopes", {}).get(scope, [])
         if sorted(got) != sorted(expected):
-            judgement.fail(f"{label}GLOBAL_VARIABLES under {scope}/ are {got}, expected the shared set {sorted(expected)}")
+            judgement.fail(f"{label}GLOBAL_VARIABLES under {scope}/ are {got}, "
+                           f"expected the shared set {sorted(expected)}")
     grads = fixed.get("grads")
     if grads and grads["missing"]:
         judgement.fail(f"{label}no gradient for {', '.join(grads['missing'])}")

@@ -30,11 +30,12 @@ def row(result: Result) -> dict[str, str]:
             original_failed = True
         if "created" in original:
             seen["before"] += 1
-            seen["tracking"] += all("tracked" in v for v in original["created"])
+            seen["tracking before"] += all("tracked" in v for v in original["created"])
             created += len(original["created"])
             tracked_before += sum(1 for v in original["created"] if v.get("tracked"))
         if "created" in fixed and not fixed.get("error"):
             seen["after"] += 1
+            seen["tracking after"] += all("tracked" in v for v in fixed["created"])
             after_total += len(fixed["created"])
             tracked_after += sum(1 for v in fixed["created"] if v.get("tracked"))
         checks = entry.get("checks", {})
@@ -56,8 +57,8 @@ def row(result: Result) -> dict[str, str]:
         "runtime": result.runtime,
         "created": (str(created) + ("+err" if original_failed else "")) if seen["before"] else (
             "err" if original_failed else "-"),
-        "tracked before": _fraction(tracked_before, created, bool(seen["before"] and seen["tracking"])),
-        "tracked after": _fraction(tracked_after, after_total, bool(seen["after"] and seen["tracking"])),
+        "tracked before": _fraction(tracked_before, created, bool(seen["tracking before"])),
+        "tracked after": _fraction(tracked_after, after_total, bool(seen["tracking after"])),
         "grads": _fraction(grads_ok, grads_total, bool(seen["grads"])),
         "fit": _fraction(fit_ok, fit_total, bool(seen["fit"])),
         "outputs equal": ("yes" if all(outputs) else "no") if outputs else "-",

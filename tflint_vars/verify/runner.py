@@ -19,9 +19,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from tflint_vars.verify.declaration import DeclarationError, Fixture, discover_fixtures, load_fixture
 from tflint_vars.verify.judge import Judgement, combine, judge_exercise
@@ -29,7 +30,7 @@ from tflint_vars.verify.judge import Judgement, combine, judge_exercise
 Fixer = Callable[..., str]
 RUNTIME_ENV = {"keras3": "0", "keras2": "1"}  # TF_USE_LEGACY_KERAS: tf.keras is Keras 3, or tf-keras (Keras 2)
 DEFAULT_TIMEOUT = 120.0
-# Starting a worker (importing TensorFlow) is not the fixture's time: it gets at least this long, even on a busy machine.
+# Starting a worker (importing TensorFlow) is not the fixture's time: it gets at least this long, even when busy.
 STARTUP_TIMEOUT = 120.0
 DEFAULT_FIXER = "tflint_vars.fixes:fix_source"
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])

@@ -17,6 +17,7 @@ import math
 import os
 import re
 import sys
+import time
 import traceback
 import types
 from typing import Any
@@ -31,8 +32,9 @@ _REGULARIZED: list[Any] = []
 # Variables that the bare Keras base class (Layer or Model) creates itself, e.g. Keras 2's Model batch counters.
 _BASELINES: dict[type, list[tuple]] = {}
 _HARNESSES: dict[str, type] = {}
-# Draws per version for the initial-value distribution check: enough for ~4000 values, bounded for time.
-MAX_DRAWS, MIN_DRAWS, TARGET_VALUES = 200, 20, 4000
+# Draws per version for the initial-value distribution check: enough for ~4000 values of the smallest random variable,
+# at least MIN_DRAWS, and no more once DRAW_SECONDS have passed (a Model costs ~25 ms per construction).
+MAX_DRAWS, MIN_DRAWS, TARGET_VALUES, DRAW_SECONDS = 400, 20, 4000, 1.0
 
 
 class ExerciseError(Exception):
@@ -338,7 +340,10 @@ def _stats(values: list[Any]) -> dict[str, float]:
 def _draw(run: TargetRun, ex: dict, x: Any, count: int) -> list[list[Any]]:
     """Initial values of `count` fresh constructions, per created variable (creation order)."""
     draws: list[list[Any]] = [[] for _ in run.created]
-    for _ in range(count):
+    started = time.monotonic()
+    for drawn in range(count):
+        if drawn >= MIN_DRAWS and time.monotonic() - started > DRAW_SECONDS:
+            break
         _, created, _ = _construct(run.cls, ex, x)
         for index, variable in enumerate(created[:len(draws)]):
             draws[index].append(variable.numpy())
