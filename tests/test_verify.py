@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import textwrap
 
 import pytest
-from conftest import FIXTURES, fixture_names, run_cli
+from conftest import FIXTURES, ROOT, fixture_names, run_cli
 
 from tflint_vars.verify.declaration import DeclarationError, load_fixture
 
@@ -19,8 +21,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def fixtures_verified() -> dict:
-    """ONE verify run: every fixture, both runtimes, the real fixes."""
+def fixtures_verified(planted_run) -> dict:
+    """ONE verify run: every fixture, both runtimes, the real fixes (the planted run, mostly waiting on its hang and
+    on worker restarts, goes on meanwhile)."""
     result = run_cli("verify", "--runtime", "both", "--output-format", "json", str(FIXTURES))
     report = json.loads(result.stdout)
     report["returncode"] = result.returncode
@@ -42,7 +45,8 @@ def test_every_fixture_passes_under_both_runtimes(fixtures_verified):
     assert not_passing == []
     assert {r["verdict"] for r in results if r["fixture"] == "tfv000_python2_syntax"} == {"skip"}
     assert fixtures_verified["returncode"] == 0
-    assert "verify [48/48]" in fixtures_verified["stderr"]  # the progress line
+    total = 2 * len(fixture_names())
+    assert f"verify [{total}/{total}]" in fixtures_verified["stderr"]  # the progress line
 
 
 def test_tfv001_claim_holds_under_keras3_and_not_keras2(fixtures_verified):
@@ -107,8 +111,9 @@ def fix_source(source, path="<string>", *, unsafe=False):
 
 
 @pytest.fixture(scope="session")
-def planted_verified(tmp_path_factory) -> dict:
-    """ONE verify run under Keras 3 over planted wrong fixes and fixtures that hang, crash or miss an import."""
+def planted_run(tmp_path_factory):
+    """ONE verify run under Keras 3 over planted wrong fixes and fixtures that hang, crash or miss an import; started
+    in the background so that it overlaps the fixtures' run."""
     root = tmp_path_factory.mktemp("planted")
     cases = root / "cases"
     cases.mkdir()
@@ -122,11 +127,24 @@ def planted_verified(tmp_path_factory) -> dict:
         (cases / f"{name}.py").write_text(code)
         (cases / f"{name}.toml").write_text(script)
     (root / "planted_fixer.py").write_text(textwrap.dedent(PLANTED_FIXER))
-    result = run_cli("verify", "--runtime", "keras3", "--output-format", "json", "--timeout", "15",
-                     "--fixer", f"{root / 'planted_fixer.py'}:fix_source", str(cases))
-    report = json.loads(result.stdout)
-    report["returncode"] = result.returncode
-    return {r["fixture"]: r for r in report["results"]} | {"returncode": result.returncode}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tflint_vars", "verify", "--runtime", "keras3", "--output-format", "json",
+         "--timeout", str(HANG_TIMEOUT), "--fixer", f"{root / 'planted_fixer.py'}:fix_source", str(cases)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
+HANG_TIMEOUT = 20
+
+
+@pytest.fixture(scope="session")
+def planted_verified(planted_run) -> dict:
+    stdout, stderr = planted_run.communicate(timeout=600)
+    report = json.loads(stdout)
+    return {r["fixture"]: r for r in report["results"]} | {"returncode": planted_run.returncode}
 
 
 def test_wrong_initializer_mapping_fails_with_the_numbers(planted_verified):
@@ -154,7 +172,7 @@ def test_hang_crash_and_missing_import_are_errors_of_their_own(planted_verified)
     assert planted_verified["a_crashes"]["verdict"] == "error"
     assert "worker exited with status 3" in planted_verified["a_crashes"]["reasons"][0]
     assert planted_verified["b_hangs"]["verdict"] == "error"
-    assert planted_verified["b_hangs"]["reasons"] == ["timed out after 15 s running b_hangs"]
+    assert planted_verified["b_hangs"]["reasons"] == [f"timed out after {HANG_TIMEOUT} s running b_hangs"]
     assert planted_verified["c_missing_import"]["verdict"] == "error"
     assert "ModuleNotFoundError during import" in planted_verified["c_missing_import"]["reasons"][0]
     # The fixtures after them still ran in replacement workers, and the run exits 1.

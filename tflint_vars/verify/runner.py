@@ -32,6 +32,8 @@ RUNTIME_ENV = {"keras3": "0", "keras2": "1"}  # TF_USE_LEGACY_KERAS: tf.keras is
 DEFAULT_TIMEOUT = 120.0
 # Starting a worker (importing TensorFlow) is not the fixture's time: it gets at least this long, even when busy.
 STARTUP_TIMEOUT = 120.0
+# A worker is replaced after this many fixtures, so that state Keras keeps between them (names, caches) stays small.
+JOBS_PER_WORKER = 50
 DEFAULT_FIXER = "tflint_vars.fixes:fix_source"
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
@@ -105,6 +107,7 @@ class Worker:
         self.lines: queue.Queue = queue.Queue()
         self.stderr_tail: collections.deque = collections.deque(maxlen=30)
         self.info: dict[str, Any] = {}
+        self.jobs = 0
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -147,8 +150,12 @@ class Worker:
         return json.loads(line)
 
     def run(self, job: Job, timeout: float) -> dict[str, Any]:
+        if self.process is not None and self.jobs >= JOBS_PER_WORKER:
+            self.stop()
         if self.process is None or self.process.poll() is not None:
             self.start(max(timeout, STARTUP_TIMEOUT))
+            self.jobs = 0
+        self.jobs += 1
         assert self.process is not None and self.process.stdin is not None
         self.stderr_tail.clear()
         try:
@@ -231,6 +238,11 @@ def run_runtime(runtime: str, jobs: list[Job], timeout: float, report: Callable[
                     info.update(worker.info)
                 except (TimeoutError, WorkerCrashed) as error:
                     result = Result(job.fixture.name, runtime, "error", [str(error)], path=str(job.fixture.path))
+                except Exception as error:  # the verifier's own bug: this fixture's error, the others still run
+                    worker.stop()
+                    result = Result(job.fixture.name, runtime, "error",
+                                    [f"verifier internal error: {type(error).__name__}: {error}"],
+                                    path=str(job.fixture.path))
             result.seconds = time.monotonic() - started
             report(result)
     finally:
