@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output-format", choices=sorted(FORMATS), default="text")
     check.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: every core)")
     check.add_argument("--config", help="pyproject.toml to read [tool.tflint-vars] from (default: the nearest)")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what is left")
+    check.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
+                       help="with --fix/--diff, apply unsafe fixes too (config: unsafe-fixes = true)")
+    check.add_argument("--diff", action="store_true",
+                       help="print a unified diff of what --fix would change and write nothing (exit 1 on a diff)")
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code, e.g. TFV001")
@@ -56,6 +61,13 @@ def run_check(args: argparse.Namespace) -> int:
     found = discover(args.paths, config.exclude)
     for missing in found.missing:
         print(f"tflint-vars: error: {missing}: no such file or directory", file=sys.stderr)
+    if args.fix or args.diff:
+        from tflint_vars.fixes.apply import run_fix
+
+        unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
+        status = run_fix(found.files, selection, config.ignored_for, unsafe=unsafe, diff=args.diff,
+                         output_format=args.output_format, jobs=args.jobs, stdout=sys.stdout, stderr=sys.stderr)
+        return EXIT_ERROR if found.missing else status
     diagnostics = check_files(found.files, selection, args.jobs)
     if config.per_file_ignores:
         diagnostics = [d for d in diagnostics if not d.code.startswith(tuple(config.ignored_for(d.path)) or ("\0",))]

@@ -38,7 +38,8 @@ def wanted(diagnostic: Diagnostic, unsafe: bool) -> bool:
     return diagnostic.fix == SAFE or (unsafe and diagnostic.fix == UNSAFE)
 
 
-def _encoding(data: bytes) -> str:
+def source_encoding(data: bytes) -> str:
+    """The encoding Python reads `data` with: BOM, coding cookie, else UTF-8."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     return encoding
 
@@ -55,11 +56,15 @@ def fix_bytes(data: bytes, path: str = "<string>", *, unsafe: bool = False, sele
 
     from tflint_vars.fixes.transform import fix_text_once
 
-    encoding = _encoding(data)
+    encoding = source_encoding(data)
     text = data.decode(encoding)
     seen_drops: set[tuple[str, str, str]] = set()
     for _ in range(MAX_PASSES):
-        new_text, fixed, dropped = fix_text_once(text, path, todo)
+        try:
+            new_text, fixed, dropped = fix_text_once(text, path, todo)
+        except Exception as error:  # a bug in a fixer must not cost the user the file or the rest of the run
+            result.dropped.extend((d, f"internal error in the fixer: {type(error).__name__}: {error}") for d in todo)
+            break
         for diagnostic, why in dropped:
             key = (diagnostic.code, diagnostic.message, why)
             if key not in seen_drops:
@@ -86,7 +91,7 @@ def fix_source(source: str, path: str = "<string>", *, unsafe: bool = False, sel
     """Convenience: fix a module given as text and return the new text. The text is encoded as its coding cookie
     says (UTF-8 without one), so the check sees the bytes a file holding it would."""
     try:
-        encoding = _encoding(source.encode("utf-8"))  # reads the cookie lines only
+        encoding = source_encoding(source.encode("utf-8"))  # reads the cookie lines only
     except (SyntaxError, LookupError):
         encoding = "utf-8"
     if encoding == "utf-8-sig":
@@ -99,4 +104,4 @@ def fix_source(source: str, path: str = "<string>", *, unsafe: bool = False, sel
     return result.data.decode(encoding) if result.changed else source
 
 
-__all__ = ["FixResult", "fix_bytes", "fix_source", "wanted"]
+__all__ = ["FixResult", "fix_bytes", "fix_source", "source_encoding", "wanted"]

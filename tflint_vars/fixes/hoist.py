@@ -267,6 +267,8 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
     if len(build_params) < 2:
         raise _Refused("`build` takes no input shape")
     plan.has_build, plan.build_param = True, build_params[1]
+    if build.body[0].lineno == build.lineno:
+        raise _Refused("`build` is written on one line")
     returns = [n for n in ast.walk(build) if isinstance(n, ast.Return)]
     if any(r is not build.body[-1] for r in returns):
         raise _Refused("`build` returns early")

@@ -244,6 +244,8 @@ def _layout_call(ctx: PlanContext, original: ast.Call, func: str, args: list[str
             return f"{func}(\n{indent}{body}{',' if trailing_comma else ''}\n{last[:len(last) - len(last.lstrip())]})"
         return f"{func}(\n{indent}{body}{',' if trailing_comma else ''})"
     start = ctx.char_col(original.lineno, original.col_offset) + shift
+    first = ctx.line(original.lineno)
+    indent = first[:len(first) - len(first.lstrip(" \t"))]  # kept as is, so tab-indented code stays tabbed
     end_line = ctx.line(original.end_lineno)
     suffix = len(end_line) - ctx.char_col(original.end_lineno, original.end_col_offset)
     align = start + len(func) + 1
@@ -257,7 +259,8 @@ def _layout_call(ctx: PlanContext, original: ast.Call, func: str, args: list[str
             width = align
         width += (1 if rows[-1] else 0) + piece
         rows[-1].append(arg)
-    return f"{func}(" + (",\n" + " " * align).join(", ".join(row) for row in rows) + ")"
+    continuation = indent + " " * (align - len(indent))
+    return f"{func}(" + (",\n" + continuation).join(", ".join(row) for row in rows) + ")"
 
 
 class _RelativeIndents(cst.CSTTransformer):
@@ -283,14 +286,18 @@ class _MapInputShape(cst.CSTTransformer):
         self.input_param, self.build_param = input_param, build_param
 
     def leave_Attribute(self, original_node, updated_node):
-        if m_shape(updated_node, self.input_param):
+        if _is_input_shape(updated_node, self.input_param):
             return cst.Name(self.build_param, lpar=updated_node.lpar, rpar=updated_node.rpar)
         return updated_node
 
 
-def m_shape(node: cst.CSTNode, input_param: str) -> bool:
+def _is_input_shape(node: cst.CSTNode, input_param: str) -> bool:
     return isinstance(node, cst.Attribute) and node.attr.value == "shape" and isinstance(node.value, cst.Name) \
         and node.value.value == input_param
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
 
 
 def _expression(ctx: PlanContext, text: str, where: ast.AST) -> cst.BaseExpression:
@@ -317,12 +324,14 @@ def _weight_edit(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic, plan:
         raise _Unfixable(plan)
     edit = Edit(diagnostic)
     args = _add_weight_args(ctx, plan, site.context.keras_class, edit)
+    if hoist is not None and hoist.input_param:
+        mapper = _MapInputShape(hoist.input_param, hoist.build_param)
+        args = [f"{key}={_code(cst.parse_expression(value).visit(mapper))}"
+                for key, _, value in (arg.partition("=") for arg in args)]
     shift = 0
     if hoist is not None and hoist.local_name and hoist.statement.lineno == site.node.lineno:
         shift = len("self.")  # `x = ...` becomes `self.x = ...`
     node = _expression(ctx, _layout_call(ctx, site.node, "self.add_weight", args, shift), site.node)
-    if hoist is not None and hoist.input_param:
-        node = node.visit(_MapInputShape(hoist.input_param, hoist.build_param))
     edit.rewrites.append((site.node, _replace_with(node)))
     edit.opaque.add(id(site.node))
     return edit
@@ -652,7 +661,8 @@ class _Apply(cst.CSTTransformer):
             new_build = cst.FunctionDef(
                 name=cst.Name("build"),
                 params=cst.Parameters(params=[cst.Param(cst.Name("self")), cst.Param(cst.Name(plan.build_param))]),
-                body=cst.IndentedBlock(body=statements),
+                body=cst.IndentedBlock(body=statements, indent=call.body.indent if call is not None and
+                                       isinstance(call.body, cst.IndentedBlock) else None),
                 leading_lines=blank if index == 0 else separator,
             )
             body.insert(index, new_build)
@@ -734,8 +744,8 @@ def _findings(analysis: ModuleAnalysis, ctx: PlanContext, codes: set[str]) -> di
         for finding in rule().check(analysis):
             site = ctx.sites.get(id(finding.node))
             if site is not None:
-                key = (finding.code, finding.node.lineno, ctx.char_col(finding.node.lineno, finding.node.col_offset) + 1)
-                found.setdefault(key, site)
+                line = finding.node.lineno
+                found.setdefault((finding.code, line, ctx.char_col(line, finding.node.col_offset) + 1), site)
     return found
 
 
