@@ -1,4 +1,4 @@
-"""`tflint-vars check | rule`: the command line. Exit codes: 0 clean, 1 findings, 2 usage or internal error."""
+"""`tflint-vars check | rule | verify`: the command line. Exit codes: 0 clean, 1 findings, 2 usage or internal error."""
 
 from __future__ import annotations
 
@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code, e.g. TFV001")
     rule.add_argument("--all", action="store_true", help="list every rule: code, name, fix")
+
+    from tflint_vars import verify  # only its arguments here: it runs code (in subprocesses) for `verify` alone
+
+    verify.add_parser(commands)
     return parser
 
 
@@ -116,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return run_check(args)
+        if args.command == "verify":
+            from tflint_vars.verify import run_command
+
+            return run_command(args)
         return run_rule(args)
     except ConfigError as error:
         print(f"tflint-vars: error: {error}", file=sys.stderr)
