@@ -159,7 +159,7 @@ def test_fixed_fixtures_run_under_tensorflow_with_keras3():
         ("tfv007_positional_name", "Gain"): (["gain", "offset"], []),
         ("tfv002_variable_in_call", "NoisyShift"): (["shift"], []),
         ("tfv006_lazy_add_weight", "LazyScale"): (["scale"], []),
-        ("tfv006_sublayer_in_call", "Head"): (["bias", "bias", "kernel", "kernel"], []),
+        ("tfv006_sublayer_in_call", "Head"): (["bias", "kernel"], []),
     }
     for (fixture, layer), (trainable, non_trainable) in layers.items():
         got = facts[fixture]

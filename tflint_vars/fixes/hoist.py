@@ -87,13 +87,13 @@ def _self_attribute(node: ast.AST) -> str | None:
     return None
 
 
-def _guarded_attributes(test: ast.expr) -> set[str] | None:
+def guarded_attributes(test: ast.expr) -> set[str] | None:
     """The attributes a lazy-creation guard tests (`self.x is None`, `not hasattr(self, "x")`, `not self.x`,
     `not self.built`, joined by and/or), or None when `test` is not such a guard."""
     if isinstance(test, ast.BoolOp):
         names: set[str] = set()
         for value in test.values:
-            part = _guarded_attributes(value)
+            part = guarded_attributes(value)
             if part is None:
                 return None
             names |= part
@@ -216,7 +216,7 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
             raise _Refused("its guard has an `else`")
         if stmt.lineno == guard.lineno:
             raise _Refused("its guard is on the same line")
-        tested = _guarded_attributes(guard.test)
+        tested = guarded_attributes(guard.test)
         assigned = set()
         for member in guard.body:
             if not (isinstance(member, ast.Assign) and len(member.targets) == 1
