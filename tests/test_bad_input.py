@@ -231,9 +231,9 @@ def test_unreadable_file_and_directory_are_reported(tmp_path):
         locked.chmod(0o755)
         secret.chmod(0o644)
     found = by_file(result)
-    assert result.returncode == 1 and result.stderr == ""
+    assert result.returncode == 2  # as for a path that does not exist: what was asked for could not all be checked
+    assert result.stderr == f"tflint-vars: error: {locked}: cannot list directory: Permission denied\n"
     assert [d["message"] for d in found["secret.py"]] == ["cannot read: Permission denied"]
-    assert [d["message"] for d in found["locked"]] == ["cannot list directory: Permission denied"]
     assert codes_at(found["layer.py"]) == [("TFV001", 7, 18)]
 
 

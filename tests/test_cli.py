@@ -78,7 +78,7 @@ def test_noqa_in_cli_and_in_flake8():
 def test_unparseable_file_is_reported_and_the_run_goes_on(tmp_path):
     write(tmp_path / "a_broken.py", "def f(:\n    pass\n")
     write(tmp_path / "b_layer.py", BAD_LAYER)
-    result = run_cli("check", str(tmp_path))
+    result = run_cli("check", "--output-format", "concise", str(tmp_path))  # one line per diagnostic
     lines = result.stdout.splitlines()
     assert result.returncode == 1
     assert lines[0].startswith(f"{tmp_path / 'a_broken.py'}:1:") and "TFV000 cannot parse:" in lines[0]

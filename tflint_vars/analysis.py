@@ -35,8 +35,6 @@ _CANONICAL_PREFIXES = (
     ("tensorflow.python.ops.variables.", "tensorflow."),
     ("tensorflow.python.ops.variable_v1.", "tensorflow."),
     ("tensorflow.python.ops.variable_scope.", "tensorflow."),
-    ("tensorflow.python.layers.", "tensorflow.layers."),
-    ("tensorflow.python.keras.legacy_tf_layers.", "tensorflow.layers."),
 )
 
 # Keras names that are Layer/Model classes wherever they live in the keras namespace.

@@ -66,9 +66,14 @@ def _string_list(value: object, where: str) -> list[str]:
 def load_config(start: str = ".") -> Config:
     """The `[tool.tflint-vars]` table of the nearest pyproject.toml above `start`, or the defaults."""
     path = find_pyproject(start)
+    return Config() if path is None else load_config_file(path)
+
+
+def load_config_file(path: str) -> Config:
+    """The `[tool.tflint-vars]` table of this file (`--config`): a missing file is an error, not the defaults."""
     config = Config()
-    if path is None:
-        return config
+    if not os.path.isfile(path):
+        raise ConfigError(f"--config {path}: no such file")
     try:
         with open(path, "rb") as handle:
             table = tomllib.load(handle).get("tool", {}).get("tflint-vars")

@@ -24,9 +24,8 @@ TRIGGER_WORDS = (b"ariable", b"add_weight", b"layers", b"def call")
 # flake8's own pattern (flake8/defaults.py), so `# noqa` means the same in both front ends.
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 
-# The line breaks Python's tokenizer counts. str.splitlines also splits on \x0c, \x1c-\x1e, \x85, \u2028 and \u2029,
-# which would shift every later line against ast's line numbers (noqa and columns would read the wrong line).
-PYTHON_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Python's line ends, the ones ast's line numbers count.
+LINE_END = re.compile(r"\r\n|\r|\n")
 
 DEFAULT_EXCLUDES = frozenset({
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache",
@@ -121,7 +120,7 @@ def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
         return []
     text, tree = parsed
     analysis = analyze(tree, text)
-    lines = PYTHON_LINE_BREAK.split(text)
+    lines = LINE_END.split(text)  # not str.splitlines(): it also splits on \f, \v, \x1c.., shifting every line after
     diagnostics = []
     for rule_class in ALL_RULES:
         if not selection.enabled(rule_class.code):
@@ -165,7 +164,7 @@ def check_file(path: str, selection: CodeSelection | None = None) -> list[Diagno
 class FileSet:
     files: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # named paths that do not exist: a usage error (exit 2)
-    unlistable: list[Diagnostic] = field(default_factory=list)  # TFV000 for directories the walk could not list
+    unlistable: list[tuple[str, str]] = field(default_factory=list)  # (directory, reason) the walk could not list
 
 
 def _excluded(name: str, relative: str, patterns: Iterable[str]) -> bool:
@@ -192,8 +191,7 @@ def discover(paths: Iterable[str], extra_excludes: Iterable[str] = ()) -> FileSe
             continue
         # os.walk skips a directory it cannot list unless told: report it rather than pass silently.
         def report(error: OSError, root: str = root) -> None:
-            found.unlistable.append(_unreadable(error.filename or root, 1, 1,
-                                                f"cannot list directory: {error.strerror or error}"))
+            found.unlistable.append((error.filename or root, error.strerror or str(error)))
 
         for directory, subdirs, filenames in os.walk(root, onerror=report):
             rel_dir = os.path.relpath(directory, root)

@@ -1,18 +1,34 @@
-"""Output formats for `tflint-vars check`. Each takes the diagnostics and the stream."""
+"""Output formats for `tflint-vars check`. Each takes the diagnostics and the stream.
+
+text (default, like ruff's `full`): the diagnostic line, the source line with a caret under the column, a blank line;
+concise: one line per diagnostic; json; sarif (SARIF 2.1.0, for GitHub code scanning); github (workflow commands that
+GitHub Actions shows as annotations)."""
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
+import re
+import unicodedata
+from pathlib import Path
 from typing import Callable, TextIO
+from urllib.parse import quote
 
-from tflint_vars.diagnostics import Diagnostic
+from tflint_vars import __version__
+from tflint_vars.diagnostics import SAFE, UNSAFE, Diagnostic
+from tflint_vars.docs import REPOSITORY_URL, rule_help_uri, rule_section
+from tflint_vars.rules import ALL_RULES
+
+# Python's own line ends (the tokenizer's): str.splitlines() also splits on \f, \v, \x1c.. and would shift lines.
+LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def summary(diagnostics: list[Diagnostic]) -> str:
     if not diagnostics:
         return "All checks passed!"
-    fixable = sum(1 for d in diagnostics if d.fix == "safe")
-    unsafe = sum(1 for d in diagnostics if d.fix == "unsafe")
+    fixable = sum(1 for d in diagnostics if d.fix == SAFE)
+    unsafe = sum(1 for d in diagnostics if d.fix == UNSAFE)
     noun = "diagnostic" if len(diagnostics) == 1 else "diagnostics"
     text = f"Found {len(diagnostics)} {noun}"
     parts = []
@@ -23,15 +39,296 @@ def summary(diagnostics: list[Diagnostic]) -> str:
     return text + (f" ({', '.join(parts)})." if parts else ".")
 
 
-def write_text(diagnostics: list[Diagnostic], stream: TextIO) -> None:
+def write_concise(diagnostics: list[Diagnostic], stream: TextIO) -> None:
     for diagnostic in diagnostics:
         stream.write(diagnostic.format_text() + "\n")
     stream.write(summary(diagnostics) + "\n")
 
+
+# --- text (full) -------------------------------------------------------------------------------------------------
+
+def use_colour(stream: TextIO, environ: dict[str, str] | None = None) -> bool:
+    """CPython's rule (Lib/_colorize.py): NO_COLOR wins, then FORCE_COLOR, then TERM=dumb, then whether it is a TTY.
+    Both variables count only when set to a non-empty value (no-color.org, force-color.org)."""
+    environ = os.environ if environ is None else environ
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    if environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+class _Style:
+    def __init__(self, colour: bool):
+        self.colour = colour
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.colour and text else text
+
+    def bold(self, text: str) -> str:
+        return self._wrap("1", text)
+
+    def code(self, text: str) -> str:
+        return self._wrap("1;31", text)
+
+    def caret(self, text: str) -> str:
+        return self._wrap("1;31", text)
+
+    def gutter(self, text: str) -> str:
+        return self._wrap("1;34", text)
+
+
+class SourceLines:
+    """Each file's text and lines, read once and decoded as Python decodes it; None when it cannot be read or
+    decoded."""
+
+    def __init__(self):
+        self._cache: dict[str, str | None] = {}
+        self._lines: dict[str, list[str]] = {}
+
+    def text(self, path: str) -> str | None:
+        if path not in self._cache:
+            self._cache[path] = self._read(path)
+        return self._cache[path]
+
+    def line(self, path: str, number: int) -> str | None:
+        text = self.text(path)
+        if text is None:
+            return None
+        if path not in self._lines:
+            self._lines[path] = LINE_END.split(text)
+        lines = self._lines[path]
+        return lines[number - 1] if 1 <= number <= len(lines) else None
+
+    @staticmethod
+    def _read(path: str) -> str | None:
+        from tflint_vars.engine import decode_source, read_file
+
+        try:
+            return decode_source(read_file(path))  # read_file: a FIFO is not opened for a blocking read
+        except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
+            return None
+
+
+def display_width(text: str) -> int:
+    """Terminal cells: East Asian wide characters take two, combining marks none."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _printable(text: str) -> str:
+    """The source line as it should appear on a terminal: tabs expanded, other control characters made visible,
+    so a stray escape byte in a file cannot drive the terminal."""
+    text = text.expandtabs(8)
+    return "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in text)
+
+
+def write_text(diagnostics: list[Diagnostic], stream: TextIO) -> None:
+    style = _Style(use_colour(stream))
+    sources = SourceLines()
+    for diagnostic in diagnostics:
+        location = f"{style.bold(diagnostic.path)}:{diagnostic.line}:{diagnostic.column}:"
+        stream.write(f"{location} {style.code(diagnostic.code)} {diagnostic.message}\n")
+        source = sources.line(diagnostic.path, diagnostic.line)
+        if source is not None:
+            number = str(diagnostic.line)
+            blank = " " * len(number)
+            prefix = _printable(source[:diagnostic.column - 1])
+            stream.write(f"{style.gutter(f'{number} |')} {_printable(source)}\n")
+            stream.write(f"{style.gutter(f'{blank} |')} {' ' * display_width(prefix)}{style.caret('^')}\n")
+        stream.write("\n")
+    stream.write(style.bold(summary(diagnostics)) + "\n")
+
+
+# --- json --------------------------------------------------------------------------------------------------------
 
 def write_json(diagnostics: list[Diagnostic], stream: TextIO) -> None:
     json.dump([d.to_json() for d in diagnostics], stream, indent=2)
     stream.write("\n")
 
 
-FORMATS: dict[str, Callable[[list[Diagnostic], TextIO], None]] = {"text": write_text, "json": write_json}
+# --- shared by sarif and github: paths relative to the working directory (the repository root in CI) ---------------
+
+def _relative(path: str, base: str) -> str | None:
+    """`path` relative to `base` in POSIX form, or None when it lies outside."""
+    relative = os.path.relpath(os.path.abspath(path), base)
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep) or os.path.isabs(relative):
+        return None
+    return Path(relative).as_posix()
+
+
+# --- sarif -------------------------------------------------------------------------------------------------------
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+FIX_DESCRIPTIONS = {
+    SAFE: "Safe fix: `tflint-vars check --fix`.",
+    UNSAFE: "Unsafe fix (review it): `tflint-vars check --fix --unsafe-fixes`.",
+}
+
+
+def sarif_rule(rule) -> dict:
+    documentation = rule.documentation()
+    descriptor = {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary()},
+        "fullDescription": {"text": rule_section(rule, "What it does") or rule.summary()},
+        "help": {"text": documentation, "markdown": documentation},
+        "helpUri": rule_help_uri(rule),
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"fix": rule.fix or "none"},
+    }
+    return descriptor
+
+
+def _artifact_location(path: str, base: str) -> dict:
+    relative = _relative(path, base)
+    if relative is None:
+        return {"uri": Path(os.path.abspath(path)).as_uri()}
+    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
+
+
+_KEEPENDS = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _line_regions(before: str, after: str) -> list[dict]:
+    """SARIF replacements turning `before` into `after`, whole lines at a time. A deleted region runs from column 1
+    of its first line to column 1 of the line after its last (end columns are exclusive), so it takes the line ends
+    with it; an insertion is an empty region."""
+    old, new = _KEEPENDS.findall(before), _KEEPENDS.findall(after)
+
+    def start_of(index: int) -> tuple[int, int]:
+        """(line, column) where old line `index` (0-based) starts; past the last line, the end of the text."""
+        if index < len(old) or not old or old[-1].endswith(("\n", "\r")):
+            return index + 1, 1
+        return len(old), len(old[-1]) + 1  # the last line has no line end: its end
+
+    replacements = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        (start_line, start_column), (end_line, end_column) = start_of(i1), start_of(i2)
+        replacements.append({
+            "deletedRegion": {"startLine": start_line, "startColumn": start_column,
+                              "endLine": end_line, "endColumn": end_column},
+            "insertedContent": {"text": "".join(new[j1:j2])},
+        })
+    return replacements
+
+
+def sarif_fix(diagnostic: Diagnostic, text: str | None, physical_location: dict) -> dict | None:
+    """This one diagnostic's fix as a SARIF `fix`, or None when it cannot be applied on its own (the schema
+    requires the changes, so a fix is never described without them)."""
+    if text is None:
+        return None
+    from tflint_vars.fixes.transform import fix_text_once  # libcst: loaded only when a fix is to be described
+
+    fixed_text, fixed, _ = fix_text_once(text, diagnostic.path, [diagnostic])
+    if not fixed or fixed_text == text:
+        return None
+    return {
+        "description": {"text": FIX_DESCRIPTIONS[diagnostic.fix]},
+        "artifactChanges": [{
+            "artifactLocation": dict(physical_location["artifactLocation"]),
+            "replacements": _line_regions(text, fixed_text),
+        }],
+    }
+
+
+def sarif_log(diagnostics: list[Diagnostic], base: str | None = None) -> dict:
+    """A SARIF 2.1.0 log: one run, every rule in the driver, one result per diagnostic. Columns count Unicode code
+    points, as the diagnostics do (SARIF's default would be UTF-16 code units)."""
+    base = os.path.abspath(base or os.getcwd())
+    rule_index = {rule.code: index for index, rule in enumerate(ALL_RULES)}
+    sources = SourceLines()
+    results = []
+    for diagnostic in diagnostics:
+        result = {
+            "ruleId": diagnostic.code,
+            "ruleIndex": rule_index[diagnostic.code],
+            "level": "error",
+            "message": {"text": diagnostic.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": _artifact_location(diagnostic.path, base),
+                    "region": {"startLine": diagnostic.line, "startColumn": diagnostic.column},
+                },
+            }],
+        }
+        if diagnostic.fix:
+            result["properties"] = {"fix": diagnostic.fix}
+            try:
+                fix = sarif_fix(diagnostic, sources.text(diagnostic.path), result["locations"][0]["physicalLocation"])
+            except Exception as error:  # a fixer's bug must not cost the whole report; it is named in the result
+                result["properties"]["fixError"] = f"{type(error).__name__}: {error}"
+            else:
+                if fix is not None:
+                    result["fixes"] = [fix]
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "tflint-vars",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": REPOSITORY_URL,
+                "rules": [sarif_rule(rule) for rule in ALL_RULES],
+            }},
+            "originalUriBaseIds": {SRCROOT: {"uri": Path(base).as_uri().rstrip("/") + "/"}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+
+
+def write_sarif(diagnostics: list[Diagnostic], stream: TextIO) -> None:
+    json.dump(sarif_log(diagnostics), stream, indent=2)
+    stream.write("\n")
+
+
+# --- github ------------------------------------------------------------------------------------------------------
+
+def escape_data(text: str) -> str:
+    """A workflow command's message (actions/toolkit, command.ts escapeData)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value (actions/toolkit, command.ts escapeProperty)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_command(diagnostic: Diagnostic, base: str | None = None) -> str:
+    base = os.path.abspath(base or os.getcwd())
+    path = _relative(diagnostic.path, base) or diagnostic.path
+    properties = {"file": path, "line": diagnostic.line, "col": diagnostic.column, "title": diagnostic.code}
+    rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
+    return f"::error {rendered}::{escape_data(diagnostic.message)}"
+
+
+def write_github(diagnostics: list[Diagnostic], stream: TextIO) -> None:
+    for diagnostic in diagnostics:
+        stream.write(github_command(diagnostic) + "\n")
+
+
+FORMATS: dict[str, Callable[[list[Diagnostic], TextIO], None]] = {
+    "text": write_text,
+    "full": write_text,  # ruff's name for the same format
+    "concise": write_concise,
+    "json": write_json,
+    "sarif": write_sarif,
+    "github": write_github,
+}

@@ -8,7 +8,9 @@ The initializer must keep the distribution of the initial value: Keras' "random_
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
@@ -75,6 +77,9 @@ class WeightPlan:
     initializer_class: str | None = None
     initializer_args: list[tuple[str, str]] = field(default_factory=list)
     keywords: dict[str, str] = field(default_factory=dict)  # name, trainable, dtype, constraint
+    # Keys ("initializer" or a keyword) whose string literal the plan wrote itself rather than copied from the
+    # source: the fix may write them in the module's quote style.
+    generated: set[str] = field(default_factory=set)
 
 
 def bind_arguments(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr] | None:
@@ -104,9 +109,22 @@ def _scalar_literal(node: ast.expr) -> ast.Constant | None:
     return None
 
 
+def has_comment(source: str, node: ast.AST) -> bool:
+    """A comment inside the node's source: rewriting the call from its parts would lose it."""
+    segment = source_segment(source, node) or ""
+    if "#" not in segment:
+        return False
+    try:
+        return any(token.type == tokenize.COMMENT for token in tokenize.generate_tokens(io.StringIO(segment).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return True
+
+
 def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], str | None]) -> WeightPlan | str:
     """The add_weight plan for a tf.Variable call, or the reason no safe fix exists."""
     text = lambda node: source_segment(source, node)  # noqa: E731
+    if has_comment(source, call):
+        return "a comment inside the call would be lost"
     bound = bind_arguments(call, VARIABLE_PARAMS)
     if bound is None:
         return "its arguments are passed with * or **"
@@ -124,10 +142,18 @@ def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], st
         literal = _scalar_literal(value.args[0])
         value = value.args[0] if literal is not None else value
     if literal is not None:
-        if not isinstance(literal.value, float):
-            return "its initial value is an integer, and add_weight would make a float variable"
-        return WeightPlan(shape="()", initializer_class="Constant", initializer_args=[("value", text(value))],
+        plan = WeightPlan(shape="()", initializer_class="Constant", initializer_args=[("value", text(value))],
                           keywords=keywords)
+        if isinstance(literal.value, float) or "dtype" in keywords:
+            return plan
+        trainable = bound.get("trainable")
+        if isinstance(trainable, ast.Constant) and trainable.value is False:
+            # tf.Variable(0) is int32; add_weight defaults to float, so the dtype is spelled out.
+            plan.keywords["dtype"] = '"int32"'
+            plan.generated.add("dtype")
+            return plan
+        return "its initial value is an integer: add_weight would make a float variable (pass `dtype=` or " \
+               "`trainable=False`)"
 
     if not isinstance(value, ast.Call):
         return "its initial value is not a call that maps to a Keras initializer"
@@ -152,6 +178,7 @@ def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], st
         plan = WeightPlan(shape=text(shape_node), keywords=keywords)
         if callee in _FILLED:
             plan.initializer = f'"{_FILLED[callee]}"'
+            plan.generated.add("initializer")
         elif callee == "tensorflow.fill":
             if "value" not in args:
                 return "tf.fill has no value"
@@ -207,6 +234,8 @@ _STRING_INITIALIZERS = {"GlorotUniform": '"glorot_uniform"', "GlorotNormal": '"g
 def plan_get_variable(call: ast.Call, source: str, qualify: Callable[[ast.AST], str | None]) -> WeightPlan | str:
     """The add_weight plan for a `get_variable` call, or the reason no safe fix exists."""
     text = lambda node: source_segment(source, node)  # noqa: E731
+    if has_comment(source, call):
+        return "a comment inside the call would be lost"
     bound = bind_arguments(call, GET_VARIABLE_PARAMS)
     if bound is None:
         return "its arguments are passed with * or **"
@@ -236,6 +265,7 @@ def plan_get_variable(call: ast.Call, source: str, qualify: Callable[[ast.AST], 
             kwargs = [(mapping[p], text(args[p])) for p in params if p in mapping and p in args]
             if not kwargs and keras_class in _STRING_INITIALIZERS:
                 plan.initializer = _STRING_INITIALIZERS[keras_class]
+                plan.generated.add("initializer")
             else:
                 plan.initializer_class, plan.initializer_args = keras_class, kwargs
             return plan

@@ -4,7 +4,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import UNSAFE
-from tflint_vars.fixes.initializers import WeightPlan
+from tflint_vars.fixes.hoist import HoistPlan, plan_hoist
 from tflint_vars.rules._raw_variables import fix_plan, raw_variables, where
 from tflint_vars.rules.base import Finding, Rule
 
@@ -45,7 +45,9 @@ class VariableInCall(Rule):
     ## Fix safety
     Unsafe: the fix moves creation into `build(self, input_shape)` and changes behaviour (the variable now persists
     across calls, which is what training needs but not what the code did). `inputs.shape[...]` in the shape becomes
-    `input_shape[...]`.
+    `input_shape[...]`. Offered when the variable is assigned on a line of its own (`b = tf.Variable(...)` or
+    `self.b = ...`) at the top of `call` or in an `if self.b is None:` guard, its initial value maps to a Keras
+    initializer, and it reads nothing `build` cannot see (locals of `call`, the input other than `.shape`).
     """
 
     code = "TFV002"
@@ -62,10 +64,12 @@ class VariableInCall(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method == "call"):
             plan = fix_plan(analysis, site)
+            if not isinstance(plan, str):
+                plan = plan_hoist(analysis, site)
             message = (f"`tf.Variable` created in {where(site)} makes a new variable on every call (`tf.function` "
                        f"raises ValueError) and is untracked under Keras 3; create it once in `build` with "
                        f"`self.add_weight(...)`")
-            if isinstance(plan, WeightPlan):
+            if isinstance(plan, HoistPlan):
                 yield self.finding(site.node, message, UNSAFE)
             else:
                 yield self.finding(site.node, f"{message} (no fix: {plan})")

@@ -3,8 +3,9 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import ModuleAnalysis, is_self_method_call, keras_layer_class_flavor
+from tflint_vars.analysis import KERAS3, KerasClass, ModuleAnalysis, keras_layer_class_flavor
 from tflint_vars.diagnostics import UNSAFE
+from tflint_vars.fixes.hoist import HoistPlan, guarded_attributes, plan_hoist, state_kind
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -24,7 +25,7 @@ STATELESS_LAYERS = frozenset({
 
 
 def self_attribute_assignments(function: ast.AST) -> dict[int, ast.Assign]:
-    """id(call) -> `self.<attr> = <call>` statement, for the calls a state-hoisting fix can move."""
+    """id(call) -> the `self.<attr> = <call>` statement that stores it."""
     assigned = {}
     for node in ast.walk(function):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call):
@@ -34,6 +35,50 @@ def self_attribute_assignments(function: ast.AST) -> dict[int, ast.Assign]:
     return assigned
 
 
+def _created_once(keras_class: KerasClass, call: ast.Call) -> bool:
+    """The call sits under a lazy-creation guard of `call` (`if self.x is None:`, `if not hasattr(self, "x"):`)."""
+    call_method = keras_class.method("call")
+    for node in ast.walk(call_method):
+        if isinstance(node, ast.If) and guarded_attributes(node.test) and \
+                any(call is inner for stmt in node.body for inner in ast.walk(stmt)):
+            return True
+    return False
+
+
+def _keras3_builds_by_tracing(analysis: ModuleAnalysis, keras_class: KerasClass) -> bool:
+    """Keras 3 builds a layer that has no `build` method but unbuilt sublayers by tracing `call` first
+    (keras/src/layers/layer.py: `_maybe_build`, `might_have_unbuilt_state`); state created lazily in `call` is then
+    created before the layer counts as built, and is tracked. Measured with TF 2.21 / Keras 3.15.1: a Model with a
+    Dense made in `__init__` and another made lazily in `call` runs and tracks all four weights."""
+    if keras_class.flavor != KERAS3:
+        return False
+    by_name = {cls.name: cls for cls in analysis.keras_classes.values()}
+    chain, current, has_sublayer = [], keras_class, False
+    while current is not None and current not in chain:
+        chain.append(current)
+        if current.method("build") is not None:
+            return False
+        init = current.method("__init__")
+        if init is not None:
+            has_sublayer |= any(
+                isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+                        for t in node.targets)
+                and (keras_layer_class_flavor(analysis.qualify(node.value.func) or "")
+                     or (isinstance(node.value.func, ast.Name) and node.value.func.id in by_name))
+                for node in ast.walk(init))
+        local_bases = [by_name[b.id] for b in current.node.bases if isinstance(b, ast.Name) and b.id in by_name]
+        if local_bases:
+            current = local_bases[0]
+            continue
+        # The Keras base must be Keras' own Layer or Model, whose build is the default one (Dense has its own).
+        names = [analysis.qualify(b) or "" for b in current.node.bases]
+        if not any(name.rsplit(".", 1)[-1] in ("Layer", "Model") for name in names):
+            return False
+        current = None
+    return has_sublayer
+
+
 class StateOutsideBuild(Rule):
     """State created in `call` with `add_weight` or by constructing a sublayer: Keras 3 raises once built.
 
@@ -41,6 +86,8 @@ class StateOutsideBuild(Rule):
     Finds `self.add_weight(...)` and the construction of a Keras layer (a built-in such as `Dense`, or a layer
     class of the module) inside `call` of a Keras `Layer`/`Model`, typically created lazily behind
     `if self.w is None:` or `hasattr`. A raw `tf.Variable` in `call` is TFV002 and is reported once, there.
+    Not reported: lazy creation in a Keras 3 class with no `build` method and sublayers made in `__init__`, which
+    Keras 3 builds by tracing `call` (the lazy state is then created before the layer is built, and tracked).
 
     ## Why is this bad?
     Keras 3 locks a layer's state once it is built, and `call` runs after `build`: `add_weight` there raises
@@ -81,7 +128,9 @@ class StateOutsideBuild(Rule):
     ## Fix safety
     Unsafe: the fix moves `self.<name> = ...` into `build(self, input_shape)` (created when missing), maps
     `x.shape` of `call`'s input to `input_shape` and removes the guard. State created from anything but the input
-    shape may need a human to check that `build` can compute it.
+    shape may need a human to check that `build` can compute it. Offered when the statement stands on its own at
+    the top of `call` or in a guard (`if self.x is None:`, `if not hasattr(self, "x"):`) that only creates state,
+    and reads nothing `build` cannot see (locals of `call`, the input other than `.shape`).
     """
 
     code = "TFV006"
@@ -97,44 +146,52 @@ class StateOutsideBuild(Rule):
     ]
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
-        local_layers = {cls.name for cls in analysis.keras_classes.values()}
-        movable: dict[int, ast.Assign] = {}
+        stored: dict[int, ast.Assign] = {}
         for cls in analysis.keras_classes.values():
             call_method = cls.method("call")
             if call_method is not None:
-                movable.update(self_attribute_assignments(call_method))
+                stored.update(self_attribute_assignments(call_method))
         for site in analysis.calls:
             ctx = site.context
             if ctx.keras_class is None or ctx.method != "call":
                 continue
-            node = site.node
+            kind = state_kind(analysis, site.node)
+            if kind not in ("add_weight", "layer"):
+                continue
+            if _created_once(ctx.keras_class, site.node) and _keras3_builds_by_tracing(analysis, ctx.keras_class):
+                continue
+            if kind == "layer" and not self._layer_adds_state(site, stored_on_self=id(site.node) in stored):
+                continue
             where = f"`{ctx.keras_class.name}.call`"
-            fix = UNSAFE if id(node) in movable else None
-            if is_self_method_call(node, "add_weight"):
+            plan = plan_hoist(analysis, site)
+            fix, why = (UNSAFE, "") if isinstance(plan, HoistPlan) else (None, f" (no fix: {plan})")
+            if kind == "add_weight":
                 yield self.finding(
-                    node,
+                    site.node,
                     f"`add_weight` in {where} creates state after the layer is built: Keras 3 raises ValueError "
                     f"\"You cannot add new elements of state ... to a layer that is already built\" (Keras 2 allowed "
-                    f"it); create it in `build(self, input_shape)`",
+                    f"it); create it in `build(self, input_shape)`{why}",
                     fix,
                 )
-            elif self._constructs_stateful_layer(site, local_layers, assigned_to_self=id(node) in movable):
-                layer = ast.unparse(node.func)
+            else:
+                layer = ast.unparse(site.node.func)
+                if _created_once(ctx.keras_class, site.node):
+                    problem = (f"layer `{layer}` constructed lazily in {where} is state added after the layer is "
+                               f"built: Keras 3 raises ValueError \"You cannot add new elements of state ...\" (Keras 2 "
+                               f"allowed it)")
+                else:
+                    problem = (f"layer `{layer}` constructed in {where} makes a new layer with fresh weights on every "
+                               f"call (`tf.function` raises ValueError)")
                 yield self.finding(
-                    node,
-                    f"layer `{layer}` constructed in {where}: a new layer with fresh weights on every call, and "
-                    f"Keras 3 raises ValueError when state is added to a built layer; construct it in `__init__` "
-                    f"or `build`",
+                    site.node,
+                    f"{problem}; construct it in `__init__` or `build`{why}",
                     fix,
                 )
 
     @staticmethod
-    def _constructs_stateful_layer(site, local_layers: set[str], assigned_to_self: bool) -> bool:
-        """A layer construction that adds state: any layer stored on `self` (Keras 3 then raises), or a layer with
-        weights even when used once (fresh untrained weights every call). A weightless built-in used at once is fine."""
-        node = site.node
-        if isinstance(node.func, ast.Name) and node.func.id in local_layers:
-            return True
-        if not (site.name and keras_layer_class_flavor(site.name)):
-            return False
-        return assigned_to_self or site.name.rsplit(".", 1)[1] not in STATELESS_LAYERS
+    def _layer_adds_state(site, stored_on_self: bool) -> bool:
+        """Any layer stored on `self` adds state (Keras 3 then raises), and so does a layer with weights even when
+        used once (fresh untrained weights every call); a weightless built-in used at once does not."""
+        if stored_on_self or not site.name:
+            return True  # stored, or a Keras layer class of this module
+        return site.name.rsplit(".", 1)[1] not in STATELESS_LAYERS

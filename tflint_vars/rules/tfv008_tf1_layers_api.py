@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
@@ -13,7 +14,8 @@ class Tf1LayersApi(Rule):
 
     ## What it does
     Finds calls into the TF1 layers API: `tf.layers.dense`, `tf.compat.v1.layers.conv2d`, `tf.layers.Dense`, ...
-    through any TF1 alias.
+    through any TF1 alias, and classes built on it (`class Model(tf.compat.v1.layers.Layer)`). The private
+    `tensorflow.python.layers.base` still imports under Keras 3 and is not reported.
 
     ## Why is this bad?
     With TensorFlow 2.16+ and Keras 3, `tf.compat.v1.layers.dense(...)` raises
@@ -43,15 +45,31 @@ class Tf1LayersApi(Rule):
     code = "TFV008"
     name = "tf1-layers-api"
     fix = None
-    VALID = ["import tensorflow as tf\ny = tf.keras.layers.Dense(3)\n"]
-    INVALID = ["import tensorflow.compat.v1 as tf\ny = tf.layers.dense(tf.zeros((1, 2)), 3)\n"]
+    VALID = [
+        "import tensorflow as tf\ny = tf.keras.layers.Dense(3)\n",
+        # Measured: tensorflow.python.layers.base.Layer still imports with TF 2.21 / Keras 3 (tensor2tensor's T2TModel).
+        "from tensorflow.python.layers import base\nclass T2TModel(base.Layer):\n    pass\n",
+    ]
+    INVALID = [
+        "import tensorflow.compat.v1 as tf\ny = tf.layers.dense(tf.zeros((1, 2)), 3)\n",
+        "import tensorflow as tf\nclass Model(tf.compat.v1.layers.Layer):\n    pass\n",
+    ]
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in analysis.calls:
             if site.name and site.name.startswith(TF1_LAYERS):
-                short = site.name[len(TF1_LAYERS):]
-                yield self.finding(
-                    site.node,
-                    f"`tf.layers.{short}` (tf.compat.v1.layers) is not available with Keras 3: AttributeError "
-                    f"\"`{short}` is not available with Keras 3\"; use the `tf.keras.layers` equivalent",
-                )
+                yield self._finding(site.node, site.name)
+        for node in ast.walk(analysis.tree):
+            if isinstance(node, ast.ClassDef):
+                for base in node.bases:
+                    name = analysis.qualify(base)
+                    if name and name.startswith(TF1_LAYERS):
+                        yield self._finding(base, name)
+
+    def _finding(self, node: ast.AST, name: str) -> Finding:
+        short = name[len(TF1_LAYERS):]
+        return self.finding(
+            node,
+            f"`tf.layers.{short}` (tf.compat.v1.layers) is not available with Keras 3: AttributeError "
+            f"\"`{short.rsplit('.', 1)[-1]}` is not available with Keras 3\"; use the `tf.keras.layers` equivalent",
+        )

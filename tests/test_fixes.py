@@ -1,0 +1,262 @@
+"""The fixes: every fixable fixture against its expected output (`NAME.py.fixed`, `NAME.py.unsafe-fixed`),
+idempotence, byte preservation (CRLF, BOM, latin-1), dropping a fix whose output does not parse, and refusals."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+from conftest import FIXTURES, ROOT, expected_diagnostics, fixture_names
+from tflint_vars.diagnostics import SAFE, UNSAFE
+from tflint_vars.engine import check_source
+from tflint_vars.fixes import FixResult, fix_bytes, fix_source
+
+FIXABLE = [n for n in fixture_names() if any(e["fix"] in (SAFE, UNSAFE) for e in expected_diagnostics(n))]
+WITH_UNSAFE = [n for n in FIXABLE if any(e["fix"] == UNSAFE for e in expected_diagnostics(n))]
+
+
+def _read(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def _expected(name: str, unsafe: bool) -> bytes:
+    path = FIXTURES / f"{name}.py.unsafe-fixed"
+    return path.read_bytes() if unsafe and path.exists() else _read(f"{name}.py.fixed")
+
+
+def test_every_fixable_fixture_carries_its_expected_output():
+    assert len(FIXABLE) >= 12 and len(WITH_UNSAFE) >= 5
+    expected_files = {p.name for p in FIXTURES.glob("*.py.fixed")} | {p.name for p in FIXTURES.glob("*.unsafe-fixed")}
+    assert expected_files == {f"{n}.py.fixed" for n in FIXABLE} | {f"{n}.py.unsafe-fixed" for n in WITH_UNSAFE}
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+@pytest.mark.parametrize("name", FIXABLE)
+def test_fix_matches_expected_output_and_is_idempotent(name, unsafe):
+    path = str(FIXTURES / f"{name}.py")
+    result = fix_bytes(_read(f"{name}.py"), path, unsafe=unsafe)
+    assert result.data == _expected(name, unsafe)
+    assert result.dropped == []
+    wanted = {SAFE, UNSAFE} if unsafe else {SAFE}
+    assert sorted((d.code, d.line) for d in result.fixed) == \
+        sorted((e["code"], e["line"]) for e in expected_diagnostics(name) if e["fix"] in wanted)
+    assert not [d for d in result.remaining if d.fix in wanted]
+    assert result.remaining == check_source(result.data, path)
+    compile(result.data, path, "exec", dont_inherit=True)
+    again = fix_bytes(result.data, path, unsafe=unsafe)
+    assert not again.changed and again.fixed == []
+
+
+def test_unsafe_only_fixtures_are_unchanged_by_safe_fixes():
+    for name in WITH_UNSAFE:
+        if not any(e["fix"] == SAFE for e in expected_diagnostics(name)):
+            assert _read(f"{name}.py.fixed") == _read(f"{name}.py"), name
+
+
+def test_clean_file_is_returned_untouched_without_loading_libcst():
+    code = ("import sys\nfrom tflint_vars.fixes import fix_bytes\n"
+            f"r = fix_bytes(open({str(FIXTURES / 'seed2_add_weight_in_build.py')!r}, 'rb').read())\n"
+            "print(r.changed, r.fixed, 'libcst' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.stdout.split() == ["False", "[]", "False"], result.stderr
+
+
+@pytest.mark.parametrize("bom", [False, True], ids=["crlf", "crlf+bom"])
+def test_crlf_stays_crlf(bom):
+    prefix = b"\xef\xbb\xbf" if bom else b""
+    for name in FIXABLE:
+        data = prefix + _read(f"{name}.py").replace(b"\n", b"\r\n")
+        result = fix_bytes(data, f"{name}.py", unsafe=True)
+        assert result.data == prefix + _expected(name, True).replace(b"\n", b"\r\n"), name
+        assert b"\n" not in result.data.replace(b"\r\n", b""), name
+
+
+def test_latin1_with_cookie_stays_latin1():
+    header = "# -*- coding: latin-1 -*-\n# Schätzung der Gewichte: café\n".encode("latin-1")
+    result = fix_bytes(header + _read("seed1_variable_in_init.py"), "latin1.py")
+    assert result.data == header + _expected("seed1_variable_in_init", False)
+    assert len(result.fixed) == 2
+    assert result.data.decode("latin-1").count("café") == 1
+
+
+def test_non_ascii_before_the_call_keeps_columns_right():
+    source = ("import tensorflow as tf\n\n\nclass L(tf.keras.layers.Layer):\n    def __init__(self):\n"
+              "        super().__init__()\n        self.größe = tf.Variable(tf.zeros((2,)), name='größe')\n")
+    # The continuation line aligns under the parenthesis counted in characters, not UTF-8 bytes.
+    assert fix_source(source) == source.replace(
+        "tf.Variable(tf.zeros((2,)), name='größe')",
+        "self.add_weight(name='größe', shape=(2,),\n" + " " * len("        self.größe = self.add_weight(")
+        + "initializer='zeros')")
+
+
+def test_comments_and_formatting_elsewhere_are_kept_byte_for_byte():
+    source = _read("seed1_variable_in_init.py").decode()
+    fixed = fix_source(source)
+    untouched = [line for line in source.splitlines(True) if "tf.Variable" not in line]
+    assert all(line in fixed for line in untouched)
+    assert "# Direct tf.Variable creation. Needs manual initialization" in fixed
+
+
+def test_a_fix_whose_output_does_not_parse_is_dropped(monkeypatch):
+    """Plant a broken fixer through the FIXERS registry: its fix is dropped with the parser's message, the other
+    fix in the file is still applied."""
+    import libcst as cst
+
+    from tflint_vars.fixes import transform
+
+    real = transform.FIXERS["TFV007"]
+
+    def broken_on_line_6(ctx, site, diagnostic):
+        if diagnostic.line != 6:
+            return real(ctx, site, diagnostic)
+        return transform.Edit(diagnostic, rewrites=[(site.node, lambda node: cst.Name("lambda"))])
+
+    monkeypatch.setitem(transform.FIXERS, "TFV007", broken_on_line_6)
+    data = _read("tfv007_positional_name.py")
+    result = fix_bytes(data, "tfv007_positional_name.py")
+    assert [d.line for d in result.fixed] == [7]
+    assert [(d.line, why.split(":")[0]) for d, why in result.dropped] == [(6, "the fixed code would not parse")]
+    assert b'self.add_weight(name="offset", shape=(input_shape[-1],), dtype="float32", initializer="zeros")' \
+        in result.data
+    assert b'self.add_weight("gain", shape=' in result.data
+    ast.parse(result.data)
+
+
+def test_fix_result_api():
+    data = _read("tfv007_positional_name.py")
+    result = fix_bytes(data, "x.py")
+    assert isinstance(result, FixResult) and result.changed
+    unchanged = fix_bytes(result.data, "x.py")
+    assert not unchanged.changed and unchanged.data == result.data
+    assert fix_source(data.decode()) == result.data.decode()
+
+
+def test_selection_limits_what_is_fixed():
+    from tflint_vars.engine import CodeSelection
+
+    data = _read("tfv001_lists_dicts_loops.py")
+    result = fix_bytes(data, "x.py", selection=CodeSelection(["TFV003"]))
+    assert not result.changed and result.remaining == []
+
+
+def _single(source: str):
+    diagnostics = check_source(source.encode(), "t.py")
+    assert len(diagnostics) == 1, diagnostics
+    return diagnostics[0]
+
+
+LAYER = "import tensorflow as tf\n\n\nclass L(tf.keras.layers.Layer):\n"
+
+
+@pytest.mark.parametrize("body, reason", [
+    ("    def call(self, x):\n        n = x.shape[-1] * 2\n        b = tf.Variable(tf.zeros((n,)))\n"
+     "        return x + b\n", "reads `n`, a local of `call`"),
+    ("    def call(self, x):\n        return x + tf.Variable(tf.zeros((3,)))\n", "not assigned on a line of its own"),
+    ("    def call(self, x, training=None):\n        if training:\n"
+     "            self.w = self.add_weight(shape=(3,))\n        return x\n", "not a guard on the state it creates"),
+    ("    def call(self, x):\n        b = tf.Variable(tf.zeros(tf.shape(x)))\n        return x + b\n",
+     "computed at run time"),
+    ("    def call(self, x):\n        if self.w is None:\n            self.w = self.add_weight(shape=(3,))\n"
+     "            print('made')\n        return x\n", "does more than create state"),
+    ("    def call(self, x):\n        weights = tf.Variable(tf.zeros((3,)))\n        return x + weights\n",
+     "shadow a Layer attribute"),
+    ("    def build(self):\n        pass\n\n    def call(self, x):\n        self.w = self.add_weight(shape=(3,))\n"
+     "        return x\n", "`build` takes no input shape"),
+    ("    def call(self, x):\n        self.d = tf.keras.layers.Dense(x.shape.rank)\n        return self.d(x)\n",
+     "other than as `x.shape[...]`"),
+])
+def test_state_that_cannot_move_into_build_has_no_fix_and_says_why(body, reason):
+    diagnostic = _single(LAYER + body)
+    assert diagnostic.fix is None and reason in diagnostic.message
+    assert not fix_bytes((LAYER + body).encode(), unsafe=True).changed
+
+
+def test_hoist_into_existing_build_goes_before_super_build_and_maps_its_parameter():
+    source = LAYER + (
+        "    def build(self, shape):\n        self.k = self.add_weight(name='k', shape=(shape[-1], 2))\n"
+        "        super().build(shape)\n\n"
+        "    def call(self, x):\n        # created lazily\n        if self.v is None:\n"
+        "            self.v = self.add_weight(name='v', shape=(x.shape[-1],))\n"
+        "            self.u = self.add_weight(name='u', shape=(x.shape[-1],))\n"
+        "        b = tf.Variable(tf.zeros((x.shape[-1],)))\n"
+        "        return x * self.v * self.u + b\n")
+    assert fix_source(source, unsafe=True) == LAYER + (
+        "    def build(self, shape):\n        self.k = self.add_weight(name='k', shape=(shape[-1], 2))\n"
+        "        # created lazily\n"
+        "        self.v = self.add_weight(name='v', shape=(shape[-1],))\n"
+        "        self.u = self.add_weight(name='u', shape=(shape[-1],))\n"
+        "        self.b = self.add_weight(shape=(shape[-1],), initializer='zeros')\n"
+        "        super().build(shape)\n\n"
+        "    def call(self, x):\n        return x * self.v * self.u + self.b\n")
+
+
+def test_synthesised_build_calls_super_build_for_a_builtin_base():
+    source = ("import tensorflow as tf\n\n\nclass L(tf.keras.layers.Dense):\n    def call(self, x):\n"
+              "        self.extra = tf.keras.layers.Dense(3)\n        return self.extra(super().call(x))\n")
+    fixed = fix_source(source, unsafe=True)
+    assert ("    def build(self, input_shape):\n        self.extra = tf.keras.layers.Dense(3)\n"
+            "        super().build(input_shape)\n\n    def call(self, x):\n") in fixed
+
+
+def test_a_guard_is_kept_when_one_of_its_statements_is_not_fixed():
+    source = LAYER + ("    def call(self, x):\n        if self.v is None:\n"
+                      "            self.v = self.add_weight(name='v', shape=(3,))\n"
+                      "            self.u = self.add_weight(name='u', shape=(3,))  # noqa: TFV006\n"
+                      "        return x\n")
+    result = fix_bytes(source.encode(), unsafe=True)
+    assert not result.changed
+    assert [why for _, why in result.dropped] == ["its guard also holds state whose fix is not being applied"]
+
+
+def test_initializer_namespace_follows_the_class_spelling_and_adds_an_import_only_when_needed():
+    keras_module = ("import keras\nimport tensorflow as tf\n\n\nclass L(keras.layers.Layer):\n"
+                    "    def __init__(self):\n        super().__init__()\n"
+                    "        self.w = tf.Variable(tf.random.normal((2,)))\n")
+    assert "initializer=keras.initializers.RandomNormal(mean=0.0, stddev=1.0)" in fix_source(keras_module)
+    tf_keras_module = ("import tf_keras\nimport tensorflow as tf\n\n\nclass L(tf_keras.layers.Layer):\n"
+                       "    def __init__(self):\n        super().__init__()\n"
+                       "        self.w = tf.Variable(tf.random.uniform((2,)))\n")
+    assert "initializer=tf_keras.initializers.RandomUniform(minval=0.0, maxval=1.0)" in fix_source(tf_keras_module)
+    no_alias = ('"""Doc."""\nfrom tensorflow.keras.layers import Layer\nfrom tensorflow import Variable, random\n\n\n'
+                "class L(Layer):\n    def __init__(self):\n        super().__init__()\n"
+                "        self.w = Variable(random.normal((2,)))\n")
+    fixed = fix_source(no_alias)
+    assert fixed.startswith('"""Doc."""\nfrom tensorflow.keras.layers import Layer\nfrom tensorflow import '
+                            'Variable, random\nimport tensorflow as tf\n\n\nclass L(Layer):\n')
+    assert "initializer=tf.keras.initializers.RandomNormal(mean=0.0, stddev=1.0)" in fixed
+    assert fix_source(fixed) == fixed
+
+
+def test_variable_scope_reuse_is_added_with_the_scope_prefix_and_keeps_a_trailing_comma():
+    source = ("import tensorflow as tf\n\n\ndef f(x):\n    with tf.compat.v1.variable_scope(\n        'tower',\n"
+              "        values=[x],\n    ):\n        return tf.compat.v1.get_variable('w', shape=[1])\n\n\n"
+              "for _ in range(2):\n    f(1)\n")
+    assert fix_source(source, unsafe=True) == source.replace(
+        "        values=[x],\n", "        values=[x],\n        reuse=tf.compat.v1.AUTO_REUSE,\n")
+    constant_false = source.replace("values=[x],", "reuse=False,")
+    assert "reuse=tf.compat.v1.AUTO_REUSE," in fix_source(constant_false, unsafe=True)
+    assert fix_source(source) == source  # unsafe: not applied by default
+
+
+def test_a_crashing_fixer_costs_only_its_own_fixes(monkeypatch):
+    from tflint_vars.fixes import transform
+
+    def crash(ctx, site, diagnostic):
+        raise RuntimeError("planted")
+
+    monkeypatch.setitem(transform.FIXERS, "TFV007", crash)
+    result = fix_bytes(_read("tfv007_positional_name.py"), "x.py")
+    assert not result.changed
+    assert {why for _, why in result.dropped} == {"internal error in the fixer: RuntimeError: planted"}
+
+
+def test_tab_indented_code_keeps_its_tabs():
+    source = ("import tensorflow as tf\n\n\nclass L(tf.keras.layers.Layer):\n\tdef __init__(self):\n"
+              "\t\tsuper().__init__()\n\t\tself.w = tf.Variable(tf.random.normal((2,)), name='w')\n")
+    fixed = fix_source(source)
+    assert fixed.endswith("\t\tself.w = self.add_weight(name='w', shape=(2,),\n\t\t"
+                          + " " * len("self.w = self.add_weight(")
+                          + "initializer=tf.keras.initializers.RandomNormal(mean=0.0, stddev=1.0))\n")

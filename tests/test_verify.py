@@ -1,0 +1,215 @@
+"""`tflint-vars verify` under the real TensorFlow 2.21 (Keras 3) and tf-keras (Keras 2), in subprocesses.
+
+Two verify runs carry the TensorFlow work, batched so the suite stays fast: every fixture under both runtimes with the
+project's own fixes, and a directory of planted wrong fixes and broken fixtures under Keras 3.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from conftest import FIXTURES, ROOT, fixture_names, run_cli
+
+from tflint_vars.verify.declaration import DeclarationError, load_fixture
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def fixtures_verified(planted_run) -> dict:
+    """ONE verify run: every fixture, both runtimes, the real fixes (the planted run, mostly waiting on its hang and
+    on worker restarts, goes on meanwhile)."""
+    result = run_cli("verify", "--runtime", "both", "--output-format", "json", str(FIXTURES))
+    report = json.loads(result.stdout)
+    report["returncode"] = result.returncode
+    report["stderr"] = result.stderr
+    return report
+
+
+def _result(report: dict, fixture: str, runtime: str) -> dict:
+    [found] = [r for r in report["results"] if r["fixture"] == fixture and r["runtime"] == runtime]
+    return found
+
+
+def test_every_fixture_passes_under_both_runtimes(fixtures_verified):
+    results = fixtures_verified["results"]
+    assert sorted({(r["fixture"], r["runtime"]) for r in results}) == sorted(
+        (name, runtime) for name in fixture_names() for runtime in ("keras3", "keras2"))
+    not_passing = [(r["fixture"], r["runtime"], r["verdict"], r["reasons"]) for r in results
+                   if r["verdict"] != "pass" and r["fixture"] != "tfv000_python2_syntax"]
+    assert not_passing == []
+    assert {r["verdict"] for r in results if r["fixture"] == "tfv000_python2_syntax"} == {"skip"}
+    assert fixtures_verified["returncode"] == 0
+    total = 2 * len(fixture_names())
+    assert f"verify [{total}/{total}]" in fixtures_verified["stderr"]  # the progress line
+
+
+def test_tfv001_claim_holds_under_keras3_and_not_keras2(fixtures_verified):
+    for fixture in ("seed1_variable_in_init", "tfv001_dense_subclass", "tfv003_variable_in_build"):
+        [keras3] = _result(fixtures_verified, fixture, "keras3")["claims"]
+        [keras2] = _result(fixtures_verified, fixture, "keras2")["claims"]
+        assert (keras3["claim"], keras3["reproduced"], keras2["reproduced"]) == ("untracked", True, False), fixture
+    # The seed's own variables: untracked before the fix under Keras 3 only, tracked and trained after it.
+    [seed1] = _result(fixtures_verified, "seed1_variable_in_init", "keras3")["exercises"]
+    assert [v["tracked"] for v in seed1["original"]["created"]] == [False, False]
+    assert seed1["original"]["fit"]["unchanged"] == ["weight", "bias"]  # fit leaves them alone
+    assert [v["tracked"] for v in seed1["fixed"]["created"]] == [True, True]
+    assert seed1["checks"]["fit"]["unchanged"] == [] and seed1["checks"]["grads"]["missing"] == []
+    assert seed1["checks"]["outputs"]["equal"] is True
+    [weight] = [i for i in seed1["checks"]["initial_values"] if i["variable"] == "weight"]
+    assert weight["random"] and abs(weight["fixed"]["std"] - 1.0) < 0.1  # tf.random.normal's stddev kept
+
+
+def test_tf1_and_regularizer_evidence(fixtures_verified):
+    [reuse] = _result(fixtures_verified, "tfv005_shared_weights_missing_reuse", "keras3")["exercises"]
+    assert "already exists" in reuse["original"]["error"]["message"]
+    assert reuse["fixed"]["error"] is None and reuse["fixed"]["scopes"] == {"shared_layer": ["bias", "weights"]}
+    [regularized] = _result(fixtures_verified, "seed3_add_weight_regularizer", "keras3")["exercises"]
+    assert regularized["original"]["regularized"] == 1 and regularized["original"]["losses"] == 1
+
+
+def test_text_report_is_a_table(fixtures_verified):
+    # The text format renders the same results; rendered here from the JSON run to keep one TensorFlow run.
+    import io
+
+    from tflint_vars.verify.report import write_text
+    from tflint_vars.verify.runner import Result
+
+    results = [Result(r["fixture"], r["runtime"], r["verdict"], r["reasons"], r["notes"], r["claims"],
+                      r["exercises"]) for r in fixtures_verified["results"]]
+    stream = io.StringIO()
+    write_text(results, fixtures_verified, stream)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].split() == ["fixture", "runtime", "created", "tracked", "before", "tracked", "after", "grads",
+                                "fit", "outputs", "equal", "claim", "verdict"]
+    [seed1_keras3] = [line for line in lines if line.startswith("seed1_variable_in_init ") and " keras3 " in line]
+    assert seed1_keras3.split()[2:5] == ["2", "0/2", "2/2"] and seed1_keras3.split()[-1] == "pass"
+
+
+PLANTED_FIXER = '''
+"""Deliberately wrong fixes, to prove the verifier catches them."""
+
+def fix_source(source, path="<string>", *, unsafe=False):
+    if path.endswith("seed1_random_normal.py"):
+        # Keras' "random_normal" has stddev 0.05; tf.random.normal has 1.0.
+        source = source.replace("tf.Variable(tf.random.normal(shape=(1, units)), name='weight')",
+                                "self.add_weight(shape=(1, units), initializer='random_normal', name='weight')")
+        return source.replace("tf.Variable(tf.zeros(shape=(units,)), name='bias')",
+                              "self.add_weight(shape=(units,), initializer='zeros', name='bias')")
+    if path.endswith("tfv003_trainable_dropped.py"):
+        source = source.replace('tf.Variable(tf.zeros((input_shape[-1],)), name="b")',
+                                'self.add_weight(shape=(input_shape[-1],), initializer="zeros", name="b")')
+        return source.replace('tf.Variable(tf.zeros(()), trainable=False, name="counter")',
+                              'self.add_weight(shape=(), initializer="zeros", name="counter")')
+    return source  # everything else: unchanged, which leaves seed1_unfixed's variables untracked
+'''
+
+
+@pytest.fixture(scope="session")
+def planted_run(tmp_path_factory):
+    """ONE verify run under Keras 3 over planted wrong fixes and fixtures that hang, crash or miss an import; started
+    in the background so that it overlaps the fixtures' run."""
+    root = tmp_path_factory.mktemp("planted")
+    cases = root / "cases"
+    cases.mkdir()
+    for source, name in (("seed1_variable_in_init", "seed1_random_normal"), ("seed1_variable_in_init", "seed1_unfixed"),
+                         ("tfv003_variable_in_build", "tfv003_trainable_dropped")):
+        shutil.copy(FIXTURES / f"{source}.py", cases / f"{name}.py")
+        shutil.copy(FIXTURES / f"{source}.toml", cases / f"{name}.toml")
+    script = '[verify]\nkind = "script"\n'
+    for name, code in (("a_crashes", "import os\nos._exit(3)\n"), ("b_hangs", "import time\ntime.sleep(600)\n"),
+                       ("c_missing_import", "import tflint_vars_no_such_module\n")):
+        (cases / f"{name}.py").write_text(code)
+        (cases / f"{name}.toml").write_text(script)
+    (root / "planted_fixer.py").write_text(textwrap.dedent(PLANTED_FIXER))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tflint_vars", "verify", "--runtime", "keras3", "--output-format", "json",
+         "--timeout", str(HANG_TIMEOUT), "--fixer", f"{root / 'planted_fixer.py'}:fix_source", str(cases)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
+HANG_TIMEOUT = 20
+
+
+@pytest.fixture(scope="session")
+def planted_verified(planted_run) -> dict:
+    stdout, stderr = planted_run.communicate(timeout=600)
+    report = json.loads(stdout)
+    return {r["fixture"]: r for r in report["results"]} | {"returncode": planted_run.returncode}
+
+
+def test_wrong_initializer_mapping_fails_with_the_numbers(planted_verified):
+    result = planted_verified["seed1_random_normal"]
+    assert result["verdict"] == "fail"
+    [reason] = [r for r in result["reasons"] if "initial distribution of weight changed" in r]
+    [weight] = [i for e in result["exercises"] for i in e["checks"]["initial_values"] if i["variable"] == "weight"]
+    assert abs(weight["original"]["std"] - 1.0) < 0.1 and abs(weight["fixed"]["std"] - 0.05) < 0.01
+    assert f"std {weight['original']['std']:.4f} -> {weight['fixed']['std']:.4f}" in reason
+
+
+def test_dropped_trainable_false_fails(planted_verified):
+    result = planted_verified["tfv003_trainable_dropped"]
+    assert result["verdict"] == "fail"
+    assert "Bias: trainable changed for counter: False -> True" in result["reasons"]
+
+
+def test_missing_fix_leaves_variables_untracked_and_fails(planted_verified):
+    result = planted_verified["seed1_unfixed"]
+    assert result["verdict"] == "fail"
+    assert "CustomLayer: untracked after the fix: weight, bias" in result["reasons"]
+
+
+def test_hang_crash_and_missing_import_are_errors_of_their_own(planted_verified):
+    assert planted_verified["a_crashes"]["verdict"] == "error"
+    assert "worker exited with status 3" in planted_verified["a_crashes"]["reasons"][0]
+    assert planted_verified["b_hangs"]["verdict"] == "error"
+    assert planted_verified["b_hangs"]["reasons"] == [f"timed out after {HANG_TIMEOUT} s running b_hangs"]
+    assert planted_verified["c_missing_import"]["verdict"] == "error"
+    assert "ModuleNotFoundError during import" in planted_verified["c_missing_import"]["reasons"][0]
+    # The fixtures after them still ran in replacement workers, and the run exits 1.
+    assert {planted_verified[n]["verdict"] for n in ("seed1_random_normal", "seed1_unfixed")} == {"fail"}
+    assert planted_verified["returncode"] == 1
+
+
+# ------------------------------------------------------------------ without TensorFlow: declarations and usage
+
+
+@pytest.mark.parametrize("table, message", [
+    ('kind = "layr"', "`kind` must be one of"),
+    ('kind = "layer"', "needs `class`"),
+    ('kind = "layer"\nclass = "L"\ninput_shape = [0, 3]', "`input_shape` must be a non-empty list of positive"),
+    ('kind = "layer"\nclass = "L"\nclaim = "raises"', "needs `error`"),
+    ('kind = "skip"', "needs a `reason`"),
+    ('kind = "script"\nscopes = { a = ["w"] }', "applies to kind = \"tf1-graph\" only"),
+    ('kind = "layer"\nclass = "L"\ninput = [1]', "unknown key `input`"),
+])
+def test_bad_declarations_are_named(tmp_path, table, message):
+    (tmp_path / "case.py").write_text("")
+    (tmp_path / "case.toml").write_text(f"[verify]\n{table}\n")
+    with pytest.raises(DeclarationError, match=message) as raised:
+        load_fixture(tmp_path / "case.py")
+    assert str(tmp_path / "case.toml") in str(raised.value)
+
+
+def test_every_fixture_declares_how_to_verify_it():
+    for name in fixture_names():
+        fixture = load_fixture(FIXTURES / f"{name}.py")
+        assert fixture.exercises and "no [verify]" not in (fixture.skip_reason or ""), name
+
+
+def test_usage_errors_exit_2_and_help_warns_that_code_runs(tmp_path):
+    result = run_cli("verify", "--fixer", "no_such_module_for_tflint:fix", str(FIXTURES))
+    assert result.returncode == 2 and "cannot import 'no_such_module_for_tflint'" in result.stderr
+    result = run_cli("verify", str(tmp_path / "missing"))
+    assert result.returncode == 2 and "no such file or directory" in result.stderr
+    help_text = " ".join(run_cli("verify", "--help").stdout.split())
+    assert "EXECUTES the files named" in help_text

@@ -1,0 +1,280 @@
+"""Whether state created in `call` can move into `build(self, input_shape)`, and how.
+
+TFV002 (a raw `tf.Variable` in `call`) and TFV006 (`add_weight` or a sublayer constructed in `call`) ask this module
+whether to offer their unsafe fix; the fix itself (`tflint_vars.fixes.transform`) executes the plan. Stdlib `ast`
+only, so detection never loads libcst.
+
+A statement can move when it is `x = <call>` or `self.x = <call>` on its own lines, either at the top of `call` or
+in a guard such as `if self.x is None:` whose body only creates state, and when everything the call reads exists in
+`build`: module names, `self` attributes that `call` does not set, and the input's `.shape` (which becomes
+`input_shape`).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from tflint_vars.analysis import CallSite, KerasClass, ModuleAnalysis, is_self_method_call, keras_flavor_of, \
+    keras_layer_class_flavor
+from tflint_vars.fixes.initializers import WeightPlan, plan_add_weight
+
+VARIABLE = "tensorflow.Variable"
+
+# Attributes a Keras Layer already has: a local hoisted to `self.<name>` must not shadow them.
+LAYER_ATTRIBUTES = frozenset({
+    "activity_regularizer", "built", "compute_dtype", "dtype", "dtype_policy", "dynamic", "inbound_nodes", "input",
+    "input_shape", "input_spec", "layers", "losses", "metrics", "name", "non_trainable_variables",
+    "non_trainable_weights", "outbound_nodes", "output", "path", "quantization_mode", "stateful",
+    "supports_masking", "trainable", "trainable_variables", "trainable_weights", "updates", "variable_dtype",
+    "variables", "weights",
+})
+
+
+@dataclass
+class HoistPlan:
+    """Move `statement` from `call` into `build`."""
+
+    statement: ast.Assign
+    guard: ast.If | None  # the `if self.x is None:` around it, removed once all its statements moved
+    attribute: str  # the statement stores `self.<attribute>`
+    local_name: str | None  # `x = tf.Variable(...)`: the local becomes `self.x`
+    local_uses: list[ast.Name] = field(default_factory=list)  # loads of local_name in `call`
+    input_param: str | None = None  # call's input; `<input>.shape` becomes `<build_param>`
+    shape_uses: list[ast.Attribute] = field(default_factory=list)  # the `<input>.shape` nodes in the statement
+    build_param: str = "input_shape"
+    has_build: bool = False
+    super_build: bool = False  # a synthesised build calls super().build(input_shape): the base builds weights too
+    weight_plan: WeightPlan | None = None  # for a tf.Variable: the add_weight call replacing it
+
+
+def _parents(root: ast.AST) -> dict[ast.AST, ast.AST]:
+    return {child: node for node in ast.walk(root) for child in ast.iter_child_nodes(node)}
+
+
+def _positional(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    return [a.arg for a in function.args.posonlyargs + function.args.args]
+
+
+def _bound_names(function: ast.AST) -> dict[str, int]:
+    """How many times each name is bound anywhere in `function` (parameters, stores, deletes, defs, imports)."""
+    counts: dict[str, int] = {}
+
+    def add(name: str) -> None:
+        counts[name] = counts.get(name, 0) + 1
+
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            add(node.id)
+        elif isinstance(node, ast.arg):
+            add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not function:
+            add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                add((alias.asname or alias.name).partition(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in node.names:
+                counts[name] = counts.get(name, 0) + 1000  # never movable
+    return counts
+
+
+def _self_attribute(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return None
+
+
+def guarded_attributes(test: ast.expr) -> set[str] | None:
+    """The attributes a lazy-creation guard tests (`self.x is None`, `not hasattr(self, "x")`, `not self.x`,
+    `not self.built`, joined by and/or), or None when `test` is not such a guard."""
+    if isinstance(test, ast.BoolOp):
+        names: set[str] = set()
+        for value in test.values:
+            part = guarded_attributes(value)
+            if part is None:
+                return None
+            names |= part
+        return names
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Is) \
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+        attribute = _self_attribute(test.left)
+        return {attribute} if attribute else None
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        operand = test.operand
+        attribute = _self_attribute(operand)
+        if attribute:
+            return set() if attribute == "built" else {attribute}
+        if isinstance(operand, ast.Call) and isinstance(operand.func, ast.Name) and operand.func.id == "hasattr" \
+                and len(operand.args) == 2 and isinstance(operand.args[0], ast.Name) \
+                and operand.args[0].id == "self" and isinstance(operand.args[1], ast.Constant) \
+                and isinstance(operand.args[1].value, str):
+            return {operand.args[1].value}
+    return None
+
+
+def state_kind(analysis: ModuleAnalysis, call: ast.Call) -> str | None:
+    """'variable' (tf.Variable), 'add_weight', 'layer' (a Keras layer constructed), or None."""
+    if analysis.qualify(call.func) == VARIABLE:
+        return "variable"
+    if is_self_method_call(call, "add_weight"):
+        return "add_weight"
+    name = analysis.qualify(call.func)
+    if name and keras_layer_class_flavor(name):
+        return "layer"
+    if isinstance(call.func, ast.Name) and call.func.id in {c.name for c in analysis.keras_classes.values()}:
+        return "layer"
+    return None
+
+
+def _plain_layer_base(analysis: ModuleAnalysis, keras_class: KerasClass) -> bool:
+    """Every base is Keras' own Layer or Model, whose build creates nothing: a synthesised build need not call it
+    (tf_keras' Model.build would even trace `call`)."""
+    for base in keras_class.node.bases:
+        name = analysis.qualify(base)
+        if not (name and keras_flavor_of(name) and name.rsplit(".", 1)[-1] in ("Layer", "Model")):
+            return False
+    return bool(keras_class.node.bases)
+
+
+class _Refused(Exception):
+    """Why a statement cannot move; the rule shows it after `no fix:`."""
+
+
+def _check_reads(value: ast.expr, parents: dict, call_locals: dict[str, int], input_param: str | None,
+                 call_sets: set[str]) -> list[ast.Attribute]:
+    """The `<input>.shape` nodes of `value`; raises _Refused when `value` reads something `build` cannot see."""
+    shape_uses = []
+    for node in ast.walk(value):
+        if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.Lambda)):
+            raise _Refused(f"its arguments contain `{type(node).__name__.lower()}`")
+        attribute = _self_attribute(node)
+        if attribute and attribute in call_sets:
+            raise _Refused(f"it reads `self.{attribute}`, which `call` sets")
+        if not isinstance(node, ast.Name) or node.id == "self":
+            continue
+        if node.id == input_param:
+            parent = parents.get(node)
+            if isinstance(parent, ast.Attribute) and parent.attr == "shape" \
+                    and not isinstance(parents.get(parent), ast.Attribute):
+                shape_uses.append(parent)
+                continue
+            raise _Refused(f"it reads `{node.id}` other than as `{node.id}.shape[...]`")
+        if node.id in call_locals:
+            raise _Refused(f"it reads `{node.id}`, a local of `call`")
+    return shape_uses
+
+
+def _alone_on_its_lines(stmt: ast.stmt, body: list[ast.stmt]) -> bool:
+    index = body.index(stmt)
+    before = body[index - 1].end_lineno if index else 0
+    after = body[index + 1].lineno if index + 1 < len(body) else None
+    return before < stmt.lineno and (after is None or after > stmt.end_lineno)
+
+
+def plan_hoist(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan | str:
+    """The plan to move the state created by `site` (in `call`) into `build`, or why it cannot move."""
+    try:
+        return _plan(analysis, site)
+    except _Refused as reason:
+        return str(reason)
+
+
+def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
+    cls = site.context.keras_class
+    call_fn = cls.method("call") if cls else None
+    if call_fn is None or site.context.function is not call_fn:
+        raise _Refused("it is created in a function nested in `call`")
+    params = _positional(call_fn)
+    if not params or params[0] != "self":
+        raise _Refused("`call` has no `self`")
+    input_param = params[1] if len(params) > 1 else None
+    parents = _parents(call_fn)
+    stmt = parents.get(site.node)
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and stmt.value is site.node):
+        raise _Refused("it is not assigned on a line of its own (`x = ...` or `self.x = ...`)")
+    container = parents[stmt]
+    guard = None
+    if container is call_fn and stmt in call_fn.body:
+        body = call_fn.body
+    elif isinstance(container, ast.If) and stmt in container.body and container in call_fn.body:
+        guard, body = container, container.body
+    else:
+        raise _Refused("it is inside a block other than a top-level `if self.x is None:` guard of `call`")
+    if not _alone_on_its_lines(stmt, body) or (guard and not _alone_on_its_lines(guard, call_fn.body)):
+        raise _Refused("it shares its line with another statement")
+
+    call_locals = _bound_names(call_fn)
+    call_sets = {a for node in ast.walk(call_fn) if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+                 for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                 for a in [_self_attribute(target)] if a}
+
+    if guard is not None:
+        if guard.orelse:
+            raise _Refused("its guard has an `else`")
+        if stmt.lineno == guard.lineno:
+            raise _Refused("its guard is on the same line")
+        tested = guarded_attributes(guard.test)
+        assigned = set()
+        for member in guard.body:
+            if not (isinstance(member, ast.Assign) and len(member.targets) == 1
+                    and _self_attribute(member.targets[0]) and isinstance(member.value, ast.Call)
+                    and state_kind(analysis, member.value)):
+                raise _Refused("its guard does more than create state on `self`")
+            if state_kind(analysis, member.value) == "variable" and \
+                    not isinstance(plan_add_weight(member.value, analysis.source, analysis.qualify), WeightPlan):
+                raise _Refused("a tf.Variable in the same guard has no add_weight equivalent")
+            assigned.add(_self_attribute(member.targets[0]))
+            _check_reads(member.value, parents, call_locals, input_param, call_sets - assigned)
+        if tested is None or not tested <= assigned:
+            raise _Refused("its `if` is not a guard on the state it creates (`if self.x is None:`)")
+
+    target = stmt.targets[0]
+    attribute = _self_attribute(target)
+    local_name = None
+    local_uses: list[ast.Name] = []
+    if attribute is None:
+        if not isinstance(target, ast.Name):
+            raise _Refused("its target is neither a name nor `self.<name>`")
+        local_name = attribute = target.id
+        if call_locals.get(local_name, 0) != 1:
+            raise _Refused(f"`{local_name}` is bound more than once in `call`")
+        if attribute in LAYER_ATTRIBUTES:
+            raise _Refused(f"`self.{attribute}` would shadow a Layer attribute")
+        if any(_self_attribute(n) == attribute for n in ast.walk(cls.node)) or cls.method(attribute):
+            raise _Refused(f"the class already uses `self.{attribute}`")
+        local_uses = [n for n in ast.walk(call_fn) if isinstance(n, ast.Name) and n.id == local_name
+                      and isinstance(n.ctx, ast.Load)]
+    shape_uses = _check_reads(stmt.value, parents, call_locals, input_param, call_sets - {attribute})
+
+    plan = HoistPlan(statement=stmt, guard=guard, attribute=attribute, local_name=local_name,
+                     local_uses=local_uses, input_param=input_param, shape_uses=shape_uses)
+    if state_kind(analysis, site.node) == "variable":
+        weight_plan = plan_add_weight(site.node, analysis.source, analysis.qualify)
+        if not isinstance(weight_plan, WeightPlan):
+            raise _Refused(weight_plan)
+        plan.weight_plan = weight_plan
+
+    build = cls.method("build")
+    if build is None:
+        if any(isinstance(n, ast.Name) and n.id == "input_shape" for n in ast.walk(stmt.value)):
+            raise _Refused("it reads a global `input_shape`, which `build(self, input_shape)` would shadow")
+        plan.super_build = not _plain_layer_base(analysis, cls)
+        return plan
+    build_params = _positional(build)
+    if len(build_params) < 2:
+        raise _Refused("`build` takes no input shape")
+    plan.has_build, plan.build_param = True, build_params[1]
+    if build.body[0].lineno == build.lineno:
+        raise _Refused("`build` is written on one line")
+    returns = [n for n in ast.walk(build) if isinstance(n, ast.Return)]
+    if any(r is not build.body[-1] for r in returns):
+        raise _Refused("`build` returns early")
+    build_locals = _bound_names(build)
+    reads = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)} - {"self", input_param}
+    shadowed = sorted(reads & set(build_locals))
+    if shadowed:
+        raise _Refused(f"`{shadowed[0]}` means something else in `build`")
+    return plan

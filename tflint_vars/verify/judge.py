@@ -1,0 +1,173 @@
+"""Verdicts from the worker's evidence: pass, fail (which check, with the numbers), error (could not run), skip.
+
+Pure Python, no TensorFlow: the rules that decide a verdict are readable (and testable) in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tflint_vars.verify.declaration import Exercise
+
+
+@dataclass
+class Judgement:
+    verdict: str = "pass"  # pass | fail | error | skip
+    reasons: list[str] = field(default_factory=list)
+    claim: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def fail(self, reason: str) -> None:
+        self.reasons.append(reason)
+        if self.verdict == "pass":
+            self.verdict = "fail"
+
+    def error(self, reason: str) -> None:
+        self.reasons.append(reason)
+        self.verdict = "error"
+
+
+def _message(error: dict[str, Any]) -> str:
+    where = f" at {error['where']}" if error.get("where") else ""
+    first_line = error["message"].splitlines()[0] if error["message"] else ""
+    return f"{error['type']} during {error['stage']}{where}: {first_line[:300]}"
+
+
+def _untracked(evidence: dict[str, Any]) -> list[str]:
+    return [v["short"] for v in evidence.get("created", []) if v.get("tracked") is False]
+
+
+def claim_reproduced(ex: Exercise, original: dict[str, Any]) -> tuple[bool, str]:
+    """Whether the original shows what the diagnostic claims, and the evidence in words."""
+    error = original.get("error")
+    if ex.claim == "raises":
+        match = re.search(ex.error or "", error["message"]) if error else None
+        if error and match:
+            line = next((ln for ln in error["message"].splitlines() if re.search(ex.error or "", ln)),
+                        error["message"].splitlines()[0])
+            return True, f"raises {error['type']}: {line.strip()[:200]}"
+        if not error:
+            return False, f"ran without the error /{ex.error}/"
+        return False, f"raised something else: {_message(error)}"
+    if error:
+        return False, f"could not run: {_message(error)}"
+    if ex.claim == "untracked":
+        created = original.get("created", [])
+        untracked = _untracked(original)
+        return bool(untracked), f"{len(created) - len(untracked)}/{len(created)} created variables tracked" + (
+            f" (untracked: {', '.join(untracked)})" if untracked else "")
+    if ex.claim == "per-call":
+        per_call = original.get("created_per_call", 0)
+        return per_call > 0, f"{per_call} new variable(s) created by a second call"
+    return False, ""
+
+
+def judge_exercise(ex: Exercise, runtime: str, evidence: dict[str, Any], same_source: bool) -> Judgement:
+    judgement = Judgement()
+    if ex.kind == "skip":
+        judgement.verdict = "skip"
+        judgement.reasons.append(ex.reason or "")
+        return judgement
+    if evidence.get("exercise_error"):
+        judgement.error(f"{ex.label}: {evidence['exercise_error']}")
+        return judgement
+    original = evidence.get("original", {})
+    fixed = original if same_source else evidence.get("fixed", {})
+    label = f"{ex.label}: " if ex.class_name else ""
+
+    claim_holds = False
+    if ex.claim:
+        reproduced, words = claim_reproduced(ex, original)
+        expected = ex.claim_expected(runtime)
+        judgement.claim = {"claim": ex.claim, "reproduced": reproduced, "expected": expected, "evidence": words}
+        if reproduced != expected:
+            judgement.fail(f"{label}claim {ex.claim!r} expected {'' if expected else 'not '}to hold under {runtime}, "
+                           f"but it {'did' if reproduced else 'did not'}: {words}")
+        claim_holds = reproduced and ex.claim == "raises"
+    if original.get("error") and not claim_holds and judgement.verdict == "pass":
+        # The original failed, and no declared claim (checked above) explains it: the fixture could not run.
+        judgement.error(f"{label}original {_message(original['error'])}")
+        return judgement
+    if same_source and claim_holds:
+        judgement.notes.append(f"{label}no fix changes this file: the claim stands")
+        return judgement
+    if fixed.get("error"):
+        judgement.fail(f"{label}fixed code {_message(fixed['error'])}")
+        return judgement
+
+    allowed = set(ex.allow_untracked)
+    untracked_after = [name for name in _untracked(fixed) if name not in allowed]
+    if untracked_after:
+        judgement.fail(f"{label}untracked after the fix: {', '.join(untracked_after)}")
+    checks = evidence.get("checks", {})
+    if ex.kind == "tf1-graph":
+        _judge_graph(ex, fixed, judgement, label)
+        return judgement
+    unused = set(ex.unused)
+    if checks.get("unmatched_original") or checks.get("unmatched_fixed"):
+        judgement.fail(f"{label}variables differ: original only {checks.get('unmatched_original')}, "
+                       f"fixed only {checks.get('unmatched_fixed')}")
+    for change in checks.get("trainable_changed", []):
+        judgement.fail(f"{label}trainable changed for {change['variable']}: "
+                       f"{change['original']} -> {change['fixed']}")
+    for init in checks.get("initial_values", []):
+        if init["equal"]:
+            continue
+        if not init["random"]:
+            judgement.fail(f"{label}initial value of {init['variable']} changed "
+                           f"(max |diff| {init['max_abs_diff']})")
+        elif not (init["original_random"] and init["fixed_random"]):
+            judgement.fail(f"{label}initial value of {init['variable']}: random "
+                           f"{'original' if init['original_random'] else 'fixed'} only")
+        else:
+            o, f = init["original"], init["fixed"]
+            judgement.fail(f"{label}initial distribution of {init['variable']} changed: mean {o['mean']:.4f} -> "
+                           f"{f['mean']:.4f} (tol {init['mean_tolerance']:.4f}), std {o['std']:.4f} -> {f['std']:.4f} "
+                           f"(rel tol {init['std_relative_tolerance']:.3f}), {o['n']}/{f['n']} values")
+    outputs = checks.get("outputs")
+    if outputs and not outputs["equal"]:
+        judgement.fail(f"{label}outputs differ after copying the original's values (max |diff| "
+                       f"{outputs['max_abs_diff']})")
+    for name, verb, key in (("grads", "no gradient for", "missing"), ("fit", "fit step left unchanged", "unchanged")):
+        check = checks.get(name)
+        if check is None:
+            continue
+        if check.get("error"):
+            judgement.fail(f"{label}{name}: {_message(check['error'])}")
+            continue
+        bad = [v for v in check[key] if v not in unused]
+        if bad:
+            judgement.fail(f"{label}{verb} {', '.join(bad)} ({len(check['checked']) - len(check[key])}/"
+                           f"{len(check['checked'])} ok)")
+    regularized, losses = fixed.get("regularized", 0), fixed.get("losses")
+    if regularized and losses is not None and losses < regularized:
+        judgement.fail(f"{label}{regularized} add_weight regularizer(s) but {losses} regularization loss(es)")
+    return judgement
+
+
+def _judge_graph(ex: Exercise, fixed: dict[str, Any], judgement: Judgement, label: str) -> None:
+    for scope, expected in ex.scopes.items():
+        got = fixed.get("scopes", {}).get(scope, [])
+        if sorted(got) != sorted(expected):
+            judgement.fail(f"{label}GLOBAL_VARIABLES under {scope}/ are {got}, "
+                           f"expected the shared set {sorted(expected)}")
+    grads = fixed.get("grads")
+    if grads and grads["missing"]:
+        judgement.fail(f"{label}no gradient for {', '.join(grads['missing'])}")
+
+
+def combine(judgements: list[Judgement]) -> Judgement:
+    """A fixture's verdict from its exercises': error beats fail beats pass; all skipped is skip."""
+    if all(j.verdict == "skip" for j in judgements):
+        return Judgement(verdict="skip", reasons=[r for j in judgements for r in j.reasons])
+    combined = Judgement()
+    for judgement in judgements:
+        if judgement.verdict == "skip":
+            continue
+        combined.reasons.extend(judgement.reasons)
+        combined.notes.extend(judgement.notes)
+        if judgement.verdict == "error" or (judgement.verdict == "fail" and combined.verdict == "pass"):
+            combined.verdict = judgement.verdict
+    return combined

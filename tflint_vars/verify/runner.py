@@ -1,0 +1,282 @@
+"""Runs fixtures under the real runtimes: one worker subprocess per runtime, both runtimes in parallel.
+
+The fixed code comes from the project's own fixes (`tflint_vars.fixes.fix_source`, or another function with its
+signature given as `fixer`), computed here in the parent, which never imports TensorFlow. Each runtime's worker is
+reused for many fixtures (importing TensorFlow costs seconds); a fixture that hangs past the timeout, crashes the
+interpreter or exits gets `error` for itself, the worker is replaced, and the remaining fixtures still run.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import importlib.util
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tflint_vars.verify.declaration import DeclarationError, Fixture, discover_fixtures, load_fixture
+from tflint_vars.verify.judge import Judgement, combine, judge_exercise
+
+Fixer = Callable[..., str]
+RUNTIME_ENV = {"keras3": "0", "keras2": "1"}  # TF_USE_LEGACY_KERAS: tf.keras is Keras 3, or tf-keras (Keras 2)
+DEFAULT_TIMEOUT = 120.0
+# Starting a worker (importing TensorFlow) is not the fixture's time: it gets at least this long, even when busy.
+STARTUP_TIMEOUT = 120.0
+# A worker is replaced after this many fixtures, so that state Keras keeps between them (names, caches) stays small.
+JOBS_PER_WORKER = 50
+DEFAULT_FIXER = "tflint_vars.fixes:fix_source"
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+
+def load_fixer(spec: str) -> Fixer:
+    """`module:function` or `path/to/file.py:function`: a function with fix_source's signature."""
+    module_name, _, function_name = spec.rpartition(":")
+    if not module_name or not function_name:
+        raise ValueError(f"--fixer must be MODULE:FUNCTION or FILE.py:FUNCTION, got {spec!r}")
+    if module_name.endswith(".py"):
+        location = Path(module_name)
+        if not location.is_file():
+            raise ValueError(f"--fixer: no such file {module_name!r}")
+        loader_spec = importlib.util.spec_from_file_location(f"_tflint_verify_fixer_{location.stem}", location)
+        module = importlib.util.module_from_spec(loader_spec)
+        loader_spec.loader.exec_module(module)  # type: ignore[union-attr]
+    else:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise ValueError(f"--fixer: cannot import {module_name!r}: {error}") from None
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise ValueError(f"--fixer: {module_name!r} has no function {function_name!r}")
+    return function
+
+
+@dataclass
+class Job:
+    fixture: Fixture
+    original: str = ""
+    fixed: str = ""
+    error: str | None = None  # could not prepare (unreadable file, fixer raised, bad declaration)
+
+    def payload(self) -> str:
+        return json.dumps({
+            "fixture": self.fixture.name, "path": str(self.fixture.path),
+            "sources": {"original": self.original, "fixed": self.fixed},
+            "exercises": [ex.to_json() for ex in self.fixture.exercises if ex.kind != "skip"],
+        }) + "\n"
+
+
+@dataclass
+class Result:
+    fixture: str
+    runtime: str
+    verdict: str
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    path: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"fixture": self.fixture, "runtime": self.runtime, "verdict": self.verdict, "reasons": self.reasons,
+                "notes": self.notes, "claims": self.claims, "seconds": round(self.seconds, 3), "path": self.path,
+                "exercises": self.evidence}
+
+
+class WorkerCrashed(Exception):
+    pass
+
+
+class Worker:
+    """One `python -m tflint_vars.verify.worker` under one runtime's environment."""
+
+    def __init__(self, runtime: str) -> None:
+        self.runtime = runtime
+        self.process: subprocess.Popen | None = None
+        self.lines: queue.Queue = queue.Queue()
+        self.stderr_tail: collections.deque = collections.deque(maxlen=30)
+        self.info: dict[str, Any] = {}
+        self.jobs = 0
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(TF_USE_LEGACY_KERAS=RUNTIME_ENV[self.runtime], CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3",
+                   PYTHONUNBUFFERED="1", PYTHONHASHSEED="0")
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+        return env
+
+    def start(self, timeout: float) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tflint_vars.verify.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, encoding="utf-8", env=self.environment(), start_new_session=True)
+        self.lines = queue.Queue()
+        process = self.process
+        threading.Thread(target=self._pump, args=(process.stdout, self.lines), daemon=True).start()
+        threading.Thread(target=self._drain, args=(process.stderr,), daemon=True).start()
+        self.info = self._receive(timeout, "starting TensorFlow")
+
+    @staticmethod
+    def _pump(stream, lines: queue.Queue) -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    def _drain(self, stream) -> None:
+        for line in stream:
+            self.stderr_tail.append(line.rstrip())
+
+    def _receive(self, timeout: float, what: str) -> dict[str, Any]:
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            self.stop()
+            raise TimeoutError(f"timed out after {timeout:g} s {what}") from None
+        if line is None:
+            code = self.process.wait() if self.process else None
+            self.stop()
+            tail = " | ".join(t for t in list(self.stderr_tail)[-3:] if t)
+            raise WorkerCrashed(f"worker exited with status {code} {what}" + (f": {tail}" if tail else ""))
+        return json.loads(line)
+
+    def run(self, job: Job, timeout: float) -> dict[str, Any]:
+        if self.process is not None and self.jobs >= JOBS_PER_WORKER:
+            self.stop()
+        if self.process is None or self.process.poll() is not None:
+            self.start(max(timeout, STARTUP_TIMEOUT))
+            self.jobs = 0
+        self.jobs += 1
+        assert self.process is not None and self.process.stdin is not None
+        self.stderr_tail.clear()
+        try:
+            self.process.stdin.write(job.payload())
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            pass  # reported by _receive as an exit
+        answer = self._receive(timeout, f"running {job.fixture.name}")
+        if answer.get("restart"):
+            self.stop()
+        return answer
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            try:
+                stream.close()  # type: ignore[union-attr]
+            except (OSError, ValueError):
+                pass
+        self.process = None
+
+
+def prepare(fixture_paths: list[Path], fixer: Fixer) -> list[Job]:
+    jobs = []
+    for path in fixture_paths:
+        try:
+            fixture = load_fixture(path)
+        except DeclarationError as error:
+            jobs.append(Job(Fixture(path.stem, path, []), error=str(error)))
+            continue
+        job = Job(fixture)
+        if fixture.skip_reason is None:
+            try:
+                job.original = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                job.error = f"cannot read {path}: {error}"
+            else:
+                try:
+                    job.fixed = fixer(job.original, str(path), unsafe=fixture.unsafe)
+                except Exception as error:  # the fixer's failure is this fixture's error, not the run's
+                    job.error = f"the fixer raised {type(error).__name__}: {error}"
+        jobs.append(job)
+    return jobs
+
+
+def judge(job: Job, runtime: str, answer: dict[str, Any]) -> Result:
+    judgements: list[Judgement] = []
+    evidence = answer.get("exercises", [])
+    runnable = [ex for ex in job.fixture.exercises if ex.kind != "skip"]
+    for ex, entry in zip(runnable, evidence):
+        judgements.append(judge_exercise(ex, runtime, entry, answer.get("same_source", False)))
+    judgements.extend(judge_exercise(ex, runtime, {}, True) for ex in job.fixture.exercises if ex.kind == "skip")
+    combined = combine(judgements)
+    claims = [{"exercise": ex.label, **j.claim} for ex, j in zip(runnable, judgements) if j.claim]
+    return Result(job.fixture.name, runtime, combined.verdict, combined.reasons, combined.notes, claims, evidence,
+                  path=str(job.fixture.path))
+
+
+def run_runtime(runtime: str, jobs: list[Job], timeout: float, report: Callable[[Result], None],
+                info: dict[str, Any]) -> None:
+    worker = Worker(runtime)
+    try:
+        for job in jobs:
+            started = time.monotonic()
+            if job.error:
+                result = Result(job.fixture.name, runtime, "error", [job.error], path=str(job.fixture.path))
+            elif job.fixture.skip_reason is not None:
+                result = Result(job.fixture.name, runtime, "skip", [job.fixture.skip_reason],
+                                path=str(job.fixture.path))
+            else:
+                try:
+                    result = judge(job, runtime, worker.run(job, timeout))
+                    info.update(worker.info)
+                except (TimeoutError, WorkerCrashed) as error:
+                    result = Result(job.fixture.name, runtime, "error", [str(error)], path=str(job.fixture.path))
+                except Exception as error:  # the verifier's own bug: this fixture's error, the others still run
+                    worker.stop()
+                    result = Result(job.fixture.name, runtime, "error",
+                                    [f"verifier internal error: {type(error).__name__}: {error}"],
+                                    path=str(job.fixture.path))
+            result.seconds = time.monotonic() - started
+            report(result)
+    finally:
+        worker.stop()
+
+
+def verify(paths: list[str], runtimes: list[str], *, timeout: float = DEFAULT_TIMEOUT, fixer: Fixer | None = None,
+           progress: Callable[[Result, int, int], None] | None = None) -> tuple[list[Result], dict[str, Any]]:
+    """Verify the fixtures under `paths` in each runtime. Returns the results (fixture order, then runtime order)
+    and facts about the run (missing paths, runtime versions, seconds)."""
+    if fixer is None:
+        fixer = load_fixer(DEFAULT_FIXER)
+    started = time.monotonic()
+    fixture_paths, missing = discover_fixtures(paths)
+    jobs = prepare(fixture_paths, fixer)
+    results: list[Result] = []
+    lock = threading.Lock()
+    total = len(jobs) * len(runtimes)
+    infos: dict[str, dict[str, Any]] = {runtime: {} for runtime in runtimes}
+
+    def report(result: Result) -> None:
+        with lock:
+            results.append(result)
+            if progress:
+                progress(result, len(results), total)
+
+    threads = [threading.Thread(target=run_runtime, args=(runtime, jobs, timeout, report, infos[runtime]))
+               for runtime in runtimes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    order = {str(job.fixture.path): index for index, job in enumerate(jobs)}
+    results.sort(key=lambda r: (order.get(r.path, 0), runtimes.index(r.runtime)))
+    facts = {"missing": missing, "runtimes": infos, "seconds": round(time.monotonic() - started, 2),
+             "fixtures": len(jobs)}
+    return results, facts

@@ -1,0 +1,572 @@
+"""The verifier's worker: runs inside a subprocess with TensorFlow imported once, exercises fixtures, reports evidence.
+
+Protocol: the parent writes one JSON job per line on stdin; the worker answers one JSON line per job on the file
+descriptor that was stdout when it started. Everything the fixtures print (and TensorFlow's own output) goes to stderr,
+so user code cannot corrupt the protocol. The worker only collects evidence; `judge.py` turns it into verdicts.
+
+This module executes the code it is given: it is only ever started by `tflint-vars verify`, never by `check`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import gc
+import inspect
+import json
+import math
+import os
+import re
+import sys
+import time
+import traceback
+import types
+from typing import Any
+
+np: Any = None
+tf: Any = None
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_MODULE_COUNTER = [0]
+# add_weight calls given a regularizer, recorded by the instrumented Layer.add_weight of each Keras.
+_REGULARIZED: list[Any] = []
+# Variables that the bare Keras base class (Layer or Model) creates itself, e.g. Keras 2's Model batch counters.
+_BASELINES: dict[type, list[tuple]] = {}
+_HARNESSES: dict[str, type] = {}
+# Draws per version for the initial-value distribution check: enough for ~4000 values of the smallest random variable,
+# at least MIN_DRAWS, and no more once DRAW_SECONDS have passed (a Model costs ~25 ms per construction).
+MAX_DRAWS, MIN_DRAWS, TARGET_VALUES, DRAW_SECONDS = 400, 20, 4000, 1.0
+
+
+class ExerciseError(Exception):
+    """The exercise could not run for a reason that is not the fixture's own exception (e.g. a missing class)."""
+
+
+def describe_error(error: BaseException, stage: str) -> dict[str, Any]:
+    message = _ANSI.sub("", f"{error}").strip()
+    frames = traceback.extract_tb(error.__traceback__)
+    user = [f for f in frames if not f.filename.startswith(os.path.dirname(os.path.abspath(__file__)))]
+    where = f"{user[-1].filename}:{user[-1].lineno}" if user else None
+    return {"stage": stage, "type": type(error).__name__, "message": message[:1500], "where": where}
+
+
+# ---------------------------------------------------------------------------------------------------- instruments
+
+class Recorder:
+    """A `tf.variable_creator_scope` creator that records every variable created while it is active."""
+
+    def __init__(self) -> None:
+        self.created: list[Any] = []
+
+    def __call__(self, next_creator, **kwargs):
+        variable = next_creator(**kwargs)
+        self.created.append(variable)
+        return variable
+
+    def __enter__(self) -> "Recorder":
+        self._scope = tf.variable_creator_scope(self)
+        self._scope.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._scope.__exit__(*exc)
+
+
+def _instrument_add_weight() -> None:
+    """Wrap each loaded Keras' Layer.add_weight to note calls given a regularizer (then call through unchanged)."""
+    for top in ("keras", "tf_keras"):
+        keras_module = sys.modules.get(top)
+        layer_class = getattr(getattr(keras_module, "layers", None), "Layer", None)
+        original = getattr(layer_class, "add_weight", None)
+        if original is None or getattr(original, "_tflint_verify", False):
+            continue
+        signature = inspect.signature(original)
+
+        def add_weight(self, *args, __original=original, __signature=signature, **kwargs):
+            try:
+                regularizer = __signature.bind(self, *args, **kwargs).arguments.get("regularizer")
+            except TypeError:
+                regularizer = None
+            if regularizer is not None:
+                _REGULARIZED.append(self)
+            return __original(self, *args, **kwargs)
+
+        add_weight._tflint_verify = True  # type: ignore[attr-defined]
+        add_weight.__wrapped__ = original  # type: ignore[attr-defined]
+        layer_class.add_weight = add_weight
+
+
+def keras_of(obj: Any) -> Any:
+    """The Keras package (keras = Keras 3, tf_keras = Keras 2) that the object's class is built on."""
+    for klass in type(obj).__mro__:
+        top = klass.__module__.split(".")[0]
+        if top in ("keras", "tf_keras"):
+            return sys.modules[top]
+    return None
+
+
+def _signature(variable: Any) -> tuple:
+    return (_short_name(variable), tuple(variable.shape.as_list()), variable.dtype.name, bool(variable.trainable))
+
+
+def _baseline(obj: Any) -> list[tuple]:
+    """Variables the bare Keras base of `obj` creates on construction: Keras' own, not the user's."""
+    keras_module = keras_of(obj)
+    if keras_module is None:
+        return []
+    base = keras_module.Model if isinstance(obj, keras_module.Model) else keras_module.layers.Layer
+    if base not in _BASELINES:
+        with Recorder() as recorder:
+            base()
+        _BASELINES[base] = [_signature(v) for v in recorder.created]
+    return _BASELINES[base]
+
+
+def _without_baseline(created: list[Any], baseline: list[tuple]) -> list[Any]:
+    remaining = list(created)
+    for signature in baseline:
+        for index, variable in enumerate(remaining):
+            if _signature(variable) == signature:
+                del remaining[index]
+                break
+    return remaining
+
+
+def _short_name(variable: Any) -> str:
+    return variable.name.split("/")[-1].split(":")[0]
+
+
+def _underlying(weight: Any) -> Any:
+    """The tf.Variable behind a tracked weight (Keras 3 wraps one in its own Variable)."""
+    return weight if isinstance(weight, tf.Variable) else getattr(weight, "_value", weight)
+
+
+def _describe(variable: Any, tracked: set[int] | None) -> dict[str, Any]:
+    described = {"name": variable.name, "short": _short_name(variable), "shape": variable.shape.as_list(),
+                 "dtype": variable.dtype.name, "trainable": bool(variable.trainable)}
+    if tracked is not None:
+        described["tracked"] = id(variable) in tracked
+    return described
+
+
+# ---------------------------------------------------------------------------------------------------- loading
+
+def _v1_builtins() -> dict[str, Any]:
+    """Builtins whose `import tensorflow` (the bare top-level import) yields tensorflow.compat.v1."""
+    real_import = builtins.__import__
+
+    def import_(name, globals=None, locals=None, fromlist=(), level=0):
+        module = real_import(name, globals, locals, fromlist, level)
+        if name == "tensorflow" and not fromlist and level == 0:
+            return tf.compat.v1
+        return module
+
+    namespace = dict(vars(builtins))
+    namespace["__import__"] = import_
+    return namespace
+
+
+def load_module(source: str, path: str, version: str, tf1: bool = False) -> types.ModuleType:
+    """Execute `source` as a fresh module (its module-level code runs, as on import)."""
+    _MODULE_COUNTER[0] += 1
+    name = f"_tflint_verify_{version}_{_MODULE_COUNTER[0]}"
+    module = types.ModuleType(name)
+    module.__file__ = path
+    if tf1:
+        module.__dict__["__builtins__"] = _v1_builtins()
+    sys.modules[name] = module
+    directory = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, directory)  # the fixture may import its neighbours
+    try:
+        code = compile(source, path if version == "original" else f"{path} (fixed)", "exec")
+        exec(code, module.__dict__)
+    finally:
+        sys.path.remove(directory)
+    return module
+
+
+def _lookup(module: types.ModuleType, name: str, what: str) -> Any:
+    if not hasattr(module, name):
+        raise ExerciseError(f"the file defines no {what} `{name}`")
+    return getattr(module, name)
+
+
+# ---------------------------------------------------------------------------------------------------- eager kinds
+
+def _floats(outputs: Any) -> list[Any]:
+    return [o for o in tf.nest.flatten(outputs) if hasattr(o, "dtype") and o.dtype.is_floating]
+
+
+def _harness(keras_module: Any) -> type:
+    """A one-layer Keras Model (of the layer's own Keras) so that `fit` trains what the layer tracks."""
+    key = keras_module.__name__
+    if key not in _HARNESSES:
+        class VerifyHarness(keras_module.Model):
+            def __init__(self, inner):
+                super().__init__()
+                self.inner = inner
+
+            def call(self, inputs):
+                return self.inner(inputs)
+
+        _HARNESSES[key] = VerifyHarness
+    return _HARNESSES[key]
+
+
+class TargetRun:
+    """One version (original or fixed) of one exercise: the object, what it created, what it tracks."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.obj: Any = None
+        self.cls: Any = None
+        self.created: list[Any] = []
+        self.initial: list[Any] = []
+        self.error: dict[str, Any] | None = None
+        self.evidence: dict[str, Any] = {}
+
+
+def _tracked_sets(obj: Any, kind: str) -> tuple[set[int], set[int], dict[str, int]]:
+    if kind == "tf-module":
+        weights, trainable = list(obj.variables), list(obj.trainable_variables)
+        non_trainable = [w for w in weights if not w.trainable]
+    else:
+        weights, trainable, non_trainable = obj.weights, obj.trainable_weights, obj.non_trainable_weights
+    counts = {"weights": len(weights), "trainable_weights": len(trainable), "non_trainable_weights": len(non_trainable)}
+    return {id(_underlying(w)) for w in weights}, {id(_underlying(w)) for w in trainable}, counts
+
+
+def _construct(cls: Any, ex: dict, x: Any) -> tuple[Any, list[Any], int]:
+    """Construct (and call once, when there is an input) under a recorder: object, its variables, regularized count."""
+    _REGULARIZED.clear()
+    with Recorder() as recorder:
+        obj = cls(*ex["args"], **ex["kwargs"])
+        if x is not None:
+            obj(x)
+    regularized = len(_REGULARIZED)
+    return obj, _without_baseline(recorder.created, _baseline(obj)), regularized
+
+
+def run_target(module: types.ModuleType | None, ex: dict, x: Any, version: str) -> TargetRun:
+    run = TargetRun(version)
+    if module is None:
+        return run
+    run.cls = _lookup(module, ex["class_name"], "class")
+    stage = "construct" if x is None else "construct and first call"
+    try:
+        run.obj, run.created, regularized = _construct(run.cls, ex, x)
+    except Exception as error:  # the fixture's own failure: evidence, not a crash
+        run.error = describe_error(error, stage)
+        return run
+    run.initial = [v.numpy() for v in run.created]
+    tracked, _, counts = _tracked_sets(run.obj, ex["kind"])
+    keras_module = keras_of(run.obj)
+    run.evidence = {
+        "keras": getattr(keras_module, "__version__", None) if keras_module else None,
+        "created": [_describe(v, tracked) for v in run.created],
+        **counts,
+        "regularized": regularized,
+    }
+    if x is not None:
+        try:
+            with Recorder() as second:
+                run.obj(x)
+            run.evidence["created_per_call"] = len(second.created)
+            if hasattr(run.obj, "losses"):
+                run.evidence["losses"] = len(run.obj.losses)
+        except Exception as error:
+            run.error = describe_error(error, "second call")
+    return run
+
+
+def _pair(original: list[Any], fixed: list[Any]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Match the original's variables to the fixed one's: by name and shape, then by shape, in creation order."""
+    pairs: list[tuple[int, int]] = []
+    used: set[int] = set()
+    for i, variable in enumerate(original):
+        shape = variable.shape.as_list()
+        candidates = [j for j, f in enumerate(fixed) if j not in used and f.shape.as_list() == shape]
+        by_name = [j for j in candidates if _short_name(fixed[j]) == _short_name(variable)]
+        if by_name or candidates:
+            j = (by_name or candidates)[0]
+            pairs.append((i, j))
+            used.add(j)
+    unmatched_original = [i for i in range(len(original)) if i not in {p[0] for p in pairs}]
+    unmatched_fixed = [j for j in range(len(fixed)) if j not in used]
+    return pairs, unmatched_original, unmatched_fixed
+
+
+def _target(x: Any, outputs: Any, seed: int) -> list[Any]:
+    rng = np.random.RandomState(seed)
+    return [rng.normal(size=o.shape).astype(o.dtype.as_numpy_dtype) for o in _floats(outputs)]
+
+
+def _gradients(run: TargetRun, ex: dict, x: Any) -> dict[str, Any]:
+    _, trainable_ids, _ = _tracked_sets(run.obj, ex["kind"])
+    trainable = [v for v in run.created if id(v) in trainable_ids]
+    with tf.GradientTape() as tape:
+        outputs = run.obj(x)
+        floats = _floats(outputs)
+        loss = tf.add_n([tf.reduce_mean(tf.square(o - t)) for o, t in zip(floats, _target(x, outputs, 1))])
+    grads = tape.gradient(loss, trainable)
+    return {"checked": [_short_name(v) for v in trainable],
+            "missing": [_short_name(v) for v, g in zip(trainable, grads) if g is None]}
+
+
+def _fit(run: TargetRun, ex: dict, x: Any) -> dict[str, Any]:
+    keras_module = keras_of(run.obj)
+    if keras_module is None:
+        return {"error": {"stage": "fit", "type": "NotKeras", "message": "the object is not a Keras layer"}}
+    model = run.obj if ex["kind"] == "model" else _harness(keras_module)(run.obj)
+    outputs = model(x)
+    targets = _target(x, outputs, 2)
+    if len(targets) != 1:
+        return {"error": {"stage": "fit", "type": "Unsupported", "message": f"{len(targets)} float outputs"}}
+    trainable = [v for v in run.created if v.trainable]
+    before = [v.numpy() for v in trainable]
+    model.compile(optimizer=keras_module.optimizers.SGD(learning_rate=0.1), loss="mse")
+    # One epoch of two steps: a weight whose gradient is exactly zero at initialization (it multiplies a
+    # zero-initialized one, as in a gated mixture) still changes on the second step when training reaches it.
+    model.fit(x, targets[0], batch_size=max(1, int(x.shape[0]) // 2), epochs=1, verbose=0, shuffle=False)
+    changed = [not np.array_equal(b, v.numpy()) for b, v in zip(before, trainable)]
+    return {"checked": [_short_name(v) for v in trainable],
+            "unchanged": [_short_name(v) for v, c in zip(trainable, changed) if not c]}
+
+
+def _stats(values: list[Any]) -> dict[str, float]:
+    flat = np.concatenate([np.asarray(v, dtype=np.float64).ravel() for v in values])
+    return {"n": int(flat.size), "mean": float(flat.mean()), "std": float(flat.std())}
+
+
+def _draw(run: TargetRun, ex: dict, x: Any, count: int) -> list[list[Any]]:
+    """Initial values of `count` fresh constructions, per created variable (creation order)."""
+    draws: list[list[Any]] = [[] for _ in run.created]
+    started = time.monotonic()
+    for drawn in range(count):
+        if drawn >= MIN_DRAWS and time.monotonic() - started > DRAW_SECONDS:
+            break
+        _, created, _ = _construct(run.cls, ex, x)
+        for index, variable in enumerate(created[:len(draws)]):
+            draws[index].append(variable.numpy())
+    return draws
+
+
+def _initial_values(original: TargetRun, fixed: TargetRun, pairs: list[tuple[int, int]], ex: dict,
+                    x: Any) -> list[dict[str, Any]]:
+    """Per matched pair: equal initial values (deterministic ones) or the same distribution (random ones)."""
+    probe = None if x is None else x[:1]
+    first_o, first_f = _draw(original, ex, probe, 1), _draw(fixed, ex, probe, 1)
+    report: list[dict[str, Any]] = []
+    random_pairs = []
+    for i, j in pairs:
+        random_o = bool(first_o[i]) and not np.array_equal(first_o[i][0], original.initial[i])
+        random_f = bool(first_f[j]) and not np.array_equal(first_f[j][0], fixed.initial[j])
+        name = _short_name(original.created[i])
+        if random_o or random_f:
+            random_pairs.append((i, j, name, random_o, random_f))
+        else:
+            a, b = original.initial[i], fixed.initial[j]
+            equal = a.shape == b.shape and bool(np.allclose(a, b))
+            report.append({"variable": name, "random": False, "equal": equal,
+                           "max_abs_diff": None if not equal and a.shape != b.shape else
+                           float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0))})
+    if random_pairs:
+        smallest = min(max(1, int(np.prod(original.created[i].shape.as_list()))) for i, *_ in random_pairs)
+        count = max(MIN_DRAWS, min(MAX_DRAWS, math.ceil(TARGET_VALUES / smallest)))
+        draws_o, draws_f = _draw(original, ex, probe, count), _draw(fixed, ex, probe, count)
+        for i, j, name, random_o, random_f in random_pairs:
+            so, sf = _stats(draws_o[i]), _stats(draws_f[j])
+            mean_tolerance = 5 * math.sqrt(so["std"] ** 2 / so["n"] + sf["std"] ** 2 / sf["n"]) + 1e-6
+            # 5 standard errors of the ratio of two sample standard deviations (normal data; others are tighter).
+            std_tolerance = max(0.02, 5 * math.sqrt(1 / (2 * so["n"]) + 1 / (2 * sf["n"])))
+            mean_ok = abs(so["mean"] - sf["mean"]) <= mean_tolerance
+            std_ok = (so["std"] == sf["std"] == 0) or (
+                so["std"] > 0 and abs(sf["std"] / so["std"] - 1) <= std_tolerance)
+            report.append({"variable": name, "random": True, "original_random": random_o, "fixed_random": random_f,
+                           "original": so, "fixed": sf, "mean_tolerance": mean_tolerance,
+                           "std_relative_tolerance": std_tolerance, "equal": bool(mean_ok and std_ok and random_o
+                                                                                   and random_f)})
+    return report
+
+
+def exercise_eager(ex: dict, modules: dict[str, Any], same: bool) -> dict[str, Any]:
+    x = None
+    if ex["input_shape"]:
+        x = tf.constant(np.random.RandomState(0).normal(size=ex["input_shape"]).astype(np.float32))
+    runs = {version: run_target(modules[version], ex, x, version) for version in ("original", "fixed")
+            if modules.get(version) is not None and not (same and version == "fixed")}
+    result: dict[str, Any] = {}
+    for version, run in runs.items():
+        result[version] = {**run.evidence, "error": run.error}
+    fixed = runs.get("fixed") or runs.get("original")
+    original = runs.get("original")
+    if fixed is None or fixed.error or fixed.obj is None:
+        return result
+    checks: dict[str, Any] = {}
+    if original is not None and fixed is not original and original.obj is not None and not original.error:
+        pairs, unmatched_o, unmatched_f = _pair(original.created, fixed.created)
+        checks["unmatched_original"] = [original.created[i].name for i in unmatched_o]
+        checks["unmatched_fixed"] = [fixed.created[j].name for j in unmatched_f]
+        checks["trainable_changed"] = [
+            {"variable": _short_name(original.created[i]), "original": bool(original.created[i].trainable),
+             "fixed": bool(fixed.created[j].trainable)}
+            for i, j in pairs if bool(original.created[i].trainable) != bool(fixed.created[j].trainable)]
+        checks["initial_values"] = _initial_values(original, fixed, pairs, ex, x)
+        if x is not None:
+            for i, j in pairs:
+                fixed.created[j].assign(original.created[i].read_value())
+            out_o = [o.numpy() for o in _floats(original.obj(x))]
+            out_f = [o.numpy() for o in _floats(fixed.obj(x))]
+            shapes_equal = [a.shape for a in out_o] == [b.shape for b in out_f]
+            checks["outputs"] = {
+                "equal": bool(shapes_equal and all(np.allclose(a, b, rtol=1e-5, atol=1e-6)
+                                                   for a, b in zip(out_o, out_f))),
+                "max_abs_diff": float(max((np.max(np.abs(a - b), initial=0.0) for a, b in zip(out_o, out_f)),
+                                          default=0.0)) if shapes_equal else None}
+    if x is not None:
+        for name, check in (("grads", _gradients), ("fit", _fit)):
+            if name == "fit" and ex["kind"] == "tf-module":
+                continue
+            try:
+                checks[name] = check(fixed, ex, x)
+            except Exception as error:
+                checks[name] = {"error": describe_error(error, name)}
+        if original is not None and original is not fixed and not original.error and ex["kind"] != "tf-module":
+            # What training does to the original (under Keras 3: nothing, for untracked variables): evidence only.
+            try:
+                result["original"]["fit"] = _fit(original, ex, x)
+            except Exception as error:
+                result["original"]["fit"] = {"error": describe_error(error, "fit")}
+    result["checks"] = checks
+    return result
+
+
+def exercise_script(ex: dict, modules: dict[str, Any], same: bool, recorders: dict[str, Recorder]) -> dict[str, Any]:
+    return {version: {"created": [_describe(v, None) for v in recorders[version].created]}
+            for version in ("original", "fixed") if version in recorders and not (same and version == "fixed")}
+
+
+# ---------------------------------------------------------------------------------------------------- TF1 graphs
+
+def _relative_names(graph: Any, scope: str) -> list[str]:
+    prefix = scope.rstrip("/") + "/"
+    names = [v.name for v in graph.get_collection(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES)]
+    return sorted(n[len(prefix):].split(":")[0] for n in names if n.startswith(prefix))
+
+
+def run_graph(source: str, path: str, version: str, ex: dict) -> dict[str, Any]:
+    v1 = tf.compat.v1
+    graph = tf.Graph()
+    evidence: dict[str, Any] = {"error": None}
+    outputs: list[Any] = []
+    with graph.as_default(), Recorder() as recorder:
+        stage = "import"
+        try:
+            module = load_module(source, path, version, tf1=True)
+            for call in ex["calls"]:
+                stage = f"call {call['function']}"
+                function = _lookup(module, call["function"], "function")
+                inputs = [v1.placeholder(tf.float32, shape=shape) for shape in call["input_shapes"]]
+                outputs.append(function(*inputs))
+            for name in ex["outputs"]:
+                outputs.append(_lookup(module, name, "output"))
+        except ExerciseError:
+            raise
+        except Exception as error:
+            evidence["error"] = describe_error(error, stage)
+        global_variables = graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)
+        evidence["created"] = [_describe(v, {id(g) for g in global_variables}) for v in recorder.created]
+        evidence["global_variables"] = [v.name for v in global_variables]
+        evidence["scopes"] = {scope: _relative_names(graph, scope) for scope in ex["scopes"]}
+        floats = _floats(outputs)
+        if floats and evidence["error"] is None:
+            trainable = graph.get_collection(v1.GraphKeys.TRAINABLE_VARIABLES)
+            total = tf.add_n([tf.reduce_sum(o) for o in floats])
+            grads = tf.gradients(total, trainable)
+            evidence["grads"] = {"checked": [v.name for v in trainable],
+                                 "missing": [v.name for v, g in zip(trainable, grads) if g is None]}
+    return evidence
+
+
+def exercise_graph(ex: dict, job: dict, same: bool) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for version in ("original", "fixed"):
+        if same and version == "fixed":
+            continue
+        result[version] = run_graph(job["sources"][version], job["path"], version, ex)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------- jobs
+
+def run_job(job: dict) -> dict[str, Any]:
+    same = job["sources"]["original"] == job["sources"]["fixed"]
+    exercises = job["exercises"]
+    result: dict[str, Any] = {"fixture": job["fixture"], "same_source": same, "exercises": []}
+    eager_modules: dict[str, Any] = {}
+    recorders: dict[str, Recorder] = {}
+    load_errors: dict[str, Any] = {}
+    if any(ex["kind"] in ("layer", "model", "tf-module", "script") for ex in exercises):
+        for version in ("original", "fixed"):
+            if same and version == "fixed":
+                eager_modules["fixed"], recorders["fixed"] = eager_modules["original"], recorders["original"]
+                continue
+            tf.random.set_seed(0)
+            np.random.seed(0)
+            recorders[version] = Recorder()
+            try:
+                with recorders[version]:
+                    eager_modules[version] = load_module(job["sources"][version], job["path"], version)
+                _instrument_add_weight()
+            except Exception as error:
+                eager_modules[version] = None
+                load_errors[version] = describe_error(error, "import")
+    for ex in exercises:
+        entry: dict[str, Any] = {"kind": ex["kind"], "label": ex["class_name"] or ex["kind"]}
+        try:
+            if ex["kind"] == "skip":
+                pass
+            elif ex["kind"] == "tf1-graph":
+                entry.update(exercise_graph(ex, job, same))
+            else:
+                if ex["kind"] == "script":
+                    entry.update(exercise_script(ex, eager_modules, same, recorders))
+                else:
+                    entry.update(exercise_eager(ex, eager_modules, same))
+                for version, error in load_errors.items():
+                    entry.setdefault(version, {})["error"] = error
+        except ExerciseError as error:
+            entry["exercise_error"] = str(error)
+        except Exception as error:  # a failure in the verifier's own steps on this object: reported, not hidden
+            entry["exercise_error"] = "{type}: {message}".format(**describe_error(error, "exercise"))
+        result["exercises"].append(entry)
+    for name in [n for n in sys.modules if n.startswith("_tflint_verify_")]:
+        del sys.modules[name]
+    gc.collect()
+    return result
+
+
+def main() -> int:
+    global np, tf
+    protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)  # prints of the fixtures, and native output, go to stderr
+    sys.stdout = sys.stderr
+    import numpy
+    import tensorflow
+
+    np, tf = numpy, tensorflow
+    keras_top = tf.keras.__name__.split(".")[0]
+    protocol.write(json.dumps({"ready": True, "tensorflow": tf.__version__,
+                               "tf.keras": f"{keras_top} {getattr(sys.modules[keras_top], '__version__', '?')}"})
+                   + "\n")
+    for line in sys.stdin:
+        job = json.loads(line)
+        result = run_job(job)
+        result["restart"] = not tf.executing_eagerly()  # a fixture switched eager off: the next one needs a new worker
+        protocol.write(json.dumps(result, default=str) + "\n")
+        if result["restart"]:
+            return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
