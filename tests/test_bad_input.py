@@ -252,3 +252,73 @@ def test_five_megabyte_file_is_checked_in_bounded_time(tmp_path):
     elapsed = time.monotonic() - started
     assert result.returncode == 1 and len(json.loads(result.stdout)) == 1800
     assert elapsed < 30, f"checking a 5 MB file took {elapsed:.1f} s"
+
+
+FIXED_CALL = ("tf.Variable(tf.ones((3,)), name='w')", "self.add_weight(name='w', shape=(3,), initializer='ones')")
+
+
+def regular_files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.py"))
+            if p.is_file() and not p.is_symlink()}
+
+
+@pytest.fixture(scope="module")
+def fixed_tree(tmp_path_factory) -> tuple[dict[str, bytes], dict[str, bytes], subprocess.CompletedProcess]:
+    """The bad tree before and after one `check --fix --unsafe-fixes` run, plus a file too deep for libcst."""
+    root = tmp_path_factory.mktemp("bad_input_fixed")
+    build_bad_tree(root)
+    (root / "deep_chain.py").write_text(LAYER + "    def call(self, x):\n        return x" + ".f()" * 250 + "\n")
+    before = regular_files(root)
+    result = cli("check", "--fix", "--unsafe-fixes", "--output-format", "json", str(root))
+    return before, regular_files(root), result
+
+
+def test_fix_run_over_bad_input_goes_on(fixed_tree):
+    before, after, result = fixed_tree
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    remaining = {os.path.basename(d["path"]) for d in json.loads(result.stdout)}
+    assert {"syntax_error.py", "binary.py", "fifo.py", "python2.py", "a_link.py"} <= remaining
+    assert after["good_layer.py"] == LAYER.replace(*FIXED_CALL).encode()
+
+
+@pytest.mark.parametrize("name", ["crlf.py", "mixed_endings.py", "utf8_bom.py", "tabs.py", "loop/inside.py"])
+def test_fix_keeps_line_endings_bom_and_tabs(fixed_tree, name):
+    before, after, _ = fixed_tree
+    assert after[name] == before[name].replace(FIXED_CALL[0].encode(), FIXED_CALL[1].encode())
+    assert after[name] != before[name]
+
+
+def test_fix_keeps_latin1_encoding(fixed_tree):
+    before, after, _ = fixed_tree
+    expected = before["latin1_cookie.py"].replace(FIXED_CALL[0].encode(), FIXED_CALL[1].encode()).replace(
+        b"tf.Variable(tf.zeros((2,)))", b"self.add_weight(shape=(2,), initializer='zeros')")
+    assert after["latin1_cookie.py"] == expected
+    assert "café = 'é'" in after["latin1_cookie.py"].decode("latin-1")
+
+
+def test_fix_honours_noqa_after_a_form_feed(fixed_tree):
+    before, after, _ = fixed_tree
+    text = after["form_feed.py"].decode()
+    assert "tf.Variable(tf.ones((3,)), name='w')  # noqa: TFV001" in text
+    assert "self.v = self.add_weight(shape=(2,), initializer='zeros')" in text
+
+
+def test_fix_leaves_unfixable_files_byte_identical(fixed_tree):
+    before, after, _ = fixed_tree
+    for name in ("syntax_error.py", "binary.py", "not_utf8.py", "python2.py", "python2_except.py", "empty.py",
+                 "nested_parens.py", "too_deep_sum.py", "unknown_cookie.py", "deep_but_valid.py"):
+        assert after[name] == before[name], name
+
+
+def test_fix_refuses_what_libcst_cannot_round_trip(fixed_tree):
+    # libcst drops a final lone CR; the file is kept and the reason given rather than a line end lost.
+    before, after, result = fixed_tree
+    assert after["old_mac_cr.py"] == before["old_mac_cr.py"]
+    assert "old_mac_cr.py:7:18: TFV001 fix not applied: libcst cannot reproduce this file exactly" in result.stderr
+
+
+def test_fix_too_deep_for_libcst_is_reported_and_the_file_kept(fixed_tree):
+    before, after, result = fixed_tree
+    assert after["deep_chain.py"] == before["deep_chain.py"]
+    assert "deep_chain.py:7:18: TFV001 fix not applied: the code is nested too deeply for libcst to rewrite" \
+        in result.stderr

@@ -62,6 +62,9 @@ def fix_bytes(data: bytes, path: str = "<string>", *, unsafe: bool = False, sele
     for _ in range(MAX_PASSES):
         try:
             new_text, fixed, dropped = fix_text_once(text, path, todo)
+        except RecursionError:  # libcst's visitors recurse about 5 frames per level: a 200-call method chain
+            result.dropped.extend((d, "the code is nested too deeply for libcst to rewrite") for d in todo)
+            break
         except Exception as error:  # a bug in a fixer must not cost the user the file or the rest of the run
             result.dropped.extend((d, f"internal error in the fixer: {type(error).__name__}: {error}") for d in todo)
             break

@@ -772,6 +772,9 @@ def fix_text_once(text: str, path: str, diagnostics: Iterable[Diagnostic]
         return text, [], dropped
 
     tree = _Tree(text)
+    if tree.module.code != text:  # libcst drops a final lone "\r" (old Mac line ends): it would change bytes we keep
+        return text, [], dropped + [(edit.diagnostic, "libcst cannot reproduce this file exactly (a final lone CR "
+                                     "line end)") for edit in edits]
     located: list[_Located] = []
     for edit in edits:
         try:
