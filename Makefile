@@ -21,5 +21,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# Opt-in: check and --fix (safe, then unsafe) over tf-keras, tensor2tensor, keras, tensorflow-addons and transformers'
+# TF models; wheels not unpacked locally are fetched once into .soak-cache/. Prints one JSON line of figures per corpus.
+soak: $(STAMP)
+	$(PY) -m pytest -m soak -s -q tests/test_soak.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .tflint-vars-cache
+	rm -rf $(VENV) .pytest_cache .tflint-vars-cache .soak-cache

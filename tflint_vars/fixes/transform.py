@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import warnings
 import tokenize
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -729,7 +730,9 @@ def parse_error(code: str, path: str) -> str | None:
     except cst.ParserSyntaxError as error:
         return f"libcst: {error.message} (line {error.raw_line}, column {error.raw_column})"
     try:
-        compile(code, path, "exec", dont_inherit=True)
+        with warnings.catch_warnings():  # `"\d"` or `"a"()` warn at compile time: the user's code, not our output
+            warnings.simplefilter("ignore")
+            compile(code, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as error:
         return f"{type(error).__name__}: {getattr(error, 'msg', error)} (line {getattr(error, 'lineno', '?')})"
     return None
