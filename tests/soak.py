@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import zipfile
@@ -28,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("TFLINT_VARS_SOAK_CACHE", ROOT / ".soak-cache"))
 CORPUS = Path(os.environ.get("TFLINT_VARS_CORPUS", "/work/corpus"))
-SITE_PACKAGES = Path(next(p for p in sys.path if p.endswith("site-packages")))
+SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"])  # where the installed keras and tf_keras live
 
 
 @dataclass(frozen=True)
