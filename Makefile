@@ -21,5 +21,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# Downloads two wheels once into .bench/ and times tflint-vars, flake8 and ruff on them: `make bench BENCH_ARGS="--repeat 3"`.
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .tflint-vars-cache
