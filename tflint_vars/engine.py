@@ -166,17 +166,19 @@ def discover(paths: Iterable[str], extra_excludes: Iterable[str] = ()) -> FileSe
             found.missing.append(root)
             continue
         for directory, subdirs, filenames in os.walk(root):
-            rel_dir = os.path.relpath(directory, root)
+            # os.walk joins onto `root` itself, so slicing gives what os.path.relpath does, at a fraction of the cost.
+            rel_dir = directory[len(root):].lstrip(os.sep) or "."
             subdirs[:] = sorted(
                 d for d in subdirs
                 if d not in DEFAULT_EXCLUDES and not d.endswith(".egg-info")
-                and not _excluded(d, os.path.normpath(os.path.join(rel_dir, d)), patterns)
+                and not (patterns and _excluded(d, os.path.normpath(os.path.join(rel_dir, d)), patterns))
             )
             for filename in sorted(filenames):
                 if not filename.endswith(".py"):
                     continue
                 path = os.path.join(directory, filename)
-                if _excluded(filename, os.path.normpath(os.path.join(rel_dir, filename)), patterns) or path in seen:
+                if path in seen or (patterns and _excluded(filename, os.path.normpath(os.path.join(rel_dir, filename)),
+                                                           patterns)):
                     continue
                 seen.add(path)
                 found.files.append(path)
