@@ -12,10 +12,11 @@ shared machine hits all of them alike:
   ruff        ruff check --isolated --no-cache --select E,F,W (when installed)
 
 Every tool runs from this interpreter's environment (its bin/ directory) with this checkout first on PYTHONPATH.
-Wall time is the median with min-max (the goals are on wall time); CPU time (user+sys of the whole process tree) and the peak RSS of the largest
-process come from wait4(), and CPU ratios are printed beside the wall-time ones because CPU time moves less when
-other work shares the machine. One more cold run per corpus samples /proc every 5 ms for the peak RSS and PSS summed over
-the main process and its workers. Prints a table and the ratios against the goals of issue 6, and writes
+Wall time is the median with min-max (the goals are on wall time); CPU time (user+sys of the whole process tree)
+comes from wait4(), and CPU ratios are printed beside the wall-time ones because CPU time moves less when other work
+shares the machine. Memory comes from one more cold and one more warm run per corpus that sample /proc every 5 ms:
+the peak RSS and PSS summed over the main process and its workers, and the largest single process. (wait4's
+ru_maxrss is not used: a child spawned from this process inherits this process's RSS as its high-water mark.) Prints a table and the ratios against the goals of issue 6, and writes
 .bench/results.json.
 """
 
@@ -98,7 +99,6 @@ def fetch_corpora(names: list[str]) -> dict[str, Path]:
 class Run:
     wall: float
     cpu: float  # user + sys of the process and the children it waited for
-    max_rss_mb: float  # the largest single process of the tree
     returncode: int
     stdout: str
     stderr: str
@@ -114,7 +114,7 @@ def run(command: list[str], env: dict[str, str]) -> Run:
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode,
+        return Run(wall, usage.ru_utime + usage.ru_stime, process.returncode,
                    out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
 
 
@@ -147,12 +147,13 @@ def _rollup(pid: int) -> tuple[int, int]:
 
 
 def tree_memory_peak(command: list[str], env: dict[str, str]) -> dict[str, float] | None:
-    """Peak RSS and PSS summed over a process and its descendants, sampled every 5 ms (Linux /proc only).
-    RSS counts pages the forked workers share with the main process once per process; PSS splits them."""
+    """Peak RSS and PSS summed over a process and its descendants, and the largest single RSS, sampled every 5 ms
+    (Linux /proc only). RSS counts pages the forked workers share with the main process once per process; PSS
+    splits them."""
     if not os.path.exists(f"/proc/{os.getpid()}/smaps_rollup"):
         return None
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
-    peak = {"rss_mb": 0.0, "pss_mb": 0.0, "processes": 0}
+    peak = {"rss_mb": 0.0, "pss_mb": 0.0, "largest_process_rss_mb": 0.0, "processes": 0}
     done = threading.Event()
 
     def sample() -> None:
@@ -161,6 +162,7 @@ def tree_memory_peak(command: list[str], env: dict[str, str]) -> dict[str, float
             totals = [_rollup(pid) for pid in pids]
             peak["rss_mb"] = max(peak["rss_mb"], sum(r for r, _ in totals) / 1024)
             peak["pss_mb"] = max(peak["pss_mb"], sum(p for _, p in totals) / 1024)
+            peak["largest_process_rss_mb"] = max([peak["largest_process_rss_mb"]] + [r / 1024 for r, _ in totals])
             peak["processes"] = max(peak["processes"], len(pids))
             time.sleep(0.005)
 
@@ -184,7 +186,6 @@ class Series:
         return {
             "median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls), "n": len(walls),
             "cpu_median_s": statistics.median(r.cpu for r in self.runs),
-            "max_rss_mb": max(r.max_rss_mb for r in self.runs),
         }
 
 
@@ -258,7 +259,10 @@ def measure(corpora: dict[str, Path], repeat: int) -> dict:
                 series[key].runs.append(result)
                 if key in outputs:
                     outputs[key].add(result.stdout)
-        memory = tree_memory_peak([*commands["cold"], str(corpus)], env)
+        shutil.rmtree(CACHE, ignore_errors=True)
+        memory = {"cold": tree_memory_peak([*commands["cold"], str(corpus)], env)}
+        run([*commands["priming"], str(corpus)], env)
+        memory["warm"] = tree_memory_peak([*commands["warm"], str(corpus)], env)
         last = {key: s.runs[-1] for key, s in series.items()}
         results["corpora"][name] = {
             "files": files,
@@ -271,7 +275,7 @@ def measure(corpora: dict[str, Path], repeat: int) -> dict:
             },
             "cold_equals_warm": len(outputs["cold"] | outputs["warm"]) == 1,
             "times": {key: s.summary() for key, s in series.items()},
-            "process_tree_peak": memory,
+            "memory": memory,
         }
     return results
 
@@ -279,13 +283,12 @@ def measure(corpora: dict[str, Path], repeat: int) -> dict:
 def ratios(corpus: dict) -> dict[str, float | None]:
     times = corpus["times"]
     flake8 = times["flake8"]["median_s"]
-    rss = max(times["cold"]["max_rss_mb"], times["warm"]["max_rss_mb"])
-    tree = corpus["process_tree_peak"]
+    memory = [m for m in corpus["memory"].values() if m]
     return {
         "cold / flake8": times["cold"]["median_s"] / flake8,
         "warm / flake8": times["warm"]["median_s"] / flake8,
         "plugin overhead": times["flake8+TFV"]["median_s"] / flake8 - 1,
-        "peak RSS MB": max(rss, tree["rss_mb"]) if tree else rss,
+        "peak RSS MB": max(m["rss_mb"] for m in memory) if memory else None,
         "cold / ruff": times["cold"]["median_s"] / times["ruff"]["median_s"] if "ruff" in times else None,
         # CPU time (user+sys, all processes) moves less than wall time when other work shares the machine.
         "cold / flake8 CPU": times["cold"]["cpu_median_s"] / times["flake8"]["cpu_median_s"],
@@ -301,20 +304,21 @@ def report(results: dict) -> None:
     print(f"\n{results['machine']['cores']} cores, Python {results['machine']['python']}, "
           f"{results['machine']['date']}, load average before/after: {results['machine']['load_before']} / "
           f"{results['machine']['load_after']}")
-    header = f"{'corpus':<14} {'measure':<11} {'median s':>9} {'min-max s':>13} {'CPU s':>7} {'max RSS MB':>11}"
+    header = f"{'corpus':<14} {'measure':<11} {'median s':>9} {'min-max s':>13} {'CPU s':>7}"
     for name, corpus in results["corpora"].items():
         print(f"\n{name}: {corpus['files']} files; findings: "
               + ", ".join(f"{k} {v}" for k, v in corpus["findings"].items()))
         print(header)
         for key, t in corpus["times"].items():
             print(f"{name:<14} {key:<11} {t['median_s']:>9.3f} {t['min_s']:>6.2f}-{t['max_s']:<6.2f} "
-                  f"{t['cpu_median_s']:>7.2f} {t['max_rss_mb']:>11.0f}")
+                  f"{t['cpu_median_s']:>7.2f}")
         if "fix-diff" not in corpus["times"]:
             print(f"{name:<14} {'fix-diff':<11} {'n/a':>9}  (this checkout's `check` has no --fix/--diff)")
-        tree = corpus["process_tree_peak"]
-        if tree:
-            print(f"cold run, main process and workers summed: peak RSS {tree['rss_mb']:.0f} MB, "
-                  f"PSS {tree['pss_mb']:.0f} MB, {tree['processes']} processes")
+        for kind, memory in corpus["memory"].items():
+            if memory:
+                print(f"{kind} run memory, main process and workers summed: peak RSS {memory['rss_mb']:.0f} MB, "
+                      f"PSS {memory['pss_mb']:.0f} MB; largest process {memory['largest_process_rss_mb']:.0f} MB; "
+                      f"{memory['processes']} processes")
         print(f"cold and warm output identical: {'yes' if corpus['cold_equals_warm'] else 'NO'}")
         for goal, value in corpus["ratios"].items():
             if value is None:
