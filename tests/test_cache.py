@@ -176,6 +176,18 @@ def test_the_key_covers_tool_version_selection_and_python(monkeypatch):
     assert cache.configuration_key(CodeSelection(["TFV001", "TFV002"], ["TFV0"])) != base
 
 
+def test_entries_of_files_unseen_for_a_month_are_dropped(tmp_path):
+    from tflint_vars.cache import PRUNE_AFTER_DAYS, FileResult, ResultCache
+    from tflint_vars.engine import CodeSelection
+
+    cache = ResultCache(str(tmp_path), CodeSelection())
+    for name in ("kept", "stale"):
+        cache.remember(FileResult(f"/nowhere/{name}.py", [], None, "0" * 32), f"/nowhere/{name}.py")
+    cache.entries["/nowhere/stale.py"][3] = cache.today - PRUNE_AFTER_DAYS - 1
+    cache.save()
+    assert set(ResultCache(str(tmp_path), CodeSelection()).entries) == {"/nowhere/kept.py"}
+
+
 def test_no_cache_neither_writes_nor_reads(tmp_path):
     project = tmp_path / "project"
     project.mkdir()
