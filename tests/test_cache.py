@@ -213,7 +213,10 @@ def test_a_broken_or_unwritable_cache_never_changes_the_results(tmp_path):
     cache = tmp_path / "cache"
     check(str(target), cache_dir=cache)
     (index,) = index_files(cache)
-    for garbage in ('{"format": 1, "files": {"' + str(target) + '": [1, 2]}}', "{trunc", "[]", ""):
+    malformed_row = json.loads(index.read_text())
+    malformed_row["files"][str(target)][2][0][0] = "1"  # a line number that is not a number
+    for garbage in ('{"format": 1, "files": {"' + str(target) + '": [1, 2]}}', "{trunc", "[]", "",
+                    json.dumps(malformed_row)):
         index.write_text(garbage)
         assert check(str(target), cache_dir=cache).stdout == expected
     blocked = tmp_path / "a-file"

@@ -110,6 +110,15 @@ def _check_chunk_remembering(args: tuple[list[str], CodeSelection]) -> list[File
     return results
 
 
+def _diagnostic(path: str, row: list) -> Diagnostic:
+    """A remembered row back as a Diagnostic; ValueError when the row is not one this module wrote."""
+    line, column, code, message, fix = row
+    if not (type(line) is int and type(column) is int and isinstance(code, str) and isinstance(message, str)
+            and (fix is None or isinstance(fix, str))):
+        raise ValueError(f"malformed cache row {row!r}")
+    return Diagnostic(path, line, column, code, message, fix)
+
+
 class ResultCache:
     """The index of one configuration in one cache directory."""
 
@@ -147,8 +156,7 @@ class ResultCache:
                 racy = time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) < RACY_NS
                 entry[0] = None if racy else list(_fingerprint(stat))
                 self.dirty = True
-            diagnostics = [Diagnostic(path, line, column, code, message, fix) for line, column, code, message, fix
-                           in rows]
+            diagnostics = [_diagnostic(path, row) for row in rows]
         except (OSError, TypeError, ValueError):  # unreadable now, or a malformed entry: check it afresh
             return None
         if seen != self.today:
