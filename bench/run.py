@@ -339,16 +339,16 @@ def main() -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     corpora = fetch_corpora(args.corpus or list(CORPUS_WHEELS))
+    started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     load_before = os.getloadavg()
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
     results = measure(corpora, args.repeat)
     results["machine"] = {
         "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "processor": platform.processor() or platform.machine(), "date": started,
         "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in os.getloadavg()],
         "repeat": args.repeat,
     }
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     results["commit"] = commit.stdout.strip() or None
     for corpus in results["corpora"].values():
         corpus["ratios"] = ratios(corpus)
