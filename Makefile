@@ -26,5 +26,11 @@ test: $(STAMP)
 soak: $(STAMP)
 	$(PY) -m pytest -m soak -s -q tests/test_soak.py
 
+# Downloads two wheels once into .bench/ and times tflint-vars, flake8 and ruff on them: `make bench BENCH_ARGS="--repeat 3"`.
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(PY) -m pip install --quiet 'ruff>=0.5'  # the floor a Python linter can reach
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .tflint-vars-cache .soak-cache

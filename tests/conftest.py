@@ -15,6 +15,18 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_outside_the_project(tmp_path_factory):
+    """Every CLI run of the suite caches in a temporary directory, never in the project."""
+    previous = os.environ.get("TFLINT_VARS_CACHE_DIR")
+    os.environ["TFLINT_VARS_CACHE_DIR"] = str(tmp_path_factory.mktemp("tflint-vars-cache"))
+    yield
+    if previous is None:
+        del os.environ["TFLINT_VARS_CACHE_DIR"]
+    else:
+        os.environ["TFLINT_VARS_CACHE_DIR"] = previous
+
+
 def fixture_names() -> list[str]:
     return sorted(p.stem for p in FIXTURES.glob("*.py"))
 

@@ -11,6 +11,8 @@ and method it stands in, whether it runs in a loop, and which ``variable_scope``
 from __future__ import annotations
 
 import ast
+import functools
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -45,6 +47,7 @@ _LAYER_MODULES = frozenset({"layers", "models", "engine", "applications"})
 _NOT_LAYERS = frozenset({"InputSpec", "Input", "Node", "KerasTensor", "InputLayer"})
 
 
+@functools.lru_cache(maxsize=8192)  # the same few hundred names recur in every file of a project
 def canonical_name(qualified: str) -> str:
     """`tensorflow.compat.v1.get_variable` -> `tensorflow.get_variable`; `tensorflow.keras.X` -> `keras.X`."""
     name = qualified + "."
@@ -170,9 +173,27 @@ class ModuleAnalysis:
                 yield site
 
 
-def _collect_imports(tree: ast.Module) -> dict[str, str]:
+# Fields that hold nested statements. Imports and classes are statements, and statements never sit inside an
+# expression, so walking these fields alone finds them all while skipping the expressions, most of a tree's nodes.
+_STATEMENT_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
+
+
+def statements(tree: ast.Module) -> Iterator[ast.AST]:
+    """Statements, except handlers and match cases, in the order `ast.walk` yields them (breadth first, fields in
+    declaration order): the imports' last-wins and the classes' order stay those of a full walk."""
+    queue = deque([tree])
+    while queue:
+        node = queue.popleft()
+        yield node
+        for name in _STATEMENT_FIELDS:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                queue.extend(value)
+
+
+def _collect_imports(tree: ast.Module, module_statements: list[ast.AST] | None = None) -> dict[str, str]:
     imports: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in statements(tree) if module_statements is None else module_statements:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -187,9 +208,10 @@ def _collect_imports(tree: ast.Module) -> dict[str, str]:
     return imports
 
 
-def _classify_classes(analysis: ModuleAnalysis) -> None:
+def _classify_classes(analysis: ModuleAnalysis, module_statements: list[ast.AST] | None = None) -> None:
     """Find Keras classes: bases resolved through imports, or a Keras class of this module (to a fixpoint)."""
-    classes = [n for n in ast.walk(analysis.tree) if isinstance(n, ast.ClassDef)]
+    classes = [n for n in (statements(analysis.tree) if module_statements is None else module_statements)
+               if isinstance(n, ast.ClassDef)]
     local_flavor: dict[str, str] = {}
     changed = True
     while changed:
@@ -220,51 +242,92 @@ def _is_variable_scope(analysis: ModuleAnalysis, node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and analysis.qualify(node.func) == "tensorflow.variable_scope"
 
 
+# Nodes the walk neither acts on nor needs to enter (their children are at most these again): never pushed.
+_LEAVES = frozenset({
+    ast.Name, ast.Constant, ast.alias,
+    *ast.expr_context.__subclasses__(), *ast.operator.__subclasses__(), *ast.boolop.__subclasses__(),
+    *ast.unaryop.__subclasses__(), *ast.cmpop.__subclasses__(),
+})
+# Fields that never hold a node worth entering (identifiers, numbers, strings, and the _LEAVES above).
+_SCALAR_FIELDS = frozenset({"name", "id", "attr", "arg", "asname", "module", "level", "kind", "type_comment",
+                            "conversion", "is_async", "simple", "tag", "rest", "kwd_attrs", "names", "ctx", "op",
+                            "ops", "lineno"})
+# Per node type, the fields to enter, last first, so pushing them in this order pops them in declaration order.
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+_CLASS, _FUNCTION, _LAMBDA, _LOOP, _WITH, _CALL = range(6)
+_KINDS = {ast.ClassDef: _CLASS, ast.FunctionDef: _FUNCTION, ast.AsyncFunctionDef: _FUNCTION, ast.Lambda: _LAMBDA,
+          ast.With: _WITH, ast.AsyncWith: _WITH, ast.Call: _CALL, **{loop: _LOOP for loop in _LOOPS}}
+
+
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(node_type)
+    if fields is None:
+        fields = _CHILD_FIELDS[node_type] = tuple(f for f in reversed(node_type._fields) if f not in _SCALAR_FIELDS)
+    return fields
+
+
 def _walk(analysis: ModuleAnalysis) -> None:
-    # Iterative, so a deeply nested expression cannot exhaust the interpreter's recursion limit.
+    """Depth first, in source order, over every node but the _LEAVES: the profile's hot loop, so it dispatches on
+    the exact node type and pushes children itself rather than through `ast.iter_child_nodes`.
+    Iterative, so a deeply nested expression cannot exhaust the interpreter's recursion limit."""
+    calls, functions, keras_classes, qualify = analysis.calls, analysis.functions, analysis.keras_classes, \
+        analysis.qualify
     stack: list[tuple[ast.AST, Context]] = [(analysis.tree, Context())]
+    pop, push, leaves, kinds, node_class = stack.pop, stack.append, _LEAVES, _KINDS, ast.AST
     while stack:
-        node, ctx = stack.pop()
+        node, ctx = pop()
+        node_type = type(node)
         child_ctx = ctx
-        if isinstance(node, ast.ClassDef):
-            child_ctx = Context(keras_class=analysis.keras_classes.get(node))
-        elif isinstance(node, _FUNCTIONS):
-            analysis.functions.setdefault(node.name, []).append(node)
-            in_class_body = ctx.keras_class is not None and ctx.method is None
-            child_ctx = Context(
-                keras_class=ctx.keras_class,
-                method=node.name if in_class_body else ctx.method,
-                function=node,
-                loop=None,
-                scopes=ctx.scopes,
-            )
-            # Decorators and defaults are evaluated where the function is defined.
-            for outer in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults):
-                if outer is not None:
-                    stack.append((outer, ctx))
-            stack.extend((stmt, child_ctx) for stmt in reversed(node.body))
-            continue
-        elif isinstance(node, ast.Lambda):
-            child_ctx = Context(ctx.keras_class, ctx.method, ctx.function, None, ctx.scopes)
-        elif isinstance(node, _LOOPS):
-            child_ctx = Context(ctx.keras_class, ctx.method, ctx.function, node, ctx.scopes)
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            scopes = tuple(ScopeEntry(item.context_expr, ctx.loop, ctx.function) for item in node.items
-                           if _is_variable_scope(analysis, item.context_expr))
-            if scopes:
-                inner = Context(ctx.keras_class, ctx.method, ctx.function, ctx.loop, ctx.scopes + scopes)
-                stack.extend((stmt, inner) for stmt in reversed(node.body))
-                stack.extend((item, ctx) for item in reversed(node.items))
+        kind = kinds.get(node_type)
+        if kind is not None:
+            if kind == _CALL:
+                calls.append(CallSite(node, qualify(node.func), ctx))
+            elif kind == _CLASS:
+                child_ctx = Context(keras_class=keras_classes.get(node))
+            elif kind == _FUNCTION:
+                functions.setdefault(node.name, []).append(node)
+                in_class_body = ctx.keras_class is not None and ctx.method is None
+                child_ctx = Context(
+                    keras_class=ctx.keras_class,
+                    method=node.name if in_class_body else ctx.method,
+                    function=node,
+                    loop=None,
+                    scopes=ctx.scopes,
+                )
+                # Decorators and defaults are evaluated where the function is defined.
+                for outer in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults):
+                    if outer is not None:
+                        push((outer, ctx))
+                stack.extend((stmt, child_ctx) for stmt in reversed(node.body))
                 continue
-        elif isinstance(node, ast.Call):
-            analysis.calls.append(CallSite(node, analysis.qualify(node.func), ctx))
-        stack.extend((child, child_ctx) for child in reversed(list(ast.iter_child_nodes(node))))
+            elif kind == _LAMBDA:
+                child_ctx = Context(ctx.keras_class, ctx.method, ctx.function, None, ctx.scopes)
+            elif kind == _LOOP:
+                child_ctx = Context(ctx.keras_class, ctx.method, ctx.function, node, ctx.scopes)
+            else:  # _WITH
+                scopes = tuple(ScopeEntry(item.context_expr, ctx.loop, ctx.function) for item in node.items
+                               if _is_variable_scope(analysis, item.context_expr))
+                if scopes:
+                    inner = Context(ctx.keras_class, ctx.method, ctx.function, ctx.loop, ctx.scopes + scopes)
+                    stack.extend((stmt, inner) for stmt in reversed(node.body))
+                    stack.extend((item, ctx) for item in reversed(node.items))
+                    continue
+        for name in _CHILD_FIELDS.get(node_type) or _child_fields(node_type):
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in reversed(value):
+                    if isinstance(item, node_class) and type(item) not in leaves:
+                        push((item, child_ctx))
+            elif isinstance(value, node_class) and type(value) not in leaves:
+                push((value, child_ctx))
 
 
 def analyze(tree: ast.Module, source: str) -> ModuleAnalysis:
     analysis = ModuleAnalysis(tree=tree, source=source)
-    analysis.imports = _collect_imports(tree)
-    _classify_classes(analysis)
+    module_statements = list(statements(tree))
+    analysis.imports = _collect_imports(tree, module_statements)
+    _classify_classes(analysis, module_statements)
     _walk(analysis)
     return analysis
 

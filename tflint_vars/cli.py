@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with --fix/--diff, apply unsafe fixes too (config: unsafe-fixes = true)")
     check.add_argument("--diff", action="store_true",
                        help="print a unified diff of what --fix would change and write nothing (exit 1 on a diff)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the result cache (.tflint-vars-cache/ or $TFLINT_VARS_CACHE_DIR)")
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code, e.g. TFV001")
@@ -90,7 +92,13 @@ def run_check(args: argparse.Namespace) -> int:
         status = run_fix(found.files, selection, config.ignored_for, unsafe=unsafe, diff=args.diff,
                          output_format=args.output_format, jobs=args.jobs, stdout=sys.stdout, stderr=sys.stderr)
         return EXIT_ERROR if found.missing or found.unlistable else status
-    diagnostics = check_files(found.files, selection, args.jobs)
+    if args.no_cache:
+        diagnostics = check_files(found.files, selection, args.jobs)
+    else:
+        from tflint_vars.cache import cache_directory, check_files_cached
+
+        directory = cache_directory(args.paths[0] if args.paths else ".", config.source)
+        diagnostics = check_files_cached(found.files, selection, args.jobs, directory)
     if config.per_file_ignores:
         diagnostics = [d for d in diagnostics if not d.code.startswith(tuple(config.ignored_for(d.path)) or ("\0",))]
     diagnostics.sort()

@@ -4,14 +4,14 @@ both call `check_source`, so they report the same diagnostics by construction.""
 from __future__ import annotations
 
 import ast
+import gc
 import io
 import os
 import re
 import stat
 import tokenize
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import BinaryIO, Callable, Iterable, TypeVar
 
 from tflint_vars.analysis import analyze
 from tflint_vars.diagnostics import Diagnostic
@@ -119,6 +119,13 @@ def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
     if not any(word in data for word in TRIGGER_WORDS):
         return []
     text, tree = parsed
+    return check_tree(tree, text, path, selection, honour_noqa)
+
+
+def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection | None = None,
+               honour_noqa: bool = True) -> list[Diagnostic]:
+    """The rules' diagnostics for a parsed file (TFV000 is the parser's business), sorted by position."""
+    selection = selection or CodeSelection()
     analysis = analyze(tree, text)
     lines = LINE_END.split(text)  # not str.splitlines(): it also splits on \f, \v, \x1c.., shifting every line after
     diagnostics = []
@@ -135,17 +142,24 @@ def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
     return sorted(set(diagnostics))
 
 
-def read_file(path: str) -> bytes:
-    """A regular file's bytes. Raises OSError, also for a FIFO, socket or device, which is reported rather than
-    read: reading a FIFO without a writer, or /dev/zero, would hang the run."""
+def open_regular_file(path: str) -> BinaryIO:
+    """`open(path, "rb")` for a regular file. Raises OSError, also for a FIFO, socket or device, which is reported
+    rather than read: reading a FIFO without a writer, or /dev/zero, would hang the run."""
     # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. No effect on regular files.
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(descriptor, "rb") as handle:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" \
-                if stat.S_ISSOCK(mode) else "a device"
-            raise OSError(0, f"not a regular file ({kind})")
+    handle = os.fdopen(descriptor, "rb")
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        handle.close()
+        kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" \
+            if stat.S_ISSOCK(mode) else "a device"
+        raise OSError(0, f"not a regular file ({kind})")
+    return handle
+
+
+def read_file(path: str) -> bytes:
+    """A regular file's bytes (see open_regular_file)."""
+    with open_regular_file(path) as handle:
         return handle.read()
 
 
@@ -194,17 +208,19 @@ def discover(paths: Iterable[str], extra_excludes: Iterable[str] = ()) -> FileSe
             found.unlistable.append((error.filename or root, error.strerror or str(error)))
 
         for directory, subdirs, filenames in os.walk(root, onerror=report):
-            rel_dir = os.path.relpath(directory, root)
+            # os.walk joins onto `root` itself, so slicing gives what os.path.relpath does, at a fraction of the cost.
+            rel_dir = directory[len(root):].lstrip(os.sep) or "."
             subdirs[:] = sorted(
                 d for d in subdirs
                 if d not in DEFAULT_EXCLUDES and not d.endswith(".egg-info")
-                and not _excluded(d, os.path.normpath(os.path.join(rel_dir, d)), patterns)
+                and not (patterns and _excluded(d, os.path.normpath(os.path.join(rel_dir, d)), patterns))
             )
             for filename in sorted(filenames):
                 if not filename.endswith(".py"):
                     continue
                 path = os.path.join(directory, filename)
-                if _excluded(filename, os.path.normpath(os.path.join(rel_dir, filename)), patterns) or path in seen:
+                if path in seen or (patterns and _excluded(filename, os.path.normpath(os.path.join(rel_dir, filename)),
+                                                           patterns)):
                     continue
                 seen.add(path)
                 found.files.append(path)
@@ -219,15 +235,47 @@ def _check_chunk(args: tuple[list[str], CodeSelection]) -> list[Diagnostic]:
     return result
 
 
-def check_files(paths: list[str], selection: CodeSelection, jobs: int | None = None) -> list[Diagnostic]:
-    """Check files on `jobs` processes (default: every core). Small runs stay in-process: forking costs more."""
+Result = TypeVar("Result")
+ChunkWorker = Callable[[tuple[list[str], CodeSelection]], list[Result]]
+
+
+class _RareGc:
+    """Runs a chunk with a higher generation-0 threshold: parsing allocates millions of AST nodes, which set off the
+    cyclic collector every 700 allocations though they hold no cycles (measured: ast.parse of tf-keras 15% faster).
+    A class, not a closure, so it pickles to the worker processes."""
+
+    def __init__(self, chunk_worker: ChunkWorker):
+        self.chunk_worker = chunk_worker
+
+    def __call__(self, args: tuple[list[str], CodeSelection]) -> list[Result]:
+        thresholds = gc.get_threshold()
+        gc.set_threshold(100_000, *thresholds[1:])
+        try:
+            return self.chunk_worker(args)
+        finally:
+            gc.set_threshold(*thresholds)
+
+
+def map_chunks(chunk_worker: ChunkWorker, paths: list[str], selection: CodeSelection,
+               jobs: int | None = None) -> list[Result]:
+    """`chunk_worker((paths, selection))` over `paths` on `jobs` processes (default: every core), results
+    concatenated. Small runs stay in-process: forking costs more."""
     jobs = jobs or os.cpu_count() or 1
+    worker = _RareGc(chunk_worker)
     if jobs <= 1 or len(paths) < 32:
-        return _check_chunk((paths, selection))
+        return worker((paths, selection))
+    # Imported here: a run the cache answers entirely never starts a pool, so it need not pay for the import.
+    from concurrent.futures import ProcessPoolExecutor
+
     # Interleaved chunks balance large and small files across workers.
     chunks = [(paths[i::jobs * 4], selection) for i in range(jobs * 4)]
-    diagnostics: list[Diagnostic] = []
+    results: list[Result] = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for part in pool.map(_check_chunk, chunks):
-            diagnostics.extend(part)
-    return diagnostics
+        for part in pool.map(worker, chunks):
+            results.extend(part)
+    return results
+
+
+def check_files(paths: list[str], selection: CodeSelection, jobs: int | None = None) -> list[Diagnostic]:
+    """Check files on `jobs` processes (default: every core)."""
+    return map_chunks(_check_chunk, paths, selection, jobs)

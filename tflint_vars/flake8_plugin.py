@@ -6,7 +6,9 @@ import ast
 from typing import Iterator
 
 from tflint_vars import __version__
-from tflint_vars.engine import CodeSelection, check_source
+from tflint_vars.engine import TRIGGER_WORDS, CodeSelection, check_tree
+
+TRIGGER_TEXT = tuple(word.decode() for word in TRIGGER_WORDS)
 
 
 class TFVChecker:
@@ -14,11 +16,15 @@ class TFVChecker:
     version = __version__
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]):
+        self.tree = tree
         self.filename = filename
         self.lines = lines
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        # flake8 hands over decoded lines; re-encoding as UTF-8 gives check_source the same text the CLI reads.
-        data = "".join(self.lines).encode("utf-8")
-        for diagnostic in check_source(data, self.filename, CodeSelection(), honour_noqa=False):
+        # flake8 has parsed "".join(lines) already (a file it cannot parse is its E999 and never gets here), so the
+        # rules run on its tree: parsing again was most of the plugin's cost.
+        text = "".join(self.lines)
+        if not any(word in text for word in TRIGGER_TEXT):
+            return
+        for diagnostic in check_tree(self.tree, text, self.filename, CodeSelection(), honour_noqa=False):
             yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)

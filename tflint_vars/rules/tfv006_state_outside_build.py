@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import KERAS3, KerasClass, ModuleAnalysis, keras_layer_class_flavor
+from tflint_vars.analysis import KERAS3, KerasClass, ModuleAnalysis, keras_layer_class_flavor, statements
 from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.fixes.hoist import HoistPlan, guarded_attributes, plan_hoist, state_kind
 from tflint_vars.rules.base import Finding, Rule
@@ -27,7 +27,7 @@ STATELESS_LAYERS = frozenset({
 def self_attribute_assignments(function: ast.AST) -> dict[int, ast.Assign]:
     """id(call) -> the `self.<attr> = <call>` statement that stores it."""
     assigned = {}
-    for node in ast.walk(function):
+    for node in statements(function):  # assignments are statements: the expressions need no walk
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call):
             target = node.targets[0]
             if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":

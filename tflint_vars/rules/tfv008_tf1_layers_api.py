@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import ModuleAnalysis
+from tflint_vars.analysis import ModuleAnalysis, statements
 from tflint_vars.rules.base import Finding, Rule
 
 TF1_LAYERS = "tensorflow.layers."
@@ -59,7 +59,7 @@ class Tf1LayersApi(Rule):
         for site in analysis.calls:
             if site.name and site.name.startswith(TF1_LAYERS):
                 yield self._finding(site.node, site.name)
-        for node in ast.walk(analysis.tree):
+        for node in statements(analysis.tree):  # classes are statements: the expressions need no walk
             if isinstance(node, ast.ClassDef):
                 for base in node.bases:
                     name = analysis.qualify(base)
