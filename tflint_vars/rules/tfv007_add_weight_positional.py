@@ -18,6 +18,8 @@ def written_for_keras2(call: ast.Call) -> bool:
     first = call.args[0]
     if isinstance(first, ast.Constant) and isinstance(first.value, str) or isinstance(first, ast.JoinedStr):
         return True
+    if isinstance(first, (ast.Tuple, ast.List)) or isinstance(first, ast.Constant) and isinstance(first.value, int):
+        return False  # a shape: Keras 3's own order, even beside `shape=` (keras/src/layers/layer_test.py)
     if isinstance(first, ast.BinOp) and any(isinstance(n, (ast.Constant, ast.JoinedStr)) and
                                             isinstance(getattr(n, "value", ""), str) for n in (first.left,)):
         return True
@@ -70,6 +72,8 @@ class AddWeightPositional(Rule):
         "        self.w = self.add_weight('w', (s[-1],))\n",
         "import keras\nclass L(keras.layers.Layer):\n    def build(self, s):\n"
         "        self.w = self.add_weight((s[-1],), 'zeros')\n",
+        "import keras\nclass L(keras.layers.Layer):\n    def build(self, s):\n"
+        "        self.w = self.add_weight((3, 4), shape=(3, 4))\n",
     ]
     INVALID = [
         "from tensorflow import keras\nclass L(keras.layers.Layer):\n    def build(self, s):\n"
