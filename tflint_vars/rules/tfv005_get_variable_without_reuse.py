@@ -17,11 +17,14 @@ AUTO_REUSE = "AUTO_REUSE"
 FRESH_GRAPH = ("tensorflow.Graph", "tensorflow.reset_default_graph")
 
 
-def _starts_fresh_graph(analysis: ModuleAnalysis, node: ast.AST | None) -> bool:
-    """Whether `node` (a loop, or a function/module body around a call) makes a new default graph."""
-    if node is None:
-        return False
-    return any(isinstance(n, ast.Call) and analysis.qualify(n.func) in FRESH_GRAPH for n in ast.walk(node))
+def _loop_starts_fresh_graph(analysis: ModuleAnalysis, loop: ast.AST) -> bool:
+    """Whether a loop makes a new default graph on each iteration."""
+    return any(isinstance(n, ast.Call) and analysis.qualify(n.func) in FRESH_GRAPH for n in ast.walk(loop))
+
+
+def _functions_starting_fresh_graphs(analysis: ModuleAnalysis) -> set:
+    """The functions (None: module level) whose own code makes a new default graph."""
+    return {site.context.function for site in analysis.calls if site.name in FRESH_GRAPH}
 
 
 def _constant(node: ast.expr | None, env: dict[str, object]) -> object:
@@ -111,6 +114,7 @@ class GetVariableWithoutReuse(Rule):
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         reported: set[int] = set()
+        self._fresh_graph_functions = _functions_starting_fresh_graphs(analysis)
         for site in analysis.calls_named(GET_VARIABLE):
             if not site.context.scopes:
                 continue
@@ -148,7 +152,7 @@ class GetVariableWithoutReuse(Rule):
         params, defaults = _parameters(function, is_method) if function else ([], {})
 
         if entry.loop is not None:
-            if _starts_fresh_graph(analysis, entry.loop):
+            if _loop_starts_fresh_graph(analysis, entry.loop):
                 return None
             # A parameter has one value for every iteration; a reuse passed in by callers is unknown here.
             name = _constant(name_node, {p: ast.unparse(name_node) for p in params})
@@ -161,7 +165,7 @@ class GetVariableWithoutReuse(Rule):
         entered: dict[str, int] = {}
         for caller in self._callers(analysis, function, is_method):
             bound = bind_arguments(caller.node, tuple(params))
-            if bound is None or _starts_fresh_graph(analysis, caller.context.function or analysis.tree):
+            if bound is None or caller.context.function in self._fresh_graph_functions:
                 continue
             env = {p: _constant(bound[p] if p in bound else defaults.get(p), {}) for p in params}
             name, reuse = _constant(name_node, env), _constant(reuse_node, env)
