@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import KERAS3, KerasClass, ModuleAnalysis, keras_layer_class_flavor, statements
+from tflint_vars.analysis import KERAS3, KerasClass, ModuleAnalysis, statements
 from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.fixes.hoist import HoistPlan, guarded_attributes, plan_hoist, state_kind
 from tflint_vars.rules.base import Finding, Rule
@@ -60,13 +60,8 @@ def _keras3_builds_by_tracing(analysis: ModuleAnalysis, keras_class: KerasClass)
             return False
         init = current.method("__init__")
         if init is not None:
-            has_sublayer |= any(
-                isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-                and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
-                        for t in node.targets)
-                and (keras_layer_class_flavor(analysis.qualify(node.value.func) or "")
-                     or (isinstance(node.value.func, ast.Name) and node.value.func.id in by_name))
-                for node in ast.walk(init))
+            has_sublayer |= any(state_kind(analysis, stored.value) == "layer"
+                                for stored in self_attribute_assignments(init).values())
         local_bases = [by_name[b.id] for b in current.node.bases if isinstance(b, ast.Name) and b.id in by_name]
         if local_bases:
             current = local_bases[0]
