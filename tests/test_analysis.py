@@ -89,3 +89,16 @@ def test_layer_class_names():
     assert keras_layer_class_flavor("keras.layers.dense") is None
     assert keras_layer_class_flavor("keras.Variable") is None
     assert keras_layer_class_flavor("tf_keras.Model") == KERAS2
+
+
+@pytest.mark.parametrize("guard,flavor", [
+    # transformers' modeling_tf_utils: tf_keras wherever it is installed, so the class runs on Keras 2.
+    ("try:\n    import tf_keras as keras\nexcept (ModuleNotFoundError, ImportError):\n    import keras\n", KERAS2),
+    ("try:\n    import tf_keras as keras\nexcept:\n    import keras\n", KERAS2),
+    ("try:\n    import keras\nexcept ImportError:\n    import tf_keras as keras\n", KERAS3),
+    # A handler that does not catch an import failure is not a fallback: the later binding stands, as before.
+    ("try:\n    import tf_keras as keras\nexcept ValueError:\n    import keras\n", KERAS3),
+    ("import tf_keras as keras\nimport keras\n", KERAS3),
+])
+def test_an_import_fallback_does_not_replace_the_try_body_binding(guard, flavor):
+    assert classes(f"{guard}class C(keras.layers.Layer):\n    pass\n") == {"C": flavor}

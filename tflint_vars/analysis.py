@@ -192,20 +192,56 @@ def statements(tree: ast.Module) -> Iterator[ast.AST]:
                 queue.extend(value)
 
 
+def _bound_names(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str]]:
+    """(local name, qualified name) for each name an import binds."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:
+                head = alias.name.partition(".")[0]
+                yield head, head
+    elif node.module and not node.level:
+        for alias in node.names:
+            if alias.name != "*":
+                yield alias.asname or alias.name, f"{node.module}.{alias.name}"
+
+
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+
+
+def _fallback_imports(module_statements: list[ast.AST]) -> dict[int, set[str]]:
+    """Imports in the handler of `try: import tf_keras as keras / except ImportError: import keras`: the names the
+    try body already binds, per import node. The try body's binding is what runs wherever its package is installed
+    (transformers binds `keras` so), so the fallback must not replace it."""
+    fallbacks: dict[int, set[str]] = {}
+    for node in module_statements:
+        if not isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            continue
+        primary = {name for statement in node.body if isinstance(statement, (ast.Import, ast.ImportFrom))
+                   for name, _ in _bound_names(statement)}
+        if not primary:
+            continue
+        for handler in node.handlers:
+            caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            if handler.type is not None and not any(dotted_name(c) in _IMPORT_ERRORS for c in caught if c):
+                continue
+            for statement in handler.body:
+                if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                    fallbacks[id(statement)] = primary
+    return fallbacks
+
+
 def _collect_imports(tree: ast.Module, module_statements: list[ast.AST] | None = None) -> dict[str, str]:
+    nodes = list(statements(tree)) if module_statements is None else module_statements
+    fallbacks = _fallback_imports(nodes)
     imports: dict[str, str] = {}
-    for node in statements(tree) if module_statements is None else module_statements:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    imports[alias.asname] = alias.name
-                else:
-                    head = alias.name.partition(".")[0]
-                    imports[head] = head
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                if alias.name != "*":
-                    imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    for node in nodes:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            kept = fallbacks.get(id(node), ())
+            for name, qualified in _bound_names(node):
+                if name not in kept:
+                    imports[name] = qualified
     return imports
 
 
