@@ -20,11 +20,74 @@ from tflint_vars.verify.declaration import DeclarationError, load_fixture
 pytestmark = pytest.mark.slow
 
 
+# Layers as real projects hold them: in a package that imports itself absolutely and relatively, and called on a
+# list of inputs. Each creates a tf.Variable in __init__ (TFV001), so the fix and the claim are exercised.
+PACKAGE_CASE = {
+    "mypkg/__init__.py": "",
+    "mypkg/sizes.py": "UNITS = 2\n",
+    "mypkg/layers/__init__.py": "",
+    "mypkg/layers/scaled.py": """\
+        import tensorflow as tf
+
+        from mypkg.sizes import UNITS
+        from .. import sizes
+
+
+        class Scaled(tf.keras.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.scale = tf.Variable(tf.ones((sizes.UNITS,)), name="scale")
+
+            def call(self, inputs):
+                return inputs[:, :UNITS] * self.scale
+        """,
+    "mypkg/layers/scaled.toml": """\
+        [verify]
+        kind = "layer"
+        class = "Scaled"
+        input_shape = [4, 3]
+        claim = "untracked"
+        expect_claim = { keras3 = true, keras2 = false }
+        """,
+    "two_inputs.py": """\
+        import tensorflow as tf
+
+
+        class Gate(tf.keras.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.mix = tf.Variable(tf.fill((3,), 0.5), name="mix")
+
+            def call(self, inputs):
+                a, b = inputs
+                return self.mix * a + (1.0 - self.mix) * b
+        """,
+    "two_inputs.toml": """\
+        [verify]
+        kind = "layer"
+        class = "Gate"
+        input_shape = [[4, 3], [4, 3]]
+        claim = "untracked"
+        expect_claim = { keras3 = true, keras2 = false }
+        """,
+}
+
+
 @pytest.fixture(scope="session")
-def fixtures_verified(planted_run) -> dict:
-    """ONE verify run: every fixture, both runtimes, the real fixes (the planted run, mostly waiting on its hang and
-    on worker restarts, goes on meanwhile)."""
-    result = run_cli("verify", "--runtime", "both", "--output-format", "json", str(FIXTURES))
+def project_cases(tmp_path_factory):
+    root = tmp_path_factory.mktemp("project")
+    for name, text in PACKAGE_CASE.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(textwrap.dedent(text))
+    return root
+
+
+@pytest.fixture(scope="session")
+def fixtures_verified(planted_run, project_cases) -> dict:
+    """ONE verify run: every fixture and the project cases, both runtimes, the real fixes, the interpreter named by
+    --python (the planted run, mostly waiting on its hang and on worker restarts, goes on meanwhile)."""
+    result = run_cli("verify", "--runtime", "both", "--output-format", "json", "--python", sys.executable,
+                     str(FIXTURES), str(project_cases / "mypkg"), str(project_cases / "two_inputs.py"))
     report = json.loads(result.stdout)
     report["returncode"] = result.returncode
     report["stderr"] = result.stderr
@@ -37,7 +100,7 @@ def _result(report: dict, fixture: str, runtime: str) -> dict:
 
 
 def test_every_fixture_passes_under_both_runtimes(fixtures_verified):
-    results = fixtures_verified["results"]
+    results = [r for r in fixtures_verified["results"] if r["fixture"] in fixture_names()]
     assert sorted({(r["fixture"], r["runtime"]) for r in results}) == sorted(
         (name, runtime) for name in fixture_names() for runtime in ("keras3", "keras2"))
     not_passing = [(r["fixture"], r["runtime"], r["verdict"], r["reasons"]) for r in results
@@ -45,8 +108,21 @@ def test_every_fixture_passes_under_both_runtimes(fixtures_verified):
     assert not_passing == []
     assert {r["verdict"] for r in results if r["fixture"] == "tfv000_python2_syntax"} == {"skip"}
     assert fixtures_verified["returncode"] == 0
-    total = 2 * len(fixture_names())
+    total = 2 * (len(fixture_names()) + 2 + 3)  # + scaled.py, two_inputs.py and mypkg's three modules (skipped)
     assert f"verify [{total}/{total}]" in fixtures_verified["stderr"]  # the progress line
+
+
+@pytest.mark.parametrize("fixture", ["scaled", "two_inputs"])
+def test_a_layer_in_a_package_and_a_layer_of_two_inputs_verify(fixtures_verified, fixture):
+    """The package's own absolute and relative imports resolve (pytest's rootdir rule); a list of input shapes is a
+    list of inputs, through the call, gradients and fit."""
+    for runtime in ("keras3", "keras2"):
+        result = _result(fixtures_verified, fixture, runtime)
+        assert result["verdict"] == "pass", (runtime, result["reasons"])
+        [exercise] = result["exercises"]
+        assert exercise["checks"]["grads"]["missing"] == [] and exercise["checks"]["fit"]["unchanged"] == []
+        assert [c["reproduced"] for c in result["claims"]] == [runtime == "keras3"]
+    assert {info["python"] for info in fixtures_verified["runtimes"].values()} == {sys.executable}
 
 
 def test_tfv001_claim_holds_under_keras3_and_not_keras2(fixtures_verified):
@@ -206,10 +282,22 @@ def test_every_fixture_declares_how_to_verify_it():
         assert fixture.exercises and "no [verify]" not in (fixture.skip_reason or ""), name
 
 
+def test_an_interpreter_without_tensorflow_is_an_error_that_says_so(tmp_path):
+    (tmp_path / "case.py").write_text("x = 1\n")
+    (tmp_path / "case.toml").write_text('[verify]\nkind = "script"\n')
+    bare = tmp_path / "bare"  # a venv of its own: no TensorFlow in it
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    result = run_cli("verify", "--runtime", "keras3", "--python", str(bare / "bin" / "python"), str(tmp_path))
+    assert result.returncode == 1
+    assert f"the interpreter {bare / 'bin' / 'python'} cannot import TensorFlow" in result.stdout, result.stdout
+
+
 def test_usage_errors_exit_2_and_help_warns_that_code_runs(tmp_path):
     result = run_cli("verify", "--fixer", "no_such_module_for_tflint:fix", str(FIXTURES))
     assert result.returncode == 2 and "cannot import 'no_such_module_for_tflint'" in result.stderr
     result = run_cli("verify", str(tmp_path / "missing"))
     assert result.returncode == 2 and "no such file or directory" in result.stderr
+    result = run_cli("verify", "--python", str(tmp_path / "no-python"), str(FIXTURES))
+    assert result.returncode == 2 and "no-python: no such executable" in result.stderr
     help_text = " ".join(run_cli("verify", "--help").stdout.split())
     assert "EXECUTES the files named" in help_text

@@ -7,6 +7,7 @@ TensorFlow. Run it only on code you trust. `check` never runs it.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 
 from tflint_vars.verify.runner import DEFAULT_FIXER, DEFAULT_TIMEOUT, Result, load_fixer, verify
@@ -30,6 +31,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--output-format", choices=("text", "json"), default="text")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help=f"seconds per fixture and runtime before it is an error (default: {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--python", metavar="INTERPRETER",
+                        help="the Python that runs the fixtures, e.g. your project's venv/bin/python with its own "
+                             "TensorFlow and packages (default: the one running tflint-vars)")
     parser.add_argument("--fixer", default=DEFAULT_FIXER,
                         help=f"MODULE:FUNCTION or FILE.py:FUNCTION producing the fixed code (default: {DEFAULT_FIXER})")
 
@@ -54,8 +58,15 @@ def run_command(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"tflint-vars: error: {error}", file=sys.stderr)
         return 2
+    python = None
+    if args.python:
+        python = shutil.which(args.python)
+        if python is None:
+            print(f"tflint-vars: error: --python {args.python}: no such executable", file=sys.stderr)
+            return 2
     runtimes = ["keras3", "keras2"] if args.runtime == "both" else [args.runtime]
-    results, facts = verify(args.paths, runtimes, timeout=args.timeout, fixer=fixer, progress=_progress)
+    results, facts = verify(args.paths, runtimes, timeout=args.timeout, fixer=fixer, progress=_progress,
+                            python=python)
     for missing in facts["missing"]:
         print(f"tflint-vars: error: {missing}: no such file or directory", file=sys.stderr)
     (write_json if args.output_format == "json" else write_text)(results, facts, sys.stdout)

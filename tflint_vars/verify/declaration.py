@@ -11,6 +11,7 @@ One exercise is a `[verify]` table; several are an array, `[[verify]]`. Keys (al
                    "script"    only run the file (its module-level code), recording the variables it creates;
                    "skip"      do not run it; `reason` says why.
     class, args, kwargs, input_shape   (layer, model, tf-module) the object and its input, batch dimension first;
+                   a list of shapes, e.g. [[4, 3], [4, 3]], calls it on a list of inputs (one batch size);
                    without `input_shape` the object is only constructed (no call, gradients or fit).
     fix            "safe" (default) or "unsafe": which fixes produce the fixed code.
     claim          what the diagnostic says the original does: "untracked" (creates variables its layer does not
@@ -49,7 +50,7 @@ class Exercise:
     class_name: str | None = None
     args: list = field(default_factory=list)
     kwargs: dict = field(default_factory=dict)
-    input_shape: list[int] | None = None
+    input_shape: list[int] | list[list[int]] | None = None
     fix: str = "safe"
     claim: str | None = None
     error: str | None = None
@@ -100,6 +101,16 @@ def _shape(value: Any, where: str, key: str) -> list[int]:
     return value
 
 
+def _input_shape(value: Any, where: str) -> list[int] | list[list[int]]:
+    """One shape, or a list of shapes for a layer called on a list of inputs; a fit needs one batch size."""
+    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+        shapes = [_shape(v, where, "input_shape") for v in value]
+        _expect(len({shape[0] for shape in shapes}) == 1, where,
+                f"the shapes in `input_shape` must share the batch dimension (the first), got {value!r}")
+        return shapes
+    return _shape(value, where, "input_shape")
+
+
 def parse_exercise(table: Any, where: str) -> Exercise:
     _expect(isinstance(table, dict), where, "[verify] must be a table or an array of tables")
     unknown = sorted(set(table) - _KEYS)
@@ -119,7 +130,7 @@ def parse_exercise(table: Any, where: str) -> Exercise:
         ex.kwargs = table.get("kwargs", {})
         _expect(isinstance(ex.kwargs, dict), where, "`kwargs` must be a table")
         if "input_shape" in table:
-            ex.input_shape = _shape(table["input_shape"], where, "input_shape")
+            ex.input_shape = _input_shape(table["input_shape"], where)
     else:
         for key in ("class", "args", "kwargs", "input_shape"):
             _expect(key not in table, where, f"`{key}` does not apply to kind = {kind!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from typing import Any, TextIO
 
@@ -94,6 +95,9 @@ def write_text(results: list[Result], facts: dict[str, Any], stream: TextIO) -> 
     counts = summary(results)
     versions = "; ".join(f"{runtime}: tensorflow {info.get('tensorflow', '?')}, tf.keras = {info.get('tf.keras', '?')}"
                          for runtime, info in facts.get("runtimes", {}).items() if info)
+    pythons = sorted({info["python"] for info in facts.get("runtimes", {}).values() if info.get("python")})
+    if pythons and pythons != [sys.executable]:
+        versions += f"; python {', '.join(pythons)}"
     stream.write(f"\n{len(results)} results: " + ", ".join(f"{n} {v}" for v, n in counts.items())
                  + f" in {facts.get('seconds', 0):.1f} s" + (f" ({versions})" if versions else "") + "\n")
 

@@ -35,7 +35,9 @@ STARTUP_TIMEOUT = 120.0
 # A worker is replaced after this many fixtures, so that state Keras keeps between them (names, caches) stays small.
 JOBS_PER_WORKER = 50
 DEFAULT_FIXER = "tflint_vars.fixes:fix_source"
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+# Run by path, not `-m`: the worker imports nothing of tflint_vars, so any interpreter with TensorFlow can run it
+# (`--python`) without this package or its dependencies installed there, and nothing is added to its sys.path.
+WORKER_SCRIPT = str(Path(__file__).resolve().with_name("worker.py"))
 
 
 def load_fixer(spec: str) -> Fixer:
@@ -99,10 +101,11 @@ class WorkerCrashed(Exception):
 
 
 class Worker:
-    """One `python -m tflint_vars.verify.worker` under one runtime's environment."""
+    """One `python .../verify/worker.py` under one runtime's environment."""
 
-    def __init__(self, runtime: str) -> None:
+    def __init__(self, runtime: str, python: str | None = None) -> None:
         self.runtime = runtime
+        self.python = python or sys.executable
         self.process: subprocess.Popen | None = None
         self.lines: queue.Queue = queue.Queue()
         self.stderr_tail: collections.deque = collections.deque(maxlen=30)
@@ -113,13 +116,15 @@ class Worker:
         env = dict(os.environ)
         env.update(TF_USE_LEGACY_KERAS=RUNTIME_ENV[self.runtime], CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3",
                    PYTHONUNBUFFERED="1", PYTHONHASHSEED="0")
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
         return env
 
     def start(self, timeout: float) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tflint_vars.verify.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, encoding="utf-8", env=self.environment(), start_new_session=True)
+        try:
+            self.process = subprocess.Popen(
+                [self.python, WORKER_SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True, encoding="utf-8", env=self.environment(), start_new_session=True)
+        except OSError as error:
+            raise WorkerCrashed(f"cannot run the interpreter {self.python}: {error.strerror or error}") from None
         self.lines = queue.Queue()
         process = self.process
         threading.Thread(target=self._pump, args=(process.stdout, self.lines), daemon=True).start()
@@ -222,8 +227,8 @@ def judge(job: Job, runtime: str, answer: dict[str, Any]) -> Result:
 
 
 def run_runtime(runtime: str, jobs: list[Job], timeout: float, report: Callable[[Result], None],
-                info: dict[str, Any]) -> None:
-    worker = Worker(runtime)
+                info: dict[str, Any], python: str | None = None) -> None:
+    worker = Worker(runtime, python)
     try:
         for job in jobs:
             started = time.monotonic()
@@ -250,9 +255,11 @@ def run_runtime(runtime: str, jobs: list[Job], timeout: float, report: Callable[
 
 
 def verify(paths: list[str], runtimes: list[str], *, timeout: float = DEFAULT_TIMEOUT, fixer: Fixer | None = None,
-           progress: Callable[[Result, int, int], None] | None = None) -> tuple[list[Result], dict[str, Any]]:
-    """Verify the fixtures under `paths` in each runtime. Returns the results (fixture order, then runtime order)
-    and facts about the run (missing paths, runtime versions, seconds)."""
+           progress: Callable[[Result, int, int], None] | None = None,
+           python: str | None = None) -> tuple[list[Result], dict[str, Any]]:
+    """Verify the fixtures under `paths` in each runtime, the workers run by `python` (default: this interpreter).
+    Returns the results (fixture order, then runtime order) and facts about the run (missing paths, runtime
+    versions, seconds)."""
     if fixer is None:
         fixer = load_fixer(DEFAULT_FIXER)
     started = time.monotonic()
@@ -269,7 +276,7 @@ def verify(paths: list[str], runtimes: list[str], *, timeout: float = DEFAULT_TI
             if progress:
                 progress(result, len(results), total)
 
-    threads = [threading.Thread(target=run_runtime, args=(runtime, jobs, timeout, report, infos[runtime]))
+    threads = [threading.Thread(target=run_runtime, args=(runtime, jobs, timeout, report, infos[runtime], python))
                for runtime in runtimes]
     for thread in threads:
         thread.start()

@@ -174,14 +174,30 @@ def load_module(source: str, path: str, version: str, tf1: bool = False) -> type
     if tf1:
         module.__dict__["__builtins__"] = _v1_builtins()
     sys.modules[name] = module
-    directory = os.path.dirname(os.path.abspath(path))
-    sys.path.insert(0, directory)  # the fixture may import its neighbours
+    import_root, package = package_context(path)
+    module.__package__ = package  # relative imports resolve as they do when the package imports this module
+    sys.path.insert(0, import_root)
     try:
         code = compile(source, path if version == "original" else f"{path} (fixed)", "exec")
         exec(code, module.__dict__)
     finally:
-        sys.path.remove(directory)
+        sys.path.remove(import_root)
     return module
+
+
+def package_context(path: str) -> tuple[str, str]:
+    """Where `path` is imported from, and its package: pytest's "prepend" rule. In a package (a directory with
+    __init__.py), the first directory above it without one is the root and the package is the dotted path below
+    it, so the module's own package and its relative imports resolve; a lone file's root is its directory."""
+    directory = os.path.dirname(os.path.abspath(path))
+    parts: list[str] = []
+    root = directory
+    while os.path.isfile(os.path.join(root, "__init__.py")):
+        root, name = os.path.split(root)
+        parts.insert(0, name)
+        if not name:
+            break
+    return root, ".".join(parts)
 
 
 def _lookup(module: types.ModuleType, name: str, what: str) -> Any:
@@ -326,7 +342,8 @@ def _fit(run: TargetRun, ex: dict, x: Any) -> dict[str, Any]:
     model.compile(optimizer=keras_module.optimizers.SGD(learning_rate=0.1), loss="mse")
     # One epoch of two steps: a weight whose gradient is exactly zero at initialization (it multiplies a
     # zero-initialized one, as in a gated mixture) still changes on the second step when training reaches it.
-    model.fit(x, targets[0], batch_size=max(1, int(x.shape[0]) // 2), epochs=1, verbose=0, shuffle=False)
+    batch = int(tf.nest.flatten(x)[0].shape[0])
+    model.fit(x, targets[0], batch_size=max(1, batch // 2), epochs=1, verbose=0, shuffle=False)
     changed = [not np.array_equal(b, v.numpy()) for b, v in zip(before, trainable)]
     return {"checked": [_short_name(v) for v in trainable],
             "unchanged": [_short_name(v) for v, c in zip(trainable, changed) if not c]}
@@ -353,7 +370,7 @@ def _draw(run: TargetRun, ex: dict, x: Any, count: int) -> list[list[Any]]:
 def _initial_values(original: TargetRun, fixed: TargetRun, pairs: list[tuple[int, int]], ex: dict,
                     x: Any) -> list[dict[str, Any]]:
     """Per matched pair: equal initial values (deterministic ones) or the same distribution (random ones)."""
-    probe = None if x is None else x[:1]
+    probe = None if x is None else tf.nest.map_structure(lambda t: t[:1], x)
     first_o, first_f = _draw(original, ex, probe, 1), _draw(fixed, ex, probe, 1)
     report: list[dict[str, Any]] = []
     random_pairs = []
@@ -391,7 +408,10 @@ def _initial_values(original: TargetRun, fixed: TargetRun, pairs: list[tuple[int
 def exercise_eager(ex: dict, modules: dict[str, Any], same: bool) -> dict[str, Any]:
     x = None
     if ex["input_shape"]:
-        x = tf.constant(np.random.RandomState(0).normal(size=ex["input_shape"]).astype(np.float32))
+        shapes = ex["input_shape"] if isinstance(ex["input_shape"][0], list) else [ex["input_shape"]]
+        rng = np.random.RandomState(0)
+        inputs = [tf.constant(rng.normal(size=shape).astype(np.float32)) for shape in shapes]
+        x = inputs if isinstance(ex["input_shape"][0], list) else inputs[0]
     runs = {version: run_target(modules[version], ex, x, version) for version in ("original", "fixed")
             if modules.get(version) is not None and not (same and version == "fixed")}
     result: dict[str, Any] = {}
@@ -547,15 +567,24 @@ def run_job(job: dict) -> dict[str, Any]:
 
 def main() -> int:
     global np, tf
+    # Started as a script: its own directory heads sys.path, where fixtures would import judge.py, report.py... as
+    # top-level modules. Drop it.
+    if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+        del sys.path[0]
     protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)  # prints of the fixtures, and native output, go to stderr
     sys.stdout = sys.stderr
-    import numpy
-    import tensorflow
+    try:
+        import numpy
+        import tensorflow
+    except ImportError as error:
+        print(f"the interpreter {sys.executable} cannot import TensorFlow ({error}); name one that can with --python",
+              file=sys.stderr)
+        return 3
 
     np, tf = numpy, tensorflow
     keras_top = tf.keras.__name__.split(".")[0]
-    protocol.write(json.dumps({"ready": True, "tensorflow": tf.__version__,
+    protocol.write(json.dumps({"ready": True, "tensorflow": tf.__version__, "python": sys.executable,
                                "tf.keras": f"{keras_top} {getattr(sys.modules[keras_top], '__version__', '?')}"})
                    + "\n")
     for line in sys.stdin:
