@@ -6,7 +6,9 @@ when one exists (/work/corpus, the venv's site-packages), else from its wheel, f
 `pip download --no-deps` into the cache directory (TFLINT_VARS_SOAK_CACHE, default .soak-cache/). Everything runs on
 copies in a temporary directory.
 
-Checked per corpus: no crash (exit 0/1, no traceback), every changed file compiles, a second fix run changes nothing.
+Checked per corpus: no crash (exit 0/1, no traceback), every changed file compiles, a second fix run changes nothing,
+and `tflint-vars verify` passes on the fixed layers of tests/soak_verify.toml (a sample of those that can be
+instantiated: it names each file, its [verify] table and the interpreter to run it under).
 `python tests/soak.py` prints the figures; `make soak` runs the pytest-marked test (tests/test_soak.py) that asserts
 them.
 """
@@ -22,6 +24,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+import tomllib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("TFLINT_VARS_SOAK_CACHE", ROOT / ".soak-cache"))
 CORPUS = Path(os.environ.get("TFLINT_VARS_CORPUS", "/work/corpus"))
 SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"])  # where the installed keras and tf_keras live
+VERIFY_SAMPLES = Path(__file__).with_name("soak_verify.toml")
+# Code that no longer imports under TensorFlow 2.21 (tensorflow-addons) runs under this, in a venv made once.
+TF215_REQUIREMENTS = ("tensorflow-cpu==2.15.1", "tf-keras==2.15.1", "tensorflow-addons==0.23.0", "typeguard<3")
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,9 @@ class Figures:
     crashes: list[str] = field(default_factory=list)
     not_compiling: list[str] = field(default_factory=list)
     second_run_changes: list[str] = field(default_factory=list)
+    verify_samples: int = 0  # fixed layers of tests/soak_verify.toml, times the runtimes each runs under
+    verify_passed: int = 0
+    verify_failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -125,7 +134,7 @@ def _crashed(result: subprocess.CompletedProcess, what: str) -> list[str]:
 _FIXED = re.compile(r"Fixed (\d+) of \d+ diagnostics \((\d+) files? changed\)")
 
 
-def _fix(figures: Figures, root: Path, unsafe: bool) -> tuple[int, int]:
+def _fix(figures: Figures, root: Path, unsafe: bool) -> tuple[int, list[str]]:
     label = "--fix --unsafe-fixes" if unsafe else "--fix"
     before = _snapshot(root)
     args = ["check", "--fix", "--output-format", "concise", *(["--unsafe-fixes"] if unsafe else []), str(root)]
@@ -147,7 +156,56 @@ def _fix(figures: Figures, root: Path, unsafe: bool) -> tuple[int, int]:
     fixed = int(match.group(1)) if match else -1
     if match and int(match.group(2)) != len(changed):
         figures.crashes.append(f"{label}: reported {match.group(2)} files changed, {len(changed)} did")
-    return fixed, len(changed)
+    return fixed, changed
+
+
+def tf215_python() -> Path:
+    """The interpreter of a venv with TensorFlow 2.15 and tensorflow-addons, created once in the soak cache."""
+    venv = CACHE / "venv-tf2.15"
+    python, stamp = venv / "bin" / "python", venv / ".installed"
+    if not stamp.exists():
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *TF215_REQUIREMENTS], check=True,
+                       timeout=1800)
+        stamp.touch()
+    return python
+
+
+def verify_samples(corpus: Corpus, workdir: Path, fixed_files: set[str], figures: Figures) -> None:
+    """Run `tflint-vars verify` on this corpus's samples: pristine copies with their [verify] tables beside them
+    (verify applies the fixes itself), grouped by interpreter and runtime."""
+    with open(VERIFY_SAMPLES, "rb") as handle:
+        samples = [s for s in tomllib.load(handle)["sample"] if s["corpus"] == corpus.name]
+    if not samples:
+        return
+    pristine = workdir / f"{corpus.name}-verify"
+    pristine.mkdir()
+    materialise(corpus, pristine)
+    groups: dict[tuple[str, str], list[Path]] = {}
+    for sample in samples:
+        if sample["path"] not in fixed_files:
+            figures.verify_failures.append(f"{sample['path']}: not changed by --fix; tests/soak_verify.toml is stale")
+            continue
+        path = pristine / sample["path"]
+        path.with_suffix(".toml").write_text(sample["declaration"])
+        groups.setdefault((sample["interpreter"], sample["runtime"]), []).append(path)
+    for (interpreter, runtime), paths in groups.items():
+        python = sys.executable if interpreter == "current" else str(tf215_python())
+        result = cli("verify", "--output-format", "json", "--runtime", runtime, "--python", python,
+                     *map(str, paths))
+        try:
+            report = json.loads(result.stdout)
+        except json.JSONDecodeError:
+            figures.verify_failures.append(f"verify exit {result.returncode}: {result.stderr[-2000:]}")
+            continue
+        for entry in report["results"]:
+            figures.verify_samples += 1
+            name = Path(entry["path"]).relative_to(pristine.resolve()).as_posix()
+            if entry["verdict"] == "pass":
+                figures.verify_passed += 1
+            else:
+                figures.verify_failures.append(f"{name} [{entry['runtime']}] {entry['verdict']}: {entry['reasons']}")
 
 
 def soak(corpus: Corpus, workdir: Path) -> Figures:
@@ -165,8 +223,10 @@ def soak(corpus: Corpus, workdir: Path) -> Figures:
         for diagnostic in diagnostics:
             figures.by_code[diagnostic["code"]] = figures.by_code.get(diagnostic["code"], 0) + 1
         figures.by_code = dict(sorted(figures.by_code.items()))
-    figures.safe_fixed, figures.safe_files_changed = _fix(figures, root, unsafe=False)
-    figures.unsafe_fixed, figures.unsafe_files_changed = _fix(figures, root, unsafe=True)
+    figures.safe_fixed, safe_changed = _fix(figures, root, unsafe=False)
+    figures.unsafe_fixed, unsafe_changed = _fix(figures, root, unsafe=True)
+    figures.safe_files_changed, figures.unsafe_files_changed = len(safe_changed), len(unsafe_changed)
+    verify_samples(corpus, workdir, set(safe_changed) | set(unsafe_changed), figures)
     figures.seconds = round(time.monotonic() - started, 1)
     return figures
 
@@ -177,7 +237,8 @@ def main() -> int:
         for corpus in CORPORA:
             figures = soak(corpus, Path(workdir))
             print(json.dumps(figures.__dict__), flush=True)
-            failed |= bool(figures.crashes or figures.not_compiling or figures.second_run_changes)
+            failed |= bool(figures.crashes or figures.not_compiling or figures.second_run_changes
+                           or figures.verify_failures)
     return 1 if failed else 0
 
 

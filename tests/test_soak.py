@@ -18,4 +18,6 @@ def test_soak(corpus, tmp_path):
     assert figures.crashes == []
     assert figures.not_compiling == []
     assert figures.second_run_changes == []
+    assert figures.verify_failures == []
+    assert figures.verify_passed == figures.verify_samples
     assert figures.safe_fixed >= 0 and figures.unsafe_fixed >= 0
