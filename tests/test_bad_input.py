@@ -322,3 +322,29 @@ def test_fix_too_deep_for_libcst_is_reported_and_the_file_kept(fixed_tree):
     assert after["deep_chain.py"] == before["deep_chain.py"]
     assert "deep_chain.py:7:18: TFV001 fix not applied: the code is nested too deeply for libcst to rewrite" \
         in result.stderr
+
+
+def test_a_rule_that_fails_on_a_file_costs_only_its_own_findings(tmp_path, monkeypatch, capsys):
+    """A bug in one rule (simulated: TFV003 raises on the file that holds a `Broken` class) is reported as TFV000 on
+    that file, with the exception; the other rules' findings in it, and every other file, are still reported."""
+    from tflint_vars import cli
+    from tflint_vars.rules.tfv003_variable_in_method import VariableInMethod
+
+    original = VariableInMethod.check
+
+    def check(self, analysis):
+        if "class Broken" in analysis.source:
+            raise KeyError("planted")
+        return original(self, analysis)
+
+    monkeypatch.setattr(VariableInMethod, "check", check)
+    (tmp_path / "good.py").write_text(LAYER)
+    (tmp_path / "broken.py").write_text(LAYER.replace("class Scale", "class Broken"))
+    code = cli.main(["check", "--no-cache", "--jobs", "1", "--output-format", "json", str(tmp_path)])
+    found = sorted((Path(d["path"]).name, d["code"], d["message"]) for d in json.loads(capsys.readouterr().out))
+    assert code == 1
+    assert [(name, c) for name, c, _ in found] == [("broken.py", "TFV000"), ("broken.py", "TFV001"),
+                                                  ("good.py", "TFV001")]
+    assert found[0][2].startswith(
+        "not fully checked: rule TFV003 failed with KeyError: 'planted' (at test_bad_input.py:")
+    assert found[0][2].endswith("this is a tflint-vars bug, please report it with this file")

@@ -10,6 +10,7 @@ import os
 import re
 import stat
 import tokenize
+import traceback
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable, TypeVar
 
@@ -126,13 +127,22 @@ def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection 
                honour_noqa: bool = True) -> list[Diagnostic]:
     """The rules' diagnostics for a parsed file (TFV000 is the parser's business), sorted by position."""
     selection = selection or CodeSelection()
-    analysis = analyze(tree, text)
+    try:
+        analysis = analyze(tree, text)
+    except Exception as error:
+        return [_internal_error(path, "the analysis", error)] if selection.enabled("TFV000") else []
     lines = LINE_END.split(text)  # not str.splitlines(): it also splits on \f, \v, \x1c.., shifting every line after
     diagnostics = []
     for rule_class in ALL_RULES:
         if not selection.enabled(rule_class.code):
             continue
-        for finding in rule_class().check(analysis):
+        try:
+            findings = list(rule_class().check(analysis))
+        except Exception as error:  # one rule's bug costs its findings in this file, not the run or the other rules
+            if selection.enabled("TFV000"):
+                diagnostics.append(_internal_error(path, f"rule {rule_class.code}", error))
+            continue
+        for finding in findings:
             line = finding.node.lineno
             line_text = lines[line - 1] if line <= len(lines) else ""
             if honour_noqa and _noqa_suppresses(line_text, finding.code):
@@ -140,6 +150,13 @@ def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection 
             diagnostics.append(Diagnostic(path, line, _column(line_text, finding.node.col_offset), finding.code,
                                           finding.message, finding.fix))
     return sorted(set(diagnostics))
+
+
+def _internal_error(path: str, what: str, error: Exception) -> Diagnostic:
+    frame = traceback.extract_tb(error.__traceback__)[-1]
+    where = f"{os.path.basename(frame.filename)}:{frame.lineno}"
+    return _unreadable(path, 1, 1, f"not fully checked: {what} failed with {type(error).__name__}: {error} "
+                                   f"(at {where}); this is a tflint-vars bug, please report it with this file")
 
 
 def open_regular_file(path: str) -> BinaryIO:
