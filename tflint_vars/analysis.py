@@ -208,6 +208,7 @@ def _bound_names(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str]]
 
 
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+_TRY = (ast.Try, getattr(ast, "TryStar", ast.Try))  # `except*` (3.11+)
 
 
 def _fallback_imports(module_statements: list[ast.AST]) -> dict[int, set[str]]:
@@ -216,7 +217,7 @@ def _fallback_imports(module_statements: list[ast.AST]) -> dict[int, set[str]]:
     (transformers binds `keras` so), so the fallback must not replace it."""
     fallbacks: dict[int, set[str]] = {}
     for node in module_statements:
-        if not isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        if not isinstance(node, _TRY):
             continue
         primary = {name for statement in node.body if isinstance(statement, (ast.Import, ast.ImportFrom))
                    for name, _ in _bound_names(statement)}

@@ -153,10 +153,10 @@ def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection 
 
 
 def _internal_error(path: str, what: str, error: Exception) -> Diagnostic:
-    frame = traceback.extract_tb(error.__traceback__)[-1]
-    where = f"{os.path.basename(frame.filename)}:{frame.lineno}"
-    return _unreadable(path, 1, 1, f"not fully checked: {what} failed with {type(error).__name__}: {error} "
-                                   f"(at {where}); this is a tflint-vars bug, please report it with this file")
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" (at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
+    return _unreadable(path, 1, 1, f"not fully checked: {what} failed with {type(error).__name__}: {error}{where}; "
+                                   "this is a tflint-vars bug, please report it with this file")
 
 
 def open_regular_file(path: str) -> BinaryIO:
