@@ -211,38 +211,34 @@ _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseExcept
 _TRY = (ast.Try, getattr(ast, "TryStar", ast.Try))  # `except*` (3.11+)
 
 
-def _fallback_imports(module_statements: list[ast.AST]) -> dict[int, set[str]]:
-    """Imports in the handler of `try: import tf_keras as keras / except ImportError: import keras`: the names the
-    try body already binds, per import node. The try body's binding is what runs wherever its package is installed
+def _record_fallbacks(node: ast.Try, fallbacks: dict[int, set[str]]) -> None:
+    """For `try: import tf_keras as keras / except ImportError: import keras`: note, per import in such a handler,
+    the names the try body binds. The try body's binding is what runs wherever its package is installed
     (transformers binds `keras` so), so the fallback must not replace it."""
-    fallbacks: dict[int, set[str]] = {}
-    for node in module_statements:
-        if not isinstance(node, _TRY):
+    primary = {name for statement in node.body if isinstance(statement, (ast.Import, ast.ImportFrom))
+               for name, _ in _bound_names(statement)}
+    if not primary:
+        return
+    for handler in node.handlers:
+        caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        if handler.type is not None and not any(dotted_name(c) in _IMPORT_ERRORS for c in caught if c):
             continue
-        primary = {name for statement in node.body if isinstance(statement, (ast.Import, ast.ImportFrom))
-                   for name, _ in _bound_names(statement)}
-        if not primary:
-            continue
-        for handler in node.handlers:
-            caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-            if handler.type is not None and not any(dotted_name(c) in _IMPORT_ERRORS for c in caught if c):
-                continue
-            for statement in handler.body:
-                if isinstance(statement, (ast.Import, ast.ImportFrom)):
-                    fallbacks[id(statement)] = primary
-    return fallbacks
+        for statement in handler.body:
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                fallbacks[id(statement)] = primary
 
 
 def _collect_imports(tree: ast.Module, module_statements: list[ast.AST] | None = None) -> dict[str, str]:
-    nodes = list(statements(tree)) if module_statements is None else module_statements
-    fallbacks = _fallback_imports(nodes)
     imports: dict[str, str] = {}
-    for node in nodes:
+    fallbacks: dict[int, set[str]] = {}  # filled as each `try` is met: breadth first, it precedes its handlers
+    for node in statements(tree) if module_statements is None else module_statements:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             kept = fallbacks.get(id(node), ())
             for name, qualified in _bound_names(node):
                 if name not in kept:
                     imports[name] = qualified
+        elif isinstance(node, _TRY):
+            _record_fallbacks(node, fallbacks)
     return imports
 
 
