@@ -408,7 +408,8 @@ def fix_status(diagnostic: Diagnostic) -> str:
     from tflint_vars.rules import RULES_BY_CODE
 
     rule = RULES_BY_CODE.get(diagnostic.code)
-    safety = rule_section(rule, "Fix safety") if rule else ""
+    # The rule's "Fix safety" section, without its leading "Unsafe:" / "No fix:" (the status says that already).
+    safety = re.sub(r"^(Unsafe|No fix)[.:]\s*", "", rule_section(rule, "Fix safety") if rule else "")
     if diagnostic.fix == SAFE:
         return "safe fix: `--fix` applies it"
     if diagnostic.fix == UNSAFE:
@@ -416,7 +417,7 @@ def fix_status(diagnostic: Diagnostic) -> str:
     reason = re.search(r"\(no safe fix: (.*)\)", diagnostic.message)
     if reason:
         return f"no fix: {reason.group(1)}"
-    return f"no fix: {safety}".rstrip(": ") if safety and safety != "No fix." else "no fix"
+    return f"no fix: {safety}".rstrip(": ")
 
 
 def write_fix_status(diagnostics: list[Diagnostic], stream: TextIO) -> None:
