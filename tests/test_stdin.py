@@ -136,6 +136,10 @@ def test_a_missing_path_is_an_error_without_a_success_line(tmp_path):
     result = run("--output-format", "json", missing, data=b"")
     assert result.returncode == 2 and json.loads(result.stdout) == []
     sarif = json.loads(run("--output-format", "sarif", missing, data=b"").stdout)
+    from jsonschema import Draft4Validator
+
+    schema = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+    assert not list(Draft4Validator(schema).iter_errors(sarif))
     (invocation,) = sarif["runs"][0]["invocations"]
     assert invocation["executionSuccessful"] is False
     assert invocation["toolExecutionNotifications"][0]["message"]["text"] == f"{missing}: no such file or directory"
