@@ -5,8 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 from conftest import ROOT, run_cli
 from tflint_vars.docs import END_MARKER, START_MARKER, has_markers, render_table, replace_table
 from tflint_vars.rules import ALL_RULES
