@@ -176,6 +176,8 @@ def test_output_file_takes_the_report_and_creates_its_directory(tmp_path):
     assert forced.stdout == "" and "Found 2 diagnostics" in text_report.read_text()
     fixed = run_cli("check", "--fix", "--output-file", str(text_report), str(target))
     assert fixed.stdout == "" and "Fixed 2 of 2 diagnostics (1 file changed)." in text_report.read_text()
+    unwritable = run_cli("check", "--output-file", str(tmp_path), str(target))  # a directory
+    assert unwritable.returncode == 2 and f"--output-file {tmp_path}: Is a directory" in unwritable.stderr
 
 
 # --- --statistics and --show-fixes --------------------------------------------------------------------------------

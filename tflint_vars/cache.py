@@ -110,7 +110,8 @@ def user_secret() -> bytes | None:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(descriptor, "rb") as handle:
             status = os.fstat(handle.fileno())
-            if status.st_uid != os.geteuid() or status.st_mode & 0o077:
+            owner = os.geteuid() if hasattr(os, "geteuid") else status.st_uid  # no owners to compare on Windows
+            if status.st_uid != owner or status.st_mode & 0o077:
                 raise PermissionError(0, f"{path} must belong to you and be private (mode 0600)")
             secret = bytes.fromhex(handle.read().decode("ascii").strip())
         if len(secret) < 16:

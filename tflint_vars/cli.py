@@ -108,9 +108,12 @@ def _report_stream(args: argparse.Namespace, default: TextIO) -> Iterator[TextIO
 
         yield io.StringIO()
     elif args.output_file:
-        directory = os.path.dirname(os.path.abspath(args.output_file))
-        os.makedirs(directory, exist_ok=True)
-        with open(args.output_file, "w", encoding="utf-8") as handle:
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(args.output_file)), exist_ok=True)
+            handle = open(args.output_file, "w", encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"--output-file {args.output_file}: {error.strerror or error}") from error
+        with handle:
             yield handle
     else:
         yield default
