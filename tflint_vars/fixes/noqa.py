@@ -118,7 +118,7 @@ def add_noqa_to_text(text: str, diagnostics: list[Diagnostic]) -> tuple[str, int
                 new_body = body.rstrip(" \t") + "  # noqa: " + ", ".join(codes)
         else:
             new_body = body.rstrip(" \t") + "  # noqa: " + ", ".join(codes)
-        # The engine reads the first `# noqa` on the line: one inside a string would still win.
+        # The engine reads the first noqa comment on the line: one inside a string would still win.
         if not all(_noqa_suppresses(new_body, code) for code in codes):
             skipped.extend((d, "the line holds another `# noqa` (in a string?) that the check would read first")
                            for d in found)
