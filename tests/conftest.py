@@ -17,14 +17,21 @@ FIXTURES = ROOT / "fixtures"
 
 @pytest.fixture(scope="session", autouse=True)
 def _cache_outside_the_project(tmp_path_factory):
-    """Every CLI run of the suite caches in a temporary directory, never in the project."""
-    previous = os.environ.get("TFLINT_VARS_CACHE_DIR")
-    os.environ["TFLINT_VARS_CACHE_DIR"] = str(tmp_path_factory.mktemp("tflint-vars-cache"))
+    """Every CLI run of the suite caches in a temporary directory, never in the project, and keeps the cache's key
+    and the user cache directory in temporary ones, never in the real home."""
+    variables = {
+        "TFLINT_VARS_CACHE_DIR": tmp_path_factory.mktemp("tflint-vars-cache"),
+        "XDG_CONFIG_HOME": tmp_path_factory.mktemp("xdg-config"),
+        "XDG_CACHE_HOME": tmp_path_factory.mktemp("xdg-cache"),
+    }
+    previous = {name: os.environ.get(name) for name in variables}
+    os.environ.update({name: str(value) for name, value in variables.items()})
     yield
-    if previous is None:
-        del os.environ["TFLINT_VARS_CACHE_DIR"]
-    else:
-        os.environ["TFLINT_VARS_CACHE_DIR"] = previous
+    for name, value in previous.items():
+        if value is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = value
 
 
 def fixture_names() -> list[str]:

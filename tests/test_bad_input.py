@@ -31,15 +31,37 @@ IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 SETPRIV = shutil.which("setpriv")
 
 
+def drop_root_file_access() -> None:
+    """A `preexec_fn` doing what `setpriv --bounding-set=-dac_override,-dac_read_search` does, for a system without
+    util-linux's setpriv: drop both capabilities from the bounding set before exec, so the exec'd root process does
+    not get them and file permissions apply to it."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH (linux/capability.h)
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def drop_root_file_access_wrapping(command: list[str]) -> tuple[list[str], object]:
+    """(command, preexec_fn) that run `command` without root's file-access capabilities: through setpriv when it is
+    installed, else through drop_root_file_access."""
+    if SETPRIV:
+        return [SETPRIV, "--bounding-set=-dac_override,-dac_read_search", *command], None
+    return command, drop_root_file_access
+
+
 def cli(*args: str, cwd: Path | None = None, drop_root_file_access: bool = False,
         timeout: float = 60) -> subprocess.CompletedProcess:
     """The real CLI in a subprocess. With drop_root_file_access, root runs it without the capabilities that let
     root read any file (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so file permissions apply as to any user."""
     command = [sys.executable, "-m", "tflint_vars", *args]
+    preexec = None
     if drop_root_file_access and IS_ROOT:
-        command = [SETPRIV, "--bounding-set=-dac_override,-dac_read_search", *command]
+        command, preexec = drop_root_file_access_wrapping(command)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
-    return subprocess.run(command, cwd=cwd or ROOT, capture_output=True, text=True, env=env, timeout=timeout)
+    return subprocess.run(command, cwd=cwd or ROOT, capture_output=True, text=True, env=env, timeout=timeout,
+                          preexec_fn=preexec)
 
 
 def by_file(result: subprocess.CompletedProcess) -> dict[str, list[dict]]:
@@ -214,8 +236,6 @@ def test_missing_path_is_exit_2_and_the_rest_is_checked(tmp_path):
     assert "TFV001" in result.stdout
 
 
-@pytest.mark.skipif(IS_ROOT and SETPRIV is None,
-                    reason="running as root, where permissions do not block reads, and no setpriv to drop that")
 def test_unreadable_file_and_directory_are_reported(tmp_path):
     (tmp_path / "layer.py").write_text(LAYER)
     secret = tmp_path / "secret.py"

@@ -42,8 +42,9 @@ def copy_sample(destination: Path) -> Path:
     return destination
 
 
-def check(*args: str, cache_dir: Path | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def check(*args: str, cache_dir: Path | None = None, cwd: Path | None = None,
+          env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env_extra or {})}
     env.pop("TFLINT_VARS_CACHE_DIR", None)
     if cache_dir is not None:
         env["TFLINT_VARS_CACHE_DIR"] = str(cache_dir)
@@ -55,6 +56,19 @@ def check(*args: str, cache_dir: Path | None = None, cwd: Path | None = None) ->
 
 def index_files(cache_dir: Path) -> list[Path]:
     return sorted(cache_dir.glob("index-*.json"))
+
+
+def read_index(index: Path) -> dict:
+    """An index's JSON, after its signature line."""
+    return json.loads(index.read_bytes().partition(b"\n")[2])
+
+
+def write_index(index: Path, data: dict, secret: bytes | None = None) -> None:
+    """Write an index signed with `secret` (default: this user's, as the CLI would)."""
+    from tflint_vars.cache import sign, user_secret
+
+    payload = json.dumps(data).encode()
+    index.write_bytes(sign(secret or user_secret(), payload) + b"\n" + payload)
 
 
 def test_cold_warm_serial_and_parallel_runs_report_the_same(tmp_path):
@@ -77,11 +91,11 @@ def test_cold_warm_serial_and_parallel_runs_report_the_same(tmp_path):
 def _tamper(cache: Path, marker: str) -> None:
     """Rewrite every remembered message, so a run that prints `marker` was answered from the cache."""
     (index,) = index_files(cache)
-    data = json.loads(index.read_text())
+    data = read_index(index)
     for entry in data["files"].values():
         for row in entry[2]:
             row[3] = marker
-    index.write_text(json.dumps(data))
+    write_index(index, data)
 
 
 def test_unchanged_files_come_from_the_cache_and_changed_ones_are_checked_again(tmp_path, monkeypatch):
@@ -101,7 +115,7 @@ def test_unchanged_files_come_from_the_cache_and_changed_ones_are_checked_again(
     real = run()
     assert real and all(d.path == str(target) for d in real)
     (index,) = index_files(cache)
-    assert json.loads(index.read_text())["files"][str(target)][0] is not None  # a stat fingerprint was kept
+    assert read_index(index)["files"][str(target)][0] is not None  # a stat fingerprint was kept
     _tamper(cache, "FROM-THE-CACHE")
     assert {d.message for d in run()} == {"FROM-THE-CACHE"}
 
@@ -125,7 +139,7 @@ def test_recent_files_are_hashed_not_trusted_by_their_timestamps(tmp_path):
     cache = tmp_path / "cache"
     check(str(target), cache_dir=cache)
     (index,) = index_files(cache)
-    assert json.loads(index.read_text())["files"][str(target)][0] is None  # written just now: racy
+    assert read_index(index)["files"][str(target)][0] is None  # written just now: racy
 
 
 def test_touching_a_file_keeps_its_results_without_rechecking(tmp_path):
@@ -193,16 +207,21 @@ def test_no_cache_neither_writes_nor_reads(tmp_path):
     project.mkdir()
     (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
     shutil.copyfile(FIXTURES / "seed1_variable_in_init.py", project / "layer.py")
-    check("--no-cache", "layer.py", cwd=project)
-    assert not (project / ".tflint-vars-cache").exists()
+    user_cache = tmp_path / "xdg-cache"
+    check("--no-cache", "layer.py", cwd=project, env_extra={"XDG_CACHE_HOME": str(user_cache)})
+    assert not user_cache.exists()
 
-    check("layer.py", cwd=project)  # the default place: beside the nearest pyproject.toml
-    cache = project / ".tflint-vars-cache"
+    # The default place: the user cache directory, one subdirectory per project; nothing in the project.
+    check("layer.py", cwd=project, env_extra={"XDG_CACHE_HOME": str(user_cache)})
+    assert sorted(p.name for p in project.iterdir()) == ["layer.py", "pyproject.toml"]
+    (cache,) = (user_cache / "tflint-vars").iterdir()
+    assert cache.name.startswith("project-")
     assert len(index_files(cache)) == 1 and (cache / "CACHEDIR.TAG").is_file()
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
     _tamper(cache, "FROM-THE-CACHE")
     before = {p: p.stat().st_mtime_ns for p in cache.iterdir()}
-    assert "FROM-THE-CACHE" not in check("--no-cache", "layer.py", cwd=project).stdout
+    assert "FROM-THE-CACHE" not in check("--no-cache", "layer.py", cwd=project,
+                                         env_extra={"XDG_CACHE_HOME": str(user_cache)}).stdout
     assert {p: p.stat().st_mtime_ns for p in cache.iterdir()} == before
 
 
@@ -213,11 +232,13 @@ def test_a_broken_or_unwritable_cache_never_changes_the_results(tmp_path):
     cache = tmp_path / "cache"
     check(str(target), cache_dir=cache)
     (index,) = index_files(cache)
-    malformed_row = json.loads(index.read_text())
+    malformed_row = read_index(index)
     malformed_row["files"][str(target)][2][0][0] = "1"  # a line number that is not a number
-    for garbage in ('{"format": 1, "files": {"' + str(target) + '": [1, 2]}}', "{trunc", "[]", "",
-                    json.dumps(malformed_row)):
-        index.write_text(garbage)
+    for garbage in ({"format": 2, "files": {str(target): [1, 2]}}, "{trunc", [], "", malformed_row):
+        if isinstance(garbage, str):
+            index.write_text(garbage)
+        else:
+            write_index(index, garbage)  # signed, so it is the content that is wrong
         assert check(str(target), cache_dir=cache).stdout == expected
     blocked = tmp_path / "a-file"
     blocked.write_text("")
@@ -247,7 +268,7 @@ def test_concurrent_runs_do_not_corrupt_the_cache(tmp_path):
             assert err == ""
             assert out == expected
         for index in index_files(cache):
-            assert json.loads(index.read_text())["format"] == 1
+            assert read_index(index)["format"] == 2
         assert not list(cache.glob(".index-*.tmp"))  # no temporary file left behind
     assert check("--output-format", "json", str(sample), cache_dir=cache).stdout == expected
 
@@ -279,13 +300,91 @@ def test_index_writes_are_atomic_under_concurrent_writers(tmp_path):
     while any(w.poll() is None for w in writers):
         for index in cache.glob("index-*.json"):
             try:
-                text = index.read_text()
+                blob = index.read_bytes()
             except FileNotFoundError:
                 continue
-            assert json.loads(text)["format"] == 1  # a torn write would fail to parse here
+            assert json.loads(blob.partition(b"\n")[2])["format"] == 2  # a torn write would fail to parse here
             reads += 1
     for writer in writers:
         out, err = writer.communicate()
         assert writer.returncode == 0 and out.strip() == "done", err
     assert reads > 10
     assert not list(cache.glob(".index-*.tmp"))
+
+
+# --- a cache that came with a checkout must never hide a finding -----------------------------------------------------
+
+def _forged_clean_index(target: Path) -> dict:
+    """An index that claims `target`, as it is on disk now, has no diagnostics: its stat fingerprint and content
+    hash are right, so only the signature can tell it from a real one."""
+    from tflint_vars.cache import FORMAT, content_digest
+
+    stat = target.stat()
+    fingerprint = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+    entry = [fingerprint, content_digest(target.read_bytes()), [], int(time.time() // 86400)]
+    return {"format": FORMAT, "tool": "0.1.0", "files": {str(target): entry}}
+
+
+def test_a_crafted_cache_committed_to_the_repository_does_not_hide_a_finding(tmp_path, monkeypatch):
+    """The attack of issue 13: a pull request commits a cache directory that says a file with a finding is clean.
+    Crafted in the old in-project place (unsigned, as format 1 wrote it, and with a forged signature), in the place
+    TFLINT_VARS_CACHE_DIR names, and in the user cache directory (a CI cache restored from elsewhere): the real CLI
+    reports the finding every time. Signed with this user's key, the same index is believed, so the checks below
+    would fail if the signature were not what decides."""
+    from tflint_vars.cache import CACHE_DIR_NAME, cache_directory, configuration_key, sign
+    from tflint_vars.engine import CodeSelection
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "pyproject.toml").write_text("[project]\nname = 'victim'\n")
+    target = repo / "layer.py"
+    shutil.copyfile(FIXTURES / "seed1_variable_in_init.py", target)
+    os.utime(target, ns=(1_600_000_000_000_000_000,) * 2)  # old: the stat fast path would trust the fingerprint
+    name = f"index-{configuration_key(CodeSelection())}.json"
+    forged = _forged_clean_index(target)
+    attacker_key = os.urandom(32)
+    user_cache = tmp_path / "xdg-cache"
+    env = {"XDG_CACHE_HOME": str(user_cache)}
+
+    committed = repo / CACHE_DIR_NAME
+    committed.mkdir()
+    (committed / name).write_text(json.dumps({**forged, "format": 1}))  # what the old, unsigned cache held
+    result = check("layer.py", cwd=repo, env_extra=env)
+    assert result.returncode == 1 and "layer.py:8:18: TFV001" in result.stdout
+
+    payload = json.dumps(forged).encode()
+    for blob in (payload, sign(attacker_key, payload) + b"\n" + payload):  # unsigned; signed with another key
+        (committed / name).write_bytes(blob)
+        result = check("layer.py", cwd=repo, cache_dir=committed, env_extra=env)
+        assert result.returncode == 1 and "layer.py:8:18: TFV001" in result.stdout, result.stdout
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(user_cache))
+    monkeypatch.delenv("TFLINT_VARS_CACHE_DIR")
+    user_dir = Path(cache_directory(str(target), str(repo / "pyproject.toml")))
+    assert user_dir.parent == user_cache / "tflint-vars"
+    user_dir.mkdir(parents=True, exist_ok=True)  # the first run above made it; the forgery replaces its index
+    write_index(user_dir / name, forged, secret=attacker_key)
+    result = check("layer.py", cwd=repo, env_extra=env)
+    assert result.returncode == 1 and "layer.py:8:18: TFV001" in result.stdout
+    assert len(index_files(user_dir)) == 1 and read_index(index_files(user_dir)[0])["files"][str(target)][2]
+
+    # The control: the same claim signed with this user's key is believed (the file is reported clean).
+    write_index(committed / name, forged)
+    result = check("layer.py", cwd=repo, cache_dir=committed, env_extra=env)
+    assert result.returncode == 0 and "All checks passed!" in result.stdout
+
+
+def test_the_cache_key_is_private_and_a_shared_one_turns_the_cache_off(tmp_path):
+    config = tmp_path / "config"
+    target = tmp_path / "layer.py"
+    shutil.copyfile(FIXTURES / "seed1_variable_in_init.py", target)
+    expected = check("--no-cache", str(target)).stdout
+    result = check(str(target), cache_dir=tmp_path / "cache", env_extra={"XDG_CONFIG_HOME": str(config)})
+    key = config / "tflint-vars" / "cache-key"
+    assert result.stdout == expected and result.stderr == ""
+    assert key.stat().st_mode & 0o777 == 0o600 and len(bytes.fromhex(key.read_text())) == 32
+    assert (config / "tflint-vars").stat().st_mode & 0o777 == 0o700
+    key.chmod(0o644)  # readable by others: anyone could sign an index with it
+    result = check(str(target), cache_dir=tmp_path / "cache", env_extra={"XDG_CONFIG_HOME": str(config)})
+    assert result.stdout == expected
+    assert "warning: the result cache is off" in result.stderr and "must belong to you and be private" in result.stderr

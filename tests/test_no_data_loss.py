@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT
-from test_bad_input import IS_ROOT, SETPRIV
+from test_bad_input import IS_ROOT, drop_root_file_access_wrapping
 
 SEED = FIXTURES / "seed1_variable_in_init.py"
 SEED_FIXED = FIXTURES / "seed1_variable_in_init.py.fixed"  # what `--fix` (safe fixes) makes of it
@@ -42,10 +42,12 @@ def start_fix(*paths: Path, drop_root_file_access: bool = False,
         watched = [argument for path in slow_writes_to for argument in ("-P", str(path))]
         command = [STRACE, "-f", "-qq", "-o", os.devnull, *watched,
                    "-e", f"inject={WRITE_SYSCALLS}:delay_enter=200000", *command]
+    preexec = None
     if drop_root_file_access and IS_ROOT:
-        command = [SETPRIV, "--bounding-set=-dac_override,-dac_read_search", *command]
+        command, preexec = drop_root_file_access_wrapping(command)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=preexec)
 
 
 def sigkill_fixer(process: subprocess.Popen) -> None:
@@ -147,8 +149,6 @@ def test_read_only_file_is_reported_and_the_rest_fixed(tmp_path):
     assert (tmp_path / "b.py").read_bytes() == SEED_FIXED.read_bytes()
 
 
-@pytest.mark.skipif(IS_ROOT and SETPRIV is None,
-                    reason="running as root, where permissions do not block writes, and no setpriv to drop that")
 def test_file_in_read_only_directory_is_reported_and_kept(tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir()

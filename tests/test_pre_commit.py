@@ -17,7 +17,8 @@ import pytest
 
 from conftest import ROOT
 
-pytest.importorskip("pre_commit")
+import pre_commit  # noqa: F401  (a test dependency: its absence is an error, not a skip)
+
 pytestmark = pytest.mark.network
 
 BAD_LAYER = '''import tensorflow as tf

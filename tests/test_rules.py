@@ -70,3 +70,19 @@ def test_weightful_or_stored_layers_in_call_still_fire():
     fresh = "import keras\nclass M(keras.Model):\n    def call(self, x):\n        return keras.layers.Dense(3)(x)\n"
     assert codes_in(stored) == ["TFV006"]
     assert codes_in(fresh) == ["TFV006"]
+
+
+def test_tfv008_names_both_ways_out():
+    """Issue 13: rewrite to the Keras layer class, or keep TF1 graph code on tf-keras with TF_USE_LEGACY_KERAS=1
+    (both measured under TF 2.21; see the rule's docstring)."""
+    from tflint_vars.engine import check_source
+
+    source = (b"import tensorflow.compat.v1 as tf\n"
+              b"a = tf.layers.dense(x, 3)\nb = tf.layers.conv2d_transpose(x, 3, 3)\nc = tf.layers.Flatten()\n"
+              b"d = tf.layers.experimental.something(x)\n")
+    messages = [d.message for d in check_source(source, "t.py")]
+    assert [m.split("; ", 1)[1] for m in messages] == [
+        f"rewrite to {target}, or keep TF1 graph code on Keras 2: `pip install tf-keras` and set "
+        "`TF_USE_LEGACY_KERAS=1`"
+        for target in ("`tf.keras.layers.Dense`", "`tf.keras.layers.Conv2DTranspose`", "`tf.keras.layers.Flatten`",
+                       "the `tf.keras.layers` equivalent")]

@@ -1,8 +1,10 @@
 """The result cache of `tflint-vars check`: a file whose content, tool and configuration are unchanged since the
 last run is not read, parsed or analysed again.
 
-Where: `$TFLINT_VARS_CACHE_DIR` when set, else `.tflint-vars-cache/` beside the nearest pyproject.toml above the
-first checked path, else in the current directory. `--no-cache` neither reads nor writes it; deleting it is safe.
+Where: `$TFLINT_VARS_CACHE_DIR` when set, else the user cache directory (`$XDG_CACHE_HOME/tflint-vars`, default
+`~/.cache/tflint-vars`), one subdirectory per project: the directory of the nearest pyproject.toml above the first
+checked path, else the current directory. Never inside the checked repository by default. `--no-cache` neither
+reads nor writes it; deleting it is safe.
 
 What: one JSON index per configuration, `index-<key>.json`, where the key hashes the tool version, a fingerprint of
 the installed rule code, the Python version (its parser writes TFV000's messages) and the selected codes. The index
@@ -11,15 +13,23 @@ A file whose stat fingerprint (size, mtime, ctime, inode) is unchanged is a hit 
 content is hashed and compared. A fingerprint taken within two seconds of a write may miss a later same-size write
 in the same clock tick, so it is not stored and that file is hashed next time ("racy" timestamps, as git does).
 
+Trust: a cache must never hide a finding, so an index counts only if this user wrote it. Its first line is an
+HMAC-SHA256 of the rest, keyed by a per-user secret (32 random bytes) kept outside any repository in
+`$XDG_CONFIG_HOME/tflint-vars/cache-key` (default `~/.config/tflint-vars/cache-key`), created with mode 0600. An
+index committed to a repository, restored from someone else's CI cache or pointed at by `TFLINT_VARS_CACHE_DIR`
+that was not signed with that secret is ignored (treated as empty) and rewritten. A secret that is missing and
+cannot be created, or that other users could read or write, turns the cache off with a warning.
+
 Safety: the index is read once and written once per run, to a temporary file renamed over the old one, so two
 concurrent runs never see a half-written index (the last writer wins; the loser's new entries are recomputed by a
-later run). An unreadable or malformed index counts as empty. JSON, not pickle: a cache checked out with a
-repository must not be able to run code.
+later run). An unreadable, malformed or unauthenticated index counts as empty. JSON, not pickle: even a signed index
+must not be able to run code.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import sys
@@ -32,12 +42,30 @@ from tflint_vars.diagnostics import Diagnostic
 from tflint_vars.engine import CodeSelection, check_file, check_source, map_chunks, open_regular_file, read_file
 
 CACHE_DIR_ENV = "TFLINT_VARS_CACHE_DIR"
-CACHE_DIR_NAME = ".tflint-vars-cache"
-FORMAT = 1  # bump when the index layout changes
+CACHE_DIR_NAME = ".tflint-vars-cache"  # the old in-project location: still excluded from walks, never read
+FORMAT = 2  # bump when the index layout changes (2: signed)
+SECRET_NAME = "cache-key"
 RACY_NS = 2_000_000_000
 PRUNE_AFTER_DAYS = 30  # entries of files no run has seen for this long are dropped
 
 Fingerprint = tuple[int, int, int, int]  # st_size, st_mtime_ns, st_ctime_ns, st_ino
+
+
+def user_cache_root() -> str:
+    """`$XDG_CACHE_HOME/tflint-vars`, else `~/.cache/tflint-vars` (a relative XDG value is ignored, as the XDG
+    specification says)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "tflint-vars")
+
+
+def user_config_root() -> str:
+    """`$XDG_CONFIG_HOME/tflint-vars`, else `~/.config/tflint-vars`: where the cache's secret lives."""
+    base = os.environ.get("XDG_CONFIG_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "tflint-vars")
 
 
 def cache_directory(first_path: str, pyproject: str | None) -> str:
@@ -49,7 +77,62 @@ def cache_directory(first_path: str, pyproject: str | None) -> str:
         from tflint_vars.config import find_pyproject
 
         pyproject = find_pyproject(first_path)
-    return os.path.join(os.path.dirname(pyproject) if pyproject else os.getcwd(), CACHE_DIR_NAME)
+    project = os.path.abspath(os.path.dirname(pyproject) if pyproject else os.getcwd())
+    key = hashlib.blake2b(project.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
+    return os.path.join(user_cache_root(), f"{os.path.basename(project) or 'root'}-{key}")
+
+
+_SECRET: list[bytes | None] = []  # memo of user_secret() for this process
+
+
+def user_secret() -> bytes | None:
+    """This user's cache key, created on first use; None (after a warning) when it cannot be had safely."""
+    if _SECRET:
+        return _SECRET[0]
+    directory = user_config_root()
+    path = os.path.join(directory, SECRET_NAME)
+    secret = None
+    try:
+        if not os.path.exists(path):
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            # Written in full to a private temporary file, then linked into place: a concurrent first run either
+            # wins or reads the winner's complete key, never a half-written one.
+            descriptor, temporary = tempfile.mkstemp(prefix=".cache-key-", dir=directory)  # mode 0600
+            try:
+                with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                    handle.write(os.urandom(32).hex() + "\n")
+                try:
+                    os.link(temporary, path)
+                except FileExistsError:
+                    pass
+            finally:
+                os.unlink(temporary)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            owner = os.geteuid() if hasattr(os, "geteuid") else status.st_uid  # no owners to compare on Windows
+            if status.st_uid != owner or status.st_mode & 0o077:
+                raise PermissionError(0, f"{path} must belong to you and be private (mode 0600)")
+            secret = bytes.fromhex(handle.read().decode("ascii").strip())
+        if len(secret) < 16:
+            raise ValueError("too short")
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        print(f"tflint-vars: warning: the result cache is off: no usable key in {path}: {reason} (delete the file "
+              "to have a new one made, or pass --no-cache)", file=sys.stderr)
+        secret = None
+    _SECRET.append(secret)
+    return secret
+
+
+def sign(secret: bytes, payload: bytes) -> bytes:
+    return hmac.new(secret, payload, hashlib.sha256).hexdigest().encode("ascii")
+
+
+def authenticated_payload(secret: bytes, blob: bytes) -> bytes | None:
+    """The JSON after the signature line when the signature is this user's, else None."""
+    mac, _, payload = blob.partition(b"\n")
+    return payload if hmac.compare_digest(mac, sign(secret, payload)) else None
 
 
 def _code_fingerprint() -> str:
@@ -125,14 +208,20 @@ class ResultCache:
     def __init__(self, directory: str, selection: CodeSelection):
         self.directory = directory
         self.index_path = os.path.join(directory, f"index-{configuration_key(selection)}.json")
+        self.secret = user_secret()  # None: the cache is off for this run (neither read nor written)
         self.entries: dict[str, list] = self._load()
         self.dirty = False
         self.today = int(time.time() // 86400)
 
     def _load(self) -> dict[str, list]:
+        if self.secret is None:
+            return {}
         try:
             with open(self.index_path, "rb") as handle:
-                index = json.load(handle)
+                payload = authenticated_payload(self.secret, handle.read())
+            if payload is None:  # not written by this user with this key: it must not answer for any file
+                return {}
+            index = json.loads(payload)
         except (OSError, ValueError):
             return {}
         if not isinstance(index, dict) or index.get("format") != FORMAT or not isinstance(index.get("files"), dict):
@@ -173,7 +262,7 @@ class ResultCache:
 
     def save(self) -> None:
         """Write the index atomically when it changed. A cache that cannot be written is reported, not fatal."""
-        if not self.dirty:
+        if not self.dirty or self.secret is None:
             return
         oldest = self.today - PRUNE_AFTER_DAYS
         files = {path: entry for path, entry in self.entries.items()
@@ -182,9 +271,10 @@ class ResultCache:
         try:
             self._create_directory()
             descriptor, temporary = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=self.directory)
-            os.fchmod(descriptor, 0o644)  # mkstemp's 0600 would lock out a shared CI cache
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump({"format": FORMAT, "tool": __version__, "files": files}, handle, separators=(",", ":"))
+            payload = json.dumps({"format": FORMAT, "tool": __version__, "files": files},
+                                 separators=(",", ":")).encode("utf-8")
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(sign(self.secret, payload) + b"\n" + payload)
             os.replace(temporary, self.index_path)
             temporary = None
         except OSError as error:
@@ -200,6 +290,8 @@ class ResultCache:
     def _create_directory(self) -> None:
         if os.path.isdir(self.directory):
             return
+        if os.environ.get(CACHE_DIR_ENV) is None:  # the user cache directory: private to this user
+            os.makedirs(user_cache_root(), mode=0o700, exist_ok=True)
         os.makedirs(self.directory, exist_ok=True)
         # Version control and backup tools skip the directory (https://bford.info/cachedir/).
         for name, text in ((".gitignore", "# Created by tflint-vars.\n*\n"),

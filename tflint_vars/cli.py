@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from typing import Sequence
+from typing import Iterator, Sequence, TextIO
 
 from tflint_vars import __version__
 from tflint_vars.config import Config, ConfigError, load_config, load_config_file, validate_codes
@@ -27,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("check", help="report diagnostics (and fix them with --fix)")
-    check.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
+    check.add_argument("paths", nargs="*", default=["."],
+                       help="files or directories (default: .); `-` reads the source from standard input")
     check.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable (default: TFV)")
     check.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to disable")
     check.add_argument("--extend-select", type=_codes, default=[], help="codes to enable on top of the selection")
@@ -42,7 +44,29 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--diff", action="store_true",
                        help="print a unified diff of what --fix would change and write nothing (exit 1 on a diff)")
     check.add_argument("--no-cache", action="store_true",
-                       help="neither read nor write the result cache (.tflint-vars-cache/ or $TFLINT_VARS_CACHE_DIR)")
+                       help="neither read nor write the result cache (in the user cache directory, or "
+                            "$TFLINT_VARS_CACHE_DIR)")
+    check.add_argument("--stdin-filename", metavar="PATH",
+                       help="read the source from standard input and report it as PATH: PATH chooses the "
+                            "configuration and per-file-ignores, and with --force-exclude an excluded PATH is not "
+                            "checked. --fix prints the fixed source to stdout and the report to stderr")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="add `# noqa: TFVnnn` to the line of every current finding (keeping existing noqa codes "
+                            "and line endings); exit 0 when every finding got one")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 even when diagnostics are found (or --diff has changes); errors still exit 2")
+    check.add_argument("--statistics", action="store_true",
+                       help="print the number of diagnostics per code instead of the diagnostics")
+    check.add_argument("--show-fixes", action="store_true",
+                       help="list the fixes --fix applied per file, and for each finding left, whether it has a "
+                            "safe fix, an unsafe one, or none and why")
+    check.add_argument("--output-file", "-o", metavar="PATH",
+                       help="write the report to PATH instead of stdout (the fixed source of `--fix -` still goes "
+                            "to stdout)")
+    check.add_argument("--quiet", "-q", action="store_true",
+                       help="print the diagnostics and nothing else (no summary or `Fixed` line)")
+    check.add_argument("--silent", "-s", action="store_true",
+                       help="print nothing but errors (the exit code still says whether there were findings)")
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code, e.g. TFV001")
@@ -75,23 +99,89 @@ def force_excluded(path: str, config: Config) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def _report_stream(args: argparse.Namespace, default: TextIO) -> Iterator[TextIO]:
+    """Where the report goes: --output-file (its directory created, as ruff does), nowhere with --silent, else
+    `default`."""
+    if args.silent:
+        import io
+
+        yield io.StringIO()
+    elif args.output_file:
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(args.output_file)), exist_ok=True)
+            handle = open(args.output_file, "w", encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"--output-file {args.output_file}: {error.strerror or error}") from error
+        with handle:
+            yield handle
+    else:
+        yield default
+
+
+def _exit_status(args: argparse.Namespace, findings: bool, error: bool) -> int:
+    if error:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _usage_error(message: str) -> int:
+    print(f"tflint-vars: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _write_report(args: argparse.Namespace, diagnostics: list, stream: TextIO, failures: Sequence[str]) -> None:
+    from tflint_vars.output import write_fix_status, write_statistics
+
+    if args.statistics:
+        write_statistics(diagnostics, stream, args.output_format, failures=failures, quiet=args.quiet)
+    else:
+        FORMATS[args.output_format](diagnostics, stream, failures=failures, quiet=args.quiet)
+    if args.show_fixes:
+        write_fix_status(diagnostics, stream if args.output_format in ("text", "full", "concise") else sys.stderr)
+
+
+def _check_usage(args: argparse.Namespace) -> str | None:
+    """A combination of flags that cannot mean anything, or None."""
+    if args.add_noqa and (args.fix or args.diff):
+        return "--add-noqa cannot be combined with --fix or --diff"
+    if args.statistics and args.output_format == "sarif":
+        return "--statistics prints counts, not results: use --output-format text or json with it"
+    return None
+
+
 def run_check(args: argparse.Namespace) -> int:
+    args.quiet = args.quiet or args.silent
+    problem = _check_usage(args)
+    if problem:
+        return _usage_error(problem)
+    if args.stdin_filename is not None or args.paths == ["-"]:
+        return run_check_stdin(args)
+    if "-" in args.paths:
+        return _usage_error("`-` (standard input) must be the only path")
     config = load_config_file(args.config) if args.config else load_config(args.paths[0] if args.paths else ".")
     selection = _selection(args, config)
     found = discover(args.paths, config.exclude)
     if args.force_exclude:
         found.files = [path for path in found.files if not force_excluded(path, config)]
-    for missing in found.missing:
-        print(f"tflint-vars: error: {missing}: no such file or directory", file=sys.stderr)
-    for directory, reason in found.unlistable:
-        print(f"tflint-vars: error: {directory}: cannot list directory: {reason}", file=sys.stderr)
+    failures = [f"{missing}: no such file or directory" for missing in found.missing]
+    failures += [f"{directory}: cannot list directory: {reason}" for directory, reason in found.unlistable]
+    for failure in failures:
+        print(f"tflint-vars: error: {failure}", file=sys.stderr)
+    if args.add_noqa:
+        from tflint_vars.fixes.noqa import run_add_noqa
+
+        return run_add_noqa(found.files, selection, config.ignored_for, jobs=args.jobs, stderr=sys.stderr,
+                            quiet=args.quiet, failures=len(failures))
     if args.fix or args.diff:
         from tflint_vars.fixes.apply import run_fix
 
         unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
-        status = run_fix(found.files, selection, config.ignored_for, unsafe=unsafe, diff=args.diff,
-                         output_format=args.output_format, jobs=args.jobs, stdout=sys.stdout, stderr=sys.stderr)
-        return EXIT_ERROR if found.missing or found.unlistable else status
+        with _report_stream(args, sys.stdout) as stream:
+            return run_fix(found.files, selection, config.ignored_for, unsafe=unsafe, diff=args.diff,
+                           output_format=args.output_format, jobs=args.jobs, stdout=stream, stderr=sys.stderr,
+                           quiet=args.quiet, show_fixes=args.show_fixes, statistics=args.statistics,
+                           exit_zero=args.exit_zero, failures=failures)
     if args.no_cache:
         diagnostics = check_files(found.files, selection, args.jobs)
     else:
@@ -102,10 +192,51 @@ def run_check(args: argparse.Namespace) -> int:
     if config.per_file_ignores:
         diagnostics = [d for d in diagnostics if not d.code.startswith(tuple(config.ignored_for(d.path)) or ("\0",))]
     diagnostics.sort()
-    FORMATS[args.output_format](diagnostics, sys.stdout)
-    if found.missing or found.unlistable:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if diagnostics else EXIT_CLEAN
+    with _report_stream(args, sys.stdout) as stream:
+        _write_report(args, diagnostics, stream, failures)
+    return _exit_status(args, bool(diagnostics), bool(failures))
+
+
+def run_check_stdin(args: argparse.Namespace) -> int:
+    """`check -` / `--stdin-filename PATH`: one source read from standard input, never cached. PATH (default `-`)
+    names it in the report and chooses the configuration, per-file-ignores and, with --force-exclude, excludes."""
+    from tflint_vars.engine import check_source, decode_source
+    from tflint_vars.output import provide_source
+
+    path = args.stdin_filename if args.stdin_filename is not None else "-"
+    if args.add_noqa:
+        return _usage_error("--add-noqa edits files: it cannot be used with standard input")
+    ignored_paths = [p for p in args.paths if p not in (".", "-")]
+    if ignored_paths:
+        print(f"tflint-vars: warning: ignoring {', '.join(ignored_paths)} in favour of standard input",
+              file=sys.stderr)
+    named = path != "-"
+    config = load_config_file(args.config) if args.config else load_config(path if named else ".")
+    selection = _selection(args, config)
+    data = sys.stdin.buffer.read()
+    if named and args.force_exclude and force_excluded(path, config):
+        if args.fix:
+            sys.stdout.buffer.write(data)  # an editor replaces its buffer with what --fix prints: give it back
+            sys.stdout.buffer.flush()
+        return EXIT_CLEAN
+    ignored = config.ignored_for(path) if named else []
+    if args.fix or args.diff:
+        from tflint_vars.fixes.apply import run_fix_stdin
+
+        unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
+        with _report_stream(args, sys.stdout if args.diff else sys.stderr) as stream:
+            return run_fix_stdin(data, path, selection, lambda _: ignored, unsafe=unsafe, diff=args.diff,
+                                 output_format=args.output_format, source_out=sys.stdout.buffer,
+                                 report_stream=stream, stderr=sys.stderr, quiet=args.quiet,
+                                 show_fixes=args.show_fixes, statistics=args.statistics, exit_zero=args.exit_zero)
+    diagnostics = check_source(data, path, selection.without(ignored))
+    try:
+        provide_source(path, decode_source(data))
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        provide_source(path, None)  # TFV000 says why; no source line is shown (not the file on disk)
+    with _report_stream(args, sys.stdout) as stream:
+        _write_report(args, diagnostics, stream, [])
+    return _exit_status(args, bool(diagnostics), False)
 
 
 def run_rule(args: argparse.Namespace) -> int:

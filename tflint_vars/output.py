@@ -12,7 +12,7 @@ import os
 import re
 import unicodedata
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, Sequence, TextIO
 from urllib.parse import quote
 
 from tflint_vars import __version__
@@ -24,7 +24,13 @@ from tflint_vars.rules import ALL_RULES
 LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-def summary(diagnostics: list[Diagnostic]) -> str:
+def summary(diagnostics: list[Diagnostic], failures: Sequence[str] = ()) -> str:
+    """The closing line. `failures`: paths that could not be checked (the run exits 2), so never "All checks
+    passed!" then."""
+    if failures:
+        noun = "path" if len(failures) == 1 else "paths"
+        found = summary(diagnostics) if diagnostics else "No diagnostics in the files checked."
+        return f"{found} {len(failures)} {noun} could not be checked (see the errors above)."
     if not diagnostics:
         return "All checks passed!"
     fixable = sum(1 for d in diagnostics if d.fix == SAFE)
@@ -39,10 +45,12 @@ def summary(diagnostics: list[Diagnostic]) -> str:
     return text + (f" ({', '.join(parts)})." if parts else ".")
 
 
-def write_concise(diagnostics: list[Diagnostic], stream: TextIO) -> None:
+def write_concise(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
+                  quiet: bool = False) -> None:
     for diagnostic in diagnostics:
         stream.write(diagnostic.format_text() + "\n")
-    stream.write(summary(diagnostics) + "\n")
+    if not quiet:
+        stream.write(summary(diagnostics, failures) + "\n")
 
 
 # --- text (full) -------------------------------------------------------------------------------------------------
@@ -84,6 +92,15 @@ class _Style:
         return self._wrap("1;34", text)
 
 
+# Sources that are not read from their path: `check -` registers standard input's text under its display name.
+PROVIDED_SOURCES: dict[str, str | None] = {}
+
+
+def provide_source(path: str, text: str | None) -> None:
+    """Show `text` as the source of `path` (None: no source lines) instead of reading the file."""
+    PROVIDED_SOURCES[path] = text
+
+
 class SourceLines:
     """Each file's text and lines, read once and decoded as Python decodes it; None when it cannot be read or
     decoded."""
@@ -110,6 +127,8 @@ class SourceLines:
     def _read(path: str) -> str | None:
         from tflint_vars.engine import decode_source, read_file
 
+        if path in PROVIDED_SOURCES:  # standard input, named by --stdin-filename: the file on disk may differ
+            return PROVIDED_SOURCES[path]
         try:
             return decode_source(read_file(path))  # read_file: a FIFO is not opened for a blocking read
         except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
@@ -133,7 +152,8 @@ def _printable(text: str) -> str:
     return "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in text)
 
 
-def write_text(diagnostics: list[Diagnostic], stream: TextIO) -> None:
+def write_text(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
+               quiet: bool = False) -> None:
     style = _Style(use_colour(stream))
     sources = SourceLines()
     for diagnostic in diagnostics:
@@ -147,12 +167,15 @@ def write_text(diagnostics: list[Diagnostic], stream: TextIO) -> None:
             stream.write(f"{style.gutter(f'{number} |')} {_printable(source)}\n")
             stream.write(f"{style.gutter(f'{blank} |')} {' ' * display_width(prefix)}{style.caret('^')}\n")
         stream.write("\n")
-    stream.write(style.bold(summary(diagnostics)) + "\n")
+    if not quiet:
+        stream.write(style.bold(summary(diagnostics, failures)) + "\n")
 
 
 # --- json --------------------------------------------------------------------------------------------------------
 
-def write_json(diagnostics: list[Diagnostic], stream: TextIO) -> None:
+def write_json(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
+               quiet: bool = False) -> None:
+    """A list of diagnostics; `failures` go to stderr only, so the output stays a valid list."""
     json.dump([d.to_json() for d in diagnostics], stream, indent=2)
     stream.write("\n")
 
@@ -246,7 +269,7 @@ def sarif_fix(diagnostic: Diagnostic, text: str | None, physical_location: dict)
     }
 
 
-def sarif_log(diagnostics: list[Diagnostic], base: str | None = None) -> dict:
+def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: Sequence[str] = ()) -> dict:
     """A SARIF 2.1.0 log: one run, every rule in the driver, one result per diagnostic. Columns count Unicode code
     points, as the diagnostics do (SARIF's default would be UTF-16 code units)."""
     base = os.path.abspath(base or os.getcwd())
@@ -276,6 +299,12 @@ def sarif_log(diagnostics: list[Diagnostic], base: str | None = None) -> dict:
                 if fix is not None:
                     result["fixes"] = [fix]
         results.append(result)
+    run: dict = {}
+    if failures:  # paths that could not be checked: the run did not succeed, whatever the results say
+        run["invocations"] = [{
+            "executionSuccessful": False,
+            "toolExecutionNotifications": [{"level": "error", "message": {"text": failure}} for failure in failures],
+        }]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -290,12 +319,14 @@ def sarif_log(diagnostics: list[Diagnostic], base: str | None = None) -> dict:
             "originalUriBaseIds": {SRCROOT: {"uri": Path(base).as_uri().rstrip("/") + "/"}},
             "columnKind": "unicodeCodePoints",
             "results": results,
+            **run,
         }],
     }
 
 
-def write_sarif(diagnostics: list[Diagnostic], stream: TextIO) -> None:
-    json.dump(sarif_log(diagnostics), stream, indent=2)
+def write_sarif(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
+                quiet: bool = False) -> None:
+    json.dump(sarif_log(diagnostics, failures=failures), stream, indent=2)
     stream.write("\n")
 
 
@@ -319,12 +350,15 @@ def github_command(diagnostic: Diagnostic, base: str | None = None) -> str:
     return f"::error {rendered}::{escape_data(diagnostic.message)}"
 
 
-def write_github(diagnostics: list[Diagnostic], stream: TextIO) -> None:
+def write_github(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
+                 quiet: bool = False) -> None:
     for diagnostic in diagnostics:
         stream.write(github_command(diagnostic) + "\n")
+    for failure in failures:  # an annotation too: a path that could not be checked fails the job
+        stream.write(f"::error title=tflint-vars::{escape_data(failure)}\n")
 
 
-FORMATS: dict[str, Callable[[list[Diagnostic], TextIO], None]] = {
+FORMATS: dict[str, Callable[..., None]] = {  # (diagnostics, stream, *, failures=(), quiet=False)
     "text": write_text,
     "full": write_text,  # ruff's name for the same format
     "concise": write_concise,
@@ -332,3 +366,84 @@ FORMATS: dict[str, Callable[[list[Diagnostic], TextIO], None]] = {
     "sarif": write_sarif,
     "github": write_github,
 }
+
+
+# --- --statistics and --show-fixes ---------------------------------------------------------------------------------
+
+def statistics(diagnostics: list[Diagnostic]) -> list[dict]:
+    """Counts per code, most frequent first (ruff's `--statistics`): code, rule name, count, and how many have a safe
+    fix (`fixable` when any has)."""
+    from tflint_vars.rules import RULES_BY_CODE
+
+    counts: dict[str, list[int]] = {}
+    for diagnostic in diagnostics:
+        count = counts.setdefault(diagnostic.code, [0, 0])
+        count[0] += 1
+        count[1] += diagnostic.fix == SAFE
+    rows = [{"code": code, "name": RULES_BY_CODE[code].name if code in RULES_BY_CODE else "", "count": total,
+             "fixable": safe > 0, "fixable_count": safe} for code, (total, safe) in counts.items()]
+    return sorted(rows, key=lambda row: (-row["count"], row["code"]))
+
+
+def write_statistics(diagnostics: list[Diagnostic], stream: TextIO, output_format: str, *,
+                     failures: Sequence[str] = (), quiet: bool = False) -> None:
+    """`--statistics`: one row per code instead of one per diagnostic; a JSON list with `--output-format json`."""
+    rows = statistics(diagnostics)
+    if output_format == "json":
+        json.dump(rows, stream, indent=2)
+        stream.write("\n")
+        return
+    count_width = max((len(str(row["count"])) for row in rows), default=1)
+    code_width = max((len(row["code"]) for row in rows), default=1)
+    any_fixable = any(row["fixable"] for row in rows)
+    for row in rows:
+        marker = ("[*] " if row["fixable"] else "[ ] ") if any_fixable else ""
+        stream.write(f"{row['count']:>{count_width}}\t{row['code']:<{code_width}}\t{marker}{row['name']}\n")
+    if not quiet:
+        stream.write(summary(diagnostics, failures) + "\n")
+
+
+def fix_status(diagnostic: Diagnostic) -> str:
+    """Why a diagnostic has the fix it has: `--show-fixes` prints it beside each finding that `--fix` leaves."""
+    from tflint_vars.rules import RULES_BY_CODE
+
+    rule = RULES_BY_CODE.get(diagnostic.code)
+    # The rule's "Fix safety" section, without its leading "Unsafe:" / "No fix:" (the status says that already).
+    safety = re.sub(r"^(Unsafe|No fix)[.:]\s*", "", rule_section(rule, "Fix safety") if rule else "")
+    if diagnostic.fix == SAFE:
+        return "safe fix: `--fix` applies it"
+    if diagnostic.fix == UNSAFE:
+        return f"unsafe fix, applied only with `--unsafe-fixes`: {safety}".rstrip(": ")
+    reason = re.search(r"\(no safe fix: (.*)\)", diagnostic.message)
+    if reason:
+        return f"no fix: {reason.group(1)}"
+    return f"no fix: {safety}".rstrip(": ")
+
+
+def write_fix_status(diagnostics: list[Diagnostic], stream: TextIO) -> None:
+    """`--show-fixes` without `--fix`, or what `--fix` left: for each finding, whether a fix exists and why not."""
+    if not diagnostics:
+        return
+    stream.write("\nFixes:\n")
+    for diagnostic in diagnostics:
+        stream.write(f"  {diagnostic.path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} "
+                     f"{fix_status(diagnostic)}\n")
+
+
+def write_fixed(fixed: list[Diagnostic], stream: TextIO) -> None:
+    """`--show-fixes` with `--fix`: the fixes applied, per file and code (ruff's layout)."""
+    from tflint_vars.rules import RULES_BY_CODE
+
+    if not fixed:
+        return
+    noun = "diagnostic" if len(fixed) == 1 else "diagnostics"
+    stream.write(f"\nFixed {len(fixed)} {noun}:\n")
+    by_path: dict[str, dict[str, int]] = {}
+    for diagnostic in fixed:
+        codes = by_path.setdefault(diagnostic.path, {})
+        codes[diagnostic.code] = codes.get(diagnostic.code, 0) + 1
+    for path in sorted(by_path):
+        stream.write(f"- {path}:\n")
+        for code, count in sorted(by_path[path].items()):
+            name = RULES_BY_CODE[code].name if code in RULES_BY_CODE else ""
+            stream.write(f"    {count} \u00d7 {code} ({name})\n")
