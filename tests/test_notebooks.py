@@ -1,0 +1,282 @@
+"""Jupyter notebooks through the real CLI, on real .ipynb files: seed 1's layer in a notebook (markdown, magics, a
+shell escape, a %%bash cell, outputs, metadata; written by nbformat), located by cell in every output format,
+fixed in place with everything but its code kept, and broken notebooks reported without stopping the run."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, check_json, run_cli
+
+NOTEBOOKS = ROOT / "tests" / "data" / "notebooks"
+SEED1_NOTEBOOK = NOTEBOOKS / "seed1_layer.ipynb"
+SEED1 = FIXTURES / "seed1_variable_in_init.py"
+SARIF_SCHEMAS = [ROOT.parent / "shared" / "data" / "sarif-schema-2.1.0.json",
+                 ROOT.parent.parent / "shared" / "data" / "sarif-schema-2.1.0.json"]
+
+ESCAPE = re.compile(r"\s*[%!]|.*\?$")
+
+
+def _notebook(cells: list[tuple[str, str | list[str]]], language: str = "python") -> dict:
+    return {
+        "cells": [{"cell_type": kind, "id": f"c{index}", "metadata": {}, "source": source,
+                   **({"execution_count": None, "outputs": []} if kind == "code" else {})}
+                  for index, (kind, source) in enumerate(cells)],
+        "metadata": {"language_info": {"name": language}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def _write(path: Path, document: dict) -> Path:
+    """As nbformat writes a notebook."""
+    path.write_text(json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def _python_of(path: Path) -> str:
+    """The notebook's code as a .py file holds it: code cells without IPython escape lines and without cell-magic
+    cells that are not Python, separated by blank lines (how seed1_layer.ipynb was cut from the fixture)."""
+    cells = [_source(c) for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+    kept = ["\n".join(line for line in source.split("\n") if not ESCAPE.match(line))
+            for source in cells if not source.startswith("%%bash")]
+    return "\n\n".join(kept) + "\n"
+
+
+def _without_code(document: dict) -> dict:
+    document = json.loads(json.dumps(document))
+    for cell in document["cells"]:
+        if cell["cell_type"] == "code":
+            del cell["source"]
+    return document
+
+
+def _validate(path: Path) -> None:
+    """nbformat's own validation when it is installed (the `test` extra), else the structure nbformat 4 requires."""
+    document = json.loads(path.read_bytes())
+    try:
+        import nbformat
+    except ImportError:
+        assert document["nbformat"] == 4 and isinstance(document["metadata"], dict)
+        for cell in document["cells"]:
+            assert cell["cell_type"] in ("code", "markdown", "raw") and isinstance(cell["source"], (str, list))
+        return
+    nbformat.validate(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4))
+
+
+@pytest.fixture
+def seed1_copy(tmp_path) -> Path:
+    return Path(shutil.copy(SEED1_NOTEBOOK, tmp_path / "layer.ipynb"))
+
+
+def test_the_notebook_holds_the_seed_fixture():
+    """The test data is what it claims: its code cells are seed 1's fixture, line for line."""
+    assert _python_of(SEED1_NOTEBOOK) == SEED1.read_text()
+    _validate(SEED1_NOTEBOOK)
+
+
+def test_notebook_gets_the_py_files_findings_at_cell_and_line():
+    """The same diagnostics as the .py, each at the line of the cell that holds the .py's line."""
+    [py_run] = [check_json(str(SEED1))]
+    notebook_run = check_json(str(SEED1_NOTEBOOK))
+    assert [(d["code"], d["column"], d["message"], d["fix"]) for d in notebook_run] == \
+        [(d["code"], d["column"], d["message"], d["fix"]) for d in py_run]
+    assert [(d["cell"], d["line"]) for d in notebook_run] == [(3, 6), (3, 7)]  # cell 3: the class; cell 1 is markdown
+    assert all(d["cell"] is None for d in py_run)
+    cells = json.loads(SEED1_NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    py_lines = SEED1.read_text().split("\n")
+    for in_notebook, in_py in zip(notebook_run, py_run):
+        assert _source(cells[in_notebook["cell"] - 1]).split("\n")[in_notebook["line"] - 1] == \
+            py_lines[in_py["line"] - 1]
+
+
+def test_a_named_notebook_is_checked_in_text_and_concise_formats():
+    concise = run_cli("check", "--output-format", "concise", str(SEED1_NOTEBOOK.relative_to(ROOT)))
+    assert concise.returncode == 1
+    assert concise.stdout.splitlines()[0].startswith("tests/data/notebooks/seed1_layer.ipynb:cell 3:6:18: TFV001 ")
+    text = run_cli("check", str(SEED1_NOTEBOOK.relative_to(ROOT))).stdout
+    assert "tests/data/notebooks/seed1_layer.ipynb:cell 3:7:18: TFV001" in text
+    # The source line shown is the cell's line, with the caret under `tf.Variable`.
+    shown = "7 |         self.b = tf.Variable(tf.zeros(shape=(units,)), name='bias')\n  |                  ^\n"
+    assert shown in text
+    assert "All checks passed!" not in text
+
+
+def test_sarif_names_the_cell_and_validates(tmp_path, seed1_copy):
+    result = run_cli("check", "--output-format", "sarif", "layer.ipynb", cwd=tmp_path)
+    log = json.loads(result.stdout)
+    results = log["runs"][0]["results"]
+    assert [(r["locations"][0]["properties"]["cell"], r["locations"][0]["physicalLocation"]["region"]["startLine"],
+             r["locations"][0]["physicalLocation"]["region"]["startColumn"]) for r in results] == [(3, 6, 18),
+                                                                                                  (3, 7, 18)]
+    assert results[0]["locations"][0]["logicalLocations"] == [{"name": "cell 3"}]
+    # Each fix is a change to the notebook file (the artifact): applied alone, it leaves a valid notebook with one
+    # diagnostic fewer.
+    before = seed1_copy.read_text(encoding="utf-8")
+    for sarif_result in results:
+        (change,) = sarif_result["fixes"][0]["artifactChanges"]
+        assert change["artifactLocation"]["uri"] == "layer.ipynb"
+        lines = before.splitlines(keepends=True)
+        for replacement in sorted(change["replacements"], key=lambda r: -r["deletedRegion"]["startLine"]):
+            region = replacement["deletedRegion"]
+            assert region["startColumn"] == region["endColumn"] == 1
+            lines[region["startLine"] - 1:region["endLine"] - 1] = [replacement["insertedContent"]["text"]]
+        after = tmp_path / "one_fix.ipynb"
+        after.write_text("".join(lines), encoding="utf-8")
+        _validate(after)
+        assert len(check_json("one_fix.ipynb", cwd=tmp_path)) == 1
+    schema_path = next((p for p in SARIF_SCHEMAS if p.exists()), None)
+    if schema_path is None:
+        pytest.skip("the SARIF 2.1.0 schema is not in ../shared/data")
+    from jsonschema import Draft4Validator
+
+    errors = list(Draft4Validator(json.loads(schema_path.read_text())).iter_errors(log))
+    assert not errors, [e.message for e in errors[:3]]
+
+
+def test_github_annotations_name_the_cell(tmp_path, seed1_copy):
+    result = run_cli("check", "--output-format", "github", "layer.ipynb", cwd=tmp_path)
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("::error file=layer.ipynb,title=TFV001 (cell 3%3A6%3A18)::cell 3, line 6, column 18: ")
+    assert ",line=" not in first  # the file's line 6 is JSON, not the cell's line 6
+
+
+def test_fix_writes_a_valid_notebook_whose_code_is_the_fixed_fixture(seed1_copy, tmp_path):
+    before = json.loads(seed1_copy.read_bytes())
+    result = run_cli("check", "--fix", "layer.ipynb", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Fixed 2 of 2 diagnostics (1 file changed)." in result.stdout
+    _validate(seed1_copy)
+    data = seed1_copy.read_bytes()
+    after = json.loads(data)
+    assert _python_of(seed1_copy) == (FIXTURES / "seed1_variable_in_init.py.fixed").read_text()
+    # Outputs, metadata, ids, markdown/raw cells, the magics and the %%bash cell: all as they were.
+    assert _without_code(after) == _without_code(before)
+    changed = [i for i, (old, new) in enumerate(zip(before["cells"], after["cells"])) if old != new]
+    assert changed == [2]
+    assert _source(after["cells"][1]).startswith("%matplotlib inline\n!pip install --quiet tensorflow\n")
+    assert isinstance(after["cells"][2]["source"], list)  # stored as nbformat stores it
+    # Written as nbformat writes: indent 1, keys as they were, non-ASCII kept, a final newline.
+    assert data.decode("utf-8") == json.dumps(after, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    assert "Überprüfung ✓ 学习" in data.decode("utf-8")
+    # Idempotent: nothing left, nothing changed.
+    again = run_cli("check", "--fix", "layer.ipynb", cwd=tmp_path)
+    assert again.returncode == 0 and "Fixed 0 of 0 diagnostics (0 files changed)." in again.stdout
+    assert seed1_copy.read_bytes() == data
+
+
+def test_diff_prints_the_cells_diff_and_writes_nothing(seed1_copy, tmp_path):
+    data = seed1_copy.read_bytes()
+    result = run_cli("check", "--diff", "layer.ipynb", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("--- layer.ipynb:cell 3\n+++ layer.ipynb:cell 3\n")
+    assert "-        self.w = tf.Variable(tf.random.normal(shape=(1, units)), name='weight')\n" in result.stdout
+    assert "+        self.w = self.add_weight(name='weight', shape=(1, units),\n" in result.stdout
+    assert "Would fix 2 of 2 diagnostics (1 file would change)." in result.stderr
+    assert seed1_copy.read_bytes() == data
+
+
+def test_broken_notebooks_are_tfv000_and_the_run_goes_on(tmp_path, seed1_copy):
+    (tmp_path / "truncated.ipynb").write_text('{"cells": [', encoding="utf-8")
+    (tmp_path / "not_a_notebook.ipynb").write_text('{"name": "x"}\n', encoding="utf-8")
+    (tmp_path / "latin1.ipynb").write_bytes(b'{"cells": [], "x": "\xe9"}')
+    _write(tmp_path / "syntax.ipynb", _notebook([("markdown", "x"), ("code", "import tensorflow as tf\n"),
+                                                 ("code", "x = (1,\n")]))
+    result = run_cli("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert "./truncated.ipynb:1:12: TFV000 not a valid notebook: invalid JSON: Expecting value" in lines
+    assert './not_a_notebook.ipynb:1:1: TFV000 not a valid notebook: the JSON has no "cells" list' in lines
+    assert any(line.startswith("./latin1.ipynb:1:1: TFV000 cannot decode the notebook") for line in lines)
+    assert "./syntax.ipynb:cell 3:1:5: TFV000 cannot parse: '(' was never closed" in lines
+    assert sum(1 for line in lines if line.startswith("./layer.ipynb:cell 3:")) == 2
+    # --fix fixes the good one and leaves the broken ones byte for byte.
+    truncated = (tmp_path / "truncated.ipynb").read_bytes()
+    fixed = run_cli("check", "--fix", ".", cwd=tmp_path)
+    assert "Fixed 2 of 6 diagnostics (1 file changed)." in fixed.stdout
+    assert (tmp_path / "truncated.ipynb").read_bytes() == truncated
+    _validate(seed1_copy)
+
+
+def test_escapes_cell_magics_and_noqa_in_cells(tmp_path):
+    _write(tmp_path / "escapes.ipynb", _notebook([
+        ("code", ["import tensorflow as tf\n", "files = !ls\n", "tf.Variable?\n", "%time x = 1"]),
+        ("code", ["class L(tf.keras.layers.Layer):\n", "    def build(self, input_shape):\n",
+                  "        %time y = 2\n", "        !echo \\\n", "   continued\n",
+                  "        self.w = tf.Variable(tf.zeros((2,)))\n",
+                  "        self.v = tf.Variable(tf.zeros((2,)))  # noqa: TFV003\n", "        tf.zeros??"]),
+        ("code", ["%%writefile not_python.py\n", "self.w = tf.Variable(1.0)\n", "this is not python\n"]),
+        ("code", ["%%capture\n", "class M(tf.keras.layers.Layer):\n", "    def __init__(self):\n",
+                  "        super().__init__()\n", "        self.w = tf.Variable(1.0)\n"]),
+    ]))
+    diagnostics = check_json("escapes.ipynb", cwd=tmp_path)
+    assert [(d["code"], d["cell"], d["line"], d["column"]) for d in diagnostics] == [("TFV003", 2, 6, 18),
+                                                                                    ("TFV001", 4, 5, 18)]
+    before = json.loads((tmp_path / "escapes.ipynb").read_bytes())
+    assert run_cli("check", "--fix", "escapes.ipynb", cwd=tmp_path).returncode == 0
+    after = json.loads((tmp_path / "escapes.ipynb").read_bytes())
+    cell = after["cells"][1]["source"]
+    assert cell[2:5] == ["        %time y = 2\n", "        !echo \\\n", "   continued\n"]  # escapes restored as they were
+    assert cell[5] == '        self.w = self.add_weight(shape=(2,), initializer="zeros")\n'
+    assert cell[-1] == "        tf.zeros??"
+    assert after["cells"][2] == before["cells"][2]  # %%writefile: not Python, never touched
+    assert after["cells"][3]["source"][0] == "%%capture\n"
+    _validate(tmp_path / "escapes.ipynb")
+
+
+def test_an_import_a_fix_adds_goes_into_the_cell_where_the_imports_end(tmp_path):
+    _write(tmp_path / "imports.ipynb", _notebook([
+        ("markdown", "# Imports"),
+        ("code", "import numpy as np\n"),
+        ("code", "from tensorflow.keras.layers import Layer\nfrom tensorflow import Variable, random"),
+        ("code", "class X(Layer):\n    def __init__(self):\n        super().__init__()\n"
+                 "        self.w = Variable(random.normal((2, 2)))\n"),
+    ]))
+    assert run_cli("check", "--fix", "imports.ipynb", cwd=tmp_path).returncode == 0
+    cells = json.loads((tmp_path / "imports.ipynb").read_bytes())["cells"]
+    assert cells[2]["source"] == ("from tensorflow.keras.layers import Layer\nfrom tensorflow import Variable, random\n"
+                                  "import tensorflow as tf")
+    assert "initializer=tf.keras.initializers.RandomNormal(mean=0.0, stddev=1.0)" in cells[3]["source"]
+
+
+def test_a_notebook_whose_json_formatting_cannot_be_kept_is_not_rewritten(tmp_path, seed1_copy):
+    hand_made = seed1_copy.read_text(encoding="utf-8").replace('"cells": [', '"cells" :  [', 1)
+    seed1_copy.write_text(hand_made, encoding="utf-8")
+    result = run_cli("check", "--fix", "layer.ipynb", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "layer.ipynb:cell 3:6:18: TFV001 fix not applied: its JSON formatting cannot be reproduced" in result.stderr
+    assert seed1_copy.read_text(encoding="utf-8") == hand_made
+
+
+def test_directories_include_notebooks_and_extend_exclude_drops_them(tmp_path, seed1_copy):
+    checkpoints = tmp_path / ".ipynb_checkpoints"
+    checkpoints.mkdir()
+    shutil.copy(SEED1_NOTEBOOK, checkpoints / "layer-checkpoint.ipynb")
+    _write(tmp_path / "r.ipynb", _notebook([("code", "x <- tf.Variable(1)\nclass(x)")], language="R"))
+    assert {(d["path"], d["cell"]) for d in check_json(".", cwd=tmp_path)} == {("./layer.ipynb", 3)}
+    (tmp_path / "pyproject.toml").write_text('[tool.tflint-vars]\nextend-exclude = ["*.ipynb"]\n')
+    assert check_json(".", cwd=tmp_path) == []
+    assert len(check_json("layer.ipynb", cwd=tmp_path)) == 2  # named on the command line: checked
+    assert check_json("--force-exclude", "layer.ipynb", cwd=tmp_path) == []
+
+
+def test_the_cache_remembers_a_notebook_by_cell(tmp_path, seed1_copy, monkeypatch):
+    monkeypatch.setenv("TFLINT_VARS_CACHE_DIR", str(tmp_path / "cache"))
+    cold = check_json("layer.ipynb", cwd=tmp_path)
+    index = next((tmp_path / "cache").glob("index-*.json"))
+    rows = next(iter(json.loads(index.read_text())["files"].values()))[2]
+    assert rows[0][-1] == 3  # the cell is remembered with the row
+    assert check_json("layer.ipynb", cwd=tmp_path) == cold
+    # A changed notebook is checked again.
+    seed1_copy.write_text(seed1_copy.read_text(encoding="utf-8").replace("name='bias')", "name='bias')  # noqa"),
+                          encoding="utf-8")
+    assert [d["line"] for d in check_json("layer.ipynb", cwd=tmp_path)] == [6]
