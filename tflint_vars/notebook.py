@@ -45,6 +45,7 @@ PYTHON_CELL_MAGICS = frozenset({"capture", "debug", "prun", "pypy", "python", "p
 # A line that IPython rewrites before Python sees it: %magic, !shell, ?help, `x = !cmd` / `x = %magic`, `obj?`.
 ESCAPE_LINE = re.compile(r"[ \t]*(?:[%!?]|[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*[ \t]*=[ \t]*[%!])")
 HELP_LINE = re.compile(r"[ \t]*[A-Za-z_][\w.]*(?:\(\))?\?{1,2}[ \t]*")
+ANY_ESCAPE = re.compile(rf"^(?:{ESCAPE_LINE.pattern}|{HELP_LINE.pattern}$)", re.MULTILINE)  # one scan of a cell
 
 LINE = re.compile(r"[^\n]*\n|[^\n]+$")
 
@@ -117,8 +118,10 @@ def _parses(source: str) -> bool:
     return True
 
 
-def checked_source(source: str, magics: dict[int, str]) -> str | None:
-    """The Python a code cell holds (escapes replaced), or None when the cell is not Python (a cell magic)."""
+def checked_source(source: str, magics: dict[int, str], careful: bool = True) -> str | None:
+    """The Python a code cell holds (escapes replaced), or None when the cell is not Python (a cell magic).
+    `careful`: a cell that parses as it stands is kept as it is (a line inside a string or brackets can look like an
+    escape); otherwise every line that looks like one is replaced, which costs no parse."""
     first = source.lstrip("\n").split("\n", 1)[0].strip()
     if first.startswith("%%"):
         name = first[2:].split(None, 1)[0] if first[2:].strip() else ""
@@ -126,15 +129,16 @@ def checked_source(source: str, magics: dict[int, str]) -> str | None:
             return None
     if source and not source.endswith("\n"):
         source += "\n"
-    if not any(ESCAPE_LINE.match(line) or HELP_LINE.fullmatch(line) for line in source.split("\n")):
+    if ("%" not in source and "!" not in source and "?" not in source) or not ANY_ESCAPE.search(source):
         return source  # the common cell: no escape, nothing to parse here
-    if _parses(source):
-        return source  # a line only looks like an escape (`?` at the end of a comment-free line cannot, but be sure)
+    if careful and _parses(source):
+        return source  # a line only looks like an escape: a continuation line `    % b`, a line in a string
     return _replace_escapes(source, magics)
 
 
-def load(data: bytes) -> Notebook:
-    """The notebook in `data`, its code cells and the module they make. Raises NotNotebook."""
+def load(data: bytes, careful: bool = True) -> Notebook:
+    """The notebook in `data`, its code cells and the module they make (see checked_source for `careful`). Raises
+    NotNotebook."""
     try:
         document = json.loads(data)
     except UnicodeDecodeError as error:
@@ -157,7 +161,7 @@ def load(data: bytes) -> Notebook:
         if cell.get("cell_type") != "code":
             continue
         source, as_list = _source(cell, index)
-        checked = checked_source(source, notebook.magics)
+        checked = checked_source(source, notebook.magics, careful)
         if checked is None:
             continue
         notebook.cells.append(CodeCell(index, source, as_list, checked))
@@ -215,19 +219,39 @@ def _unreadable(path: str, message: str, line: int = 1, column: int = 1, cell: i
     return Diagnostic(path, max(line, 1), max(column, 1), "TFV000", message, None, cell)
 
 
-def check_module(text: str, path: str, selection, honour_noqa: bool = True) -> list[Diagnostic]:
+def _parse_module(text: str, path: str) -> ast.Module | Diagnostic:
+    """The module's tree, or TFV000 located in the module."""
+    try:
+        return ast.parse(text, filename=path)
+    except SyntaxError as error:
+        return _unreadable(path, f"cannot parse: {error.msg or 'invalid syntax'}", error.lineno or 1, error.offset or 1)
+    except (RecursionError, ValueError, MemoryError) as error:
+        return _unreadable(path, f"cannot parse: {type(error).__name__}: {error}")
+
+
+def prepare(data: bytes, path: str) -> tuple[Notebook, ast.Module | Diagnostic | None]:
+    """The notebook and its module's tree (or TFV000; None for a notebook in another language, not parsed). Escape-looking lines are replaced without parsing each cell;
+    only when the module then does not parse are the cells that parse as they stand kept as they are: one parse for
+    a notebook, as for a .py file. Raises NotNotebook."""
+    notebook = load(data, careful=False)
+    if not python_language(notebook.document):
+        return notebook, None
+    tree = _parse_module(notebook.text, path)
+    if isinstance(tree, Diagnostic) and notebook.magics:
+        notebook = load(data, careful=True)
+        tree = _parse_module(notebook.text, path)
+    return notebook, tree
+
+
+def check_module(text: str, path: str, selection, honour_noqa: bool = True,
+                 tree: ast.Module | Diagnostic | None = None) -> list[Diagnostic]:
     """The diagnostics of a notebook's module, located in the module."""
     from tflint_vars.engine import TRIGGER_WORDS, check_tree
 
-    try:
-        tree = ast.parse(text, filename=path)
-    except SyntaxError as error:
-        message = f"cannot parse: {error.msg or 'invalid syntax'}"
-        return [_unreadable(path, message, error.lineno or 1, error.offset or 1)] \
-            if selection.enabled("TFV000") else []
-    except (RecursionError, ValueError, MemoryError) as error:
-        return [_unreadable(path, f"cannot parse: {type(error).__name__}: {error}")] \
-            if selection.enabled("TFV000") else []
+    if tree is None:
+        tree = _parse_module(text, path)
+    if isinstance(tree, Diagnostic):
+        return [tree] if selection.enabled("TFV000") else []
     if not any(word.decode() in text for word in TRIGGER_WORDS):
         return []
     return check_tree(tree, text, path, selection, honour_noqa)
@@ -236,13 +260,16 @@ def check_module(text: str, path: str, selection, honour_noqa: bool = True) -> l
 def check_notebook(data: bytes, path: str, selection, honour_noqa: bool = True) -> list[Diagnostic]:
     """Every diagnostic for one notebook's bytes, located by cell, sorted."""
     try:
-        notebook = load(data)
+        notebook, tree = prepare(data, path)
     except NotNotebook as error:
         return [_unreadable(path, str(error), error.line, error.column)] if selection.enabled("TFV000") else []
-    if not python_language(notebook.document):
+    if tree is None:
+        return []
+    diagnostics = check_module(notebook.text, path, selection, honour_noqa, tree)
+    if not diagnostics:
         return []
     lines = line_map(notebook.text)
-    return sorted(to_cell(d, lines) for d in check_module(notebook.text, path, selection, honour_noqa))
+    return sorted(to_cell(d, lines) for d in diagnostics)
 
 
 # --- writing back --------------------------------------------------------------------------------------------------
@@ -368,13 +395,13 @@ def fix_notebook(data: bytes, path: str, *, unsafe: bool = False, selection=None
     result = FixResult(data, [], diagnostics, [], original=data)
     if not any(wanted(d, unsafe) for d in diagnostics):
         return result
-    notebook = load(data)  # it loaded above, or no diagnostic would be fixable
+    notebook, tree = prepare(data, path)  # it loaded above, or no diagnostic would be fixable
 
     from tflint_vars.fixes.transform import fix_text_once
 
     text = notebook.text
     lines = line_map(text)
-    todo = [d for d in check_module(text, path, selection) if wanted(d, unsafe)]
+    todo = [d for d in check_module(text, path, selection, tree=tree) if wanted(d, unsafe)]
     fixed: list[Diagnostic] = []
     seen_drops: set[tuple[str, str, str]] = set()
     for _ in range(MAX_PASSES):
@@ -421,7 +448,7 @@ def fix_one(data: bytes, path: str, diagnostic: Diagnostic) -> bytes | None:
     from tflint_vars.fixes.transform import fix_text_once
 
     try:
-        notebook = load(data)
+        notebook, _ = prepare(data, path)
     except NotNotebook:
         return None
     located = to_module(diagnostic, line_map(notebook.text))
