@@ -225,7 +225,8 @@ def test_escapes_cell_magics_and_noqa_in_cells(tmp_path):
     assert run_cli("check", "--fix", "escapes.ipynb", cwd=tmp_path).returncode == 0
     after = json.loads((tmp_path / "escapes.ipynb").read_bytes())
     cell = after["cells"][1]["source"]
-    assert cell[2:5] == ["        %time y = 2\n", "        !echo \\\n", "   continued\n"]  # escapes restored as they were
+    # The escapes are back as they were.
+    assert cell[2:5] == ["        %time y = 2\n", "        !echo \\\n", "   continued\n"]
     assert cell[5] == '        self.w = self.add_weight(shape=(2,), initializer="zeros")\n'
     assert cell[-1] == "        tf.zeros??"
     assert after["cells"][2] == before["cells"][2]  # %%writefile: not Python, never touched

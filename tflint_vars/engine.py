@@ -210,8 +210,8 @@ def _excluded(name: str, relative: str, patterns: Iterable[str]) -> bool:
 
 
 def discover(paths: Iterable[str], extra_excludes: Iterable[str] = ()) -> FileSet:
-    """Python files and Jupyter notebooks under the named paths. A named file is always checked; excludes apply to what a walk finds.
-    Directory symlinks are not followed, so a symlink loop cannot trap the walk."""
+    """Python files and Jupyter notebooks under the named paths. A named file is always checked; excludes apply to
+    what a walk finds. Directory symlinks are not followed, so a symlink loop cannot trap the walk."""
     patterns = tuple(extra_excludes)
     found = FileSet()
     seen: set[str] = set()

@@ -230,9 +230,10 @@ def _parse_module(text: str, path: str) -> ast.Module | Diagnostic:
 
 
 def prepare(data: bytes, path: str) -> tuple[Notebook, ast.Module | Diagnostic | None]:
-    """The notebook and its module's tree (or TFV000; None for a notebook in another language, not parsed). Escape-looking lines are replaced without parsing each cell;
-    only when the module then does not parse are the cells that parse as they stand kept as they are: one parse for
-    a notebook, as for a .py file. Raises NotNotebook."""
+    """The notebook and its module's tree (or TFV000; None for a notebook in another language, not parsed).
+    Escape-looking lines are replaced without parsing each cell; only when the module then does not parse are the
+    cells that parse as they stand kept as they are: one parse for a notebook, as for a .py file. Raises
+    NotNotebook."""
     notebook = load(data, careful=False)
     if not python_language(notebook.document):
         return notebook, None

@@ -21,20 +21,21 @@ nb = new_notebook(metadata={
                       "file_extension": ".py", "pygments_lexer": "ipython3"},
     "colab": {"provenance": []},
 })
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 nb.cells = [
-    new_markdown_cell("# Seed 1 in a notebook\n\nA layer that creates `tf.Variable`s in `__init__` — untracked under Keras 3.",
-                      id="intro"),
-    new_code_cell("%matplotlib inline\n!pip install --quiet tensorflow\n" + imports, id="imports",
-                  execution_count=1, outputs=[new_output("stream", name="stdout", text="Requirement already satisfied: tensorflow\n")],
+    new_markdown_cell("# Seed 1 in a notebook\n\n"
+                      "A layer that creates `tf.Variable`s in `__init__` — untracked under Keras 3.", id="intro"),
+    new_code_cell("%matplotlib inline\n!pip install --quiet tensorflow\n" + imports, id="imports", execution_count=1,
+                  outputs=[new_output("stream", name="stdout", text="Requirement already satisfied: tensorflow\n")],
                   metadata={"tags": ["setup"]}),
     new_code_cell(layer, id="layer", execution_count=2, metadata={"collapsed": False}),
     new_code_cell("%%bash\necho 'self.v = tf.Variable(1.0)' > /tmp/not_python.txt", id="shell", execution_count=3),
     new_code_cell("%%time\n" + rest + "\nlayer?", id="train", execution_count=4, outputs=[
         new_output("stream", name="stdout", text="Layer trainable variables: []\nÜberprüfung ✓ 学习\n"),
-        new_output("execute_result", data={"text/plain": "<tf.Variable 'UnreadVariable' shape=() dtype=int64, numpy=1>"},
-                   execution_count=4),
-        new_output("display_data", data={"image/png": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
-                                         "text/plain": "<Figure size 640x480 with 1 Axes>"}, metadata={"needs_background": "light"}),
+        new_output("execute_result", execution_count=4,
+                   data={"text/plain": "<tf.Variable 'UnreadVariable' shape=() dtype=int64, numpy=1>"}),
+        new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure size 640x480 with 1 Axes>"},
+                   metadata={"needs_background": "light"}),
     ]),
     new_raw_cell("self.w = tf.Variable(0.0)  # a raw cell: never checked", id="raw"),
 ]
