@@ -3,8 +3,8 @@
 Turns every module of the installed tf_keras package (586 files, many custom layers) into a notebook, written as
 nbformat writes one: a markdown cell first, one code cell per top-level block, a `%matplotlib inline` magic, and on
 every fourth code cell an output (a 20 kB PNG and some text), as executed notebooks carry. Then times, the median of
-`--repeat` runs each: `check --no-cache` (cold), the first run on an empty cache (priming) and a second run (warm),
-on the notebooks and, for comparison, on the same modules as .py files. Prints one JSON object.
+`--repeat` runs each, wall and CPU seconds: `check --no-cache` (cold), the first run on an empty cache (priming) and
+a second run (warm), on the notebooks and, for comparison, on the same modules as .py files. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import argparse
 import base64
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -70,12 +71,16 @@ def build(package: Path, out: Path) -> tuple[int, int]:
     return count, size
 
 
-def _time(args: list[str], env: dict) -> tuple[float, str]:
+def _time(args: list[str], env: dict) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user+sys of the run and its workers: steadier on a shared machine), output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "tflint_vars", "check", "--output-format", "concise", *args],
                             capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert result.returncode in (0, 1), result.stderr
-    return time.perf_counter() - start, result.stdout
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, result.stdout
 
 
 def main() -> None:
@@ -91,21 +96,22 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
         report = {"notebooks": count, "notebook_megabytes": round(size / 1e6, 1)}
         for kind in ("ipynb", "py"):
-            cold, priming, warm = [], [], []
+            runs: dict[str, list[tuple[float, float]]] = {"cold": [], "priming": [], "warm": []}
             findings = None
             for _ in range(args.repeat):
-                cold.append(_time(["--no-cache", str(out / kind)], env)[0])
+                wall, cpu, _ = _time(["--no-cache", str(out / kind)], env)
+                runs["cold"].append((wall, cpu))
                 env["TFLINT_VARS_CACHE_DIR"] = str(out / f"cache-{kind}")
                 shutil.rmtree(env["TFLINT_VARS_CACHE_DIR"], ignore_errors=True)
-                seconds, first = _time([str(out / kind)], env)
-                priming.append(seconds)
-                seconds, second = _time([str(out / kind)], env)
-                warm.append(seconds)
+                wall, cpu, first = _time([str(out / kind)], env)
+                runs["priming"].append((wall, cpu))
+                wall, cpu, second = _time([str(out / kind)], env)
+                runs["warm"].append((wall, cpu))
                 assert first == second
                 findings = first.strip().splitlines()[-1]
-            report[kind] = {"cold_s": round(statistics.median(cold), 3),
-                            "priming_s": round(statistics.median(priming), 3),
-                            "warm_s": round(statistics.median(warm), 3), "summary": findings}
+            report[kind] = {f"{name}_{unit}": round(statistics.median(r[i] for r in values), 3)
+                            for name, values in runs.items() for i, unit in ((0, "wall_s"), (1, "cpu_s"))}
+            report[kind]["summary"] = findings
         print(json.dumps(report))
 
 
