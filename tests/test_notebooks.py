@@ -281,3 +281,40 @@ def test_the_cache_remembers_a_notebook_by_cell(tmp_path, seed1_copy, monkeypatc
     seed1_copy.write_text(seed1_copy.read_text(encoding="utf-8").replace("name='bias')", "name='bias')  # noqa"),
                           encoding="utf-8")
     assert [d["line"] for d in check_json("layer.ipynb", cwd=tmp_path)] == [6]
+
+
+def test_lines_that_only_look_like_escapes_are_code_and_unsafe_fixes_work(tmp_path):
+    """`%` at the start of a docstring line or of a continuation line is Python, not a magic; `%%html` is skipped;
+    a function outside a layer is not reported; --unsafe-fixes moves state into a new `build` in its cell; a
+    notebook saved with CRLF line ends keeps them."""
+    path = _write(tmp_path / "held.ipynb", _notebook([
+        ("markdown", "Some text with tf.Variable in markdown"),
+        ("code", ["%load_ext autoreload\n", "%autoreload 2\n", "import numpy as np\n", "import tensorflow as tf\n",
+                  "from tensorflow import keras\n"]),
+        ("code", ["class Scale(keras.layers.Layer):\n", '    """Scales.\n', "\n", "    %d percent? really?\n",
+                  '    """\n', "    def __init__(self, **kw):\n", "        super().__init__(**kw)\n",
+                  "        self.s = tf.Variable(1.0, name='s')\n"]),
+        ("code", ["x = np.ones((2, 3))\n", "total = (x.sum()\n", "         % 7)\n", "Scale()(x)"]),
+        ("code", ["class Lazy(tf.keras.layers.Layer):\n", "    def call(self, x):\n",
+                  "        b = tf.Variable(tf.zeros((3,)))\n", "        return x + b\n"]),
+        ("code", ["%%html\n", "<b>tf.Variable</b>\n"]),
+        ("code", ["def helper():\n", "    v = tf.Variable(0.0)\n", "    return v\n", "helper??\n"]),
+    ]))
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    before = json.loads(path.read_bytes())
+    diagnostics = check_json("held.ipynb", cwd=tmp_path)
+    assert [(d["code"], d["cell"], d["line"], d["fix"]) for d in diagnostics] == [("TFV001", 3, 8, "safe"),
+                                                                                 ("TFV002", 5, 3, "unsafe")]
+    result = run_cli("check", "--fix", "--unsafe-fixes", "held.ipynb", cwd=tmp_path)
+    assert "Fixed 2 of 2 diagnostics (1 file changed)." in result.stdout, result.stderr
+    _validate(path)
+    data = path.read_bytes()
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    after = json.loads(data)
+    assert _without_code(after) == _without_code(before)
+    assert [i for i, (old, new) in enumerate(zip(before["cells"], after["cells"])) if old != new] == [2, 4]
+    assert after["cells"][2]["source"][3] == "    %d percent? really?\n"
+    assert "".join(after["cells"][4]["source"]) == (
+        "class Lazy(tf.keras.layers.Layer):\n    def build(self, input_shape):\n"
+        '        self.b = self.add_weight(shape=(3,), initializer="zeros")\n\n'
+        "    def call(self, x):\n        return x + self.b\n")

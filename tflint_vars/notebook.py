@@ -281,23 +281,26 @@ class JsonStyle:
     separators: tuple[str, str]
     ensure_ascii: bool
     final_newline: bool
+    newline: str = "\n"  # "\r\n" for a notebook saved with Windows line ends
 
     def dump(self, document: dict) -> bytes:
         text = json.dumps(document, indent=self.indent, separators=self.separators, ensure_ascii=self.ensure_ascii)
-        return (text + ("\n" if self.final_newline else "")).encode("utf-8")
+        text += "\n" if self.final_newline else ""
+        return (text if self.newline == "\n" else text.replace("\n", self.newline)).encode("utf-8")
 
 
 def json_style(data: bytes, document: dict) -> JsonStyle | None:
     """The json.dumps settings that reproduce `data` exactly from `document`, or None (hand-formatted JSON, floats
     that print differently, duplicate keys, ...)."""
     final_newline = data.endswith(b"\n")
+    newline = "\r\n" if b"\r\n" in data[:4096] else "\n"  # json.dumps escapes line ends in strings: these are layout
     candidates = []
     for indent in (1, 2, 4, 0, "\t", 3):  # Jupyter/nbformat writes 1; others write 2 or 4
         for ensure_ascii in (False, True):
-            candidates.append(JsonStyle(indent, (",", ": "), ensure_ascii, final_newline))
+            candidates.append(JsonStyle(indent, (",", ": "), ensure_ascii, final_newline, newline))
     for separators in ((", ", ": "), (",", ":")):
         for ensure_ascii in (False, True):
-            candidates.append(JsonStyle(None, separators, ensure_ascii, final_newline))
+            candidates.append(JsonStyle(None, separators, ensure_ascii, final_newline, newline))
     for style in candidates:
         try:
             if style.dump(document) == data:
