@@ -263,6 +263,9 @@ def test_directories_include_notebooks_and_extend_exclude_drops_them(tmp_path, s
     checkpoints.mkdir()
     shutil.copy(SEED1_NOTEBOOK, checkpoints / "layer-checkpoint.ipynb")
     _write(tmp_path / "r.ipynb", _notebook([("code", "x <- tf.Variable(1)\nclass(x)")], language="R"))
+    julia = _notebook([("code", "w = tf.Variable(1)\nclass(w)")])
+    julia["metadata"] = {"kernelspec": {"name": "julia-1.10", "language": "julia", "display_name": "Julia 1.10"}}
+    _write(tmp_path / "julia.ipynb", julia)  # never run: no language_info, the kernelspec says Julia
     assert {(d["path"], d["cell"]) for d in check_json(".", cwd=tmp_path)} == {("./layer.ipynb", 3)}
     (tmp_path / "pyproject.toml").write_text('[tool.tflint-vars]\nextend-exclude = ["*.ipynb"]\n')
     assert check_json(".", cwd=tmp_path) == []

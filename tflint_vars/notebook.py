@@ -173,8 +173,12 @@ def load(data: bytes, careful: bool = True) -> Notebook:
 def python_language(document: dict) -> bool:
     """False for a notebook whose kernel is declared to be another language (R, Julia): it holds no Python."""
     metadata = document.get("metadata")
-    info = metadata.get("language_info") if isinstance(metadata, dict) else None
+    if not isinstance(metadata, dict):
+        return True
+    info, kernel = metadata.get("language_info"), metadata.get("kernelspec")
     name = info.get("name") if isinstance(info, dict) else None
+    if not isinstance(name, str):  # language_info is written when the notebook runs; kernelspec when it is created
+        name = kernel.get("language") if isinstance(kernel, dict) else None
     return not isinstance(name, str) or name.lower() in ("python", "python3", "ipython", "ipython3")
 
 
