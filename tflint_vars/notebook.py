@@ -32,8 +32,6 @@ from dataclasses import dataclass, field
 
 from tflint_vars.diagnostics import Diagnostic
 
-NOTEBOOK_SUFFIX = ".ipynb"
-
 MARKER = "# tflint-vars cell {}"
 MARKER_LINE = re.compile(r"# tflint-vars cell (\d+)")
 PLACEHOLDER = "pass  # tflint-vars magic {}"
@@ -48,10 +46,6 @@ HELP_LINE = re.compile(r"[ \t]*[A-Za-z_][\w.]*(?:\(\))?\?{1,2}[ \t]*")
 ANY_ESCAPE = re.compile(rf"^(?:{ESCAPE_LINE.pattern}|{HELP_LINE.pattern}$)", re.MULTILINE)  # one scan of a cell
 
 LINE = re.compile(r"[^\n]*\n|[^\n]+$")
-
-
-def is_notebook(path: str) -> bool:
-    return path.endswith(NOTEBOOK_SUFFIX)
 
 
 class NotNotebook(ValueError):
