@@ -321,3 +321,79 @@ def test_lines_that_only_look_like_escapes_are_code_and_unsafe_fixes_work(tmp_pa
         "class Lazy(tf.keras.layers.Layer):\n    def build(self, input_shape):\n"
         '        self.b = self.add_weight(shape=(3,), initializer="zeros")\n\n'
         "    def call(self, x):\n        return x + self.b\n")
+
+
+# --- property: any mix of cells --------------------------------------------------------------------------------------
+
+CELL_PARTS = [
+    "import tensorflow as tf\n",
+    "from tensorflow import keras\n",
+    "%matplotlib inline\n",
+    "!pip install -q tensorflow\n",
+    "files = !ls\n",
+    "tf.Variable?\n",
+    "class A(tf.keras.layers.Layer):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.w = tf.Variable(tf.zeros((2,)))  # TFV001\n",
+    "class B(keras.layers.Layer):\n    def call(self, x):\n        %time y = 1\n"
+    "        b = tf.Variable(tf.ones((3,)))\n        return x + b\n",
+    "class C(tf.keras.layers.Layer):\n    def build(self, s):\n        self.v = tf.Variable(1.0)\n",
+    'doc = """\n%d percent?\n!important\n"""\n',
+    "total = (1\n         % 7)\n",
+]
+IMPORTS = "import tensorflow as tf\nfrom tensorflow import keras\n"
+CELL_MAGICS = ["", "", "%%time\n", "%%capture\n", "%%bash\n"]
+
+
+def _escape_lines(source: str) -> list[str]:
+    return [line for line in source.split("\n") if ESCAPE.match(line)]
+
+
+@pytest.fixture(scope="module")
+def changed():
+    """Whether each example's fix changed its notebook: most must, or the property says little."""
+    outcomes: list[bool] = []
+    yield outcomes
+    assert sum(outcomes) >= len(outcomes) // 3, outcomes
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_any_mix_of_cells_checks_and_fixes_to_a_valid_notebook(seed, changed):
+    """Random notebooks from the parts above: checking never raises; fixing (unsafe too) gives JSON that is the same
+    notebook but for code, every escape line back in its cell in order, cells that parsed still parse, and a second
+    fix changes nothing."""
+    import random
+
+    from tflint_vars.engine import check_source
+    from tflint_vars.fixes import fix_bytes
+    from tflint_vars.notebook import _parses, checked_source
+
+    rng = random.Random(seed)
+    cells = [("code", rng.choice(["", "%load_ext autoreload\n"]) + IMPORTS)]
+    for index in range(rng.randint(1, 6)):
+        if rng.random() < 0.2:
+            cells.append(("markdown", "# notes\nself.w = tf.Variable(0)"))
+            continue
+        source = rng.choice(CELL_MAGICS) + "".join(rng.sample(CELL_PARTS, rng.randint(1, 4)))
+        if rng.random() < 0.05:
+            source += "x = (1,\n"  # does not parse: TFV000, nothing fixed
+        cells.append(("code", source.rstrip("\n") if rng.random() < 0.5 else source))
+    document = _notebook(cells)
+    data = (json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n").encode()
+    diagnostics = check_source(data, "nb.ipynb")
+    assert all(d.cell is not None for d in diagnostics)
+    result = fix_bytes(data, "nb.ipynb", unsafe=True)
+    after = json.loads(result.data)
+    assert _without_code(after) == _without_code(document)
+    for old, new in zip(document["cells"], after["cells"]):
+        if old["cell_type"] != "code":
+            assert old == new
+            continue
+        assert _escape_lines(_source(new)) == _escape_lines(_source(old))
+        old_python, new_python = checked_source(_source(old), {}), checked_source(_source(new), {})
+        if old_python is not None and _parses(old_python):
+            assert _parses(new_python)
+    changed.append(result.changed)
+    if result.changed:
+        assert result.fixed
+        again = fix_bytes(result.data, "nb.ipynb", unsafe=True)
+        assert again.data == result.data

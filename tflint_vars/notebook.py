@@ -8,10 +8,11 @@ back into cells at them: every edit of a fix lands between two markers, i.e. ins
 goes where it goes in a `.py` file, after the leading import block, so into the cell where that block ends (the first
 code cell when the notebook does not start with imports): before any cell that uses it.
 
-IPython escapes are not Python. In a cell that does not parse as it stands, a line that starts with `%`, `!` or `?`,
-that assigns one (`files = !ls`), or that asks for help (`obj?`, `obj??`) is replaced, with its `\\`-continued lines,
-by a `pass` statement at its indentation that names the line (`pass  # tflint-vars magic 3`): the line numbers stay,
-and the fixed module's placeholders are turned back into the original lines. A cell whose first line is a cell magic
+IPython escapes are not Python. A line that starts a logical line (not inside brackets, a string or after a `\\`,
+as IPython decides) and starts with `%`, `!` or `?`, assigns one (`files = !ls`), or asks for help (`obj?`, `obj??`)
+is replaced, with its `\\`-continued lines, by a `pass` statement at its indentation that names the line
+(`pass  # tflint-vars magic 3`): the line numbers stay, and the fixed module's placeholders are turned back into the
+original lines. A cell whose first line is a cell magic
 that does not run its body as Python (`%%bash`, `%%writefile`, ...) is skipped entirely; `%%time`, `%%timeit`,
 `%%capture` and the like run Python, so only their first line is replaced. Raw and markdown cells are never read.
 
@@ -82,19 +83,65 @@ def _source(cell: dict, index: int) -> tuple[str, bool]:
     raise NotNotebook(f"not a valid notebook: cell {index + 1}'s source is neither a string nor a list of strings")
 
 
+class _LogicalLines:
+    """Follows brackets, strings and `\\` continuations line by line, to tell whether a line starts a logical line:
+    only there is `%`, `!` or `?` an IPython escape (`    % 7)` inside brackets, or a line in a docstring, is not)."""
+
+    def __init__(self):
+        self.depth = 0
+        self.quote: str | None = None  # the open string's delimiter
+        self.continued = False
+
+    @property
+    def at_start(self) -> bool:
+        return self.depth == 0 and self.quote is None and not self.continued
+
+    def feed(self, line: str) -> None:
+        self.continued = False
+        index, end = 0, len(line)
+        while index < end:
+            char = line[index]
+            if self.quote is not None:
+                if char == "\\":
+                    index += 2
+                    continue
+                if line.startswith(self.quote, index):
+                    index += len(self.quote)
+                    self.quote = None
+                    continue
+                index += 1
+                continue
+            if char == "#":
+                break
+            if char in "'\"":
+                self.quote = line[index:index + 3] if line[index:index + 3] in ('"""', "'''") else char
+                index += len(self.quote)
+                continue
+            if char in "([{":
+                self.depth += 1
+            elif char in ")]}":
+                self.depth = max(self.depth - 1, 0)
+            elif char == "\\" and not line[index + 1:].strip():
+                self.continued = True
+            index += 1
+        if self.quote in ("'", '"') and not line.rstrip("\r\n").endswith("\\"):
+            self.quote = None  # a one-line string cannot go on (the cell does not parse; Python will say so)
+
+
 def _replace_escapes(source: str, magics: dict[int, str]) -> str:
     """`source` with each IPython escape line (and its continuation lines) replaced by a numbered `pass`."""
-    lines = LINE.findall(source)
     out = []
+    scanner = _LogicalLines()
     continued_indent = None
-    for line in lines:
+    for line in LINE.findall(source):
         body = line.rstrip("\r\n")
         ending = line[len(body):]
         if continued_indent is not None:
             indent = continued_indent
-        elif ESCAPE_LINE.match(body) or HELP_LINE.fullmatch(body):
+        elif scanner.at_start and (ESCAPE_LINE.match(body) or HELP_LINE.fullmatch(body)):
             indent = body[:len(body) - len(body.lstrip(" \t"))]
         else:
+            scanner.feed(line)
             out.append(line)
             continue
         number = len(magics)
@@ -112,10 +159,8 @@ def _parses(source: str) -> bool:
     return True
 
 
-def checked_source(source: str, magics: dict[int, str], careful: bool = True) -> str | None:
-    """The Python a code cell holds (escapes replaced), or None when the cell is not Python (a cell magic).
-    `careful`: a cell that parses as it stands is kept as it is (a line inside a string or brackets can look like an
-    escape); otherwise every line that looks like one is replaced, which costs no parse."""
+def checked_source(source: str, magics: dict[int, str]) -> str | None:
+    """The Python a code cell holds (escapes replaced), or None when the cell is not Python (a cell magic)."""
     first = source.lstrip("\n").split("\n", 1)[0].strip()
     if first.startswith("%%"):
         name = first[2:].split(None, 1)[0] if first[2:].strip() else ""
@@ -124,15 +169,12 @@ def checked_source(source: str, magics: dict[int, str], careful: bool = True) ->
     if source and not source.endswith("\n"):
         source += "\n"
     if ("%" not in source and "!" not in source and "?" not in source) or not ANY_ESCAPE.search(source):
-        return source  # the common cell: no escape, nothing to parse here
-    if careful and _parses(source):
-        return source  # a line only looks like an escape: a continuation line `    % b`, a line in a string
+        return source  # the common cell: nothing that looks like an escape, no scan
     return _replace_escapes(source, magics)
 
 
-def load(data: bytes, careful: bool = True) -> Notebook:
-    """The notebook in `data`, its code cells and the module they make (see checked_source for `careful`). Raises
-    NotNotebook."""
+def load(data: bytes) -> Notebook:
+    """The notebook in `data`, its code cells and the module they make. Raises NotNotebook."""
     try:
         document = json.loads(data)
     except UnicodeDecodeError as error:
@@ -155,7 +197,7 @@ def load(data: bytes, careful: bool = True) -> Notebook:
         if cell.get("cell_type") != "code":
             continue
         source, as_list = _source(cell, index)
-        checked = checked_source(source, notebook.magics, careful)
+        checked = checked_source(source, notebook.magics)
         if checked is None:
             continue
         notebook.cells.append(CodeCell(index, source, as_list, checked))
@@ -228,18 +270,12 @@ def _parse_module(text: str, path: str) -> ast.Module | Diagnostic:
 
 
 def prepare(data: bytes, path: str) -> tuple[Notebook, ast.Module | Diagnostic | None]:
-    """The notebook and its module's tree (or TFV000; None for a notebook in another language, not parsed).
-    Escape-looking lines are replaced without parsing each cell; only when the module then does not parse are the
-    cells that parse as they stand kept as they are: one parse for a notebook, as for a .py file. Raises
-    NotNotebook."""
-    notebook = load(data, careful=False)
+    """The notebook and its module's tree (or TFV000; None for a notebook in another language, not parsed): one parse
+    per notebook, as for a .py file. Raises NotNotebook."""
+    notebook = load(data)
     if not python_language(notebook.document):
         return notebook, None
-    tree = _parse_module(notebook.text, path)
-    if isinstance(tree, Diagnostic) and notebook.magics:
-        notebook = load(data, careful=True)
-        tree = _parse_module(notebook.text, path)
-    return notebook, tree
+    return notebook, _parse_module(notebook.text, path)
 
 
 def check_module(text: str, path: str, selection, honour_noqa: bool = True,
