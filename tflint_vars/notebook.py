@@ -47,6 +47,7 @@ HELP_LINE = re.compile(r"[ \t]*[A-Za-z_][\w.]*(?:\(\))?\?{1,2}[ \t]*")
 ANY_ESCAPE = re.compile(rf"^(?:{ESCAPE_LINE.pattern}|{HELP_LINE.pattern}$)", re.MULTILINE)  # one scan of a cell
 
 LINE = re.compile(r"[^\n]*\n|[^\n]+$")
+LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 class NotNotebook(ValueError):
@@ -225,7 +226,7 @@ def line_map(text: str) -> list[tuple[int, int]]:
     after the previous cell's last (where a parser reports "unexpected end" of that cell), or line 1 of the first."""
     result: list[tuple[int, int]] = []
     cell, line = 0, 0
-    for text_line in text.split("\n"):
+    for text_line in LINE_END.split(text):  # the line ends ast counts
         marker = MARKER_LINE.fullmatch(text_line)
         if marker:
             result.append((cell, line + 1) if cell else (int(marker.group(1)), 1))
