@@ -53,7 +53,8 @@ def try_repo_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, str]:
     _git("init", "-q", cwd=repo)
     (repo / "bad_layer.py").write_text(BAD_LAYER)
     (repo / "notes.txt").write_text("tf.Variable( is not python\n")  # types: [python] keeps it out
-    _git("add", "bad_layer.py", "notes.txt", cwd=repo)
+    shutil.copy(ROOT / "tests" / "data" / "notebooks" / "seed1_layer.ipynb", repo / "layer.ipynb")  # types_or: jupyter
+    _git("add", "bad_layer.py", "notes.txt", "layer.ipynb", cwd=repo)
     # Without PYTHONPATH the hook imports tflint_vars from pre-commit's own install, not from this checkout.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PRE_COMMIT_HOME", "NO_COLOR")}
     env["PRE_COMMIT_HOME"] = str(home)
@@ -79,6 +80,12 @@ def test_check_hook_blocks_a_commit_with_a_raw_variable_in_a_layer(try_repo_run)
     assert "- exit code: 1" in output
     assert "bad_layer.py:7:18: TFV001 `tf.Variable` created in `Scale.__init__`" in output
     assert "notes.txt" not in output
+
+
+def test_hooks_check_and_fix_notebooks(try_repo_run):
+    result, _ = try_repo_run
+    assert "layer.ipynb:cell 3:6:18: TFV001" in _hook_output(result.stdout, "tflint-vars")
+    assert "Fixed 3 of 3 diagnostics (2 files changed)." in _hook_output(result.stdout, "tflint-vars (fix)")
 
 
 def test_fix_hook_rewrites_the_file_and_fails_because_it_changed_it(try_repo_run):

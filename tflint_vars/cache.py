@@ -195,11 +195,11 @@ def _check_chunk_remembering(args: tuple[list[str], CodeSelection]) -> list[File
 
 def _diagnostic(path: str, row: list) -> Diagnostic:
     """A remembered row back as a Diagnostic; ValueError when the row is not one this module wrote."""
-    line, column, code, message, fix = row
+    line, column, code, message, fix, *cell = row  # a notebook's rows end with the cell
     if not (type(line) is int and type(column) is int and isinstance(code, str) and isinstance(message, str)
-            and (fix is None or isinstance(fix, str))):
+            and (fix is None or isinstance(fix, str)) and (cell == [] or (len(cell) == 1 and type(cell[0]) is int))):
         raise ValueError(f"malformed cache row {row!r}")
-    return Diagnostic(path, line, column, code, message, fix)
+    return Diagnostic(path, line, column, code, message, fix, *cell)
 
 
 class ResultCache:
@@ -255,7 +255,8 @@ class ResultCache:
     def remember(self, result: FileResult, absolute: str) -> None:
         if result.digest is None:
             return
-        rows = [[d.line, d.column, d.code, d.message, d.fix] for d in result.diagnostics]
+        rows = [[d.line, d.column, d.code, d.message, d.fix] + ([d.cell] if d.cell is not None else [])
+                for d in result.diagnostics]
         self.entries[absolute] = [list(result.fingerprint) if result.fingerprint else None, result.digest, rows,
                                   self.today]
         self.dirty = True

@@ -31,7 +31,7 @@ LINE_END = re.compile(r"\r\n|\r|\n")
 DEFAULT_EXCLUDES = frozenset({
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache",
     ".ruff_cache", ".eggs", "build", "dist", "node_modules", "_build", "buck-out", "site-packages",
-    ".tflint-vars-cache",
+    ".tflint-vars-cache", ".ipynb_checkpoints",
 })
 
 
@@ -112,8 +112,12 @@ def _noqa_suppresses(line: str, code: str) -> bool:
 
 def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
                  honour_noqa: bool = True) -> list[Diagnostic]:
-    """Every diagnostic for one file's bytes, sorted by position."""
+    """Every diagnostic for one file's bytes, sorted by position (a notebook's by cell and line)."""
     selection = selection or CodeSelection()
+    if path.endswith(".ipynb"):
+        from tflint_vars.notebook import check_notebook
+
+        return check_notebook(data, path, selection, honour_noqa)
     parsed = parse_source(data, path)
     if isinstance(parsed, Diagnostic):
         return [parsed] if selection.enabled("TFV000") else []
@@ -206,8 +210,8 @@ def _excluded(name: str, relative: str, patterns: Iterable[str]) -> bool:
 
 
 def discover(paths: Iterable[str], extra_excludes: Iterable[str] = ()) -> FileSet:
-    """Python files under the named paths. A named file is always checked; excludes apply to what a walk finds.
-    Directory symlinks are not followed, so a symlink loop cannot trap the walk."""
+    """Python files and Jupyter notebooks under the named paths. A named file is always checked; excludes apply to
+    what a walk finds. Directory symlinks are not followed, so a symlink loop cannot trap the walk."""
     patterns = tuple(extra_excludes)
     found = FileSet()
     seen: set[str] = set()
@@ -233,7 +237,7 @@ def discover(paths: Iterable[str], extra_excludes: Iterable[str] = ()) -> FileSe
                 and not (patterns and _excluded(d, os.path.normpath(os.path.join(rel_dir, d)), patterns))
             )
             for filename in sorted(filenames):
-                if not filename.endswith(".py"):
+                if not filename.endswith((".py", ".ipynb")):
                     continue
                 path = os.path.join(directory, filename)
                 if path in seen or (patterns and _excluded(filename, os.path.normpath(os.path.join(rel_dir, filename)),

@@ -107,12 +107,33 @@ class SourceLines:
 
     def __init__(self):
         self._cache: dict[str, str | None] = {}
-        self._lines: dict[str, list[str]] = {}
+        self._lines: dict[str | tuple[str, int], list[str]] = {}  # a path, or (a notebook's path, cell)
 
     def text(self, path: str) -> str | None:
         if path not in self._cache:
             self._cache[path] = self._read(path)
         return self._cache[path]
+
+    def cell_line(self, path: str, cell: int, number: int) -> str | None:
+        """Line `number` of a notebook's code cell `cell` (both 1-based), as the notebook holds it."""
+        if (path, cell) not in self._lines:
+            from tflint_vars.engine import read_file
+            from tflint_vars.notebook import cell_sources
+
+            try:
+                sources = cell_sources(read_file(path))
+            except OSError:
+                sources = {}
+            for index, source in sources.items():
+                self._lines[(path, index)] = LINE_END.split(source)
+            self._lines.setdefault((path, cell), [])
+        lines = self._lines[(path, cell)]
+        return lines[number - 1] if 1 <= number <= len(lines) else None
+
+    def source_line(self, diagnostic: Diagnostic) -> str | None:
+        if diagnostic.cell is not None:
+            return self.cell_line(diagnostic.path, diagnostic.cell, diagnostic.line)
+        return self.line(diagnostic.path, diagnostic.line)
 
     def line(self, path: str, number: int) -> str | None:
         text = self.text(path)
@@ -157,9 +178,10 @@ def write_text(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Seque
     style = _Style(use_colour(stream))
     sources = SourceLines()
     for diagnostic in diagnostics:
-        location = f"{style.bold(diagnostic.path)}:{diagnostic.line}:{diagnostic.column}:"
+        cell = f"cell {diagnostic.cell}:" if diagnostic.cell is not None else ""
+        location = f"{style.bold(diagnostic.path)}:{cell}{diagnostic.line}:{diagnostic.column}:"
         stream.write(f"{location} {style.code(diagnostic.code)} {diagnostic.message}\n")
-        source = sources.line(diagnostic.path, diagnostic.line)
+        source = sources.source_line(diagnostic)
         if source is not None:
             number = str(diagnostic.line)
             blank = " " * len(number)
@@ -255,9 +277,15 @@ def sarif_fix(diagnostic: Diagnostic, text: str | None, physical_location: dict)
     requires the changes, so a fix is never described without them)."""
     if text is None:
         return None
-    from tflint_vars.fixes.transform import fix_text_once  # libcst: loaded only when a fix is to be described
+    if diagnostic.cell is not None:  # a notebook: the change to its JSON text, which is the artifact
+        from tflint_vars.notebook import fix_one
 
-    fixed_text, fixed, _ = fix_text_once(text, diagnostic.path, [diagnostic])
+        fixed_data = fix_one(text.encode("utf-8"), diagnostic.path, diagnostic)
+        fixed_text, fixed = (fixed_data.decode("utf-8"), [diagnostic]) if fixed_data is not None else (text, [])
+    else:
+        from tflint_vars.fixes.transform import fix_text_once  # libcst: loaded only when a fix is to be described
+
+        fixed_text, fixed, _ = fix_text_once(text, diagnostic.path, [diagnostic])
     if not fixed or fixed_text == text:
         return None
     return {
@@ -289,6 +317,13 @@ def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: 
                 },
             }],
         }
+        if diagnostic.cell is not None:
+            # A notebook: the region's line and column are in the cell, which the location's property bag names,
+            # as does a logical location ("cell 3"), so a viewer that ignores properties still shows the cell.
+            location = result["locations"][0]
+            location["properties"] = {"cell": diagnostic.cell}
+            location["logicalLocations"] = [{"name": f"cell {diagnostic.cell}"}]
+            location["message"] = {"text": f"cell {diagnostic.cell}, line {diagnostic.line}"}
         if diagnostic.fix:
             result["properties"] = {"fix": diagnostic.fix}
             try:
@@ -346,8 +381,14 @@ def github_command(diagnostic: Diagnostic, base: str | None = None) -> str:
     base = os.path.abspath(base or os.getcwd())
     path = _relative(diagnostic.path, base) or diagnostic.path
     properties = {"file": path, "line": diagnostic.line, "col": diagnostic.column, "title": diagnostic.code}
+    message = diagnostic.message
+    if diagnostic.cell is not None:
+        # A notebook: GitHub would put line N of the JSON file; the annotation is the file's, the cell in its text.
+        properties = {"file": path, "title": f"{diagnostic.code} (cell {diagnostic.cell}:{diagnostic.line}:"
+                                             f"{diagnostic.column})"}
+        message = f"cell {diagnostic.cell}, line {diagnostic.line}, column {diagnostic.column}: {message}"
     rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
-    return f"::error {rendered}::{escape_data(diagnostic.message)}"
+    return f"::error {rendered}::{escape_data(message)}"
 
 
 def write_github(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),

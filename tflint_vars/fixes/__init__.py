@@ -45,7 +45,12 @@ def source_encoding(data: bytes) -> str:
 
 
 def fix_bytes(data: bytes, path: str = "<string>", *, unsafe: bool = False, selection=None) -> FixResult:
-    """Fix one file's bytes. `selection` is an engine.CodeSelection (default: every rule)."""
+    """Fix one file's bytes. `selection` is an engine.CodeSelection (default: every rule). A notebook (`.ipynb`)
+    is fixed in its code cells (tflint_vars.notebook)."""
+    if path.endswith(".ipynb"):
+        from tflint_vars.notebook import fix_notebook
+
+        return fix_notebook(data, path, unsafe=unsafe, selection=selection)
     from tflint_vars.engine import check_source
 
     diagnostics = check_source(data, path, selection)

@@ -105,10 +105,13 @@ def fix_files(files: list[str], selection: CodeSelection, ignored_for: Callable[
             continue
         result = fix_bytes(data, path, unsafe=unsafe, selection=selection.without(ignored_for(path)))
         for diagnostic, why in result.dropped:
-            print(f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} fix not applied: "
-                  f"{why}", file=stderr)
+            print(f"{diagnostic.location}: {diagnostic.code} fix not applied: {why}", file=stderr)
         if result.changed:
-            if diff:
+            if diff and path.endswith(".ipynb"):
+                from tflint_vars.notebook import unified_diff as notebook_diff
+
+                stdout.write(notebook_diff(path, data, result.data))
+            elif diff:
                 encoding = source_encoding(data)
                 stdout.write(unified_diff(path, data.decode(encoding), result.data.decode(encoding)))
             else:

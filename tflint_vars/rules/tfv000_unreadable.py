@@ -12,8 +12,10 @@ class Unreadable(Rule):
     ## What it does
     Reports a file that cannot be read (permissions, a broken link), decoded (bytes that do not match its PEP 263
     encoding) or parsed as Python 3, with the reader's or parser's message and line. The run goes on with the other
-    files. Also reports a rule that failed on the file (a tflint-vars bug, with the exception, to report): the other
-    rules' diagnostics for the file and the other files are still reported.
+    files. A Jupyter notebook that is not valid JSON or not a notebook is reported the same way, at the JSON's line,
+    and a code cell that does not parse at its cell and line. Also reports a rule that failed on the file (a
+    tflint-vars bug, with the exception, to report): the other rules' diagnostics for the file and the other files
+    are still reported.
 
     ## Why is this bad?
     A file that cannot be parsed cannot be checked: without this diagnostic it would pass silently. Python 2 files

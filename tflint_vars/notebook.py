@@ -1,0 +1,526 @@
+"""Jupyter notebooks (`.ipynb`), checked as ruff checks them: the code cells only, IPython escapes skipped, every
+location given as (cell, line in the cell).
+
+The code cells are joined into one module, in order, each after a marker comment line (`# tflint-vars cell N`,
+N = the cell's 1-based index among all the notebook's cells, as ruff and VS Code count). The markers give the map
+from a line of the module to (cell, line in cell), and they survive libcst's rewrites, so the fixed module is split
+back into cells at them: every edit of a fix lands between two markers, i.e. inside one cell. An import a fix adds
+goes where it goes in a `.py` file, after the leading import block, so into the cell where that block ends (the first
+code cell when the notebook does not start with imports): before any cell that uses it.
+
+IPython escapes are not Python. A line that starts a logical line (not inside brackets, a string or after a `\\`,
+as IPython decides) and starts with `%`, `!` or `?`, assigns one (`files = !ls`), or asks for help (`obj?`, `obj??`)
+is replaced, with its `\\`-continued lines, by a `pass` statement at its indentation that names the line
+(`pass  # tflint-vars magic 3`): the line numbers stay, and the fixed module's placeholders are turned back into the
+original lines. A cell whose first line is a cell magic
+that does not run its body as Python (`%%bash`, `%%writefile`, ...) is skipped entirely; `%%time`, `%%timeit`,
+`%%capture` and the like run Python, so only their first line is replaced. Raw and markdown cells are never read.
+
+Writing back keeps everything but the changed code cells' `source`: outputs, metadata, cell ids, key order, and the
+JSON formatting, which must round-trip exactly (Jupyter's indent 1, `ensure_ascii=False`, trailing newline, or any of
+the common variants); a notebook whose formatting cannot be reproduced is not rewritten, and the reason is given.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import difflib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+from tflint_vars.diagnostics import Diagnostic
+
+MARKER = "# tflint-vars cell {}"
+MARKER_LINE = re.compile(r"# tflint-vars cell (\d+)")
+PLACEHOLDER = "pass  # tflint-vars magic {}"
+PLACEHOLDER_LINE = re.compile(r"([ \t]*)pass  # tflint-vars magic (\d+)")
+
+# Cell magics whose body is Python that IPython runs (ruff's list): the cell is checked without its first line.
+PYTHON_CELL_MAGICS = frozenset({"capture", "debug", "prun", "pypy", "python", "python3", "time", "timeit"})
+
+# A line that IPython rewrites before Python sees it: %magic, !shell, ?help, `x = !cmd` / `x = %magic`, `obj?`.
+ESCAPE_LINE = re.compile(r"[ \t]*(?:[%!?]|[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*[ \t]*=[ \t]*[%!])")
+HELP_LINE = re.compile(r"[ \t]*[A-Za-z_][\w.]*(?:\(\))?\?{1,2}[ \t]*")
+ANY_ESCAPE = re.compile(rf"^(?:{ESCAPE_LINE.pattern}|{HELP_LINE.pattern}$)", re.MULTILINE)  # one scan of a cell
+
+LINE = re.compile(r"[^\n]*\n|[^\n]+$")
+LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+class NotNotebook(ValueError):
+    """The bytes are not a notebook this module can check; the message says why, for TFV000."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1):
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class CodeCell:
+    index: int  # 0-based, among all cells
+    source: str  # as in the notebook, joined
+    as_list: bool  # the notebook stores it as a list of lines (nbformat's own writer does)
+    checked: str  # the text joined into the module: escapes replaced, ending with a line end when not empty
+
+
+@dataclass
+class Notebook:
+    document: dict
+    cells: list[CodeCell]
+    magics: dict[int, str] = field(default_factory=dict)  # placeholder number -> the original line
+    text: str = ""  # the module: each checked cell after its marker
+
+
+def _source(cell: dict, index: int) -> tuple[str, bool]:
+    source = cell.get("source", "")
+    if isinstance(source, str):
+        return source, False
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source), True
+    raise NotNotebook(f"not a valid notebook: cell {index + 1}'s source is neither a string nor a list of strings")
+
+
+class _LogicalLines:
+    """Follows brackets, strings and `\\` continuations line by line, to tell whether a line starts a logical line:
+    only there is `%`, `!` or `?` an IPython escape (`    % 7)` inside brackets, or a line in a docstring, is not)."""
+
+    def __init__(self):
+        self.depth = 0
+        self.quote: str | None = None  # the open string's delimiter
+        self.continued = False
+
+    @property
+    def at_start(self) -> bool:
+        return self.depth == 0 and self.quote is None and not self.continued
+
+    def feed(self, line: str) -> None:
+        self.continued = False
+        index, end = 0, len(line)
+        while index < end:
+            char = line[index]
+            if self.quote is not None:
+                if char == "\\":
+                    index += 2
+                    continue
+                if line.startswith(self.quote, index):
+                    index += len(self.quote)
+                    self.quote = None
+                    continue
+                index += 1
+                continue
+            if char == "#":
+                break
+            if char in "'\"":
+                self.quote = line[index:index + 3] if line[index:index + 3] in ('"""', "'''") else char
+                index += len(self.quote)
+                continue
+            if char in "([{":
+                self.depth += 1
+            elif char in ")]}":
+                self.depth = max(self.depth - 1, 0)
+            elif char == "\\" and not line[index + 1:].strip():
+                self.continued = True
+            index += 1
+        if self.quote in ("'", '"') and not line.rstrip("\r\n").endswith("\\"):
+            self.quote = None  # a one-line string cannot go on (the cell does not parse; Python will say so)
+
+
+def _replace_escapes(source: str, magics: dict[int, str]) -> str:
+    """`source` with each IPython escape line (and its continuation lines) replaced by a numbered `pass`."""
+    out = []
+    scanner = _LogicalLines()
+    continued_indent = None
+    for line in LINE.findall(source):
+        body = line.rstrip("\r\n")
+        ending = line[len(body):]
+        if continued_indent is not None:
+            indent = continued_indent
+        elif scanner.at_start and (ESCAPE_LINE.match(body) or HELP_LINE.fullmatch(body)):
+            indent = body[:len(body) - len(body.lstrip(" \t"))]
+        else:
+            scanner.feed(line)
+            out.append(line)
+            continue
+        number = len(magics)
+        magics[number] = body
+        out.append(indent + PLACEHOLDER.format(number) + ending)
+        continued_indent = indent if body.endswith("\\") else None
+    return "".join(out)
+
+
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def checked_source(source: str, magics: dict[int, str]) -> str | None:
+    """The Python a code cell holds (escapes replaced), or None when the cell is not Python (a cell magic)."""
+    first = source.lstrip("\n").split("\n", 1)[0].strip()
+    if first.startswith("%%"):
+        name = first[2:].split(None, 1)[0] if first[2:].strip() else ""
+        if name not in PYTHON_CELL_MAGICS:
+            return None
+    if source and not source.endswith("\n"):
+        source += "\n"
+    if ("%" not in source and "!" not in source and "?" not in source) or not ANY_ESCAPE.search(source):
+        return source  # the common cell: nothing that looks like an escape, no scan
+    return _replace_escapes(source, magics)
+
+
+def load(data: bytes) -> Notebook:
+    """The notebook in `data`, its code cells and the module they make. Raises NotNotebook."""
+    try:
+        document = json.loads(data)
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise NotNotebook(f"cannot decode the notebook: {error.reason}", line) from None
+    except json.JSONDecodeError as error:
+        raise NotNotebook(f"not a valid notebook: invalid JSON: {error.msg}", error.lineno, error.colno) from None
+    except (ValueError, RecursionError) as error:
+        raise NotNotebook(f"not a valid notebook: invalid JSON: {error}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
+        if isinstance(document, dict) and "worksheets" in document:
+            raise NotNotebook("not supported: an nbformat 3 notebook (convert it with "
+                              "`jupyter nbconvert --to notebook --nbformat 4`)")
+        raise NotNotebook("not a valid notebook: the JSON has no \"cells\" list")
+    notebook = Notebook(document, [])
+    parts = []
+    for index, cell in enumerate(document["cells"]):
+        if not isinstance(cell, dict):
+            raise NotNotebook(f"not a valid notebook: cell {index + 1} is not a JSON object")
+        if cell.get("cell_type") != "code":
+            continue
+        source, as_list = _source(cell, index)
+        checked = checked_source(source, notebook.magics)
+        if checked is None:
+            continue
+        notebook.cells.append(CodeCell(index, source, as_list, checked))
+        parts.append(MARKER.format(index + 1) + "\n" + checked)
+    notebook.text = "".join(parts)
+    return notebook
+
+
+def python_language(document: dict) -> bool:
+    """False for a notebook whose kernel is declared to be another language (R, Julia): it holds no Python."""
+    metadata = document.get("metadata")
+    if not isinstance(metadata, dict):
+        return True
+    info, kernel = metadata.get("language_info"), metadata.get("kernelspec")
+    name = info.get("name") if isinstance(info, dict) else None
+    if not isinstance(name, str):  # language_info is written when the notebook runs; kernelspec when it is created
+        name = kernel.get("language") if isinstance(kernel, dict) else None
+    return not isinstance(name, str) or name.lower() in ("python", "python3", "ipython", "ipython3")
+
+
+# --- locations -----------------------------------------------------------------------------------------------------
+
+def line_map(text: str) -> list[tuple[int, int]]:
+    """For each line of the module (0-based), (cell number, line in the cell); a marker line is given as the line
+    after the previous cell's last (where a parser reports "unexpected end" of that cell), or line 1 of the first."""
+    result: list[tuple[int, int]] = []
+    cell, line = 0, 0
+    for text_line in LINE_END.split(text):  # the line ends ast counts
+        marker = MARKER_LINE.fullmatch(text_line)
+        if marker:
+            result.append((cell, line + 1) if cell else (int(marker.group(1)), 1))
+            cell, line = int(marker.group(1)), 0
+            continue
+        line += 1
+        result.append((cell, line))
+    return result
+
+
+def to_cell(diagnostic: Diagnostic, lines: list[tuple[int, int]]) -> Diagnostic:
+    """`diagnostic`, located in the module, located in its cell instead."""
+    index = min(max(diagnostic.line, 1), len(lines)) - 1 if lines else -1
+    cell, line = lines[index] if index >= 0 else (1, 1)
+    return Diagnostic(diagnostic.path, line, diagnostic.column, diagnostic.code, diagnostic.message, diagnostic.fix,
+                      cell)
+
+
+def to_module(diagnostic: Diagnostic, lines: list[tuple[int, int]]) -> Diagnostic | None:
+    """`diagnostic`, located in its cell, located in the module; None when that line is not there."""
+    for number, (cell, line) in enumerate(lines, start=1):
+        if cell == diagnostic.cell and line == diagnostic.line:
+            return Diagnostic(diagnostic.path, number, diagnostic.column, diagnostic.code, diagnostic.message,
+                              diagnostic.fix)
+    return None
+
+
+# --- checking ------------------------------------------------------------------------------------------------------
+
+def _unreadable(path: str, message: str, line: int = 1, column: int = 1, cell: int | None = None) -> Diagnostic:
+    return Diagnostic(path, max(line, 1), max(column, 1), "TFV000", message, None, cell)
+
+
+def _parse_module(text: str, path: str) -> ast.Module | Diagnostic:
+    """The module's tree, or TFV000 located in the module."""
+    try:
+        return ast.parse(text, filename=path)
+    except SyntaxError as error:
+        return _unreadable(path, f"cannot parse: {error.msg or 'invalid syntax'}", error.lineno or 1, error.offset or 1)
+    except (RecursionError, ValueError, MemoryError) as error:
+        return _unreadable(path, f"cannot parse: {type(error).__name__}: {error}")
+
+
+def prepare(data: bytes, path: str) -> tuple[Notebook, ast.Module | Diagnostic | None]:
+    """The notebook and its module's tree (or TFV000; None for a notebook in another language, not parsed): one parse
+    per notebook, as for a .py file. Raises NotNotebook."""
+    notebook = load(data)
+    if not python_language(notebook.document):
+        return notebook, None
+    return notebook, _parse_module(notebook.text, path)
+
+
+def check_module(text: str, path: str, selection, honour_noqa: bool = True,
+                 tree: ast.Module | Diagnostic | None = None) -> list[Diagnostic]:
+    """The diagnostics of a notebook's module, located in the module."""
+    from tflint_vars.engine import TRIGGER_WORDS, check_tree
+
+    if tree is None:
+        tree = _parse_module(text, path)
+    if isinstance(tree, Diagnostic):
+        return [tree] if selection.enabled("TFV000") else []
+    if not any(word.decode() in text for word in TRIGGER_WORDS):
+        return []
+    return check_tree(tree, text, path, selection, honour_noqa)
+
+
+def check_notebook(data: bytes, path: str, selection, honour_noqa: bool = True) -> list[Diagnostic]:
+    """Every diagnostic for one notebook's bytes, located by cell, sorted."""
+    try:
+        notebook, tree = prepare(data, path)
+    except NotNotebook as error:
+        return [_unreadable(path, str(error), error.line, error.column)] if selection.enabled("TFV000") else []
+    if tree is None:
+        return []
+    diagnostics = check_module(notebook.text, path, selection, honour_noqa, tree)
+    if not diagnostics:
+        return []
+    lines = line_map(notebook.text)
+    return sorted(to_cell(d, lines) for d in diagnostics)
+
+
+# --- writing back --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class JsonStyle:
+    indent: int | str | None
+    separators: tuple[str, str]
+    ensure_ascii: bool
+    final_newline: bool
+    newline: str = "\n"  # "\r\n" for a notebook saved with Windows line ends
+
+    def dump(self, document: dict) -> bytes:
+        text = json.dumps(document, indent=self.indent, separators=self.separators, ensure_ascii=self.ensure_ascii)
+        text += "\n" if self.final_newline else ""
+        return (text if self.newline == "\n" else text.replace("\n", self.newline)).encode("utf-8")
+
+
+def json_style(data: bytes, document: dict) -> JsonStyle | None:
+    """The json.dumps settings that reproduce `data` exactly from `document`, or None (hand-formatted JSON, floats
+    that print differently, duplicate keys, ...)."""
+    final_newline = data.endswith(b"\n")
+    newline = "\r\n" if b"\r\n" in data[:4096] else "\n"  # json.dumps escapes line ends in strings: these are layout
+    candidates = []
+    for indent in (1, 2, 4, 0, "\t", 3):  # Jupyter/nbformat writes 1; others write 2 or 4
+        for ensure_ascii in (False, True):
+            candidates.append(JsonStyle(indent, (",", ": "), ensure_ascii, final_newline, newline))
+    for separators in ((", ", ": "), (",", ":")):
+        for ensure_ascii in (False, True):
+            candidates.append(JsonStyle(None, separators, ensure_ascii, final_newline, newline))
+    for style in candidates:
+        try:
+            if style.dump(document) == data:
+                return style
+        except (UnicodeEncodeError, ValueError):
+            continue
+    return None
+
+
+def split_module(text: str, notebook: Notebook) -> dict[int, str] | str:
+    """The fixed module split back into its cells' sources (escapes restored), by 0-based cell index; or why not."""
+    expected = [cell.index + 1 for cell in notebook.cells]
+    pieces: dict[int, list[str]] = {}
+    order: list[int] = []
+    current: list[str] | None = None
+    for line in LINE.findall(text):
+        marker = MARKER_LINE.fullmatch(line.rstrip("\n"))
+        if marker:
+            number = int(marker.group(1))
+            order.append(number)
+            current = pieces.setdefault(number, [])
+            continue
+        if current is None:
+            return "the fix would put code before the notebook's first code cell"
+        current.append(line)
+    if order != expected:
+        return "the fix would move code across the notebook's cells"
+    seen: set[int] = set()
+    sources: dict[int, str] = {}
+    for cell in notebook.cells:
+        restored = []
+        for line in pieces[cell.index + 1]:
+            body = line.rstrip("\n")
+            placeholder = PLACEHOLDER_LINE.fullmatch(body)
+            if placeholder:
+                number = int(placeholder.group(2))
+                if number in seen or number not in notebook.magics:
+                    return "the fix would duplicate an IPython escape line"
+                seen.add(number)
+                restored.append(notebook.magics[number] + line[len(body):])
+            else:
+                restored.append(line)
+        source = "".join(restored)
+        if not cell.source.endswith("\n") and source.endswith("\n"):
+            source = source[:-1]  # the line end the module added
+        if not _parses(checked_source(source, {}) or ""):
+            return f"cell {cell.index + 1} would not parse after the fix"
+        sources[cell.index] = source
+    if len(seen) != len(notebook.magics):
+        return "the fix would drop an IPython escape line"
+    return sources
+
+
+def _strip_sources(document: dict) -> dict:
+    stripped = copy.deepcopy(document)
+    for cell in stripped.get("cells", []):
+        if isinstance(cell, dict):
+            cell.pop("source", None)
+    return stripped
+
+
+def rebuild(data: bytes, notebook: Notebook, text: str) -> bytes | str:
+    """The notebook's bytes with its code cells taken from the fixed module `text`, or why it cannot be written.
+    Only the changed cells' `source` changes; the result is checked to load as the same notebook otherwise."""
+    style = json_style(data, notebook.document)
+    if style is None:
+        return ("its JSON formatting cannot be reproduced exactly (save it from Jupyter, which writes indent 1, "
+                "to let tflint-vars fix it)")
+    sources = split_module(text, notebook)
+    if isinstance(sources, str):
+        return sources
+    document = copy.deepcopy(notebook.document)
+    for cell in notebook.cells:
+        source = sources[cell.index]
+        if source == cell.source:
+            continue
+        document["cells"][cell.index]["source"] = LINE.findall(source) if cell.as_list else source
+    try:
+        new_data = style.dump(document)
+        reloaded = json.loads(new_data)
+    except (UnicodeEncodeError, ValueError) as error:
+        return f"the fixed notebook cannot be written as JSON: {error}"
+    if _strip_sources(reloaded) != _strip_sources(notebook.document):
+        return "the fixed notebook would differ in more than its code"
+    return new_data
+
+
+def fix_notebook(data: bytes, path: str, *, unsafe: bool = False, selection=None):
+    """`fixes.fix_bytes` for a notebook: the FixResult's data is the whole notebook's bytes, its diagnostics are
+    located by cell."""
+    from tflint_vars.engine import CodeSelection
+    from tflint_vars.fixes import MAX_PASSES, FixResult, wanted
+
+    selection = selection or CodeSelection()
+    diagnostics = check_notebook(data, path, selection)
+    result = FixResult(data, [], diagnostics, [], original=data)
+    if not any(wanted(d, unsafe) for d in diagnostics):
+        return result
+    notebook, tree = prepare(data, path)  # it loaded above, or no diagnostic would be fixable
+
+    from tflint_vars.fixes.transform import fix_text_once
+
+    text = notebook.text
+    lines = line_map(text)
+    todo = [d for d in check_module(text, path, selection, tree=tree) if wanted(d, unsafe)]
+    fixed: list[Diagnostic] = []
+    seen_drops: set[tuple[str, str, str]] = set()
+    for _ in range(MAX_PASSES):
+        try:
+            new_text, fixed_now, dropped = fix_text_once(text, path, todo)
+        except RecursionError:
+            result.dropped.extend((to_cell(d, lines), "the code is nested too deeply for libcst to rewrite")
+                                  for d in todo)
+            break
+        except Exception as error:  # a bug in a fixer must not cost the user the notebook or the run
+            result.dropped.extend((to_cell(d, lines), f"internal error in the fixer: {type(error).__name__}: {error}")
+                                  for d in todo)
+            break
+        for diagnostic, why in dropped:
+            key = (diagnostic.code, diagnostic.message, why)
+            if key not in seen_drops:
+                seen_drops.add(key)
+                result.dropped.append((to_cell(diagnostic, lines), why))
+        if new_text == text:
+            break
+        reason = split_module(new_text, notebook)
+        if isinstance(reason, str):
+            result.dropped.extend((to_cell(d, lines), reason) for d in fixed_now)
+            break
+        fixed.extend(to_cell(d, lines) for d in fixed_now)
+        text, lines = new_text, line_map(new_text)
+        todo = [d for d in check_module(text, path, selection) if wanted(d, unsafe)]
+        if not todo:
+            break
+    if text == notebook.text:
+        return result
+    new_data = rebuild(data, notebook, text)
+    if isinstance(new_data, str):
+        result.dropped.extend((d, new_data) for d in fixed)
+        return result
+    result.data = new_data
+    result.fixed = fixed
+    result.remaining = check_notebook(new_data, path, selection)
+    return result
+
+
+def fix_one(data: bytes, path: str, diagnostic: Diagnostic) -> bytes | None:
+    """The notebook with only `diagnostic`'s fix applied (for SARIF), or None when it cannot be applied alone."""
+    from tflint_vars.fixes.transform import fix_text_once
+
+    try:
+        notebook, _ = prepare(data, path)
+    except NotNotebook:
+        return None
+    located = to_module(diagnostic, line_map(notebook.text))
+    if located is None:
+        return None
+    new_text, fixed, _ = fix_text_once(notebook.text, diagnostic.path, [located])
+    if not fixed or new_text == notebook.text:
+        return None
+    new_data = rebuild(data, notebook, new_text)
+    return None if isinstance(new_data, str) else new_data
+
+
+def cell_sources(data: bytes) -> dict[int, str]:
+    """Every code cell's source by 1-based cell number (for showing lines and diffs); empty when not a notebook."""
+    try:
+        document = json.loads(data)
+        cells = document["cells"]
+        return {index + 1: _source(cell, index)[0] for index, cell in enumerate(cells)
+                if isinstance(cell, dict) and cell.get("cell_type") == "code"}
+    except (ValueError, KeyError, TypeError, NotNotebook, RecursionError):
+        return {}
+
+
+def unified_diff(path: str, before: bytes, after: bytes) -> str:
+    """A unified diff per changed code cell, as ruff prints a notebook's: `path:cell N` on both header lines."""
+    path = os.path.normpath(path)
+    old, new = cell_sources(before), cell_sources(after)
+    parts = []
+    for number, source in old.items():
+        changed = new.get(number, source)
+        if changed == source:
+            continue
+        name = f"{path}:cell {number}"
+        for line in difflib.unified_diff(LINE.findall(source), LINE.findall(changed), name, name):
+            parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(parts)
