@@ -138,7 +138,10 @@ def test_tfv001_claim_holds_under_keras3_and_not_keras2(fixtures_verified):
     assert seed1["checks"]["fit"]["unchanged"] == [] and seed1["checks"]["grads"]["missing"] == []
     assert seed1["checks"]["outputs"]["equal"] is True
     [weight] = [i for i in seed1["checks"]["initial_values"] if i["variable"] == "weight"]
-    assert weight["random"] and abs(weight["fixed"]["std"] - 1.0) < 0.1  # tf.random.normal's stddev kept
+    # tf.random.normal's stddev kept: within 5 standard errors of a sample std over the n values drawn (the draws
+    # are time-boxed, so a loaded machine draws fewer).
+    n = weight["fixed"]["n"]
+    assert weight["random"] and abs(weight["fixed"]["std"] - 1.0) < 5 / (2 * n) ** 0.5, n
 
 
 def test_tf1_and_regularizer_evidence(fixtures_verified):
