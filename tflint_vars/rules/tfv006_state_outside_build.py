@@ -46,16 +46,17 @@ def _created_once(keras_class: KerasClass, call: ast.Call) -> bool:
 
 
 def _keras3_traced_base(analysis: ModuleAnalysis, keras_class: KerasClass) -> str | None:
-    """"Model" or "Layer", the Keras base of a Keras 3 class with no `build` method and sublayers made in `__init__`,
-    which Keras 3 builds by tracing `call` on first use; None for any other class.
+    """The Keras base, "Model" or "Layer", of a Keras 3 class with no `build` method and sublayers made in
+    `__init__`, which Keras 3 builds by tracing `call` on first use; None for any other class.
 
-    A Model is built by tracing `call` both on first use (keras/src/layers/layer.py: `_maybe_build`, `might_have_unbuilt_state`) and when
-    `load_model` rebuilds it (keras/src/models/model.py: `Model.build_from_config` runs `call` when `build` is the
-    default), so state created lazily in `call` exists before the model counts as built, and is tracked.
-    A Layer is traced on first use too, but `Layer.build_from_config` calls the default `build`, which only marks it
-    built: the lazy state then raises in `load_model`. Measured with TF 2.21 / Keras 3.15.1 (a Dense made in
-    `__init__`, another lazily in `call`, trained, saved as .keras, loaded): the Model round-trips with all four
-    weights; the Layer, in a Sequential or functional model, raises on load."""
+    A Model is built by tracing `call` both on first use (keras/src/layers/layer.py: `_maybe_build`,
+    `might_have_unbuilt_state`) and when `load_model` rebuilds it (keras/src/models/model.py:
+    `Model.build_from_config` runs `call` when `build` is the default), so state created lazily in `call` exists
+    before the model counts as built, and is tracked. A Layer is traced on first use too, but
+    `Layer.build_from_config` calls the default `build`, which only marks it built: the lazy state then raises in
+    `load_model`. Measured with TF 2.21 / Keras 3.15.1 (a Dense made in `__init__`, another lazily in `call`,
+    trained, saved as .keras, loaded): the Model round-trips with all four weights; the Layer, in a Sequential or
+    functional model, raises on load."""
     if keras_class.flavor != KERAS3:
         return None
     by_name = {cls.name: cls for cls in analysis.keras_classes.values()}

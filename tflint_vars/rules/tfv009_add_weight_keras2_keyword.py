@@ -68,8 +68,8 @@ def plan(analysis: ModuleAnalysis, keyword: ast.keyword, keywords: set[str]) -> 
         if mode == "none":
             return SAFE, "NONE is the default of both Kerases: remove it", ("drop",)
         if mode in ("mean", "sum", "only_first_replica"):
-            return UNSAFE, (f"Keras 3 takes the string \"{mode}\" (tf-keras rejects strings: the class then fails under "
-                            f"TF_USE_LEGACY_KERAS=1)"), ("value", mode)
+            return UNSAFE, (f"Keras 3 takes the string \"{mode}\" (tf-keras rejects strings: the class then fails "
+                            f"under TF_USE_LEGACY_KERAS=1)"), ("value", mode)
         return None, "not a Keras 3 aggregation mode", ()
     if name in ("caching_device", "collections"):
         if _is_none(value):

@@ -30,8 +30,8 @@ def _mentions_type_test(test: ast.AST, param: str) -> bool:
     """`isinstance(param, ...)`, `hasattr(param, ...)` or a TensorShape check in a condition: the code already
     tells a tuple from a TensorShape."""
     for node in ast.walk(test):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("isinstance", "hasattr") \
-                and node.args and _shape_root(node.args[0], param):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id in ("isinstance", "hasattr") and node.args and _shape_root(node.args[0], param):
             return True
         if isinstance(node, (ast.Name, ast.Attribute)) and "TensorShape" in (dotted_name(node) or ""):
             return True
