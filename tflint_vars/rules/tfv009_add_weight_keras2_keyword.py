@@ -96,7 +96,8 @@ class AddWeightKeras2Keyword(Rule):
     aggregation, overwrite_with_gradient, name)` takes no `**kwargs`. Measured on TF 2.21 / Keras 3.15.1: each of
     these keywords raises `TypeError: Layer.add_weight() got an unexpected keyword argument '...'` in `build`, and
     `aggregation=tf.VariableAggregation.MEAN` raises `ValueError: Invalid value for argument aggregation` (Keras 3
-    wants `"mean"`). tf-keras 2.21 accepted them all (`getter=None` aside).
+    wants `"mean"`). tf-keras 2.21 accepts them (measured for each but `layout` and
+    `experimental_enable_variable_lifting`, which its `add_weight` lists as accepted).
 
     ## Example
     ```python
