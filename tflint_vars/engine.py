@@ -19,8 +19,8 @@ from tflint_vars.diagnostics import Diagnostic
 from tflint_vars.rules import ALL_RULES
 
 # A file with none of these words cannot hold a rule's finding (every rule needs one of them in a call, an import
-# or a `call` method), so it is parsed only to report TFV000, and never analysed.
-TRIGGER_WORDS = (b"ariable", b"add_weight", b"layers", b"def call")
+# or a `call` or `build` method), so it is parsed only to report TFV000, and never analysed.
+TRIGGER_WORDS = (b"ariable", b"add_weight", b"layers", b"def call", b"def build")
 
 # flake8's own pattern (flake8/defaults.py), so `# noqa` means the same in both front ends.
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)

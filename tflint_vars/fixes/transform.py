@@ -24,7 +24,7 @@ from tflint_vars.analysis import KERAS2, CallSite, KerasClass, ModuleAnalysis, a
 from tflint_vars.diagnostics import Diagnostic
 from tflint_vars.fixes.hoist import HoistPlan, plan_hoist
 from tflint_vars.fixes.initializers import WeightPlan, plan_add_weight, plan_get_variable
-from tflint_vars.rules import ALL_RULES
+from tflint_vars.rules import ALL_RULES, RULES_BY_CODE
 from tflint_vars.rules.tfv005_get_variable_without_reuse import SCOPE_PARAMS
 from tflint_vars.rules.tfv007_add_weight_positional import KERAS2_ORDER
 
@@ -456,6 +456,14 @@ def fix_hoist(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic) -> Edit:
     return edit
 
 
+def fix_by_rule(ctx: PlanContext, site: CallSite | ast.AST, diagnostic: Diagnostic) -> Edit:
+    """Rules that own their fix (`Rule.rewrite(finding node, analysis)` -> the ast node to rewrite and its libcst
+    rewrite) are applied as they say."""
+    node = site.node if isinstance(site, CallSite) else site
+    target, rewrite = RULES_BY_CODE[diagnostic.code].rewrite(node, ctx.analysis)
+    return Edit(diagnostic, rewrites=[(target, rewrite)])
+
+
 FIXERS: dict[str, Callable[[PlanContext, CallSite, Diagnostic], Edit]] = {
     "TFV001": fix_variable,
     "TFV002": fix_hoist,
@@ -464,6 +472,7 @@ FIXERS: dict[str, Callable[[PlanContext, CallSite, Diagnostic], Edit]] = {
     "TFV005": fix_scope_reuse,
     "TFV006": fix_hoist,
     "TFV007": fix_positional,
+    **{rule.code: fix_by_rule for rule in ALL_RULES if hasattr(rule, "rewrite")},
 }
 
 
@@ -745,7 +754,7 @@ def _findings(analysis: ModuleAnalysis, ctx: PlanContext, codes: set[str]) -> di
         if rule.code not in codes:
             continue
         for finding in rule().check(analysis):
-            site = ctx.sites.get(id(finding.node))
+            site = ctx.sites.get(id(finding.node), finding.node if hasattr(rule, "rewrite") else None)
             if site is not None:
                 line = finding.node.lineno
                 found.setdefault((finding.code, line, ctx.char_col(line, finding.node.col_offset) + 1), site)

@@ -45,19 +45,26 @@ def _created_once(keras_class: KerasClass, call: ast.Call) -> bool:
     return False
 
 
-def _keras3_builds_by_tracing(analysis: ModuleAnalysis, keras_class: KerasClass) -> bool:
-    """Keras 3 builds a layer that has no `build` method but unbuilt sublayers by tracing `call` first
-    (keras/src/layers/layer.py: `_maybe_build`, `might_have_unbuilt_state`); state created lazily in `call` is then
-    created before the layer counts as built, and is tracked. Measured with TF 2.21 / Keras 3.15.1: a Model with a
-    Dense made in `__init__` and another made lazily in `call` runs and tracks all four weights."""
+def _keras3_traced_base(analysis: ModuleAnalysis, keras_class: KerasClass) -> str | None:
+    """The Keras base, "Model" or "Layer", of a Keras 3 class with no `build` method and sublayers made in
+    `__init__`, which Keras 3 builds by tracing `call` on first use; None for any other class.
+
+    A Model is built by tracing `call` both on first use (keras/src/layers/layer.py: `_maybe_build`,
+    `might_have_unbuilt_state`) and when `load_model` rebuilds it (keras/src/models/model.py:
+    `Model.build_from_config` runs `call` when `build` is the default), so state created lazily in `call` exists
+    before the model counts as built, and is tracked. A Layer is traced on first use too, but
+    `Layer.build_from_config` calls the default `build`, which only marks it built: the lazy state then raises in
+    `load_model`. Measured with TF 2.21 / Keras 3.15.1 (a Dense made in `__init__`, another lazily in `call`,
+    trained, saved as .keras, loaded): the Model round-trips with all four weights; the Layer, in a Sequential or
+    functional model, raises on load."""
     if keras_class.flavor != KERAS3:
-        return False
+        return None
     by_name = {cls.name: cls for cls in analysis.keras_classes.values()}
     chain, current, has_sublayer = [], keras_class, False
     while current is not None and current not in chain:
         chain.append(current)
         if current.method("build") is not None:
-            return False
+            return None
         init = current.method("__init__")
         if init is not None:
             has_sublayer |= any(state_kind(analysis, stored.value) == "layer"
@@ -67,11 +74,10 @@ def _keras3_builds_by_tracing(analysis: ModuleAnalysis, keras_class: KerasClass)
             current = local_bases[0]
             continue
         # The Keras base must be Keras' own Layer or Model, whose build is the default one (Dense has its own).
-        names = [analysis.qualify(b) or "" for b in current.node.bases]
-        if not any(name.rsplit(".", 1)[-1] in ("Layer", "Model") for name in names):
-            return False
-        current = None
-    return has_sublayer
+        names = {(analysis.qualify(b) or "").rsplit(".", 1)[-1] for b in current.node.bases}
+        base = "Model" if "Model" in names else "Layer" if "Layer" in names else None
+        return base if has_sublayer else None
+    return None
 
 
 class StateOutsideBuild(Rule):
@@ -81,13 +87,21 @@ class StateOutsideBuild(Rule):
     Finds `self.add_weight(...)` and the construction of a Keras layer (a built-in such as `Dense`, or a layer
     class of the module) inside `call` of a Keras `Layer`/`Model`, typically created lazily behind
     `if self.w is None:` or `hasattr`. A raw `tf.Variable` in `call` is TFV002 and is reported once, there.
-    Not reported: lazy creation in a Keras 3 class with no `build` method and sublayers made in `__init__`, which
-    Keras 3 builds by tracing `call` (the lazy state is then created before the layer is built, and tracked).
+    Not reported: lazy creation in a Keras 3 `Model` with no `build` method and sublayers made in `__init__`, which
+    Keras 3 builds by tracing `call`, on first use and in `load_model` (the lazy state is then created before the
+    model is built, and tracked).
 
     ## Why is this bad?
     Keras 3 locks a layer's state once it is built, and `call` runs after `build`: `add_weight` there raises
     `ValueError: You cannot add new elements of state (variables or sub-layers) to a layer that is already built`.
     Keras 2 allowed it. A sublayer constructed on every call also gets fresh, untrained weights each time.
+
+    A `Layer` with no `build` and sublayers made in `__init__` hides this: Keras 3 traces its first call, so the lazy
+    state is created and the layer trains and saves. But `keras.models.load_model` rebuilds it with
+    `Layer.build_from_config`, which calls the default `build`; that only marks the layer built, and the next call
+    raises the ValueError above. Measured on TF 2.21 / Keras 3.15.1 (fixtures/tfv006_lazy_sublayer_load_model.py:
+    a Sequential holding the layer, trained, saved as `.keras`, loaded): `load_model` raises; tf-keras 2.21 loads it.
+    A `Model` is rebuilt by tracing `call` (`Model.build_from_config`) and round-trips.
 
     ## Example
     ```python
@@ -153,35 +167,33 @@ class StateOutsideBuild(Rule):
             kind = state_kind(analysis, site.node)
             if kind not in ("add_weight", "layer"):
                 continue
-            if _created_once(ctx.keras_class, site.node) and _keras3_builds_by_tracing(analysis, ctx.keras_class):
+            lazy = _created_once(ctx.keras_class, site.node)
+            traced = _keras3_traced_base(analysis, ctx.keras_class) if lazy else None
+            if traced == "Model":
                 continue
             if kind == "layer" and not self._layer_adds_state(site, stored_on_self=id(site.node) in stored):
                 continue
             where = f"`{ctx.keras_class.name}.call`"
             plan = plan_hoist(analysis, site)
             fix, why = (UNSAFE, "") if isinstance(plan, HoistPlan) else (None, f" (no fix: {plan})")
-            if kind == "add_weight":
-                yield self.finding(
-                    site.node,
-                    f"`add_weight` in {where} creates state after the layer is built: Keras 3 raises ValueError "
-                    f"\"You cannot add new elements of state ... to a layer that is already built\" (Keras 2 allowed "
-                    f"it); create it in `build(self, input_shape)`{why}",
-                    fix,
-                )
+            what = "`add_weight`" if kind == "add_weight" else f"layer `{ast.unparse(site.node.func)}` constructed"
+            advice = "create it in `build(self, input_shape)`" if kind == "add_weight" else \
+                "construct it in `__init__` or `build`"
+            if traced == "Layer":
+                problem = (f"{what} lazily in {where}: Keras 3 traces the first call of this layer (no `build`, "
+                           f"sublayers in `__init__`), so it trains and saves, but `load_model` rebuilds it with the "
+                           f"default `build` and then raises ValueError \"You cannot add new elements of state ...\"")
+            elif kind == "add_weight":
+                problem = (f"{what} in {where} creates state after the layer is built: Keras 3 raises ValueError "
+                           f"\"You cannot add new elements of state ... to a layer that is already built\" (Keras 2 "
+                           f"allowed it)")
+            elif lazy:
+                problem = (f"{what} lazily in {where} is state added after the layer is built: Keras 3 raises "
+                           f"ValueError \"You cannot add new elements of state ...\" (Keras 2 allowed it)")
             else:
-                layer = ast.unparse(site.node.func)
-                if _created_once(ctx.keras_class, site.node):
-                    problem = (f"layer `{layer}` constructed lazily in {where} is state added after the layer is "
-                               f"built: Keras 3 raises ValueError \"You cannot add new elements of state ...\" (Keras 2 "
-                               f"allowed it)")
-                else:
-                    problem = (f"layer `{layer}` constructed in {where} makes a new layer with fresh weights on every "
-                               f"call (`tf.function` raises ValueError)")
-                yield self.finding(
-                    site.node,
-                    f"{problem}; construct it in `__init__` or `build`{why}",
-                    fix,
-                )
+                problem = (f"{what} in {where} makes a new layer with fresh weights on every call (`tf.function` "
+                           f"raises ValueError)")
+            yield self.finding(site.node, f"{problem}; {advice}{why}", fix)
 
     @staticmethod
     def _layer_adds_state(site, stored_on_self: bool) -> bool:

@@ -1,0 +1,259 @@
+from __future__ import annotations
+
+import ast
+from typing import Callable, Iterator
+
+from tflint_vars.analysis import KERAS3, ModuleAnalysis, dotted_name
+from tflint_vars.diagnostics import SAFE
+from tflint_vars.rules.base import Finding, Rule
+
+# tf.TensorShape's public API that a tuple lacks (`set(dir(tf.TensorShape)) - set(dir(tuple))`, TF 2.21).
+TENSORSHAPE_ONLY = frozenset({
+    "as_list", "as_proto", "assert_has_rank", "assert_is_compatible_with", "assert_is_fully_defined",
+    "assert_same_rank", "concatenate", "dims", "experimental_as_proto", "is_compatible_with", "is_fully_defined",
+    "is_subtype_of", "merge_with", "most_specific_common_supertype", "most_specific_compatible_shape", "ndims",
+    "num_elements", "rank", "with_rank", "with_rank_at_least", "with_rank_at_most",
+})
+# Exceptions a `try` may catch around a use that expects it to fail on a tuple.
+_CATCHES = {"AttributeError", "Exception", "BaseException"}
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _shape_root(node: ast.AST, param: str) -> bool:
+    """`param`, or `param` subscripted any number of times (`param[1:]`, `param[0]`): what `build` received."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == param
+
+
+def _mentions_type_test(test: ast.AST, param: str) -> bool:
+    """`isinstance(param, ...)`, `hasattr(param, ...)` or a TensorShape check in a condition: the code already
+    tells a tuple from a TensorShape."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id in ("isinstance", "hasattr") and node.args and _shape_root(node.args[0], param):
+            return True
+        if isinstance(node, (ast.Name, ast.Attribute)) and "TensorShape" in (dotted_name(node) or ""):
+            return True
+    return False
+
+
+def _catches_attribute_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any((dotted_name(c) or "").rsplit(".", 1)[-1] in _CATCHES for c in caught)
+
+
+class _Uses(ast.NodeVisitor):
+    """The TensorShape-only uses of `build`'s shape parameter, outside nested functions, guards that test its type,
+    and `try` blocks that catch AttributeError."""
+
+    def __init__(self, param: str):
+        self.param = param
+        self.uses: list[tuple[ast.AST, str]] = []  # (node to report and rewrite, pattern)
+        self.consumed: set[int] = set()
+
+    def generic_visit(self, node: ast.AST) -> None:
+        if isinstance(node, _NESTED):
+            return
+        if isinstance(node, (ast.If, ast.IfExp, ast.While)) and _mentions_type_test(node.test, self.param):
+            return
+        if isinstance(node, ast.BoolOp) and any(_mentions_type_test(v, self.param) for v in node.values):
+            return
+        if isinstance(node, ast.Try) and any(_catches_attribute_error(h) for h in node.handlers):
+            for part in (*node.handlers, *node.orelse, *node.finalbody):
+                self.visit(part)
+            return
+        self._match(node)
+        super().generic_visit(node)
+
+    def _match(self, node: ast.AST) -> None:
+        if not isinstance(node, ast.Attribute) or id(node) in self.consumed:
+            return
+        base = node.value
+        if node.attr == "value" and isinstance(base, ast.Subscript) and not isinstance(base.slice, ast.Slice):
+            inner = base.value
+            if isinstance(inner, ast.Attribute) and inner.attr == "dims" and _shape_root(inner.value, self.param):
+                self.consumed.add(id(inner))  # `param.dims[i].value`: one finding, at the outer attribute
+                self.uses.append((node, "dims-value"))
+            elif _shape_root(inner, self.param):
+                self.uses.append((node, "value"))
+            return
+        if node.attr in TENSORSHAPE_ONLY and _shape_root(base, self.param):
+            self.uses.append((node, node.attr))
+
+
+def rebinding_ends(build: ast.AST, param: str) -> list[tuple[int, int]]:
+    """Where each rebinding of `param` anywhere in `build` is complete: uses after one no longer see the tuple Keras
+    passed (`input_shape = tf.TensorShape(input_shape)`), whatever branch it sits in."""
+    ends = []
+    for node in ast.walk(build):
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            parts = [node.target]
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            parts = [item.optional_vars for item in node.items if item.optional_vars is not None]
+        elif isinstance(node, ast.NamedExpr) or isinstance(node, ast.stmt) and not hasattr(node, "body"):
+            parts = [node]
+        else:
+            continue
+        for part in parts:
+            if any(isinstance(n, ast.Name) and n.id == param and isinstance(n.ctx, (ast.Store, ast.Del))
+                   for n in ast.walk(part)):
+                ends.append((part.end_lineno, part.end_col_offset))
+    return ends
+
+
+def build_parameter(build: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    positional = [a.arg for a in build.args.posonlyargs + build.args.args]
+    return positional[1] if len(positional) >= 2 else None
+
+
+class TensorShapeApiInBuild(Rule):
+    """TensorShape API on `build`'s input shape in a Keras 3 class: Keras 3 passes a tuple, which lacks it.
+
+    ## What it does
+    Finds, in `build(self, input_shape)` of a class built on `tf.keras` or `keras`, the TensorShape-only API used on
+    the shape parameter or a subscript of it: `input_shape.as_list()`, `input_shape[-1].value`,
+    `input_shape.dims[i].value`, `input_shape.ndims`, `.rank`, `.is_fully_defined()`, `.num_elements()`,
+    `.with_rank(...)`, `.concatenate(...)` and the rest of `tf.TensorShape`'s methods a tuple lacks. Not reported: uses
+    after the parameter is rebound (`input_shape = tf.TensorShape(input_shape)`), under a condition that tests its
+    type (`isinstance`, `hasattr`, `TensorShape`), in a `try` that catches AttributeError, and classes on `tf_keras`.
+
+    ## Why is this bad?
+    Keras 3 calls `build` with a tuple (`(None, 3)`), where Keras 2 passed a `tf.TensorShape`. Measured on TF 2.21 /
+    Keras 3.15.1: `input_shape.as_list()` raises `AttributeError: 'tuple' object has no attribute 'as_list'`, and so
+    do `.ndims`, `.rank`, `.dims` and the other methods. `input_shape[-1].value` raises `AttributeError: 'int' object
+    has no attribute 'value'`; it also does under tf-keras with TF2's shapes (a dimension is an int or None), and
+    only worked with TF1's `Dimension`.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    class Project(tf.keras.layers.Layer):
+        def build(self, input_shape):
+            units = input_shape.as_list()[-1]
+            self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1].value, units))
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    class Project(tf.keras.layers.Layer):
+        def build(self, input_shape):
+            units = list(input_shape)[-1]
+            self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], units))
+    ```
+
+    ## Fix safety
+    Safe for the rewrites that give the same value on Keras 3's tuple as the original gave on Keras 2's TensorShape
+    (measured on both): `X.as_list()` becomes `list(X)` (a list of ints and None on a tuple, as `as_list()` gives),
+    `X[i].value` and `X.dims[i].value` become `X[i]` (an int or None), and `X.ndims` and `X.rank` become `len(X)`
+    (Keras 3 shapes always have a known rank). Under TF_USE_LEGACY_KERAS=1 the rewrites also work on tf-keras'
+    TensorShape (TF2 shapes iterate as ints). No fix for the other methods, which have no one-expression equivalent
+    on a tuple: wrap the parameter, `input_shape = tf.TensorShape(input_shape)`, at the top of `build`.
+    """
+
+    code = "TFV010"
+    name = "tensorshape-api-in-build"
+    fix = SAFE
+    VALID = [
+        "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, input_shape):\n"
+        "        input_shape = tf.TensorShape(input_shape)\n        self.n = input_shape.as_list()[-1]\n",
+        "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, input_shape):\n"
+        "        if isinstance(input_shape, tf.TensorShape):\n            input_shape = input_shape.as_list()\n",
+        "import tf_keras\nclass L(tf_keras.layers.Layer):\n    def build(self, input_shape):\n"
+        "        self.n = input_shape[-1].value\n",
+        "import keras\nclass L(keras.layers.Layer):\n    def call(self, x):\n        return x.shape.as_list()\n"
+        "    def build(self, input_shape):\n        self.n = tf.TensorShape(input_shape).as_list()\n",
+        "import keras\nclass L(keras.layers.Layer):\n    def build(self, input_shape):\n        try:\n"
+        "            n = input_shape.as_list()\n        except AttributeError:\n            n = list(input_shape)\n",
+    ]
+    INVALID = [
+        "import keras\nclass L(keras.layers.Layer):\n    def build(self, shape):\n"
+        "        if shape.ndims != 2:\n            raise ValueError(shape)\n",
+        "from tensorflow import keras\nclass L(keras.layers.Layer):\n    def build(self, input_shape):\n"
+        "        self.n = input_shape[1:].num_elements()\n",
+        "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, input_shape):\n"
+        "        self.n = input_shape.dims[-1].value\n",
+    ]
+
+    def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        for cls in analysis.keras_classes.values():
+            build = cls.method("build")
+            if cls.flavor != KERAS3 or build is None:
+                continue
+            param = build_parameter(build)
+            if param is None:
+                continue
+            uses = _Uses(param)
+            for statement in build.body:
+                uses.visit(statement)
+            rebound = rebinding_ends(build, param) if uses.uses else []
+            for node, pattern in uses.uses:
+                start = (node.lineno, node.col_offset)
+                if any(end <= start for end in rebound):
+                    continue
+                yield self._finding(analysis, cls.name, node, pattern, param)
+
+    def _finding(self, analysis: ModuleAnalysis, owner: str, node: ast.Attribute, pattern: str, param: str) -> Finding:
+        text = ast.get_source_segment(analysis.source, node) or pattern
+        where = f"`{owner}.build`"
+        if pattern in ("value", "dims-value"):
+            subscript = node.value
+            shape = subscript.value.value if pattern == "dims-value" else subscript.value
+            segment = lambda part: ast.get_source_segment(analysis.source, part)  # noqa: E731
+            indexed = f"{segment(shape)}[{segment(subscript.slice)}]"
+            problem = ("Keras 3 passes `build` a tuple, which has no `.dims` (AttributeError; Keras 2 passed a "
+                       "TensorShape)") if pattern == "dims-value" else \
+                ("a dimension is an int or None under Keras 3 (and TF2 shapes), which has no `.value` "
+                 "(AttributeError; only TF1's Dimension had it)")
+            return self.finding(node, f"`{text}` in {where}: {problem}; use `{indexed}`", SAFE)
+        call = _called(analysis, node)
+        target = call if call is not None else node
+        receiver = ast.get_source_segment(analysis.source, node.value)
+        if pattern == "as_list" and call is not None and not call.args and not call.keywords:
+            advice, fix = f"use `list({receiver})`", SAFE
+        elif pattern in ("ndims", "rank") and call is None:
+            advice, fix = f"use `len({receiver})`", SAFE
+        else:
+            advice, fix = f"no fix: rebind it first, `{param} = tf.TensorShape({param})`", None
+        return self.finding(
+            target,
+            f"`{ast.get_source_segment(analysis.source, target) or text}` in {where}: Keras 3 passes `build` a tuple, "
+            f"which has no `.{pattern}` (AttributeError; Keras 2 passed a TensorShape); {advice}",
+            fix,
+        )
+
+    @staticmethod
+    def rewrite(node: ast.AST, analysis: ModuleAnalysis) -> tuple[ast.AST, Callable]:
+        """The fix of the finding at `node` (the `X.as_list()` call or the attribute): `node` itself and a libcst
+        rewrite that replaces it with `list(X)`, `X[i]` or `len(X)`, keeping X's own text."""
+        import libcst as cst  # only when fixing: detection never loads libcst
+
+        def receiver(expr: cst.BaseExpression) -> cst.BaseExpression:
+            return expr.func.value if isinstance(expr, cst.Call) else expr.value
+
+        def apply(expr: cst.BaseExpression) -> cst.BaseExpression:
+            if isinstance(node, ast.Call):  # X.as_list() -> list(X)
+                new = cst.Call(func=cst.Name("list"), args=[cst.Arg(receiver(expr))])
+            elif node.attr in ("ndims", "rank"):  # X.ndims -> len(X)
+                new = cst.Call(func=cst.Name("len"), args=[cst.Arg(expr.value)])
+            elif isinstance(node.value.value, ast.Attribute):  # X.dims[i].value -> X[i]
+                subscript = expr.value
+                new = subscript.with_changes(value=subscript.value.value)
+            else:  # X[i].value -> X[i]
+                new = expr.value
+            return new.with_changes(lpar=expr.lpar, rpar=expr.rpar)
+
+        return node, apply
+
+
+def _called(analysis: ModuleAnalysis, attribute: ast.Attribute) -> ast.Call | None:
+    """The call whose function is `attribute` (`X.as_list()`), if any."""
+    for site in analysis.calls:
+        if site.node.func is attribute:
+            return site.node
+    return None
