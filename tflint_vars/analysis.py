@@ -43,6 +43,10 @@ _CANONICAL_PREFIXES = (
 # Kinds of Keras classes: each holds state differently (see rules/_raw_variables.py for what each does with a raw
 # tf.Variable, measured).
 LAYER, MODEL, METRIC, OPTIMIZER, LOSS = "layer", "model", "metric", "optimizer", "loss"
+# A subclass of one of Keras' own metrics (Mean, AUC, ...) rather than of Metric: Keras 3's built-in metrics reset only
+# their own variables in `reset_state`, where Keras 2's reset every variable of the metric.
+BUILTIN_METRIC = "builtin-metric"
+METRIC_KINDS = frozenset({METRIC, BUILTIN_METRIC})
 LAYER_KINDS = frozenset({LAYER, MODEL})  # the classes the layer rules (TFV004, TFV006, TFV007) are about
 
 # Keras names that are Layer/Model classes wherever they live in the keras namespace.
@@ -116,6 +120,8 @@ def keras_class_kind(canonical: str) -> tuple[str, str] | None:
     kind = _CLASS_KINDS.get(parts[-1])
     if kind is None and len(parts) >= 2:
         kind = _KIND_MODULES.get(parts[0])
+        if kind == METRIC:
+            kind = BUILTIN_METRIC
     return (flavor, kind) if kind else None
 
 

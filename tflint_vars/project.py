@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import functools
 import os
+import time
 
 from tflint_vars.analysis import _collect_imports, canonical_name, dotted_name, keras_class_kind
 
@@ -113,6 +114,17 @@ class ProjectIndex:
         self._modules: dict[tuple[str, tuple[str, ...]], str | None] = {}
         self._answers: dict[tuple[str, str], KerasKind | None] = {}
         self._resolving: set[tuple[str, str]] = set()
+        self._consulted: dict[str, list] = {}
+        self.fresh: dict[str, list] = {}  # consulted since the last `take_fresh`
+
+    def consulted(self) -> dict[str, list]:
+        """The summaries this process used, read or remembered: what the cache keeps for the next run."""
+        return self._consulted
+
+    def take_fresh(self) -> dict[str, list]:
+        """The summaries consulted since the last call (a worker hands them to the parent with each file)."""
+        fresh, self.fresh = self.fresh, {}
+        return fresh
 
     # Modules
 
@@ -127,14 +139,18 @@ class ProjectIndex:
             if remembered and isinstance(remembered, list) and len(remembered) == 3 \
                     and remembered[0] == fingerprint(stat) and isinstance(remembered[2], dict):
                 summary = remembered[2]
+                self._consulted[path] = self.fresh[path] = remembered
             else:
                 with open(path, "rb") as handle:
                     data = handle.read()
                 summary = self._summarize(data, path)
                 if summary is not None:
-                    from tflint_vars.cache import content_digest
+                    from tflint_vars.cache import RACY_NS, content_digest
 
-                    self.read[path] = [fingerprint(stat), content_digest(data), summary]
+                    # A stat taken within the clock's resolution of a write may miss a later write: not kept.
+                    racy = time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) < RACY_NS
+                    self.read[path] = self._consulted[path] = self.fresh[path] = [None if racy else fingerprint(stat),
+                                                               content_digest(data), summary]
         except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
             summary = None
         self._summaries[path] = summary
