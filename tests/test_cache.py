@@ -14,6 +14,8 @@ from pathlib import Path
 
 from conftest import FIXTURES, ROOT
 
+from tflint_vars.cache import FORMAT
+
 CORPUS = ROOT.parent / "corpus"
 # Corpus files with findings other than TFV008 (measured with `tflint-vars check` on the unpacked wheels).
 CORPUS_FILES_WITH_FINDINGS = (
@@ -247,7 +249,7 @@ def test_concurrent_runs_do_not_corrupt_the_cache(tmp_path):
             assert err == ""
             assert out == expected
         for index in index_files(cache):
-            assert json.loads(index.read_text())["format"] == 1
+            assert json.loads(index.read_text())["format"] == FORMAT
         assert not list(cache.glob(".index-*.tmp"))  # no temporary file left behind
     assert check("--output-format", "json", str(sample), cache_dir=cache).stdout == expected
 
@@ -282,7 +284,7 @@ def test_index_writes_are_atomic_under_concurrent_writers(tmp_path):
                 text = index.read_text()
             except FileNotFoundError:
                 continue
-            assert json.loads(text)["format"] == 1  # a torn write would fail to parse here
+            assert json.loads(text)["format"] == FORMAT  # a torn write would fail to parse here
             reads += 1
     for writer in writers:
         out, err = writer.communicate()
