@@ -151,8 +151,8 @@ class ProjectIndex:
                     racy = time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) < RACY_NS
                     self.read[path] = self._consulted[path] = self.fresh[path] = [None if racy else fingerprint(stat),
                                                                content_digest(data), summary]
-        except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
-            summary = None
+        except (OSError, ValueError, SyntaxError, LookupError, RecursionError, MemoryError):
+            summary = None  # unreadable, undecodable or unparsable: it defines nothing the index can use
         self._summaries[path] = summary
         return summary
 
@@ -260,7 +260,10 @@ class FileResolver:
         if self._absolute is None:
             # A file on disk only: "<string>", "-" or a path that is not a file has no project to look in.
             self._absolute = os.path.abspath(self.path) if os.path.isfile(self.path) else ""
-        answer = self.index.resolve(self._absolute, ref) if self._absolute else None
+        try:
+            answer = self.index.resolve(self._absolute, ref) if self._absolute else None
+        except RecursionError:  # a chain of modules deeper than the interpreter's stack: not followed to its end
+            answer = None
         self.asked[ref] = answer
         return answer
 
