@@ -152,3 +152,20 @@ def test_layer_class_names():
 ])
 def test_an_import_fallback_does_not_replace_the_try_body_binding(guard, flavor):
     assert classes(f"{guard}class C(keras.layers.Layer):\n    pass\n") == {"C": flavor}
+
+
+def test_a_resolver_answers_only_for_bases_not_keras_by_name():
+    """The project index (tflint_vars.project) is asked about imported bases that are not Keras by name, and a
+    local class on top of one it confirms is Keras too; a local class of the same name as an import is asked."""
+    source = ("import tensorflow as tf\nfrom .base import BaseLayer\nfrom pkg.mixins import Mixin\n"
+              "class A(BaseLayer):\n    pass\nclass B(A):\n    pass\nclass C(tf.keras.layers.Layer, Mixin):\n"
+              "    pass\nclass D(Mixin):\n    pass\nclass BaseLayer(BaseLayer):\n    pass\n")
+    asked = []
+
+    def resolver(ref):
+        asked.append(ref)
+        return (KERAS3, "layer") if ref == ".base.BaseLayer" else None
+
+    analysis = analyze(ast.parse(source), source, resolver)
+    assert sorted(c.name for c in analysis.keras_classes.values()) == ["A", "B", "BaseLayer", "C"]
+    assert sorted(set(asked)) == [".base.BaseLayer", "pkg.mixins.Mixin"]

@@ -104,6 +104,7 @@ def keras_layer_class_flavor(canonical: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def keras_class_kind(canonical: str) -> tuple[str, str] | None:
     """(flavour, kind) when `canonical` names a Keras Layer, Model, Metric, Optimizer or Loss class, else None."""
     flavor = keras_layer_class_flavor(canonical)
@@ -143,7 +144,7 @@ class KerasClass:
 
     node: ast.ClassDef
     flavor: str  # KERAS3 or KERAS2
-    kind: str = LAYER  # LAYER, MODEL, METRIC, OPTIMIZER or LOSS
+    kind: str = LAYER  # LAYER, MODEL, METRIC, BUILTIN_METRIC, OPTIMIZER or LOSS
 
     @property
     def is_layer(self) -> bool:
@@ -393,7 +394,7 @@ def _classify_classes(analysis: ModuleAnalysis, module_statements: list[ast.AST]
             continue
         for base in cls.bases:
             found = None
-            if isinstance(base, ast.Name) and base.id in local_names:
+            if isinstance(base, ast.Name) and base.id in local_names and base.id not in analysis.imports:
                 continue  # a class of this module: its own bases are resolved here, then the fixpoint below
             raw = analysis.qualify_raw(base)
             if raw is not None:
