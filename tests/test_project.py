@@ -160,3 +160,12 @@ def test_a_module_alias_of_compat_v1_is_followed(tmp_path, source):
     result = subprocess.run([sys.executable, "-m", "tflint_vars", "check", "--no-cache", "--output-format", "json",
                              "m.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert [(d["code"], d["line"]) for d in json.loads(result.stdout)] == [("TFV004", 7)]
+
+
+def test_a_namespace_package_without_a_project_marker(tmp_path):
+    """No pyproject.toml, no __init__.py: `from pkg.base import ...` is found in the directory above the package,
+    as Python finds it when run from there."""
+    write(tmp_path, {"pkg/base.py": "import tensorflow as tf\n\n\nclass BaseLayer(tf.keras.layers.Layer):\n    pass\n",
+                     "pkg/layers.py": "import tensorflow as tf\nfrom pkg.base import BaseLayer\n"
+                                      + layer("Scale", "BaseLayer")})
+    assert check(tmp_path) == expected(tmp_path) == {("pkg/layers.py", 8)}

@@ -9,8 +9,9 @@ is not a Keras class unless its name is a Keras name (tflint_vars.analysis.keras
 Modules are found on disk as Python finds them, from the importing file, so every front end gets the same answer for
 a file whatever else it was given: a relative import from the file's own package directory; an absolute import under
 the file's package root (the first directory upward without an `__init__.py`, as pytest's rootdir rule), then under
-the project root (the nearest directory upward holding pyproject.toml, setup.cfg, setup.py or .git) and its `src/`.
-Namespace packages (directories without `__init__.py`) are found the same way, since the lookup is by path.
+each directory above it up to the project root (the nearest directory upward holding pyproject.toml, setup.cfg,
+setup.py or .git; without one, up to the file system's root), then under the project root's `src/`. Namespace
+packages (directories without `__init__.py`) are found the same way, since the lookup is by path.
 
 Cheap by construction: a module is read only when some checked file's class has a base imported from it that is not
 a Keras name, and then only its summary is kept (its classes' bases and its import bindings, from the stdlib ast).
@@ -90,11 +91,20 @@ def project_root(directory: str) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def search_roots(directory: str) -> tuple[str, ...]:
-    """Where an absolute import made by a module in `directory` is looked for, in order."""
-    roots = [package_root(directory)]
+    """Where an absolute import made by a module in `directory` is looked for, in order: its package root, then
+    each directory above it up to the project root (where a namespace package or a script's directory may put the
+    importable top), then the project root's `src/`. Without a project root, every directory above."""
+    root = package_root(directory)
     top = project_root(directory)
+    roots = [root]
+    while root != top:
+        parent = os.path.dirname(root)
+        if parent == root:
+            break
+        roots.append(parent)
+        root = parent
     if top is not None:
-        roots += [top, os.path.join(top, "src")]
+        roots.append(os.path.join(top, "src"))
     return tuple(dict.fromkeys(roots))
 
 
