@@ -38,6 +38,13 @@ def fixture_names() -> list[str]:
     return sorted(p.stem for p in FIXTURES.glob("*.py"))
 
 
+def package_fixture_names() -> list[str]:
+    """Fixtures inside a package directory (fixtures/project_index/pkg/layers.py: "project_index/pkg/layers"),
+    those with expectations beside them; the package's other modules are there to be imported."""
+    return sorted(p.relative_to(FIXTURES).with_suffix("").as_posix() for p in FIXTURES.glob("*/**/*.py")
+                  if p.with_suffix(".toml").is_file())
+
+
 def expected_diagnostics(name: str) -> list[dict]:
     with open(FIXTURES / f"{name}.toml", "rb") as handle:
         return tomllib.load(handle).get("expect", [])
@@ -73,5 +80,5 @@ def flake8_fixture_run() -> list[tuple[str, int, int, str]]:
     rows = []
     for line in result.stdout.splitlines():
         path, row, col, code = line.split("\t")
-        rows.append((os.path.basename(path), int(row), int(col), code))
+        rows.append((Path(os.path.relpath(path, FIXTURES)).as_posix(), int(row), int(col), code))
     return rows

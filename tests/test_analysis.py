@@ -34,12 +34,62 @@ def classes(source: str) -> dict[str, str | None]:
     ("from tf_keras.src.engine import base_layer", "base_layer.Layer", KERAS2),
     ("import tensorflow as tf", "tf.Module", None),
     ("import tensorflow as tf", "tf.keras.layers.InputSpec", None),
-    ("import tensorflow as tf", "tf.keras.optimizers.Optimizer", None),
+    ("import tensorflow as tf", "tf.keras.optimizers.schedules.LearningRateSchedule", None),
+    ("import tensorflow as tf", "tf.keras.losses.Reduction", None),
     ("", "object", None),
     ("", "Layer", None),  # not imported: unknown, not guessed
 ])
 def test_keras_classes_through_every_import_form(imports, base, flavor):
     assert classes(f"{imports}\nclass C({base}):\n    pass\n") == {"C": flavor}
+
+
+@pytest.mark.parametrize("imports,base,kind", [
+    ("import tensorflow as tf", "tf.keras.layers.Layer", "layer"),
+    ("import tensorflow as tf", "tf.keras.layers.Wrapper", "layer"),
+    ("from keras.layers import Wrapper", "Wrapper", "layer"),
+    ("import tensorflow as tf", "tf.keras.Model", "model"),
+    ("from tensorflow.keras.models import Sequential", "Sequential", "model"),
+    ("import tensorflow as tf", "tf.keras.metrics.Metric", "metric"),
+    ("import keras", "keras.Metric", "metric"),
+    ("from keras.metrics import Mean", "Mean", "builtin-metric"),
+    ("from tensorflow.keras import metrics", "metrics.AUC", "builtin-metric"),
+    ("import tf_keras", "tf_keras.metrics.Metric", "metric"),
+    ("import tensorflow as tf", "tf.keras.optimizers.Optimizer", "optimizer"),
+    ("from keras import optimizers", "optimizers.Adam", "optimizer"),
+    ("import keras", "keras.Optimizer", "optimizer"),
+    ("import tensorflow as tf", "tf.keras.losses.Loss", "loss"),
+    ("from keras.losses import MeanSquaredError", "MeanSquaredError", "loss"),
+    ("import keras", "keras.Loss", "loss"),
+])
+def test_keras_class_kinds_through_every_import_form(imports, base, kind):
+    source = f"{imports}\nclass C({base}):\n    pass\nclass D(C):\n    pass\n"
+    analysis = analyze(ast.parse(source), source)
+    assert sorted((c.name, c.kind) for c in analysis.keras_classes.values()) == [("C", kind), ("D", kind)]
+
+
+@pytest.mark.parametrize("source,flavor", [
+    ("import tensorflow as tf\nK = tf.keras\nL = K.layers\nclass C(L.Layer):\n    pass\n", KERAS3),
+    ("import keras\nlayers = keras.layers\nclass C(layers.Dense):\n    pass\n", KERAS3),
+    ("from tensorflow import keras as K\nclass C(K.layers.Layer):\n    pass\n", KERAS3),
+    ("import tf_keras\nk = tf_keras\nBase = k.layers.Layer\nclass C(Base):\n    pass\n", KERAS2),
+    # A try body's alias is what runs where its package is installed: the fallback does not replace it.
+    ("import tensorflow as tf\nimport tf_keras\ntry:\n    K = tf_keras\nexcept ImportError:\n    K = tf.keras\n"
+     "class C(K.layers.Layer):\n    pass\n", KERAS2),
+    # Reassignment later in the module wins, as for imports.
+    ("import tensorflow as tf\nimport tf_keras\nK = tf_keras\nK = tf.keras\nclass C(K.layers.Layer):\n    pass\n",
+     KERAS3),
+    # Only module-level aliases, and only of imported names.
+    ("import tensorflow as tf\ndef f():\n    K = tf.keras\nclass C(K.layers.Layer):\n    pass\n", None),
+    ("K = something.keras\nclass C(K.layers.Layer):\n    pass\n", None),
+])
+def test_module_aliases(source, flavor):
+    assert classes(source) == {"C": flavor}
+
+
+def test_module_alias_of_compat_v1_qualifies_calls():
+    source = "import tensorflow as tf\nv1 = tf.compat.v1\nv1.get_variable('w', [1])\n"
+    analysis = analyze(ast.parse(source), source)
+    assert [site.name for site in analysis.calls] == ["tensorflow.get_variable"]
 
 
 def test_inheritance_inside_the_module_in_any_order():
@@ -102,3 +152,20 @@ def test_layer_class_names():
 ])
 def test_an_import_fallback_does_not_replace_the_try_body_binding(guard, flavor):
     assert classes(f"{guard}class C(keras.layers.Layer):\n    pass\n") == {"C": flavor}
+
+
+def test_a_resolver_answers_only_for_bases_not_keras_by_name():
+    """The project index (tflint_vars.project) is asked about imported bases that are not Keras by name, and a
+    local class on top of one it confirms is Keras too; a local class of the same name as an import is asked."""
+    source = ("import tensorflow as tf\nfrom .base import BaseLayer\nfrom pkg.mixins import Mixin\n"
+              "class A(BaseLayer):\n    pass\nclass B(A):\n    pass\nclass C(tf.keras.layers.Layer, Mixin):\n"
+              "    pass\nclass D(Mixin):\n    pass\nclass BaseLayer(BaseLayer):\n    pass\n")
+    asked = []
+
+    def resolver(ref):
+        asked.append(ref)
+        return (KERAS3, "layer") if ref == ".base.BaseLayer" else None
+
+    analysis = analyze(ast.parse(source), source, resolver)
+    assert sorted(c.name for c in analysis.keras_classes.values()) == ["A", "B", "BaseLayer", "C"]
+    assert sorted(set(asked)) == [".base.BaseLayer", "pkg.mixins.Mixin"]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from conftest import FIXTURES, ROOT
 
+from tflint_vars.cache import FORMAT
+
 CORPUS = ROOT.parent / "corpus"
 # Corpus files with findings other than TFV008 (measured with `tflint-vars check` on the unpacked wheels).
 CORPUS_FILES_WITH_FINDINGS = (
@@ -268,7 +270,7 @@ def test_concurrent_runs_do_not_corrupt_the_cache(tmp_path):
             assert err == ""
             assert out == expected
         for index in index_files(cache):
-            assert read_index(index)["format"] == 2
+            assert read_index(index)["format"] == FORMAT
         assert not list(cache.glob(".index-*.tmp"))  # no temporary file left behind
     assert check("--output-format", "json", str(sample), cache_dir=cache).stdout == expected
 
@@ -303,7 +305,7 @@ def test_index_writes_are_atomic_under_concurrent_writers(tmp_path):
                 blob = index.read_bytes()
             except FileNotFoundError:
                 continue
-            assert json.loads(blob.partition(b"\n")[2])["format"] == 2  # a torn write would fail to parse here
+            assert json.loads(blob.partition(b"\n")[2])["format"] == FORMAT  # a torn write would fail to parse here
             reads += 1
     for writer in writers:
         out, err = writer.communicate()

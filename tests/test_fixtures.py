@@ -6,21 +6,34 @@ import os
 
 import pytest
 
-from conftest import FIXTURES, expected_diagnostics, fixture_names
+from pathlib import Path
+
+from conftest import FIXTURES, expected_diagnostics, fixture_names, package_fixture_names
+
+
+def _relative(path: str) -> str:
+    return Path(os.path.relpath(path, FIXTURES)).as_posix()
 
 
 def _expected(name: str) -> list[tuple[str, int, int, str]]:
     return sorted((e["code"], e["line"], e["column"], e["fix"]) for e in expected_diagnostics(name))
 
 
-@pytest.mark.parametrize("name", fixture_names())
+@pytest.mark.parametrize("name", fixture_names() + package_fixture_names())
 def test_check_reports_exactly_the_expected_diagnostics(name, cli_fixture_run):
     got = sorted((d["code"], d["line"], d["column"], d["fix"] or "none")
-                 for d in cli_fixture_run if os.path.basename(d["path"]) == f"{name}.py")
+                 for d in cli_fixture_run if _relative(d["path"]) == f"{name}.py")
     assert got == _expected(name)
 
 
-@pytest.mark.parametrize("name", fixture_names())
+def test_no_diagnostic_outside_the_fixtures_expectations(cli_fixture_run, flake8_fixture_run):
+    """A package fixture's other modules (its base classes, re-exports) report nothing, in both front ends."""
+    known = {f"{name}.py" for name in fixture_names() + package_fixture_names()}
+    assert {_relative(d["path"]) for d in cli_fixture_run} <= known
+    assert {path for path, *_ in flake8_fixture_run} <= known
+
+
+@pytest.mark.parametrize("name", fixture_names() + package_fixture_names())
 def test_flake8_reports_what_check_reports(name, flake8_fixture_run):
     got = sorted((code, row, col) for path, row, col, code in flake8_fixture_run if path == f"{name}.py")
     expected = sorted((code, line, col) for code, line, col, _ in _expected(name))

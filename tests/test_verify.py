@@ -108,8 +108,22 @@ def test_every_fixture_passes_under_both_runtimes(fixtures_verified):
     assert not_passing == []
     assert {r["verdict"] for r in results if r["fixture"] == "tfv000_python2_syntax"} == {"skip"}
     assert fixtures_verified["returncode"] == 0
-    total = 2 * (len(fixture_names()) + 2 + 3)  # + scaled.py, two_inputs.py and mypkg's three modules (skipped)
+    # + the package fixtures' modules (those without a .toml are skipped), scaled.py, two_inputs.py and mypkg's three
+    # modules (skipped)
+    total = 2 * (len(list(FIXTURES.rglob("*.py"))) + 2 + 3)
     assert f"verify [{total}/{total}]" in fixtures_verified["stderr"]  # the progress line
+
+
+def test_package_fixture_layers_on_project_base_classes_verify(fixtures_verified):
+    """fixtures/project_index: layers whose Keras base is in another module of their package, found by the project
+    index; the fixed package passes under both runtimes and each claim holds under Keras 3 only."""
+    layers = str(FIXTURES / "project_index" / "pkg" / "layers.py")
+    results = [r for r in fixtures_verified["results"] if r["path"] == layers]
+    assert sorted(r["runtime"] for r in results) == ["keras2", "keras3"]
+    for result in results:
+        assert result["verdict"] == "pass", (result["runtime"], result["reasons"])
+        assert len(result["claims"]) == 6
+        assert {c["reproduced"] for c in result["claims"]} == {result["runtime"] == "keras3"}
 
 
 @pytest.mark.parametrize("fixture", ["scaled", "two_inputs"])

@@ -15,7 +15,7 @@ import ast
 import functools
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 KERAS3 = "keras3"  # tf.keras in TF >= 2.16, or the standalone `keras` package
 KERAS2 = "keras2"  # tf_keras (TF_USE_LEGACY_KERAS=1), or tensorflow.python.keras
@@ -40,12 +40,29 @@ _CANONICAL_PREFIXES = (
     ("tensorflow.python.ops.variable_scope.", "tensorflow."),
 )
 
+# Kinds of Keras classes: each holds state differently (see rules/_raw_variables.py for what each does with a raw
+# tf.Variable, measured).
+LAYER, MODEL, METRIC, OPTIMIZER, LOSS = "layer", "model", "metric", "optimizer", "loss"
+# A subclass of one of Keras' own metrics (Mean, AUC, ...) rather than of Metric: Keras 3's built-in metrics reset only
+# their own variables in `reset_state`, where Keras 2's reset every variable of the metric.
+BUILTIN_METRIC = "builtin-metric"
+METRIC_KINDS = frozenset({METRIC, BUILTIN_METRIC})
+LAYER_KINDS = frozenset({LAYER, MODEL})  # the classes the layer rules (TFV004, TFV006, TFV007) are about
+
 # Keras names that are Layer/Model classes wherever they live in the keras namespace.
 _LAYER_CLASS_NAMES = frozenset({"Layer", "Model", "Sequential", "Functional", "Wrapper", "RNN", "AbstractRNNCell"})
+# Keras class names, wherever they live in the keras namespace, and their kind (`keras.Metric`, `keras.Loss`).
+_CLASS_KINDS = {"Layer": LAYER, "Wrapper": LAYER, "RNN": LAYER, "AbstractRNNCell": LAYER, "Model": MODEL,
+                "Sequential": MODEL, "Functional": MODEL, "Metric": METRIC, "Optimizer": OPTIMIZER, "Loss": LOSS}
 # Submodules whose capitalised names are layer or model classes.
 _LAYER_MODULES = frozenset({"layers", "models", "engine", "applications"})
+# Submodules whose capitalised names are classes of one kind (`keras.metrics.Mean`, `keras.optimizers.Adam`).
+_KIND_MODULES = {"metrics": METRIC, "optimizers": OPTIMIZER, "losses": LOSS}
 # Capitalised names in those modules that are not layers.
 _NOT_LAYERS = frozenset({"InputSpec", "Input", "Node", "KerasTensor", "InputLayer"})
+# Capitalised names in the kind modules that are not of the kind (`keras.losses.Reduction` is an enum,
+# `keras.optimizers.schedules.*` are learning-rate schedules).
+_NOT_OF_KIND = frozenset({"Reduction", "ReductionV2", "schedules", "LearningRateSchedule"})
 
 
 @functools.lru_cache(maxsize=8192)  # the same few hundred names recur in every file of a project
@@ -87,6 +104,28 @@ def keras_layer_class_flavor(canonical: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def keras_class_kind(canonical: str) -> tuple[str, str] | None:
+    """(flavour, kind) when `canonical` names a Keras Layer, Model, Metric, Optimizer or Loss class, else None."""
+    flavor = keras_layer_class_flavor(canonical)
+    if flavor is not None:
+        last = canonical.rpartition(".")[2]
+        return flavor, _CLASS_KINDS.get(last) or (MODEL if ".models." in canonical or ".applications." in canonical
+                                                  else LAYER)
+    flavor = keras_flavor_of(canonical)
+    if flavor is None:
+        return None
+    parts = canonical.split(".")[1:]
+    if not parts or not parts[-1][:1].isupper() or _NOT_OF_KIND.intersection(parts):
+        return None
+    kind = _CLASS_KINDS.get(parts[-1])
+    if kind is None and len(parts) >= 2:
+        kind = _KIND_MODULES.get(parts[0])
+        if kind == METRIC:
+            kind = BUILTIN_METRIC
+    return (flavor, kind) if kind else None
+
+
 def dotted_name(node: ast.AST) -> str | None:
     """`a.b.c` for a chain of Name/Attribute nodes, else None."""
     parts = []
@@ -101,10 +140,16 @@ def dotted_name(node: ast.AST) -> str | None:
 
 @dataclass
 class KerasClass:
-    """A class that is a Keras Layer or Model subclass."""
+    """A class that is a Keras Layer, Model, Metric, Optimizer or Loss subclass."""
 
     node: ast.ClassDef
     flavor: str  # KERAS3 or KERAS2
+    kind: str = LAYER  # LAYER, MODEL, METRIC, BUILTIN_METRIC, OPTIMIZER or LOSS
+
+    @property
+    def is_layer(self) -> bool:
+        """A Layer or Model (a Metric is a Layer in Keras 2, not in Keras 3)."""
+        return self.kind in LAYER_KINDS
 
     @property
     def name(self) -> str:
@@ -152,7 +197,9 @@ class CallSite:
 class ModuleAnalysis:
     tree: ast.Module
     source: str
-    imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
+    # local name -> qualified name; a relative import's keeps its dots (`from ..base import B`: "..base.B")
+    imports: dict[str, str] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)  # `from M import *`: the modules M, relative ones dotted
     keras_classes: dict[ast.ClassDef, KerasClass] = field(default_factory=dict)
     calls: list[CallSite] = field(default_factory=list)
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = field(default_factory=dict)
@@ -167,6 +214,17 @@ class ModuleAnalysis:
         if target is None:
             return None
         return canonical_name(f"{target}.{rest}" if rest else target)
+
+    def qualify_raw(self, node: ast.AST) -> str | None:
+        """The qualified name as imported, not canonical (`keras.src.x` stays): the module path on disk."""
+        dotted = dotted_name(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        target = self.imports.get(head)
+        if target is None:
+            return None
+        return f"{target}.{rest}" if rest else target
 
     def calls_named(self, *names: str) -> Iterator[CallSite]:
         for site in self.calls:
@@ -201,10 +259,29 @@ def _bound_names(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str]]
             else:
                 head = alias.name.partition(".")[0]
                 yield head, head
-    elif node.module and not node.level:
+    else:
+        # A relative import keeps its dots: the project index resolves it against the importing file's package.
+        module = "." * node.level + (node.module or "")
+        if not module:
+            return
+        separator = "" if module.endswith(".") else "."
         for alias in node.names:
             if alias.name != "*":
-                yield alias.asname or alias.name, f"{node.module}.{alias.name}"
+                yield alias.asname or alias.name, f"{module}{separator}{alias.name}"
+
+
+def _alias_target(node: ast.AST, imports: dict[str, str]) -> tuple[str, str] | None:
+    """(name, qualified name) for a module alias, `K = tf.keras` or `L = K.layers`, whose head is imported."""
+    if type(node) is not ast.Assign or len(node.targets) != 1 or type(node.targets[0]) is not ast.Name:
+        return None
+    dotted = dotted_name(node.value)
+    if dotted is None:
+        return None
+    head, _, rest = dotted.partition(".")
+    target = imports.get(head)
+    if target is None:
+        return None
+    return node.targets[0].id, f"{target}.{rest}" if rest else target
 
 
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
@@ -214,9 +291,13 @@ _TRY = (ast.Try, getattr(ast, "TryStar", ast.Try))  # `except*` (3.11+)
 def _record_fallbacks(node: ast.Try, fallbacks: dict[int, set[str]]) -> None:
     """For `try: import tf_keras as keras / except ImportError: import keras`: note, per import in such a handler,
     the names the try body binds. The try body's binding is what runs wherever its package is installed
-    (transformers binds `keras` so), so the fallback must not replace it."""
+    (transformers binds `keras` so), so the fallback must not replace it. Module aliases (`K = tf.keras`) count as
+    bindings on both sides."""
     primary = {name for statement in node.body if isinstance(statement, (ast.Import, ast.ImportFrom))
                for name, _ in _bound_names(statement)}
+    primary.update(statement.targets[0].id for statement in node.body
+                   if type(statement) is ast.Assign and len(statement.targets) == 1
+                   and type(statement.targets[0]) is ast.Name)
     if not primary:
         return
     for handler in node.handlers:
@@ -224,29 +305,67 @@ def _record_fallbacks(node: ast.Try, fallbacks: dict[int, set[str]]) -> None:
         if handler.type is not None and not any(dotted_name(c) in _IMPORT_ERRORS for c in caught if c):
             continue
         for statement in handler.body:
-            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            if isinstance(statement, (ast.Import, ast.ImportFrom, ast.Assign)):
                 fallbacks[id(statement)] = primary
 
 
-def _collect_imports(tree: ast.Module, module_statements: list[ast.AST] | None = None) -> dict[str, str]:
+def _module_level(tree: ast.Module) -> set[int]:
+    """ids of the statements that run at module level: the module's body and the blocks of its if/try/with."""
+    found: set[int] = set()
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop()
+        found.add(id(node))
+        if isinstance(node, (ast.If, ast.With, *_TRY)):
+            pending.extend(node.body)
+            pending.extend(getattr(node, "orelse", ()))
+            pending.extend(getattr(node, "finalbody", ()))
+            for handler in getattr(node, "handlers", ()):
+                pending.extend(handler.body)
+    return found
+
+
+def _collect_imports(tree: ast.Module, module_statements: list[ast.AST] | None = None,
+                     star_imports: list[str] | None = None) -> dict[str, str]:
+    """Every import's bindings, last wins, and module-level aliases of imported names (`K = tf.keras`,
+    `L = K.layers`): a simple `NAME = dotted.name` at module level whose head is imported by then. Star imports'
+    modules go to `star_imports` when given."""
     imports: dict[str, str] = {}
     fallbacks: dict[int, set[str]] = {}  # filled as each `try` is met: breadth first, it precedes its handlers
+    module_level: set[int] | None = None
     for node in statements(tree) if module_statements is None else module_statements:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
+        node_type = type(node)
+        if node_type is ast.Import or node_type is ast.ImportFrom:
             kept = fallbacks.get(id(node), ())
             for name, qualified in _bound_names(node):
                 if name not in kept:
                     imports[name] = qualified
-        elif isinstance(node, _TRY):
+            if star_imports is not None and node_type is ast.ImportFrom and node.names[0].name == "*":
+                star_imports.append("." * node.level + (node.module or ""))
+        elif node_type is ast.Assign:
+            alias = _alias_target(node, imports)
+            if alias is not None and alias[0] not in fallbacks.get(id(node), ()):
+                if module_level is None:  # computed only for modules that alias an import
+                    module_level = _module_level(tree)
+                if id(node) in module_level:
+                    imports[alias[0]] = alias[1]
+        elif node_type in _TRY:
             _record_fallbacks(node, fallbacks)
     return imports
 
 
-def _classify_classes(analysis: ModuleAnalysis, module_statements: list[ast.AST] | None = None) -> None:
-    """Find Keras classes: bases resolved through imports, or a Keras class of this module (to a fixpoint)."""
+# Resolves a base class the module imports from elsewhere, by its name as imported (absolute, or relative with its
+# dots): (flavour, kind) when it is a Keras class, else None. See tflint_vars.project.
+Resolver = Callable[[str], "tuple[str, str] | None"]
+
+
+def _classify_classes(analysis: ModuleAnalysis, module_statements: list[ast.AST] | None = None,
+                      resolver: Resolver | None = None) -> None:
+    """Find Keras classes: bases resolved through imports, or a Keras class of this module (to a fixpoint), or,
+    with a resolver, a class of another module of the project that is one."""
     classes = [n for n in (statements(analysis.tree) if module_statements is None else module_statements)
                if isinstance(n, ast.ClassDef)]
-    local_flavor: dict[str, str] = {}
+    local_kind: dict[str, tuple[str, str]] = {}
     changed = True
     while changed:
         changed = False
@@ -254,18 +373,52 @@ def _classify_classes(analysis: ModuleAnalysis, module_statements: list[ast.AST]
             if cls in analysis.keras_classes:
                 continue
             for base in cls.bases:
-                flavor = None
-                if isinstance(base, ast.Name) and base.id in local_flavor:
-                    flavor = local_flavor[base.id]
+                found = None
+                if isinstance(base, ast.Name) and base.id in local_kind:
+                    found = local_kind[base.id]
                 else:
                     qualified = analysis.qualify(base)
                     if qualified is not None:
-                        flavor = keras_layer_class_flavor(qualified)
-                if flavor:
-                    analysis.keras_classes[cls] = KerasClass(cls, flavor)
-                    local_flavor[cls.name] = flavor
+                        found = keras_class_kind(qualified)
+                if found:
+                    analysis.keras_classes[cls] = KerasClass(cls, *found)
+                    local_kind[cls.name] = found
                     changed = True
                     break
+    if resolver is None:
+        return
+    # Bases from other modules, asked only for the classes still unknown: most classes' bases resolve by name.
+    local_names = {cls.name for cls in classes}
+    for cls in classes:
+        if cls in analysis.keras_classes:
+            continue
+        for base in cls.bases:
+            found = None
+            if isinstance(base, ast.Name) and base.id in local_names and base.id not in analysis.imports:
+                continue  # a class of this module: its own bases are resolved here, then the fixpoint below
+            raw = analysis.qualify_raw(base)
+            if raw is not None:
+                found = resolver(raw)
+            elif isinstance(base, ast.Name):
+                for module in analysis.star_imports:
+                    found = resolver(f"{module}{'' if module.endswith('.') else '.'}{base.id}")
+                    if found:
+                        break
+            if found:
+                analysis.keras_classes[cls] = KerasClass(cls, *found)
+                local_kind[cls.name] = found
+                break
+    changed = True
+    while changed:  # classes of this module on top of the ones just found
+        changed = False
+        for cls in classes:
+            if cls not in analysis.keras_classes:
+                for base in cls.bases:
+                    if isinstance(base, ast.Name) and base.id in local_kind:
+                        analysis.keras_classes[cls] = KerasClass(cls, *local_kind[base.id])
+                        local_kind[cls.name] = local_kind[base.id]
+                        changed = True
+                        break
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -357,11 +510,13 @@ def _walk(analysis: ModuleAnalysis) -> None:
                 push((value, child_ctx))
 
 
-def analyze(tree: ast.Module, source: str) -> ModuleAnalysis:
+def analyze(tree: ast.Module, source: str, resolver: Resolver | None = None) -> ModuleAnalysis:
+    """`resolver` answers for bases imported from the project's other modules (tflint_vars.project); without one,
+    such a base is not a Keras class."""
     analysis = ModuleAnalysis(tree=tree, source=source)
     module_statements = list(statements(tree))
-    analysis.imports = _collect_imports(tree, module_statements)
-    _classify_classes(analysis, module_statements)
+    analysis.imports = _collect_imports(tree, module_statements, analysis.star_imports)
+    _classify_classes(analysis, module_statements, resolver)
     _walk(analysis)
     return analysis
 

@@ -8,10 +8,14 @@ reads nor writes it; deleting it is safe.
 
 What: one JSON index per configuration, `index-<key>.json`, where the key hashes the tool version, a fingerprint of
 the installed rule code, the Python version (its parser writes TFV000's messages) and the selected codes. The index
-maps each file's absolute path to its stat fingerprint, the BLAKE2 hash of its content and its diagnostics.
-A file whose stat fingerprint (size, mtime, ctime, inode) is unchanged is a hit without being read; otherwise its
-content is hashed and compared. A fingerprint taken within two seconds of a write may miss a later same-size write
-in the same clock tick, so it is not stored and that file is hashed next time ("racy" timestamps, as git does).
+maps each file's absolute path to its stat fingerprint, the BLAKE2 hash of its content, its diagnostics and its
+dependencies: the base classes it imports from the project's other modules, with the project index's answer
+(tflint_vars.project). A file whose stat fingerprint (size, mtime, ctime, inode) is unchanged is a hit without being
+read; otherwise its content is hashed and compared. A hit whose dependencies now get another answer (a base class
+changed in another module) is checked again. The index also keeps the summaries of the modules the project index
+read in the last run (keyed by path, stat fingerprint and content hash), so a warm run answers without parsing
+them. A fingerprint taken within two seconds of a write may miss a later same-size write in the same clock tick, so
+it is not stored and that file is hashed next time ("racy" timestamps, as git does).
 
 Trust: a cache must never hide a finding, so an index counts only if this user wrote it. Its first line is an
 HMAC-SHA256 of the rest, keyed by a per-user secret (32 random bytes) kept outside any repository in
@@ -35,15 +39,16 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tflint_vars import __version__
 from tflint_vars.diagnostics import Diagnostic
 from tflint_vars.engine import CodeSelection, check_file, check_source, map_chunks, open_regular_file, read_file
+from tflint_vars.project import FileResolver, ProjectIndex, set_shared_index, shared_index
 
 CACHE_DIR_ENV = "TFLINT_VARS_CACHE_DIR"
 CACHE_DIR_NAME = ".tflint-vars-cache"  # the old in-project location: still excluded from walks, never read
-FORMAT = 2  # bump when the index layout changes (2: signed)
+FORMAT = 3  # bump when the index layout changes (2: signed; 3: dependencies and module summaries)
 SECRET_NAME = "cache-key"
 RACY_NS = 2_000_000_000
 PRUNE_AFTER_DAYS = 30  # entries of files no run has seen for this long are dropped
@@ -172,6 +177,8 @@ class FileResult:
     diagnostics: list[Diagnostic]
     fingerprint: Fingerprint | None  # None: not worth remembering (racy timestamps, or unreadable)
     digest: str | None  # None: the file could not be read
+    dependencies: dict[str, list | None] = field(default_factory=dict)  # base class as imported -> project's answer
+    summaries: dict[str, list] = field(default_factory=dict)  # module summaries the worker consulted
 
 
 def _check_chunk_remembering(args: tuple[list[str], CodeSelection]) -> list[FileResult]:
@@ -189,7 +196,13 @@ def _check_chunk_remembering(args: tuple[list[str], CodeSelection]) -> list[File
         fingerprint = _fingerprint(stat)
         if now - max(stat.st_mtime_ns, stat.st_ctime_ns) < RACY_NS:
             fingerprint = None
-        results.append(FileResult(path, check_source(data, path, selection), fingerprint, content_digest(data)))
+        index = shared_index()  # this process's: inherited from the parent, seeded with the cache's summaries
+        resolver = FileResolver(index, path)
+        diagnostics = check_source(data, path, selection, resolver=resolver)
+        read = index.take_fresh()
+        results.append(FileResult(path, diagnostics, fingerprint, content_digest(data),
+                                  {ref: list(answer) if answer else None for ref, answer in resolver.asked.items()},
+                                  read))
     return results
 
 
@@ -209,9 +222,12 @@ class ResultCache:
         self.directory = directory
         self.index_path = os.path.join(directory, f"index-{configuration_key(selection)}.json")
         self.secret = user_secret()  # None: the cache is off for this run (neither read nor written)
+        self.modules: dict[str, list] = {}  # module summaries for the project index, see tflint_vars.project
         self.entries: dict[str, list] = self._load()
         self.dirty = False
         self.today = int(time.time() // 86400)
+        self.project = ProjectIndex(self.modules)
+        self.modules_used: dict[str, list] = {}  # the summaries this run's workers read
 
     def _load(self) -> dict[str, list]:
         if self.secret is None:
@@ -226,7 +242,17 @@ class ResultCache:
             return {}
         if not isinstance(index, dict) or index.get("format") != FORMAT or not isinstance(index.get("files"), dict):
             return {}
+        if isinstance(index.get("modules"), dict):
+            self.modules = index["modules"]
         return index["files"]
+
+    def _dependencies_hold(self, absolute: str, dependencies: dict) -> bool:
+        """Whether the project index still gives the answers the file was checked with."""
+        for ref, answer in dependencies.items():
+            now = self.project.resolve(absolute, ref)
+            if (list(now) if now else None) != answer:
+                return False
+        return True
 
     def lookup(self, path: str, absolute: str) -> list[Diagnostic] | None:
         """The remembered diagnostics of `path`, or None when it must be checked."""
@@ -234,7 +260,7 @@ class ResultCache:
         if entry is None:
             return None
         try:
-            fingerprint, digest, rows, seen = entry
+            fingerprint, digest, rows, seen, dependencies = entry
             stat = os.stat(path)
             if fingerprint is None or tuple(fingerprint) != _fingerprint(stat):
                 data = read_file(path)
@@ -245,7 +271,9 @@ class ResultCache:
                 entry[0] = None if racy else list(_fingerprint(stat))
                 self.dirty = True
             diagnostics = [_diagnostic(path, row) for row in rows]
-        except (OSError, TypeError, ValueError):  # unreadable now, or a malformed entry: check it afresh
+            if dependencies and not self._dependencies_hold(absolute, dependencies):
+                return None
+        except (OSError, TypeError, ValueError, AttributeError):  # unreadable now, or a malformed entry: afresh
             return None
         if seen != self.today:
             entry[3] = self.today
@@ -258,7 +286,8 @@ class ResultCache:
         rows = [[d.line, d.column, d.code, d.message, d.fix] + ([d.cell] if d.cell is not None else [])
                 for d in result.diagnostics]
         self.entries[absolute] = [list(result.fingerprint) if result.fingerprint else None, result.digest, rows,
-                                  self.today]
+                                  self.today, result.dependencies]
+        self.modules_used.update(result.summaries)
         self.dirty = True
 
     def save(self) -> None:
@@ -267,12 +296,14 @@ class ResultCache:
             return
         oldest = self.today - PRUNE_AFTER_DAYS
         files = {path: entry for path, entry in self.entries.items()
-                 if isinstance(entry, list) and len(entry) == 4 and isinstance(entry[3], int) and entry[3] >= oldest}
+                 if isinstance(entry, list) and len(entry) == 5 and isinstance(entry[3], int) and entry[3] >= oldest}
+        # The summaries this run consulted: the ones a later run will need, while those files are unchanged.
+        modules = {**self.project.consulted(), **self.modules_used}
         temporary = None
         try:
             self._create_directory()
             descriptor, temporary = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=self.directory)
-            payload = json.dumps({"format": FORMAT, "tool": __version__, "files": files},
+            payload = json.dumps({"format": FORMAT, "tool": __version__, "files": files, "modules": modules},
                                  separators=(",", ":")).encode("utf-8")
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(sign(self.secret, payload) + b"\n" + payload)
@@ -309,6 +340,7 @@ def check_files_cached(paths: list[str], selection: CodeSelection, jobs: int | N
                        ) -> list[Diagnostic]:
     """`engine.check_files` through the cache in `directory`: the same diagnostics, fewer files checked."""
     cache = ResultCache(directory, selection)
+    set_shared_index(cache.project)  # the workers, forked below, start from the summaries the cache remembers
     diagnostics: list[Diagnostic] = []
     to_check: list[str] = []
     absolute_of: dict[str, str] = {}
@@ -322,5 +354,7 @@ def check_files_cached(paths: list[str], selection: CodeSelection, jobs: int | N
     for result in map_chunks(_check_chunk_remembering, to_check, selection, jobs):
         diagnostics.extend(result.diagnostics)
         cache.remember(result, absolute_of[result.path])
+    if cache.project.read:  # the parent read summaries to validate dependencies: keep them for the next run
+        cache.dirty = True
     cache.save()
     return diagnostics

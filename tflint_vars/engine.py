@@ -14,8 +14,9 @@ import traceback
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable, TypeVar
 
-from tflint_vars.analysis import analyze
+from tflint_vars.analysis import Resolver, analyze
 from tflint_vars.diagnostics import Diagnostic
+from tflint_vars.project import resolver_for
 from tflint_vars.rules import ALL_RULES
 
 # A file with none of these words cannot hold a rule's finding (every rule needs one of them in a call, an import
@@ -111,8 +112,10 @@ def _noqa_suppresses(line: str, code: str) -> bool:
 
 
 def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
-                 honour_noqa: bool = True) -> list[Diagnostic]:
-    """Every diagnostic for one file's bytes, sorted by position (a notebook's by cell and line)."""
+                 honour_noqa: bool = True, resolver: Resolver | None = None) -> list[Diagnostic]:
+    """Every diagnostic for one file's bytes, sorted by position (a notebook's by cell and line). `resolver` answers
+    for base classes imported from the project's other modules (default: this process's project index,
+    tflint_vars.project)."""
     selection = selection or CodeSelection()
     if path.endswith(".ipynb"):
         from tflint_vars.notebook import check_notebook
@@ -124,15 +127,17 @@ def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
     if not any(word in data for word in TRIGGER_WORDS):
         return []
     text, tree = parsed
-    return check_tree(tree, text, path, selection, honour_noqa)
+    return check_tree(tree, text, path, selection, honour_noqa, resolver)
 
 
 def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection | None = None,
-               honour_noqa: bool = True) -> list[Diagnostic]:
+               honour_noqa: bool = True, resolver: Resolver | None = None) -> list[Diagnostic]:
     """The rules' diagnostics for a parsed file (TFV000 is the parser's business), sorted by position."""
     selection = selection or CodeSelection()
+    if resolver is None:
+        resolver = resolver_for(path)
     try:
-        analysis = analyze(tree, text)
+        analysis = analyze(tree, text, resolver)
     except Exception as error:
         return [_internal_error(path, "the analysis", error)] if selection.enabled("TFV000") else []
     lines = LINE_END.split(text)  # not str.splitlines(): it also splits on \f, \v, \x1c.., shifting every line after

@@ -1,4 +1,8 @@
-"""The flake8 adapter: entry point `TFV` in `flake8.extension`. flake8 applies `# noqa` itself."""
+"""The flake8 adapter: entry point `TFV` in `flake8.extension`. flake8 applies `# noqa` itself.
+
+flake8 gives the plugin one file at a time; base classes imported from the project's other modules are answered by
+the project index of this flake8 process (tflint_vars.project.shared_index, through `check_tree`), which reads each
+module it needs once, from disk, as `tflint-vars check` does: both front ends report the same."""
 
 from __future__ import annotations
 

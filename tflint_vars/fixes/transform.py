@@ -24,6 +24,7 @@ from tflint_vars.analysis import KERAS2, CallSite, KerasClass, ModuleAnalysis, a
 from tflint_vars.diagnostics import Diagnostic
 from tflint_vars.fixes.hoist import HoistPlan, plan_hoist
 from tflint_vars.fixes.initializers import WeightPlan, plan_add_weight, plan_get_variable
+from tflint_vars.project import resolver_for
 from tflint_vars.rules import ALL_RULES, RULES_BY_CODE
 from tflint_vars.rules.tfv005_get_variable_without_reuse import SCOPE_PARAMS
 from tflint_vars.rules.tfv007_add_weight_positional import KERAS2_ORDER
@@ -765,7 +766,7 @@ def fix_text_once(text: str, path: str, diagnostics: Iterable[Diagnostic]
                   ) -> tuple[str, list[Diagnostic], list[tuple[Diagnostic, str]]]:
     """Apply the fixes of `diagnostics` (all from `text`) in one pass: (new text, fixed, dropped with why)."""
     diagnostics = list(diagnostics)
-    analysis = analyze(ast.parse(text, path), text)
+    analysis = analyze(ast.parse(text, path), text, resolver_for(path))  # the project's bases too
     ctx = PlanContext(analysis, text, path)
     found = _findings(analysis, ctx, {d.code for d in diagnostics})
     dropped: list[tuple[Diagnostic, str]] = []

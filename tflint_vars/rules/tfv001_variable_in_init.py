@@ -5,7 +5,7 @@ from typing import Iterator
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
 from tflint_vars.fixes.initializers import WeightPlan
-from tflint_vars.rules._raw_variables import fix_plan, keras2_note, raw_variables, where
+from tflint_vars.rules._raw_variables import fix_plan, keras2_note, raw_variables, untracked_effects, where
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -21,6 +21,13 @@ class VariableInInit(Rule):
     is not in `layer.weights` or `layer.trainable_weights`, `model.fit` never updates it (the only sign is a warning
     that the model has no trainable weights), and it is not saved. Keras 2 (tf_keras) tracked it, so code written for
     Keras 2 silently stops training. Measured on TF 2.21.0 / Keras 3.15.1 against tf-keras 2.21.0.
+
+    In a `keras.metrics.Metric` subclass, Keras 3 leaves the variable out of `metric.variables`, so `reset_state()`
+    never resets it and the metric accumulates across epochs: a metric counting the 8 samples of each epoch reports
+    8, 16, 24 over 3 epochs of `fit` under Keras 3 and 8, 8, 8 under Keras 2, which resets it
+    (`python tests/measure_keras_classes.py`, with and without TF_USE_LEGACY_KERAS=1, prints them). Raw variables in
+    `Optimizer` and `Loss` subclasses behave the same under both Kerases (measured by the same script) and are not
+    reported.
 
     ## Example
     ```python
@@ -47,6 +54,10 @@ class VariableInInit(Rule):
     Safe when the initial value maps to a Keras initializer with the same distribution (`tf.zeros` -> "zeros",
     `tf.random.normal(s)` -> `RandomNormal(mean=0.0, stddev=1.0)`, a float literal -> `Constant`, ...) and its shape
     has no run-time computation. Otherwise no fix is offered and the message says why.
+    In a Metric, the same keyword `add_weight` call works with Keras 3's and tf_keras' `Metric.add_weight` and makes
+    a variable `reset_state` sets to zero, as Keras 2 did; no fix for `trainable=` and other keywords a Metric's
+    `add_weight` lacks, nor for subclasses of built-in metrics such as `Mean`, whose Keras 3 `reset_state` resets only
+    their own variables.
     """
 
     code = "TFV001"
@@ -57,6 +68,11 @@ class VariableInInit(Rule):
         "import keras\nclass L(keras.layers.Layer):\n    def __init__(self):\n        super().__init__()\n"
         "        self.v = keras.Variable(1.0)\n",
         "import tensorflow as tf\nclass Plain:\n    def __init__(self):\n        self.v = tf.Variable(1.0)\n",
+        # Measured the same under Keras 2 and 3 (see the docs above): not reported.
+        "import tensorflow as tf\nclass O(tf.keras.optimizers.SGD):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.steps = tf.Variable(0)\n",
+        "from keras import losses\nimport tensorflow as tf\nclass S(losses.Loss):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.scale = tf.Variable(2.0)\n",
     ]
     INVALID = [
         "import tensorflow as tfx\nclass L(tfx.keras.layers.Dense):\n    def __init__(self):\n"
@@ -64,13 +80,15 @@ class VariableInInit(Rule):
         "from tensorflow.keras import layers as L\nimport tensorflow as tf\nclass A(L.Layer):\n"
         "    def __init__(self):\n        super().__init__()\n        self.ws = []\n        for i in range(3):\n"
         "            self.ws.append(tf.Variable(0.0))\n",
+        "import keras\nimport tensorflow as tf\nK = keras\nclass M(K.metrics.Metric):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.total = tf.Variable(0.0)\n",
     ]
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method == "__init__"):
             plan = fix_plan(analysis, site)
-            message = (f"`tf.Variable` created in {where(site)} is untracked under Keras 3: not in `layer.weights`, "
-                       f"never trained by `fit`, not saved{keras2_note(site)}; use `self.add_weight(...)`")
+            message = (f"`tf.Variable` created in {where(site)} is untracked under Keras 3: "
+                       f"{untracked_effects(site)}{keras2_note(site)}; use `self.add_weight(...)`")
             if isinstance(plan, WeightPlan):
                 yield self.finding(site.node, message, SAFE)
             else:

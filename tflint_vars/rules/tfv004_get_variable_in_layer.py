@@ -62,7 +62,7 @@ class GetVariableInLayer(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in analysis.calls_named(GET_VARIABLE):
             ctx = site.context
-            if ctx.keras_class is None or ctx.method is None:
+            if ctx.keras_class is None or ctx.method is None or not ctx.keras_class.is_layer:
                 continue
             message = (f"`get_variable` in {where(site)} creates a variable Keras 3 does not track (Keras 2 did): "
                        f"not in `layer.weights`, never trained by `fit`; use `self.add_weight(...)`")

@@ -162,7 +162,7 @@ class StateOutsideBuild(Rule):
                 stored.update(self_attribute_assignments(call_method))
         for site in analysis.calls:
             ctx = site.context
-            if ctx.keras_class is None or ctx.method != "call":
+            if ctx.keras_class is None or ctx.method != "call" or not ctx.keras_class.is_layer:  # a Loss has call
                 continue
             kind = state_kind(analysis, site.node)
             if kind not in ("add_weight", "layer"):

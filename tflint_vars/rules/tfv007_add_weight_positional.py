@@ -83,7 +83,9 @@ class AddWeightPositional(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in analysis.calls:
             ctx, node = site.context, site.node
-            if ctx.keras_class is None or ctx.keras_class.flavor != KERAS3:
+            # A Metric's add_weight has its own order in each Keras (Keras 3: shape first; tf_keras: name, shape,
+            # aggregation, ...): not this rule's Keras 2 Layer order.
+            if ctx.keras_class is None or ctx.keras_class.flavor != KERAS3 or not ctx.keras_class.is_layer:
                 continue
             if not (isinstance(node.func, ast.Attribute) and node.func.attr == "add_weight") or not node.args:
                 continue

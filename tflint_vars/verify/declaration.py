@@ -6,6 +6,9 @@ One exercise is a `[verify]` table; several are an array, `[[verify]]`. Keys (al
                                inside a one-layer Keras model;
                    "model"     the same for a Keras Model, trained directly;
                    "tf-module" a `tf.Module`: tracked through `.trainable_variables`, no `fit`;
+                   "metric"    a Keras Metric: called (`update_state` then `result`) on `input_shape`, tracked through
+                               `metric.variables`, then `reset_state()` must set every variable to zero; no gradients
+                               or `fit` (a metric is not trained, and Keras makes its variables non-trainable);
                    "tf1-graph" run the file in a fresh `tf.Graph` with `import tensorflow as tf` bound to
                                `tensorflow.compat.v1`, then call `calls` on placeholders;
                    "script"    only run the file (its module-level code), recording the variables it creates;
@@ -33,7 +36,7 @@ from typing import Any
 
 import tomllib
 
-KINDS = ("layer", "model", "tf-module", "tf1-graph", "script", "skip")
+KINDS = ("layer", "model", "tf-module", "metric", "tf1-graph", "script", "skip")
 CLAIMS = ("untracked", "per-call", "raises")
 RUNTIMES = ("keras3", "keras2")
 _KEYS = {"kind", "class", "args", "kwargs", "input_shape", "fix", "claim", "error", "expect_claim", "allow_untracked",
@@ -122,7 +125,7 @@ def parse_exercise(table: Any, where: str) -> Exercise:
         _expect(isinstance(table.get("reason"), str) and table["reason"], where, "kind = \"skip\" needs a `reason`")
         ex.reason = table["reason"]
         return ex
-    if kind in ("layer", "model", "tf-module"):
+    if kind in ("layer", "model", "tf-module", "metric"):
         _expect(isinstance(table.get("class"), str), where, f"kind = {kind!r} needs `class`, the name to construct")
         ex.class_name = table["class"]
         ex.args = table.get("args", [])

@@ -101,6 +101,9 @@ def judge_exercise(ex: Exercise, runtime: str, evidence: dict[str, Any], same_so
     untracked_after = [name for name in _untracked(fixed) if name not in allowed]
     if untracked_after:
         judgement.fail(f"{label}untracked after the fix: {', '.join(untracked_after)}")
+    not_reset = [name for name in fixed.get("not_reset", []) if name not in allowed]
+    if not_reset:
+        judgement.fail(f"{label}`reset_state()` leaves {', '.join(not_reset)} unreset after the fix")
     checks = evidence.get("checks", {})
     if ex.kind == "tf1-graph":
         _judge_graph(ex, fixed, judgement, label)

@@ -245,6 +245,9 @@ def _tracked_sets(obj: Any, kind: str) -> tuple[set[int], set[int], dict[str, in
     if kind == "tf-module":
         weights, trainable = list(obj.variables), list(obj.trainable_variables)
         non_trainable = [w for w in weights if not w.trainable]
+    elif kind == "metric":  # what `reset_state` resets and the model saves; a metric is never trained
+        weights, trainable = list(obj.variables), []
+        non_trainable = weights
     else:
         weights, trainable, non_trainable = obj.weights, obj.trainable_weights, obj.non_trainable_weights
     counts = {"weights": len(weights), "trainable_weights": len(trainable), "non_trainable_weights": len(non_trainable)}
@@ -256,7 +259,7 @@ def _construct(cls: Any, ex: dict, x: Any) -> tuple[Any, list[Any], int]:
     _REGULARIZED.clear()
     with Recorder() as recorder:
         obj = cls(*ex["args"], **ex["kwargs"])
-        if x is not None:
+        if x is not None and ex["kind"] != "metric":  # a metric's initial values are before any update
             obj(x)
     regularized = len(_REGULARIZED)
     return obj, _without_baseline(recorder.created, _baseline(obj)), regularized
@@ -291,6 +294,12 @@ def run_target(module: types.ModuleType | None, ex: dict, x: Any, version: str) 
                 run.evidence["losses"] = len(run.obj.losses)
         except Exception as error:
             run.error = describe_error(error, "second call")
+    if ex["kind"] == "metric" and run.error is None:
+        try:
+            run.obj.reset_state()
+            run.evidence["not_reset"] = [_short_name(v) for v in run.created if np.any(v.numpy() != 0)]
+        except Exception as error:
+            run.error = describe_error(error, "reset_state")
     return run
 
 
@@ -426,10 +435,12 @@ def exercise_eager(ex: dict, modules: dict[str, Any], same: bool) -> dict[str, A
         pairs, unmatched_o, unmatched_f = _pair(original.created, fixed.created)
         checks["unmatched_original"] = [original.created[i].name for i in unmatched_o]
         checks["unmatched_fixed"] = [fixed.created[j].name for j in unmatched_f]
+        # Keras makes a metric's variables non-trainable, and a metric is never trained: not compared for metrics.
         checks["trainable_changed"] = [
             {"variable": _short_name(original.created[i]), "original": bool(original.created[i].trainable),
              "fixed": bool(fixed.created[j].trainable)}
-            for i, j in pairs if bool(original.created[i].trainable) != bool(fixed.created[j].trainable)]
+            for i, j in pairs if bool(original.created[i].trainable) != bool(fixed.created[j].trainable)
+            and ex["kind"] != "metric"]
         checks["initial_values"] = _initial_values(original, fixed, pairs, ex, x)
         if x is not None:
             for i, j in pairs:
@@ -444,13 +455,14 @@ def exercise_eager(ex: dict, modules: dict[str, Any], same: bool) -> dict[str, A
                                           default=0.0)) if shapes_equal else None}
     if x is not None:
         for name, check in (("grads", _gradients), ("fit", _fit)):
-            if name == "fit" and ex["kind"] == "tf-module":
+            if (name == "fit" and ex["kind"] == "tf-module") or ex["kind"] == "metric":
                 continue
             try:
                 checks[name] = check(fixed, ex, x)
             except Exception as error:
                 checks[name] = {"error": describe_error(error, name)}
-        if original is not None and original is not fixed and not original.error and ex["kind"] != "tf-module":
+        if original is not None and original is not fixed and not original.error \
+                and ex["kind"] not in ("tf-module", "metric"):
             # What training does to the original (under Keras 3: nothing, for untracked variables): evidence only.
             try:
                 result["original"]["fit"] = _fit(original, ex, x)
@@ -525,7 +537,7 @@ def run_job(job: dict) -> dict[str, Any]:
     eager_modules: dict[str, Any] = {}
     recorders: dict[str, Recorder] = {}
     load_errors: dict[str, Any] = {}
-    if any(ex["kind"] in ("layer", "model", "tf-module", "script") for ex in exercises):
+    if any(ex["kind"] in ("layer", "model", "tf-module", "metric", "script") for ex in exercises):
         for version in ("original", "fixed"):
             if same and version == "fixed":
                 eager_modules["fixed"], recorders["fixed"] = eager_modules["original"], recorders["original"]

@@ -1,0 +1,171 @@
+"""The project index: base classes resolved across a project's modules, in the CLI (cold, warm, one file) and flake8,
+on real packages written to disk. A line marked `# expect` must be reported (TFV001), and no other."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_flake8
+
+VARIABLE = "        self.v = tf.Variable(1.0)"
+EXPECTED = f"{VARIABLE}  # expect"
+
+
+def layer(name: str, base: str, expected: bool = True) -> str:
+    line = EXPECTED if expected else VARIABLE
+    return f"\n\nclass {name}({base}):\n    def __init__(self):\n        super().__init__()\n{line}\n"
+
+
+PROJECT = {
+    "pyproject.toml": "",
+    "pkg/__init__.py": "from .base import BaseLayer\nfrom .star_source import *\n",
+    "pkg/base.py": "import tensorflow as tf\n\n\nclass BaseLayer(tf.keras.layers.Layer):\n    pass\n\n\n"
+                   "class Layer:\n    pass\n",
+    "pkg/star_source.py": "import keras\n\n\nclass StarBase(keras.layers.Layer):\n    pass\n",
+    "pkg/deep/__init__.py": "",
+    "pkg/deep/chain.py": "from ..base import BaseLayer\n\n\nclass One(BaseLayer):\n    pass\n",
+    "pkg/deep/chain2.py": "from pkg.deep.chain import One as Renamed\n\n\nclass Two(Renamed):\n    pass\n",
+    # An import cycle: each module imports the other; neither base is Keras, and the run must end.
+    "pkg/cycle_a.py": "from pkg.cycle_b import B\n\n\nclass A(B):\n    pass\n",
+    "pkg/cycle_b.py": "from pkg.cycle_a import A as B\n",
+    "pkg/users.py": "import tensorflow as tf\nimport thirdparty\n"
+                    "from pkg.base import BaseLayer\nfrom pkg import BaseLayer as Exported, StarBase\n"
+                    "from .base import BaseLayer as Relative\nfrom . import base\nfrom .base import Layer\n"
+                    "from .deep.chain2 import Two\nfrom .cycle_a import A\n"
+                    + layer("Absolute", "BaseLayer") + layer("ReExported", "Exported")
+                    + layer("RelativeBase", "Relative") + layer("ModuleAttribute", "base.BaseLayer")
+                    + layer("Star", "StarBase") + layer("Chain", "Two")
+                    + layer("UnrelatedLayer", "Layer", False) + layer("ThirdParty", "thirdparty.Layer", False)
+                    + layer("Cycle", "A", False),
+    # A namespace package (no __init__.py) and a src/ layout, imported from a tests/ directory.
+    "src/nspkg/sub/base.py": "from tensorflow.keras import layers\n\n\nclass NsBase(layers.Layer):\n    pass\n",
+    "tests/test_layers.py": "import tensorflow as tf\nfrom nspkg.sub.base import NsBase\n"
+                            + layer("FromSrc", "NsBase"),
+    # Module aliases.
+    "aliases.py": "import tensorflow as tf\nK = tf.keras\nL = K.layers\n" + layer("Aliased", "L.Layer"),
+}
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def expected(root: Path) -> set[tuple[str, int]]:
+    return {(path.relative_to(root).as_posix(), number) for path in root.rglob("*.py")
+            for number, line in enumerate(path.read_text().splitlines(), 1) if line.endswith("# expect")}
+
+
+def check(root: Path, *paths: str, cache: Path | None = None) -> set[tuple[str, int]]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    args = [] if cache else ["--no-cache"]
+    if cache:
+        env["TFLINT_VARS_CACHE_DIR"] = str(cache)
+    result = subprocess.run([sys.executable, "-m", "tflint_vars", "check", "--output-format", "json", *args,
+                             *(paths or ["."])], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode in (0, 1), result.stderr
+    return {(Path(d["path"]).as_posix().removeprefix("./"), d["line"]) for d in json.loads(result.stdout)
+            if d["code"] == "TFV001"}
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    write(tmp_path, PROJECT)
+    return tmp_path
+
+
+def test_bases_across_modules_every_import_form(project):
+    found = check(project)
+    assert found == expected(project)
+    assert len(found) == 8  # Absolute ... Chain (6), FromSrc, Aliased; not UnrelatedLayer, ThirdParty, Cycle
+
+
+def test_one_file_named_alone_resolves_through_the_files_on_disk(project):
+    found = check(project, "pkg/users.py")
+    assert found == {e for e in expected(project) if e[0] == "pkg/users.py"}
+
+
+def test_flake8_reaches_the_same_answer(project):
+    result = run_flake8("--select", "TFV", "--format", "%(path)s\t%(row)d\t%(code)s", ".", cwd=project)
+    found = {(Path(path).as_posix().removeprefix("./"), int(row)) for path, row, code in
+             (line.split("\t") for line in result.stdout.splitlines()) if code == "TFV001"}
+    assert found == expected(project)
+
+
+def test_a_base_changed_in_another_module_rechecks_its_users(project, tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    assert check(project, cache=cache) == expected(project)
+    assert check(project, cache=cache) == expected(project)  # warm
+    base = project / "pkg" / "base.py"
+    base.write_text(base.read_text().replace("(tf.keras.layers.Layer)", "(object)"))
+    users = (project / "pkg" / "users.py").read_text().splitlines()
+    star = ("pkg/users.py", users.index("class Star(StarBase):") + 4)
+    # Every user of BaseLayer, directly or through the chain, is no longer a Keras layer; Star's base is elsewhere.
+    after = {e for e in expected(project) if e[0] != "pkg/users.py"} | {star}
+    assert check(project, cache=cache) == after == check(project)
+    base.write_text(base.read_text().replace("(object)", "(tf.keras.layers.Layer)"))
+    assert check(project, cache=cache) == expected(project)
+
+
+def test_the_cache_remembers_dependencies_and_summaries(project, tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    check(project, cache=cache)
+    [index] = cache.glob("index-*.json")
+    data = json.loads(index.read_text())
+    users = data["files"][str(project / "pkg" / "users.py")]
+    assert users[4]["pkg.base.BaseLayer"] == ["keras3", "layer"]
+    assert users[4]["thirdparty.Layer"] is None
+    assert str(project / "pkg" / "base.py") in data["modules"]
+
+
+def test_an_import_cycle_of_re_exports_ends(tmp_path):
+    write(tmp_path, {
+        "pkg/__init__.py": "from .a import *\n",
+        "pkg/a.py": "from pkg import *\nfrom .b import *\n",
+        "pkg/b.py": "from .a import Missing as Base\nfrom pkg import Other\n",
+        "pkg/user.py": "import tensorflow as tf\nfrom pkg import Base, Other\n" + layer("X", "Base", False)
+                       + layer("Y", "Other", False) + layer("Z", "Nowhere", False),
+    })
+    assert check(tmp_path) == set()
+
+
+def test_a_relative_import_above_the_top_package_is_not_followed(tmp_path):
+    write(tmp_path, {"pkg/__init__.py": "", "pkg/m.py": "import tensorflow as tf\nfrom ...x import Base\n"
+                     + layer("X", "Base", False)})
+    assert check(tmp_path) == set()
+
+
+@pytest.mark.parametrize("source", [
+    textwrap.dedent("""\
+        import tensorflow as tf
+        v1 = tf.compat.v1
+
+
+        class L(tf.keras.layers.Layer):
+            def build(self, input_shape):
+                self.w = v1.get_variable("w", shape=(1,))
+        """),
+])
+def test_a_module_alias_of_compat_v1_is_followed(tmp_path, source):
+    (tmp_path / "m.py").write_text(source)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "tflint_vars", "check", "--no-cache", "--output-format", "json",
+                             "m.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert [(d["code"], d["line"]) for d in json.loads(result.stdout)] == [("TFV004", 7)]
+
+
+def test_a_namespace_package_without_a_project_marker(tmp_path):
+    """No pyproject.toml, no __init__.py: `from pkg.base import ...` is found in the directory above the package,
+    as Python finds it when run from there."""
+    write(tmp_path, {"pkg/base.py": "import tensorflow as tf\n\n\nclass BaseLayer(tf.keras.layers.Layer):\n    pass\n",
+                     "pkg/layers.py": "import tensorflow as tf\nfrom pkg.base import BaseLayer\n"
+                                      + layer("Scale", "BaseLayer")})
+    assert check(tmp_path) == expected(tmp_path) == {("pkg/layers.py", 8)}

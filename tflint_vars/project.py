@@ -1,0 +1,300 @@
+"""The project index: whether a class a module imports from another module of the project is a Keras class.
+
+`class Scale(BaseLayer)` is a Keras layer when `BaseLayer` is one in the module it comes from, whether it is imported
+absolutely (`from pkg.base import BaseLayer`), relatively (`from ..base import BaseLayer`, `from . import base` then
+`base.BaseLayer`), through a re-export (`from .base import BaseLayer` or `from .base import *` in `pkg/__init__.py`),
+or through a chain of such modules of any depth. A base that cannot be found in the project (a third-party package)
+is not a Keras class unless its name is a Keras name (tflint_vars.analysis.keras_class_kind).
+
+Modules are found on disk as Python finds them, from the importing file, so every front end gets the same answer for
+a file whatever else it was given: a relative import from the file's own package directory; an absolute import under
+the file's package root (the first directory upward without an `__init__.py`, as pytest's rootdir rule), then under
+each directory above it up to the project root (the nearest directory upward holding pyproject.toml, setup.cfg,
+setup.py or .git; without one, up to the file system's root), then under the project root's `src/`. Namespace
+packages (directories without `__init__.py`) are found the same way, since the lookup is by path.
+
+Cheap by construction: a module is read only when some checked file's class has a base imported from it that is not
+a Keras name, and then only its summary is kept (its classes' bases and its import bindings, from the stdlib ast).
+Answers are memoised per process; a cycle of imports ends, unresolved, the second time it reaches a name.
+
+The CLI's result cache stores each file's questions and answers (its dependencies) and the summaries it read; a file
+is checked again when an answer changed (tflint_vars.cache). The flake8 plugin, `--no-cache`, `--fix` and `verify`
+use the index of their process (`shared_index`), built lazily as the files they check ask.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import os
+import time
+
+from tflint_vars.analysis import _collect_imports, canonical_name, dotted_name, keras_class_kind
+
+KerasKind = tuple[str, str]  # (flavour, kind): ("keras3", "layer")
+# A module's summary, JSON-able: {"c": {class name: [base, ...]}, "b": {name: import target}, "s": [star modules]}.
+# A base is its qualified name as imported, or "=Name" for a name the module neither defines nor imports by name.
+Summary = dict
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+
+
+def summarize(tree: ast.Module) -> Summary:
+    """A module's classes (their bases as qualified names) and its import bindings."""
+    stars: list[str] = []
+    imports = _collect_imports(tree, None, stars)
+    classes: dict[str, list[str]] = {}
+    pending = list(tree.body)
+    while pending:  # module-level classes, also those defined under if/try
+        node = pending.pop()
+        if type(node) is ast.ClassDef:
+            bases = []
+            for base in node.bases:
+                dotted = dotted_name(base)
+                if dotted is None:
+                    continue
+                head, _, rest = dotted.partition(".")
+                if head in imports:
+                    bases.append(f"{imports[head]}.{rest}" if rest else imports[head])
+                elif not rest:
+                    bases.append(f"={head}")
+            classes.setdefault(node.name, bases)
+        elif isinstance(node, (ast.If, ast.Try, getattr(ast, "TryStar", ast.Try))):
+            pending.extend(node.body)
+            pending.extend(node.orelse)
+            for handler in getattr(node, "handlers", ()):
+                pending.extend(handler.body)
+    return {"c": classes, "b": imports, "s": stars}
+
+
+@functools.lru_cache(maxsize=4096)
+def package_root(directory: str) -> str:
+    """The first directory upward from `directory` (itself included) without an `__init__.py`."""
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return directory
+
+
+@functools.lru_cache(maxsize=4096)
+def project_root(directory: str) -> str | None:
+    """The nearest directory upward from `directory` holding a project marker (pyproject.toml, .git, ...)."""
+    while True:
+        if any(os.path.exists(os.path.join(directory, marker)) for marker in PROJECT_MARKERS):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+@functools.lru_cache(maxsize=4096)
+def search_roots(directory: str) -> tuple[str, ...]:
+    """Where an absolute import made by a module in `directory` is looked for, in order: its package root, then
+    each directory above it up to the project root (where a namespace package or a script's directory may put the
+    importable top), then the project root's `src/`. Without a project root, every directory above."""
+    root = package_root(directory)
+    top = project_root(directory)
+    roots = [root]
+    while root != top:
+        parent = os.path.dirname(root)
+        if parent == root:
+            break
+        roots.append(parent)
+        root = parent
+    if top is not None:
+        roots.append(os.path.join(top, "src"))
+    return tuple(dict.fromkeys(roots))
+
+
+def fingerprint(stat: os.stat_result) -> list[int]:
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+
+
+class ProjectIndex:
+    """Module summaries, read as resolution needs them, and the answers given. `known` seeds it with summaries
+    remembered by the cache: {absolute path: [stat fingerprint, content digest, summary]}, used while the file's
+    stat fingerprint is unchanged."""
+
+    def __init__(self, known: dict[str, list] | None = None):
+        self.known = known or {}
+        self.read: dict[str, list] = {}  # summaries this process computed, same layout as `known`, for the cache
+        self._summaries: dict[str, Summary | None] = {}
+        self._modules: dict[tuple[str, tuple[str, ...]], str | None] = {}
+        self._answers: dict[tuple[str, str], KerasKind | None] = {}
+        self._resolving: set[tuple[str, str]] = set()
+        self._consulted: dict[str, list] = {}
+        self.fresh: dict[str, list] = {}  # consulted since the last `take_fresh`
+
+    def consulted(self) -> dict[str, list]:
+        """The summaries this process used, read or remembered: what the cache keeps for the next run."""
+        return self._consulted
+
+    def take_fresh(self) -> dict[str, list]:
+        """The summaries consulted since the last call (a worker hands them to the parent with each file)."""
+        fresh, self.fresh = self.fresh, {}
+        return fresh
+
+    # Modules
+
+    def summary(self, path: str) -> Summary | None:
+        """The summary of the module file at absolute `path`, None when it cannot be read or parsed."""
+        if path in self._summaries:
+            return self._summaries[path]
+        summary = None
+        try:
+            stat = os.stat(path)
+            remembered = self.known.get(path)
+            if remembered and isinstance(remembered, list) and len(remembered) == 3 \
+                    and remembered[0] == fingerprint(stat) and isinstance(remembered[2], dict):
+                summary = remembered[2]
+                self._consulted[path] = self.fresh[path] = remembered
+            else:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+                summary = self._summarize(data, path)
+                if summary is not None:
+                    from tflint_vars.cache import RACY_NS, content_digest
+
+                    # A stat taken within the clock's resolution of a write may miss a later write: not kept.
+                    racy = time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) < RACY_NS
+                    self.read[path] = self._consulted[path] = self.fresh[path] = [None if racy else fingerprint(stat),
+                                                               content_digest(data), summary]
+        except (OSError, ValueError, SyntaxError, LookupError, RecursionError, MemoryError):
+            summary = None  # unreadable, undecodable or unparsable: it defines nothing the index can use
+        self._summaries[path] = summary
+        return summary
+
+    @staticmethod
+    def _summarize(data: bytes, path: str) -> Summary | None:
+        if b"class" not in data and b"import" not in data:  # defines and re-exports nothing
+            return {"c": {}, "b": {}, "s": []}
+        from tflint_vars.engine import decode_source
+
+        return summarize(ast.parse(decode_source(data), filename=path))
+
+    def module_file(self, directory: str, parts: tuple[str, ...]) -> str | None:
+        """`directory/a/b.py` or `directory/a/b/__init__.py` for parts (a, b); `directory/__init__.py` for ()."""
+        key = (directory, parts)
+        if key in self._modules:
+            return self._modules[key]
+        base = os.path.join(directory, *parts)
+        found = None
+        if parts and os.path.isfile(base + ".py"):
+            found = base + ".py"
+        elif os.path.isfile(os.path.join(base, "__init__.py")):
+            found = os.path.join(base, "__init__.py")
+        self._modules[key] = found
+        return found
+
+    # Resolution
+
+    def resolve(self, importer: str, ref: str) -> KerasKind | None:
+        """Whether `ref`, a name as the module at absolute path `importer` imports it (absolute, or relative with
+        its dots), is a Keras class: its (flavour, kind), or None."""
+        key = (importer, ref)
+        if key in self._answers:
+            return self._answers[key]
+        if key in self._resolving:  # an import cycle: this path leads nowhere new
+            return None
+        self._resolving.add(key)
+        try:
+            answer = self._resolve(importer, ref)
+        finally:
+            self._resolving.discard(key)
+        self._answers[key] = answer
+        return answer
+
+    def _resolve(self, importer: str, ref: str) -> KerasKind | None:
+        if ref.startswith("="):  # a name of the importer itself: its class, or from its star imports
+            return self._resolve_in_module(importer, ref[1:], ())
+        if not ref.startswith("."):
+            kind = keras_class_kind(canonical_name(ref))
+            if kind is not None:
+                return kind
+        level = len(ref) - len(ref.lstrip("."))
+        parts = tuple(p for p in ref[level:].split(".") if p)
+        if not parts:
+            return None
+        directory = os.path.dirname(importer)
+        if level:
+            for _ in range(level - 1):
+                directory = os.path.dirname(directory)
+            roots, shortest = (directory,), 0  # `from . import X`: X may be a name of the package's __init__
+        else:
+            roots, shortest = search_roots(directory), 1
+        for root in roots:
+            # The longest prefix that is a module file is the module; the rest is a name in it.
+            for split in range(len(parts) - 1, shortest - 1, -1):
+                module = self.module_file(root, parts[:split])
+                if module is not None:
+                    return self._resolve_in_module(module, parts[split], parts[split + 1:])
+        return None
+
+    def _resolve_in_module(self, module: str, name: str, rest: tuple[str, ...]) -> KerasKind | None:
+        summary = self.summary(module)
+        if summary is None:
+            return None
+        classes, bindings, stars = summary.get("c", {}), summary.get("b", {}), summary.get("s", [])
+        if name in classes:
+            if rest:
+                return None  # a nested class: not followed
+            for base in classes[name]:
+                kind = self.resolve(module, base)
+                if kind is not None:
+                    return kind
+            return None
+        if name in bindings:
+            return self.resolve(module, ".".join((bindings[name], *rest)))
+        for star in stars:
+            separator = "" if star.endswith(".") else "."
+            kind = self.resolve(module, f"{star}{separator}{'.'.join((name, *rest))}")
+            if kind is not None:
+                return kind
+        return None
+
+
+
+class FileResolver:
+    """The index as one file sees it: answers the analysis' questions and records them (the file's dependencies,
+    which the cache re-asks before it trusts the file's remembered diagnostics)."""
+
+    def __init__(self, index: ProjectIndex, path: str):
+        self.index = index
+        self.path = path
+        self.asked: dict[str, KerasKind | None] = {}
+        self._absolute: str | None = None
+
+    def __call__(self, ref: str) -> KerasKind | None:
+        if self._absolute is None:
+            # A file on disk only: "<string>", "-" or a path that is not a file has no project to look in.
+            self._absolute = os.path.abspath(self.path) if os.path.isfile(self.path) else ""
+        try:
+            answer = self.index.resolve(self._absolute, ref) if self._absolute else None
+        except RecursionError:  # a chain of modules deeper than the interpreter's stack: not followed to its end
+            answer = None
+        self.asked[ref] = answer
+        return answer
+
+
+_shared: ProjectIndex | None = None
+
+
+def shared_index() -> ProjectIndex:
+    """The index of this process: a flake8 run's plugin instances, a `--no-cache` or `--fix` run, `verify`'s fixer.
+    It lives as long as the process, which checks files that do not change meanwhile."""
+    global _shared
+    if _shared is None:
+        _shared = ProjectIndex()
+    return _shared
+
+
+def set_shared_index(index: ProjectIndex) -> None:
+    """Install `index` (seeded from the cache) as this process's; worker processes forked later inherit it."""
+    global _shared
+    _shared = index
+
+
+def resolver_for(path: str) -> FileResolver:
+    return FileResolver(shared_index(), path)
