@@ -323,7 +323,7 @@ def _forged_clean_index(target: Path) -> dict:
 
     stat = target.stat()
     fingerprint = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
-    entry = [fingerprint, content_digest(target.read_bytes()), [], int(time.time() // 86400)]
+    entry = [fingerprint, content_digest(target.read_bytes()), [], int(time.time() // 86400), {}]
     return {"format": FORMAT, "tool": "0.1.0", "files": {str(target): entry}}
 
 
