@@ -82,3 +82,8 @@ def flake8_fixture_run() -> list[tuple[str, int, int, str]]:
         path, row, col, code = line.split("\t")
         rows.append((Path(os.path.relpath(path, FIXTURES)).as_posix(), int(row), int(col), code))
     return rows
+
+
+def read_index(index: Path) -> dict:
+    """A result-cache index's JSON, after its signature line (tflint_vars.cache)."""
+    return json.loads(index.read_bytes().partition(b"\n")[2])

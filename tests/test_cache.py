@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, read_index
 
 from tflint_vars.cache import FORMAT
 
@@ -59,10 +59,6 @@ def check(*args: str, cache_dir: Path | None = None, cwd: Path | None = None,
 def index_files(cache_dir: Path) -> list[Path]:
     return sorted(cache_dir.glob("index-*.json"))
 
-
-def read_index(index: Path) -> dict:
-    """An index's JSON, after its signature line."""
-    return json.loads(index.read_bytes().partition(b"\n")[2])
 
 
 def write_index(index: Path, data: dict, secret: bytes | None = None) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, check_json, run_cli
+from conftest import FIXTURES, ROOT, check_json, read_index, run_cli
 
 NOTEBOOKS = ROOT / "tests" / "data" / "notebooks"
 SEED1_NOTEBOOK = NOTEBOOKS / "seed1_layer.ipynb"
@@ -277,7 +277,7 @@ def test_the_cache_remembers_a_notebook_by_cell(tmp_path, seed1_copy, monkeypatc
     monkeypatch.setenv("TFLINT_VARS_CACHE_DIR", str(tmp_path / "cache"))
     cold = check_json("layer.ipynb", cwd=tmp_path)
     index = next((tmp_path / "cache").glob("index-*.json"))
-    rows = next(iter(json.loads(index.read_bytes().partition(b"\n")[2])["files"].values()))[2]  # after the signature line
+    rows = next(iter(read_index(index)["files"].values()))[2]
     assert rows[0][-1] == 3  # the cell is remembered with the row
     assert check_json("layer.ipynb", cwd=tmp_path) == cold
     # A changed notebook is checked again.

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_flake8
+from conftest import ROOT, read_index, run_flake8
 
 VARIABLE = "        self.v = tf.Variable(1.0)"
 EXPECTED = f"{VARIABLE}  # expect"
@@ -119,7 +119,7 @@ def test_the_cache_remembers_dependencies_and_summaries(project, tmp_path_factor
     cache = tmp_path_factory.mktemp("cache")
     check(project, cache=cache)
     [index] = cache.glob("index-*.json")
-    data = json.loads(index.read_text())
+    data = read_index(index)
     users = data["files"][str(project / "pkg" / "users.py")]
     assert users[4]["pkg.base.BaseLayer"] == ["keras3", "layer"]
     assert users[4]["thirdparty.Layer"] is None
