@@ -31,7 +31,7 @@ from tflint_vars.rules.tfv007_add_weight_positional import KERAS2_ORDER
 Rewrite = Callable[[cst.CSTNode], cst.CSTNode]
 
 # add_weight keywords in the order the fixes write them.
-ADD_WEIGHT_ORDER = ("name", "shape", "initializer", "regularizer", "trainable", "dtype", "constraint")
+ADD_WEIGHT_ORDER = ("name", "shape", "initializer", "regularizer", "trainable", "dtype", "autocast", "constraint")
 # The import a fix adds when no import can spell the Keras initializers module: (statement, local name, expression).
 _KERAS_IMPORTS = {
     "tensorflow": ("import tensorflow as tf", "tf", "tf.keras.initializers"),
@@ -340,12 +340,14 @@ def _weight_edit(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic, plan:
 
 def fix_variable(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic) -> Edit:
     """TFV001/TFV003: tf.Variable(...) -> self.add_weight(...) in place."""
-    return _weight_edit(ctx, site, diagnostic, plan_add_weight(site.node, ctx.text, ctx.analysis.qualify))
+    from tflint_vars.rules._raw_variables import fix_plan
+    return _weight_edit(ctx, site, diagnostic, fix_plan(ctx.analysis, site))
 
 
 def fix_get_variable(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic) -> Edit:
     """TFV004: get_variable(...) -> self.add_weight(...) in place."""
-    return _weight_edit(ctx, site, diagnostic, plan_get_variable(site.node, ctx.text, ctx.analysis.qualify))
+    from tflint_vars.rules.tfv004_get_variable_in_layer import GetVariableInLayer
+    return _weight_edit(ctx, site, diagnostic, GetVariableInLayer.plan(ctx.analysis, site))
 
 
 def fix_positional(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic) -> Edit:

@@ -4,8 +4,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.fixes.initializers import WeightPlan
-from tflint_vars.rules._raw_variables import fix_plan, keras2_note, raw_variables, where
+from tflint_vars.rules._raw_variables import fix_plan, keras2_note, raw_variables, weight_finding, where
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -71,7 +70,4 @@ class VariableInInit(Rule):
             plan = fix_plan(analysis, site)
             message = (f"`tf.Variable` created in {where(site)} is untracked under Keras 3: not in `layer.weights`, "
                        f"never trained by `fit`, not saved{keras2_note(site)}; use `self.add_weight(...)`")
-            if isinstance(plan, WeightPlan):
-                yield self.finding(site.node, message, SAFE)
-            else:
-                yield self.finding(site.node, f"{message} (no safe fix: {plan})")
+            yield weight_finding(self, site, message, plan)

@@ -63,7 +63,7 @@ class VariableInCall(Rule):
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method == "call"):
-            plan = fix_plan(analysis, site)
+            plan = fix_plan(analysis, site, place=False)
             if not isinstance(plan, str):
                 plan = plan_hoist(analysis, site)
             message = (f"`tf.Variable` created in {where(site)} makes a new variable on every call (`tf.function` "
