@@ -206,9 +206,9 @@ def _is_number(node: ast.expr, scope: Scope, depth: int = 0) -> bool:
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.FloorDiv, ast.Mod, ast.Pow,
                                                             ast.Mult)):
         left, right = _is_number(node.left, scope, depth + 1), _is_number(node.right, scope, depth + 1)
-        if isinstance(node.op, (ast.Mult, ast.Add)):
-            return left and right  # a tuple * int repeats it and tuple + tuple concatenates
-        return left or right  # a sequence - / // % ** a number raises
+        if isinstance(node.op, ast.Mult):
+            return left and right  # a tuple * int repeats the tuple
+        return left or right  # a sequence + - // % ** a number raises
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("int", "len") \
             and scope.binding(node.func.id) is None:
         return True
