@@ -352,6 +352,8 @@ def _value_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightPla
                 return WeightPlan(shape=_shape(args["shape"], text, scope), initializer_class="Constant",
                                   initializer_args=[("value", text(factor))]), dtype
 
+    if _is_read(value):
+        return _argument_plan(value, text, scope)
     if not isinstance(value, ast.Call):
         raise _NoFix("its initial value is not a call that maps to a Keras initializer")
     callee = qualify(value.func) or ""
@@ -427,6 +429,28 @@ def _value_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightPla
                 text(factory_args["dtype"]) if factory_args and "dtype" in factory_args else '"float32"')
             return WeightPlan(shape=_shape(args["shape"], text, scope), initializer=initializer_text), dtype
     raise _NoFix(f"its initial value `{text(value.func)}(...)` does not map to a Keras initializer")
+
+
+def _is_read(node: ast.expr) -> bool:
+    """A name, attribute or subscript chain with no call: reading it again gives the same value."""
+    return isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and _is_static_shape(node) \
+        and not any(isinstance(n, ast.Starred) for n in ast.walk(node))
+
+
+def _argument_plan(value: ast.expr, text, scope: Scope) -> tuple[WeightPlan, str | None]:
+    """A value passed in (a constructor argument, an attribute): add_weight takes it through a Constant initializer,
+    which both Kerases fill from a tensor, a numpy array or a list (facts constant_tensor_value,
+    constant_ndarray_value, constant_list_value), with the shape and dtype tf.Variable would give it. Unsafe: the
+    value is read three times instead of once, and its shape must be fully known."""
+    tf_name = scope.tensorflow_name()
+    if tf_name is None:
+        raise _NoFix(f"its initial value `{text(value)}` is computed elsewhere, and no `import tensorflow` spells the "
+                     f"shape and dtype it has")
+    converted = f"{tf_name}.convert_to_tensor({text(value)})"
+    plan = WeightPlan(shape=f"{converted}.shape", initializer_class="Constant", initializer_args=[("value", text(value))],
+                      unsafe=f"its initial value `{text(value)}` comes from elsewhere: the fix assumes its shape is "
+                             f"fully known and reading it again gives the same value")
+    return plan, f"{converted}.dtype"
 
 
 def _numpy_plan(value: ast.Call, callee: str, text, scope: Scope) -> tuple[WeightPlan, str | None]:
@@ -519,6 +543,8 @@ def _finish(plan: WeightPlan, dtype: str | None, keywords: dict[str, str], bound
     float64_layer_default_weight_dtype, float64_layer_explicit_float32); `autocast=False` for a float or unknown
     dtype, since both Kerases autocast an add_weight variable in a mixed-policy `call` and a raw tf.Variable is never
     autocast (facts mixed_float16_float32_weight_read_in_call, mixed_float16_float32_weight_autocast_false)."""
+    if plan.unsafe:
+        unsafe.insert(0, plan.unsafe)
     if "name" in bound:
         name, why = name_check(bound["name"], text, scope)
         keywords["name"] = name
