@@ -169,6 +169,10 @@ def _check_reads(value: ast.expr, parents: dict, call_locals: dict[str, int], in
     return shape_uses
 
 
+def _movable(plan: WeightPlan | str) -> bool:
+    return isinstance(plan, WeightPlan) and not plan.computed
+
+
 def _alone_on_its_lines(stmt: ast.stmt, body: list[ast.stmt]) -> bool:
     index = body.index(stmt)
     before = body[index - 1].end_lineno if index else 0
@@ -227,7 +231,7 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
                     and state_kind(analysis, member.value)):
                 raise _Refused("its guard does more than create state on `self`")
             if state_kind(analysis, member.value) == "variable" and \
-                    not isinstance(plan_add_weight(member.value, analysis.source, analysis.qualify, scope), WeightPlan):
+                    not _movable(plan_add_weight(member.value, analysis.source, analysis.qualify, scope)):
                 raise _Refused("a tf.Variable in the same guard has no add_weight equivalent")
             assigned.add(_self_attribute(member.targets[0]))
             _check_reads(member.value, parents, call_locals, input_param, call_sets - assigned)
@@ -258,6 +262,8 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
         weight_plan = plan_add_weight(site.node, analysis.source, analysis.qualify, scope)
         if not isinstance(weight_plan, WeightPlan):
             raise _Refused(weight_plan)
+        if weight_plan.computed:  # its value is evaluated where it stands, in `call`: it cannot move
+            raise _Refused(weight_plan.unsafe.split(": the fix fills")[0])
         plan.weight_plan = weight_plan
 
     build = cls.method("build")

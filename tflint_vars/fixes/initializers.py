@@ -66,6 +66,7 @@ class WeightPlan:
     # source: the fix may write them in the module's quote style.
     generated: set[str] = field(default_factory=set)
     unsafe: str | None = None  # why the fix is unsafe; None when it is safe
+    computed: bool = False  # the weight is filled with the value itself, evaluated where the tf.Variable stood
 
 
 def bind_arguments(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr] | None:
@@ -352,10 +353,8 @@ def _value_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightPla
                 return WeightPlan(shape=_shape(args["shape"], text, scope), initializer_class="Constant",
                                   initializer_args=[("value", text(factor))]), dtype
 
-    if _is_read(value):
-        return _argument_plan(value, text, scope)
     if not isinstance(value, ast.Call):
-        raise _NoFix("its initial value is not a call that maps to a Keras initializer")
+        return _computed_plan(value, text, scope)
     callee = qualify(value.func) or ""
 
     if callee in _FILLED or callee == "tensorflow.fill" or callee in _RANDOM:
@@ -428,29 +427,42 @@ def _value_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightPla
             dtype = text(args["dtype"]) if "dtype" in args else (
                 text(factory_args["dtype"]) if factory_args and "dtype" in factory_args else '"float32"')
             return WeightPlan(shape=_shape(args["shape"], text, scope), initializer=initializer_text), dtype
-    raise _NoFix(f"its initial value `{text(value.func)}(...)` does not map to a Keras initializer")
+    return _computed_plan(value, text, scope)
 
 
-def _is_read(node: ast.expr) -> bool:
-    """A name, attribute or subscript chain with no call: reading it again gives the same value."""
-    return isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and _is_static_shape(node) \
-        and not any(isinstance(n, ast.Starred) for n in ast.walk(node))
+def _fresh_name(scope: Scope, base: str = "initial_value") -> str:
+    taken = {n.id for holder in (scope.function, scope.module) if holder is not None for n in ast.walk(holder)
+             if isinstance(n, ast.Name)} | {n.arg for n in ast.walk(scope.function) if isinstance(n, ast.arg)} \
+        if scope.function is not None else set()
+    name = base
+    while name in taken:
+        name += "_"
+    return name
 
 
-def _argument_plan(value: ast.expr, text, scope: Scope) -> tuple[WeightPlan, str | None]:
-    """A value passed in (a constructor argument, an attribute): add_weight takes it through a Constant initializer,
-    which both Kerases fill from a tensor, a numpy array or a list (facts constant_tensor_value,
-    constant_ndarray_value, constant_list_value), with the shape and dtype tf.Variable would give it. Unsafe: the
-    value is read three times instead of once, and its shape must be fully known."""
+def _computed_plan(value: ast.expr, text, scope: Scope) -> tuple[WeightPlan, str | None]:
+    """Any other value (a constructor argument, an attribute, a computed tensor): evaluated once, where it was, into a
+    fresh name (`shape=(initial_value := tf.convert_to_tensor(value)).shape`, arguments are evaluated left to right)
+    and given to add_weight through a Constant initializer, which both Kerases fill from a tensor, a numpy array or
+    a list (facts constant_tensor_value, constant_ndarray_value, constant_list_value), with the dtype tf.Variable
+    would give it. Unsafe: add_weight needs the value's shape fully known, which only running the code shows."""
+    if any(isinstance(n, (ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)) for n in ast.walk(value)):
+        raise _NoFix("its initial value holds a lambda, await, yield or `:=`")
     tf_name = scope.tensorflow_name()
-    if tf_name is None:
-        raise _NoFix(f"its initial value `{text(value)}` is computed elsewhere, and no `import tensorflow` spells the "
-                     f"shape and dtype it has")
-    converted = f"{tf_name}.convert_to_tensor({text(value)})"
-    plan = WeightPlan(shape=f"{converted}.shape", initializer_class="Constant", initializer_args=[("value", text(value))],
-                      unsafe=f"its initial value `{text(value)}` comes from elsewhere: the fix assumes its shape is "
-                             f"fully known and reading it again gives the same value")
-    return plan, f"{converted}.dtype"
+    if tf_name is None or scope.function is None:
+        raise _NoFix(f"its initial value `{text(value)}` does not map to a Keras initializer, and no "
+                     f"`import tensorflow` spells the shape and dtype it has")
+    local = _fresh_name(scope)
+    plan = WeightPlan(shape=f"({local} := {tf_name}.convert_to_tensor({text(value)})).shape",
+                      initializer_class="Constant", initializer_args=[("value", local)], computed=True,
+                      unsafe=f"its initial value `{_short(text(value))}` does not map to a Keras initializer: the fix "
+                             f"fills the weight with it, which needs its shape fully known")
+    return plan, f"{local}.dtype"
+
+
+def _short(code: str, limit: int = 40) -> str:
+    code = " ".join(code.split())
+    return code if len(code) <= limit else code[:limit - 3] + "..."
 
 
 def _numpy_plan(value: ast.Call, callee: str, text, scope: Scope) -> tuple[WeightPlan, str | None]:
@@ -529,6 +541,9 @@ def name_check(node: ast.expr, text, scope: Scope | None = None) -> tuple[str, s
     if isinstance(node, ast.JoinedStr) and any(isinstance(v, ast.Constant) and "/" in str(v.value)
                                                for v in node.values):
         raise _NoFix("its name holds `/`, which Keras 3 rejects in a weight name")
+    if isinstance(node, ast.IfExp) and all(isinstance(n, ast.Constant) and isinstance(n.value, str) and "/" not in
+                                           n.value for n in (node.body, node.orelse)):
+        return text(node), None
     if isinstance(node, ast.JoinedStr) and scope is not None and all(
             isinstance(v, ast.Constant) or (isinstance(v, ast.FormattedValue) and _is_counter(v.value, scope))
             for v in node.values):
@@ -585,7 +600,12 @@ def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], st
         return "it has no initial value"
     keywords = {key: text(bound[key]) for key in ("trainable", "dtype", "constraint") if key in bound}
     try:
-        plan, dtype = _value_plan(value, text, qualify, scope)
+        try:
+            plan, dtype = _value_plan(value, text, qualify, scope)
+        except _NoFix as reason:
+            # No initializer keeps this value: fill the weight with the value itself (unsafe), saying why.
+            plan, dtype = _computed_plan(value, text, scope)
+            plan.unsafe = f"{reason}: the fix fills the weight with the value, which needs its shape fully known"
         return _finish(plan, dtype, keywords, bound, text, [], scope)
     except _NoFix as reason:
         return str(reason)
