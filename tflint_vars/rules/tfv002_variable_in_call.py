@@ -5,6 +5,7 @@ from typing import Iterator
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.fixes.hoist import HoistPlan, plan_hoist
+from tflint_vars.fixes.initializers import WeightPlan
 from tflint_vars.rules._raw_variables import fix_plan, raw_variables, where
 from tflint_vars.rules.base import Finding, Rule
 
@@ -64,6 +65,8 @@ class VariableInCall(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method == "call"):
             plan = fix_plan(analysis, site, place=False)
+            if isinstance(plan, WeightPlan) and plan.computed:  # evaluated in `call`: it cannot move to `build`
+                plan = plan.unsafe.split(": the fix fills")[0]
             if not isinstance(plan, str):
                 plan = plan_hoist(analysis, site)
             message = (f"`tf.Variable` created in {where(site)} makes a new variable on every call (`tf.function` "
