@@ -65,6 +65,11 @@ class VariableInInit(Rule):
         "            self.ws.append(tf.Variable(0.0))\n",
     ]
 
+    def fix_edit(self, ctx, site):
+        """`tf.Variable(...)` -> `self.add_weight(...)` where it stands, as `fix_plan` decides."""
+        from tflint_vars.fixes.weights import weight_edit
+        return weight_edit(ctx, site, fix_plan(ctx.analysis, site))
+
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method == "__init__"):
             plan = fix_plan(analysis, site)

@@ -62,6 +62,11 @@ class VariableInCall(Rule):
         "        v = tf.Variable(1.0)\n        return x * v\n",
     ]
 
+    def fix_edit(self, ctx, site):
+        """Move the statement creating the state from `call` into `build(self, input_shape)` (`plan_hoist`)."""
+        from tflint_vars.fixes.weights import hoist_edit
+        return hoist_edit(ctx, site)
+
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method == "call"):
             plan = fix_plan(analysis, site, place=False)

@@ -55,6 +55,11 @@ class VariableInMethod(Rule):
         "        self.state = tf.Variable(tf.zeros((2,)), trainable=False)\n",
     ]
 
+    def fix_edit(self, ctx, site):
+        """`tf.Variable(...)` -> `self.add_weight(...)` where it stands, as `fix_plan` decides."""
+        from tflint_vars.fixes.weights import weight_edit
+        return weight_edit(ctx, site, fix_plan(ctx.analysis, site))
+
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method not in ("__init__", "call")):
             plan = fix_plan(analysis, site)

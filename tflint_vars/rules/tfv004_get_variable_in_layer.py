@@ -59,6 +59,11 @@ class GetVariableInLayer(Rule):
         "        self.w = tf.get_variable('w', shape=(s[-1], 2))\n",
     ]
 
+    def fix_edit(self, ctx, site):
+        """`get_variable(...)` -> `self.add_weight(...)` where it stands, as `plan` decides."""
+        from tflint_vars.fixes.weights import weight_edit
+        return weight_edit(ctx, site, self.plan(ctx.analysis, site))
+
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in analysis.calls_named(GET_VARIABLE):
             ctx = site.context
