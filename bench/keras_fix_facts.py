@@ -199,10 +199,6 @@ def _():
     return (tf.random_normal_initializer().stddev, keras.initializers.RandomNormal().stddev)
 
 
-@fact("regularizer_loss_count")
-def _():
-    return len([layer().add_weight(name="w", shape=(2,), regularizer="l2")] and [])
-
 
 @fact("regularizer_add_weight_losses")
 def _():

@@ -48,7 +48,8 @@ class VariableInCall(Rule):
     across calls, which is what training needs but not what the code did). `inputs.shape[...]` in the shape becomes
     `input_shape[...]`. Offered when the variable is assigned on a line of its own (`b = tf.Variable(...)` or
     `self.b = ...`) at the top of `call` or in an `if self.b is None:` guard, its initial value maps to a Keras
-    initializer, and it reads nothing `build` cannot see (locals of `call`, the input other than `.shape`).
+    initializer, and it reads nothing `build` cannot see (locals of `call`, the input other than `.shape`, or the
+    input after `call` reassigned it: `x.shape` is then not the shape `build` receives).
     """
 
     code = "TFV002"

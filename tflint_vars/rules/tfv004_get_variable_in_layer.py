@@ -42,9 +42,15 @@ class GetVariableInLayer(Rule):
     ```
 
     ## Fix safety
-    Safe when every argument maps to `add_weight` (name, shape, dtype, initializer, regularizer, trainable,
-    constraint) and the initializer maps to a Keras one with the same distribution; TF1 random initializers must
-    spell out their moments, because the v1 and v2 functions of one name have different defaults.
+    Safe when every argument maps to `add_weight` (name, shape, dtype, initializer, trainable, constraint; other
+    keywords only at their defaults) and the initializer maps to a Keras one with the same distribution; TF1
+    random initializers must spell out their moments, because the v1 and v2 functions of one name have different
+    defaults. As TFV001 (measured by `bench/keras_fix_facts.py`): the dtype is written (get_variable's default is
+    float32) with `autocast=False`, a shape that is a number becomes a tuple, a `/` in the name makes the fix unsafe,
+    and the place must be `__init__` after `super().__init__()`, `build` or a helper only those call (none in
+    `call`: Keras 3 raises on add_weight once built; unsafe in another method). Unsafe with `regularizer=`: Keras 2
+    did not put get_variable's regularization loss in `layer.losses`, add_weight does, so `fit` minimises a loss it
+    did not before. None under a `variable_scope` with `reuse`, which shares one variable between calls.
     """
 
     code = "TFV004"
