@@ -440,12 +440,28 @@ def _fresh_name(scope: Scope, base: str = "initial_value") -> str:
     return name
 
 
+_MAX_DEPTH = 100
+
+
+def _depth(node: ast.AST) -> int:
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > _MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(current))
+    return deepest
+
+
 def _computed_plan(value: ast.expr, text, scope: Scope) -> tuple[WeightPlan, str | None]:
     """Any other value (a constructor argument, an attribute, a computed tensor): evaluated once, where it was, into a
     fresh name (`shape=(initial_value := tf.convert_to_tensor(value)).shape`, arguments are evaluated left to right)
     and given to add_weight through a Constant initializer, which both Kerases fill from a tensor, a numpy array or
     a list (facts constant_tensor_value, constant_ndarray_value, constant_list_value), with the dtype tf.Variable
     would give it. Unsafe: add_weight needs the value's shape fully known, which only running the code shows."""
+    if _depth(value) > _MAX_DEPTH:  # libcst recurses per level: it would spend minutes before giving up
+        raise _NoFix("its initial value is nested too deeply to rewrite")
     if any(isinstance(n, (ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)) for n in ast.walk(value)):
         raise _NoFix("its initial value holds a lambda, await, yield or `:=`")
     tf_name = scope.tensorflow_name()
