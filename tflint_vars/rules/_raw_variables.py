@@ -93,10 +93,56 @@ def place_check(analysis: ModuleAnalysis, site: CallSite, seen: frozenset = froz
         if isinstance(node, (ast.Lambda, ast.GeneratorExp)) and any(inner is site.node for inner in ast.walk(node)):
             return f"it is created in a {'lambda' if isinstance(node, ast.Lambda) else 'generator'}, which may run " \
                    f"after the layer is built"
+    if not _stored(method, site.node):
+        return "unsafe: it is not stored on the layer, so Keras 2 did not track it, and add_weight tracks it (it " \
+               "joins `layer.weights` and is trained)"
     decorators = {getattr(d, "id", getattr(d, "attr", "")) for d in method.decorator_list}
     if decorators & {"staticmethod", "classmethod", "property"}:
         return f"`{site.context.method}` is a {sorted(decorators & {'staticmethod', 'classmethod', 'property'})[0]}"
     return _method_place(cls, site.context.method, site.node.lineno, seen)
+
+
+_CONTAINER_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault"})
+
+
+def _on_self(node: ast.AST) -> bool:
+    """`self.x`, `self.x[i]`, `self.x.y`: a place on the layer."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == "self"
+
+
+def _stored(method: ast.AST, call: ast.Call) -> bool:
+    """The variable ends on the layer, where Keras 2 tracked it: assigned (maybe inside a list, dict or
+    comprehension) to `self.<x>`, added to a container on `self`, returned (to a caller that stores it), or bound to
+    a local the method reads again (assumed to flow onto the layer)."""
+    parents = {child: node for node in ast.walk(method) for child in ast.iter_child_nodes(node)}
+    node = call
+    while True:
+        parent = parents.get(node)
+        if isinstance(parent, (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp,
+                               ast.Starred, ast.IfExp, ast.keyword, ast.comprehension)):
+            node = parent
+            continue
+        if isinstance(parent, ast.Call) and node in parent.args and isinstance(parent.func, ast.Attribute) \
+                and parent.func.attr in _CONTAINER_METHODS:
+            target = parent.func.value
+            return _on_self(target) or (isinstance(target, ast.Name) and _read_again(method, target.id))
+        break
+    if isinstance(parent, ast.Return):
+        return True
+    if isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is node:
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        for target in targets:
+            names = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+            for name in names:
+                if _on_self(name) or (isinstance(name, ast.Name) and _read_again(method, name.id)):
+                    return True
+    return False
+
+
+def _read_again(method: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in ast.walk(method))
 
 
 def _method_place(cls, name: str, line: int, seen: frozenset) -> str | None:

@@ -46,7 +46,9 @@ class VariableInMethod(Rule):
     - Place: after `super().__init__()` in `__init__`, in `build`, or in a helper only those call. add_weight raises
       before `super().__init__()` in both Kerases, and Keras 3 raises once the layer is built, so: no fix before
       `super().__init__()`, in a lambda, nested function, generator, staticmethod, classmethod or property; unsafe
-      in another method (`reset()`), which may run after build.
+      in another method (`reset()`), which may run after build. The variable must reach the layer (assigned to
+      `self.x`, maybe in a list, dict or comprehension, appended to a container on `self`, returned, or bound to a
+      local read again): one that does not was untracked in Keras 2 too, and add_weight would track it (unsafe).
     - Value: it must map to an initializer with the same distribution and dtype: `tf.zeros`/`tf.ones`/`tf.fill`,
       `tf.random.*` (every moment spelled out: Keras' "random_normal" has stddev 0.05), numbers, lists and numpy
       arrays of numbers (`Constant`; numpy keeps float64), `c * tf.ones(s)`, `[c] * n`, `tf.constant(v, shape=s)`,
