@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench soak clean
+.PHONY: demo test lint bench soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,12 @@ demo: $(STAMP)
 	@echo "== the same through flake8"
 	-$(VENV)/bin/flake8 --select TFV fixtures/
 
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest
+
+# The project's own lint (the rules in pyproject.toml's [tool.ruff]); `make test` runs it first.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 # Opt-in: check and --fix (safe, then unsafe) over tf-keras, tensor2tensor, keras, tensorflow-addons and transformers'
 # TF models; wheels not unpacked locally are fetched once into .soak-cache/. Prints one JSON line of figures per corpus.

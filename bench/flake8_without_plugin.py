@@ -3,7 +3,8 @@
 flake8 7.5 runs every installed tree plugin whatever `--select` says (`--select` only filters what is reported;
 see flake8/plugins/finder.py `_classify_plugins`), so deselecting TFV does not remove our cost. This wrapper drops
 the plugin where flake8 discovers plugins, before anything is loaded. Workers must be forked to inherit the
-filtered list (a spawned worker parses the options again and would find the plugin), so fork is forced. `--version` shows which plugins are active; bench/run.py checks that tflint-vars is absent.
+filtered list (a spawned worker parses the options again and would find the plugin), so fork is forced.
+`--version` shows which plugins are active; bench/run.py checks that tflint-vars is absent.
 """
 
 from __future__ import annotations

@@ -51,10 +51,10 @@ def _():
 
 @fact("duplicate_names_tracked")
 def _():
-    l = layer()
-    l.add_weight(name="w", shape=(2,), initializer="zeros")
-    l.add_weight(name="w", shape=(2,), initializer="zeros")
-    return len(l.weights)
+    instance = layer()
+    instance.add_weight(name="w", shape=(2,), initializer="zeros")
+    instance.add_weight(name="w", shape=(2,), initializer="zeros")
+    return len(instance.weights)
 
 
 @fact("none_dim_shape")
@@ -149,10 +149,10 @@ def _():
 
         def call(self, x):
             return x + self.w
-    l = L()
-    l(tf.ones((1, 2)))
-    l.reset()
-    return len(l.weights)
+    instance = L()
+    instance(tf.ones((1, 2)))
+    instance.reset()
+    return len(instance.weights)
 
 
 @fact("add_weight_before_super_init")
@@ -202,9 +202,9 @@ def _():
 
 @fact("regularizer_add_weight_losses")
 def _():
-    l = layer()
-    l.add_weight(name="w", shape=(2,), initializer="ones", regularizer=keras.regularizers.L2(0.1))
-    return len(l.losses)
+    instance = layer()
+    instance.add_weight(name="w", shape=(2,), initializer="ones", regularizer=keras.regularizers.L2(0.1))
+    return len(instance.losses)
 
 
 @fact("get_variable_regularizer_in_layer_losses")
@@ -216,9 +216,9 @@ def _():
 
         def call(self, x):
             return x * self.w
-    l = L()
-    l(tf.ones((1, 2)))
-    return (len(l.losses), len(l.weights))
+    instance = L()
+    instance(tf.ones((1, 2)))
+    return (len(instance.losses), len(instance.weights))
 
 
 @fact("raw_variable_constraint_in_fit")
@@ -278,8 +278,8 @@ def _():
 
 @fact("add_weight_name_path")
 def _():
-    l = keras.layers.Layer(name="lay")
-    w = l.add_weight(name="w", shape=(2,), initializer="zeros")
+    instance = keras.layers.Layer(name="lay")
+    w = instance.add_weight(name="w", shape=(2,), initializer="zeros")
     return (w.name, getattr(w, "path", None))
 
 

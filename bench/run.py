@@ -16,7 +16,8 @@ Wall time is the median with min-max (the goals are on wall time); CPU time (use
 comes from wait4(), and CPU ratios are printed beside the wall-time ones because CPU time moves less when other work
 shares the machine. Memory comes from one more cold and one more warm run per corpus that sample /proc every 5 ms:
 the peak RSS and PSS summed over the main process and its workers, and the largest single process. (wait4's
-ru_maxrss is not used: a child spawned from this process inherits this process's RSS as its high-water mark.) Prints a table and the ratios against the goals of issue 6, and writes
+ru_maxrss is not used: a child spawned from this process inherits this process's RSS as its high-water mark.)
+Prints a table and the ratios against the goals of issue 6, and writes
 .bench/results.json.
 """
 
@@ -238,7 +239,8 @@ def measure(corpora: dict[str, Path], repeat: int) -> dict:
     }
     from tflint_vars.engine import discover
 
-    results: dict = {"corpora": {}, "commands": {key: command and " ".join(command) for key, command in commands.items()},
+    results: dict = {"corpora": {},
+                     "commands": {key: command and " ".join(command) for key, command in commands.items()},
                      "flake8_plugins": {"with": with_plugins, "without": without_plugins}}
     for name, corpus in corpora.items():
         files = len(discover([str(corpus)]).files)

@@ -3,11 +3,12 @@
 Run: `.venv/bin/python tests/measure_keras_classes.py` (Keras 3) and the same with TF_USE_LEGACY_KERAS=1 (Keras 2).
 Not a test: a measurement script, kept so the figures in the rules' docs can be reproduced.
 """
-import os, sys
+import os
 import numpy as np
 import tensorflow as tf
 keras = tf.keras
-print("runtime", "keras2" if os.environ.get("TF_USE_LEGACY_KERAS") else "keras3", keras.__version__ if hasattr(keras, "__version__") else "")
+RUNTIME = "keras2" if os.environ.get("TF_USE_LEGACY_KERAS") else "keras3"
+print("runtime", RUNTIME, getattr(keras, "__version__", ""))
 
 class RawMean(keras.metrics.Metric):
     def __init__(self, name="raw_mean", **kw):
@@ -54,7 +55,8 @@ class RawCount(keras.metrics.Metric):  # samples seen: 8 per epoch
     def result(self):
         return tf.identity(self.seen)
 model.compile(optimizer="sgd", loss="mse", metrics=[RawCount()])
-x = np.ones((8, 2), np.float32); y = np.ones((8, 1), np.float32)
+x = np.ones((8, 2), np.float32)
+y = np.ones((8, 1), np.float32)
 h = model.fit(x, y, epochs=3, batch_size=8, verbose=0)
 print("fit: samples counted per epoch (8 per epoch)", h.history.get("seen"))
 print("model.metrics variables", [v.name for m in model.metrics for v in m.variables])
@@ -69,7 +71,9 @@ w = tf.Variable([1.0]) if os.environ.get("TF_USE_LEGACY_KERAS") else keras.Varia
 o.apply_gradients([(tf.constant([1.0]), w)])
 print("optimizer.variables (after apply)", [getattr(v, "path", v.name) for v in o.variables])
 ck = tf.train.Checkpoint(optimizer=o)
-print("checkpoint of optimizer lists steps_seen:", any("steps_seen" in n for n, _ in tf.train.list_variables(ck.write("/tmp/i12m/ck-" + ("k2" if os.environ.get("TF_USE_LEGACY_KERAS") else "k3")))))
+checkpoint = ck.write("/tmp/i12m/ck-" + ("k2" if RUNTIME == "keras2" else "k3"))
+print("checkpoint of optimizer lists steps_seen:",
+      any("steps_seen" in n for n, _ in tf.train.list_variables(checkpoint)))
 class RawLoss(keras.losses.Loss):
     def __init__(self):
         super().__init__()
@@ -81,4 +85,6 @@ model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
 loss = RawLoss()
 model.compile(optimizer="sgd", loss=loss)
 model.fit(x, y, epochs=1, verbose=0)
-print("loss scale after fit", float(loss.scale.numpy()), "in model.trainable_weights:", any("scale" in v.name for v in model.trainable_weights), "loss has variables attr:", hasattr(loss, "variables"))
+print("loss scale after fit", float(loss.scale.numpy()),
+      "in model.trainable_weights:", any("scale" in v.name for v in model.trainable_weights),
+      "loss has variables attr:", hasattr(loss, "variables"))

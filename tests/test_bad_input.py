@@ -312,7 +312,8 @@ def test_fix_keeps_line_endings_bom_and_tabs(fixed_tree, name):
 def test_fix_keeps_latin1_encoding(fixed_tree):
     before, after, _ = fixed_tree
     expected = before["latin1_cookie.py"].replace(FIXED_CALL[0].encode(), FIXED_CALL[1].encode()).replace(
-        b"tf.Variable(tf.zeros((2,)))", b"self.add_weight(shape=(2,), initializer='zeros', dtype='float32', autocast=False)")
+        b"tf.Variable(tf.zeros((2,)))",
+        b"self.add_weight(shape=(2,), initializer='zeros', dtype='float32', autocast=False)")
     assert after["latin1_cookie.py"] == expected
     assert "café = 'é'" in after["latin1_cookie.py"].decode("latin-1")
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, ROOT, run_cli, run_flake8
+from conftest import FIXTURES, run_cli, run_flake8
 
 BAD_LAYER = (
     "import tensorflow as tf\n\n\n"

@@ -68,7 +68,8 @@ def test_tfv009_no_fix_without_a_keras3_equivalent(call):
     "import tf_keras\nclass L(tf_keras.layers.Layer):\n    def build(self, s):\n"
     "        self.w = self.add_weight(name='w', partitioner=None, caching_device=None)\n",
     # Keras 3's own spellings
-    f"{HEAD}        self.w = self.add_weight(name='w', autocast=False, aggregation='sum', overwrite_with_gradient=True)\n",
+    f"{HEAD}        self.w = self.add_weight(name='w', autocast=False, aggregation='sum',"
+    " overwrite_with_gradient=True)\n",
     # forwarded keywords the rule cannot see
     f"{HEAD}        self.w = self.add_weight(name='w', **self.weight_kwargs)\n",
 ])

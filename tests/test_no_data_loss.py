@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from conftest import FIXTURES, ROOT
 from test_bad_input import IS_ROOT, drop_root_file_access_wrapping
@@ -126,7 +125,7 @@ def test_two_concurrent_fix_runs_equal_one_run(tmp_path):
     assert single.returncode in (0, 1)
     first, second = start_fix(tmp_path / "shared"), start_fix(tmp_path / "shared")
     outputs = [run.communicate(timeout=300) for run in (first, second)]
-    for run, (stdout, stderr) in zip((first, second), outputs):
+    for run, (_stdout, stderr) in zip((first, second), outputs):
         assert "Traceback" not in stderr, stderr
         # When the other run rewrote a file first, this one refuses to overwrite it and says so (exit 2).
         assert run.returncode in (0, 1) or "changed on disk while it was being fixed" in stderr, stderr

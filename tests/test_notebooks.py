@@ -369,7 +369,7 @@ def test_any_mix_of_cells_checks_and_fixes_to_a_valid_notebook(seed, changed):
 
     rng = random.Random(seed)
     cells = [("code", rng.choice(["", "%load_ext autoreload\n"]) + IMPORTS)]
-    for index in range(rng.randint(1, 6)):
+    for _ in range(rng.randint(1, 6)):
         if rng.random() < 0.2:
             cells.append(("markdown", "# notes\nself.w = tf.Variable(0)"))
             continue

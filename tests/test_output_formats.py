@@ -227,7 +227,8 @@ def test_sarif_fixes_apply_to_exactly_their_result(sarif_log):
     for result in with_fix:
         (change,) = result["fixes"][0]["artifactChanges"]
         path = ROOT / change["artifactLocation"]["uri"]
-        assert change["artifactLocation"]["uri"] == result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        location = result["locations"][0]["physicalLocation"]
+        assert change["artifactLocation"]["uri"] == location["artifactLocation"]["uri"]
         before = path.read_text()
         after = _apply_sarif_replacements(before, change["replacements"])
         compile(after, str(path), "exec")

@@ -15,7 +15,6 @@ import warnings
 from pathlib import Path
 
 import hypothesmith
-import pytest
 from flake8.main.application import Application
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

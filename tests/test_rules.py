@@ -31,12 +31,14 @@ def test_docstring_example_fires_and_use_instead_does_not(rule):
     assert rule.code not in codes_in(use_instead)
 
 
-@pytest.mark.parametrize("rule,source", [(r, s) for r in ALL_RULES for s in r.INVALID], ids=lambda v: getattr(v, "code", ""))
+@pytest.mark.parametrize("rule,source", [(r, s) for r in ALL_RULES for s in r.INVALID],
+                         ids=lambda v: getattr(v, "code", ""))
 def test_invalid_examples_fire(rule, source):
     assert rule.code in codes_in(source)
 
 
-@pytest.mark.parametrize("rule,source", [(r, s) for r in ALL_RULES for s in r.VALID], ids=lambda v: getattr(v, "code", ""))
+@pytest.mark.parametrize("rule,source", [(r, s) for r in ALL_RULES for s in r.VALID],
+                         ids=lambda v: getattr(v, "code", ""))
 def test_valid_examples_do_not_fire(rule, source):
     assert rule.code not in codes_in(source)
 
@@ -58,7 +60,8 @@ def test_codes_are_unique_and_ordered():
     "import tf_keras\nimport tensorflow as tf\nclass Metric(tf_keras.layers.Layer):\n"
     "    def add_weight(self, name, shape=()):\n        return tf.Variable(tf.zeros(shape), name=name)\n",
     # keras quantizers/gptq_core_test.py: a weightless layer constructed and used at once in call.
-    "import keras\nclass M(keras.Model):\n    def call(self, x):\n        return keras.layers.GlobalAveragePooling1D()(x)\n",
+    "import keras\nclass M(keras.Model):\n    def call(self, x):\n"
+    "        return keras.layers.GlobalAveragePooling1D()(x)\n",
 ])
 def test_false_alarm_classes_stay_quiet(source):
     assert codes_in(source) == []

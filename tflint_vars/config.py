@@ -1,4 +1,5 @@
-"""`[tool.tflint-vars]` in pyproject.toml. Unknown keys and codes are errors: a typo must not silently disable a rule."""
+"""`[tool.tflint-vars]` in pyproject.toml. Unknown keys and codes are errors: a typo must not silently disable a
+rule."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ class Diagnostic:
     def _key(self) -> tuple:
         return (self.path, self.cell or 0, self.line, self.column, self.code, self.message, self.fix or "")
 
-    def __lt__(self, other: "Diagnostic") -> bool:
+    def __lt__(self, other: Diagnostic) -> bool:
         return self._key() < other._key()
 
     @property

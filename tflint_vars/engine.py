@@ -23,7 +23,7 @@ from tflint_vars.rules import ALL_RULES
 # or a `call` or `build` method), so it is parsed only to report TFV000, and never analysed.
 TRIGGER_WORDS = (b"ariable", b"add_weight", b"layers", b"def call", b"def build")
 
-# flake8's own pattern (flake8/defaults.py), so `# noqa` means the same in both front ends.
+# flake8's own pattern (flake8/defaults.py), so a noqa comment means the same in both front ends.
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 
 # Python's line ends, the ones ast's line numbers count.
@@ -48,7 +48,7 @@ class CodeSelection:
         ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
         return selected >= 0 and selected > ignored
 
-    def without(self, ignore: Iterable[str]) -> "CodeSelection":
+    def without(self, ignore: Iterable[str]) -> CodeSelection:
         return CodeSelection(self.select, self.ignore + tuple(ignore))
 
 

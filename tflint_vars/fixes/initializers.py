@@ -534,10 +534,10 @@ def _is_counter(node: ast.expr, scope: Scope) -> bool:
                if isinstance(n, ast.Name) and n.id == node.id and isinstance(n.ctx, (ast.Store, ast.Del))]
     loops = [n for n in ast.walk(scope.function) if isinstance(n, (ast.For, ast.comprehension))]
     for target in binders:
-        loop = next((l for l in loops if l.target is target or (
-            isinstance(l.target, ast.Tuple) and l.target.elts and l.target.elts[0] is target
-            and isinstance(l.iter, ast.Call) and isinstance(l.iter.func, ast.Name) and l.iter.func.id == "enumerate")),
-            None)
+        loop = next((candidate for candidate in loops if candidate.target is target or (
+            isinstance(candidate.target, ast.Tuple) and candidate.target.elts and candidate.target.elts[0] is target
+            and isinstance(candidate.iter, ast.Call) and isinstance(candidate.iter.func, ast.Name)
+            and candidate.iter.func.id == "enumerate")), None)
         if loop is None:
             return False
         if loop.target is target and not (isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name)

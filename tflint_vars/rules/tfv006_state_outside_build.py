@@ -147,7 +147,8 @@ class StateOutsideBuild(Rule):
     fix = UNSAFE
     VALID = [
         "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, s):\n"
-        "        self.w = self.add_weight(name='w', shape=(s[-1],))\n    def call(self, x):\n        return x * self.w\n",
+        "        self.w = self.add_weight(name='w', shape=(s[-1],))\n"
+        "    def call(self, x):\n        return x * self.w\n",
     ]
     INVALID = [
         "import keras\nclass L(keras.Layer):\n    def call(self, x):\n"

@@ -62,7 +62,7 @@ class Recorder:
         self.created.append(variable)
         return variable
 
-    def __enter__(self) -> "Recorder":
+    def __enter__(self) -> Recorder:
         self._scope = tf.variable_creator_scope(self)
         self._scope.__enter__()
         return self
