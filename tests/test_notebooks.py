@@ -227,7 +227,8 @@ def test_escapes_cell_magics_and_noqa_in_cells(tmp_path):
     cell = after["cells"][1]["source"]
     # The escapes are back as they were.
     assert cell[2:5] == ["        %time y = 2\n", "        !echo \\\n", "   continued\n"]
-    assert cell[5] == '        self.w = self.add_weight(shape=(2,), initializer="zeros")\n'
+    assert cell[5:7] == ['        self.w = self.add_weight(shape=(2,), initializer="zeros",\n',
+                         '                                 dtype="float32", autocast=False)\n']
     assert cell[-1] == "        tf.zeros??"
     assert after["cells"][2] == before["cells"][2]  # %%writefile: not Python, never touched
     assert after["cells"][3]["source"][0] == "%%capture\n"
@@ -319,7 +320,8 @@ def test_lines_that_only_look_like_escapes_are_code_and_unsafe_fixes_work(tmp_pa
     assert after["cells"][2]["source"][3] == "    %d percent? really?\n"
     assert "".join(after["cells"][4]["source"]) == (
         "class Lazy(tf.keras.layers.Layer):\n    def build(self, input_shape):\n"
-        '        self.b = self.add_weight(shape=(3,), initializer="zeros")\n\n'
+        '        self.b = self.add_weight(shape=(3,), initializer="zeros",\n'
+        '                                 dtype="float32", autocast=False)\n\n'
         "    def call(self, x):\n        return x + self.b\n")
 
 
