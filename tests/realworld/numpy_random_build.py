@@ -11,7 +11,7 @@ class RandomProjection(tf.keras.layers.Layer):
 
     def build(self, input_shape):
         fan_in = int(input_shape[-1])
-        init = np.random.randn(fan_in, self.units).astype("float32") / np.sqrt(fan_in)
+        init = (np.random.randn(fan_in, self.units) / np.sqrt(fan_in)).astype("float32")
         self.kernel = tf.Variable(init, name="kernel")
 
     def call(self, x):
