@@ -73,3 +73,22 @@ def test_fixes_leave_parseable_modules_and_a_second_run_changes_nothing(tmp_path
     second = run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", "--quiet", str(tmp_path))
     assert second.returncode in (0, 1), second.stderr
     assert {p.name: p.read_bytes() for p in tmp_path.glob("*.py")} == snapshot
+
+
+def test_measurement_counts_what_the_corpus_declares():
+    """bench/realworld.py without TensorFlow: its figures agree with the corpus and with each other."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "realworld.py"), "--no-verify"], capture_output=True,
+                          text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["modules"] == len(MODULES)
+    assert figures["findings"] == sum(len(_toml(name).get("expect", [])) for name in MODULES)
+    with_untracked = {name for name in MODULES
+                      if any(e["code"] in ("TFV001", "TFV002", "TFV003", "TFV004") for e in _toml(name).get("expect", []))}
+    assert figures["modules_with_untracked"] == len(with_untracked)
+    assert set(figures["left_without_fix"]) | set(figures["partly_fixed"]) <= with_untracked
+    assert not set(figures["left_without_fix"]) & set(figures["all_fixed_unsafe"])
+    assert set(figures["all_fixed_safe"]) <= set(figures["all_fixed_unsafe"])
