@@ -134,14 +134,18 @@ def measure_verify(tree: Path, runtimes: list[str], force_unsafe: bool) -> dict:
     for result in results:
         entry = per_module.setdefault(result.fixture, {"changed": changed.get(result.fixture), "runtimes": {}})
         original_failed = any((ex.get("original") or {}).get("error") for ex in result.evidence)
+        harness_errors = [ex["exercise_error"] for ex in result.evidence if ex.get("exercise_error")]
         entry["runtimes"][result.runtime] = {"verdict": result.verdict, "reasons": result.reasons,
-                                             "original_failed": original_failed}
-    wrong, partial = {}, {}
+                                             "original_failed": original_failed, "harness_errors": harness_errors}
+    wrong, partial, unjudged = {}, {}, {}
     for module, entry in per_module.items():
         if not entry["changed"]:
             continue  # no fix applied: a failure here is the finding itself, counted as "left without a fix"
         for runtime, info in entry["runtimes"].items():
             if info["verdict"] not in ("fail", "error"):
+                continue
+            if info["harness_errors"]:
+                unjudged.setdefault(module, {})[runtime] = info["harness_errors"]  # the verifier's own failure
                 continue
             reasons = [r for r in info["reasons"] if not any(mark in r for mark in NOT_WRONG)]
             if runtime != "keras2":
@@ -157,7 +161,8 @@ def measure_verify(tree: Path, runtimes: list[str], force_unsafe: bool) -> dict:
                 wrong.setdefault(module, {})[runtime] = reasons
     return {"seconds": facts["seconds"], "verdicts": {m: {r: i["verdict"] for r, i in e["runtimes"].items()}
                                                       for m, e in per_module.items()},
-            "changed": sorted(m for m, c in changed.items() if c), "wrong": wrong, "partial": partial}
+            "changed": sorted(m for m, c in changed.items() if c), "wrong": wrong, "partial": partial,
+            "unjudged": unjudged}
 
 
 def main() -> int:
@@ -176,10 +181,13 @@ def main() -> int:
             figures[f"verify_{mode}"] = measure_verify(tree, runtimes, force)
             result = figures[f"verify_{mode}"]
             print(f"== verify, {mode} fixes: {len(result['changed'])} modules changed, {len(result['wrong'])} wrong "
-                  f"fixes, {len(result['partial'])} partly fixed ({result['seconds']} s)")
+                  f"fixes, {len(result['partial'])} partly fixed, {len(result['unjudged'])} not judged ({result['seconds']} s)")
             for module, bad in result["wrong"].items():
                 for runtime, reasons in bad.items():
                     print(f"  wrong: {module} [{runtime}]: {' | '.join(reasons)[:400]}")
+            for module, bad in result["unjudged"].items():
+                for runtime, reasons in bad.items():
+                    print(f"  not judged (verifier error): {module} [{runtime}]: {' | '.join(reasons)[:300]}")
             for module, bad in result["partial"].items():
                 for runtime, reasons in bad.items():
                     print(f"  partly fixed: {module} [{runtime}]: {' | '.join(reasons)[:300]}")
