@@ -139,6 +139,10 @@ def measure_verify(tree: Path, runtimes: list[str], force_unsafe: bool) -> dict:
                                              "original_failed": original_failed, "harness_errors": harness_errors}
     wrong, partial, unjudged = {}, {}, {}
     for module, entry in per_module.items():
+        for runtime, info in entry["runtimes"].items():
+            if entry["changed"] is None and info["verdict"] == "error":
+                # not run at all: a declaration this verifier does not read (e.g. `policy` before issue 11's verify)
+                unjudged.setdefault(module, {})[runtime] = info["reasons"]
         if not entry["changed"]:
             continue  # no fix applied: a failure here is the finding itself, counted as "left without a fix"
         for runtime, info in entry["runtimes"].items():
