@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench soak clean
+.PHONY: demo test lint bench soak realworld clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ lint: $(STAMP)
 # TF models; wheels not unpacked locally are fetched once into .soak-cache/. Prints one JSON line of figures per corpus.
 soak: $(STAMP)
 	$(PY) -m pytest -m soak -s -q tests/test_soak.py
+
+# Opt-in: the real-world corpus (tests/realworld) checked, fixed (safe, then unsafe) and verified under Keras 3 and
+# Keras 2: findings, modules fixed, modules left without a fix, wrong fixes. A few minutes.
+REALWORLD_ARGS ?=
+realworld: $(STAMP)
+	$(PY) bench/realworld.py $(REALWORLD_ARGS)
 
 # Downloads two wheels once into .bench/ and times tflint-vars, flake8 and ruff on them: `make bench BENCH_ARGS="--repeat 3"`.
 BENCH_ARGS ?=

@@ -1,0 +1,204 @@
+"""Measures the fixes on the real-world corpus (tests/realworld): findings, fixed, left without a fix, wrong fixes.
+
+    python bench/realworld.py [--tree PATH] [--runtimes keras3,keras2] [--no-verify] [--json OUT]
+
+Counts, per module of tests/realworld (a copy is fixed; the corpus is never written):
+- findings: `tflint-vars check` diagnostics;
+- all fixed: modules with findings where `check --fix` (safe) / `--fix --unsafe-fixes` leaves none;
+- left without a fix: modules with untracked-variable findings (TFV001-TFV004) of which `--fix --unsafe-fixes`
+  fixes none: the user has no fix at all for them (partly fixed: some fixed, some left);
+- wrong fixes: `tflint-vars verify` runs the original and the fixed module under Keras 3 and Keras 2 (tf-keras) and
+  compares them with the original under Keras 2; a module whose fix changed it and whose fixed side fails or errors
+  for a reason other than "still untracked" is a wrong fix. Measured for the safe fixes and for safe + unsafe.
+
+`--tree` names another checkout (a worktree of another branch) whose fixer and checker are measured: they run in
+subprocesses with that tree first on PYTHONPATH. The verifier is the one this interpreter imports, so the same
+verifier judges every fixer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "realworld"
+UNTRACKED_CODES = {"TFV001", "TFV002", "TFV003", "TFV004"}
+# verify reasons that say the fix left a variable untracked (a missing fix, counted apart) rather than broke it.
+NOT_WRONG = ("untracked after the fix",)
+# Under Keras 3, what a variable the fix did not reach (still a raw tf.Variable) shows: untrained, unmatched.
+PARTIAL_FIX_KERAS3 = ("fit step left unchanged", "no gradient for", "variables differ", "outputs differ")
+
+_FIX_SCRIPT = """
+import json, sys
+from tflint_vars.fixes import fix_source
+job = json.load(sys.stdin)
+sys.stdout.write(fix_source(job["source"], job["path"], unsafe=job["unsafe"]))
+"""
+
+
+def tree_env(tree: Path) -> dict[str, str]:
+    env = dict(os.environ, NO_COLOR="1", PYTHONPATH=str(tree))
+    env["TFLINT_VARS_CACHE_DIR"] = tempfile.mkdtemp(prefix="tflint-vars-realworld-cache-")
+    return env
+
+
+def make_fixer(tree: Path, force_unsafe: bool):
+    """A verify fixer that runs `tree`'s fix_source in a subprocess; `force_unsafe` applies the unsafe fixes too."""
+    env = tree_env(tree)
+
+    def fixer(source: str, path: str, unsafe: bool = False) -> str:
+        job = json.dumps({"source": source, "path": path, "unsafe": unsafe or force_unsafe})
+        # cwd=tree: `python -c` puts the working directory first on sys.path, ahead of PYTHONPATH.
+        done = subprocess.run([sys.executable, "-c", _FIX_SCRIPT], input=job, capture_output=True, text=True,
+                              env=env, cwd=tree, timeout=120)
+        if done.returncode:
+            raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "fixer failed")
+        return done.stdout
+
+    return fixer
+
+
+def check(tree: Path, directory: Path, *flags: str) -> dict[str, list[dict]]:
+    """Diagnostics per module name after `check [flags]` on `directory`."""
+    done = subprocess.run([sys.executable, "-m", "tflint_vars", "check", "--no-cache", *flags, "--output-format",
+                           "json", "."], cwd=directory, capture_output=True, text=True, env=tree_env(tree),
+                          timeout=600)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"check {' '.join(flags)} exited {done.returncode}: {done.stderr}")
+    found: dict[str, list[dict]] = {p.stem: [] for p in sorted(directory.glob("*.py"))}
+    for diagnostic in json.loads(done.stdout or "[]"):
+        found.setdefault(Path(diagnostic["path"]).stem, []).append(diagnostic)
+    return found
+
+
+def fixed_copy(tree: Path, *flags: str) -> tuple[Path, dict[str, list[dict]]]:
+    directory = Path(tempfile.mkdtemp(prefix="tflint-vars-realworld-"))
+    for path in CORPUS.glob("*.py"):
+        shutil.copy(path, directory / path.name)
+    check(tree, directory, "--fix", *flags)
+    return directory, check(tree, directory)
+
+
+def untracked(diagnostics: list[dict]) -> int:
+    return sum(1 for d in diagnostics if d["code"] in UNTRACKED_CODES)
+
+
+def measure_checks(tree: Path) -> dict:
+    with tempfile.TemporaryDirectory() as scratch:
+        for path in CORPUS.glob("*.py"):
+            shutil.copy(path, Path(scratch) / path.name)
+        before = check(tree, Path(scratch))
+    safe_dir, after_safe = fixed_copy(tree)
+    unsafe_dir, after_unsafe = fixed_copy(tree, "--unsafe-fixes")
+    shutil.rmtree(safe_dir)
+    shutil.rmtree(unsafe_dir)
+    with_findings = [m for m, d in before.items() if d]
+    untracked_modules = [m for m, d in before.items() if any(x["code"] in UNTRACKED_CODES for x in d)]
+    return {
+        "modules": len(before),
+        "findings": sum(len(d) for d in before.values()),
+        "modules_with_findings": len(with_findings),
+        "findings_by_code": {code: sum(1 for d in before.values() for x in d if x["code"] == code)
+                             for code in sorted({x["code"] for d in before.values() for x in d})},
+        "all_fixed_safe": sorted(m for m in with_findings if not after_safe[m]),
+        "all_fixed_unsafe": sorted(m for m in with_findings if not after_unsafe[m]),
+        "findings_left_safe": sum(len(after_safe[m]) for m in before),
+        "findings_left_unsafe": sum(len(after_unsafe[m]) for m in before),
+        "modules_with_untracked": len(untracked_modules),
+        # The issue's measure: modules with untracked variables that got no fix at all, even an unsafe one.
+        "left_without_fix": sorted(m for m in untracked_modules if untracked(after_unsafe[m]) == untracked(before[m])),
+        "partly_fixed": sorted(m for m in untracked_modules if 0 < untracked(after_unsafe[m]) < untracked(before[m])),
+    }
+
+
+def measure_verify(tree: Path, runtimes: list[str], force_unsafe: bool) -> dict:
+    from tflint_vars.verify.runner import verify
+
+    fix = make_fixer(tree, force_unsafe)
+    changed: dict[str, bool] = {}
+
+    def recording_fixer(source: str, path: str, unsafe: bool = False) -> str:
+        fixed = fix(source, path, unsafe)
+        changed[Path(path).stem] = fixed != source
+        return fixed
+
+    results, facts = verify([str(CORPUS)], runtimes, fixer=recording_fixer)
+    per_module: dict[str, dict] = {}
+    for result in results:
+        entry = per_module.setdefault(result.fixture, {"changed": changed.get(result.fixture), "runtimes": {}})
+        original_failed = any((ex.get("original") or {}).get("error") for ex in result.evidence)
+        harness_errors = [ex["exercise_error"] for ex in result.evidence if ex.get("exercise_error")]
+        entry["runtimes"][result.runtime] = {"verdict": result.verdict, "reasons": result.reasons,
+                                             "original_failed": original_failed, "harness_errors": harness_errors}
+    wrong, partial, unjudged = {}, {}, {}
+    for module, entry in per_module.items():
+        for runtime, info in entry["runtimes"].items():
+            if entry["changed"] is None and info["verdict"] == "error":
+                # not run at all: a declaration this verifier does not read (e.g. `policy` before issue 11's verify)
+                unjudged.setdefault(module, {})[runtime] = info["reasons"]
+        if not entry["changed"]:
+            continue  # no fix applied: a failure here is the finding itself, counted as "left without a fix"
+        for runtime, info in entry["runtimes"].items():
+            if info["verdict"] not in ("fail", "error"):
+                continue
+            if info["harness_errors"]:
+                unjudged.setdefault(module, {})[runtime] = info["harness_errors"]  # the verifier's own failure
+                continue
+            reasons = [r for r in info["reasons"] if not any(mark in r for mark in NOT_WRONG)]
+            if runtime != "keras2":
+                if info["original_failed"]:
+                    continue  # the original does not run under this runtime either
+                # Under Keras 3 a partial fix (some variables still raw) leaves those untrained and unmatched:
+                # only a crash or a changed variable is the fix's fault.
+                kept = [r for r in reasons if not any(mark in r for mark in PARTIAL_FIX_KERAS3)]
+                if len(kept) < len(reasons):
+                    partial.setdefault(module, {})[runtime] = [r for r in reasons if r not in kept]
+                reasons = kept
+            if reasons:
+                wrong.setdefault(module, {})[runtime] = reasons
+    return {"seconds": facts["seconds"], "verdicts": {m: {r: i["verdict"] for r, i in e["runtimes"].items()}
+                                                      for m, e in per_module.items()},
+            "changed": sorted(m for m, c in changed.items() if c), "wrong": wrong, "partial": partial,
+            "unjudged": unjudged}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tree", type=Path, default=ROOT, help="checkout whose checker and fixer are measured")
+    parser.add_argument("--runtimes", default="keras3,keras2")
+    parser.add_argument("--no-verify", action="store_true", help="only the check/fix counts (no TensorFlow)")
+    parser.add_argument("--json", type=Path, help="write the figures here too")
+    args = parser.parse_args()
+    tree = args.tree.resolve()
+    figures: dict = {"tree": str(tree), "checks": measure_checks(tree)}
+    print(json.dumps(figures["checks"], indent=1), flush=True)
+    if not args.no_verify:
+        runtimes = args.runtimes.split(",")
+        for mode, force in (("safe", False), ("unsafe", True)):
+            figures[f"verify_{mode}"] = measure_verify(tree, runtimes, force)
+            result = figures[f"verify_{mode}"]
+            print(f"== verify, {mode} fixes: {len(result['changed'])} modules changed, {len(result['wrong'])} wrong "
+                  f"fixes, {len(result['partial'])} partly fixed, {len(result['unjudged'])} not judged ({result['seconds']} s)")
+            for module, bad in result["wrong"].items():
+                for runtime, reasons in bad.items():
+                    print(f"  wrong: {module} [{runtime}]: {' | '.join(reasons)[:400]}")
+            for module, bad in result["unjudged"].items():
+                for runtime, reasons in bad.items():
+                    print(f"  not judged (verifier error): {module} [{runtime}]: {' | '.join(reasons)[:300]}")
+            for module, bad in result["partial"].items():
+                for runtime, reasons in bad.items():
+                    print(f"  partly fixed: {module} [{runtime}]: {' | '.join(reasons)[:300]}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
