@@ -185,7 +185,8 @@ def main() -> int:
             figures[f"verify_{mode}"] = measure_verify(tree, runtimes, force)
             result = figures[f"verify_{mode}"]
             print(f"== verify, {mode} fixes: {len(result['changed'])} modules changed, {len(result['wrong'])} wrong "
-                  f"fixes, {len(result['partial'])} partly fixed, {len(result['unjudged'])} not judged ({result['seconds']} s)")
+                  f"fixes, {len(result['partial'])} partly fixed, {len(result['unjudged'])} not judged "
+                  f"({result['seconds']} s)")
             for module, bad in result["wrong"].items():
                 for runtime, reasons in bad.items():
                     print(f"  wrong: {module} [{runtime}]: {' | '.join(reasons)[:400]}")
