@@ -205,7 +205,8 @@ class ModuleAnalysis:
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = field(default_factory=dict)
 
     def qualify(self, node: ast.AST) -> str | None:
-        """Canonical qualified name of a Name/Attribute chain whose head is imported, else None."""
+        """Canonical qualified name of a Name/Attribute chain whose head is imported, else None. Not written as
+        `canonical_name(self.qualify_raw(node))`: the walk calls it for every call of every file."""
         dotted = dotted_name(node)
         if dotted is None:
             return None
