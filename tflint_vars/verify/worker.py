@@ -311,6 +311,23 @@ def _pair(original: list[Any], fixed: list[Any]) -> tuple[list[tuple[int, int]],
     return pairs, unmatched_original, unmatched_fixed
 
 
+def pair(reference: list[dict], fixed: list[dict]) -> list[tuple[int, int]]:
+    """Match each reference variable to a fixed one, in creation order: same name and shape, else same shape, else
+    same name, else the next unmatched one, so that a changed shape or dtype is reported as such."""
+    pairs: list[tuple[int, int]] = []
+    used: set[int] = set()
+    for i, r in enumerate(reference):
+        free = [j for j in range(len(fixed)) if j not in used]
+        for test in (lambda f: f["short"] == r["short"] and f["shape"] == r["shape"],
+                     lambda f: f["shape"] == r["shape"], lambda f: f["short"] == r["short"], lambda f: True):
+            found = [j for j in free if test(fixed[j])]
+            if found:
+                pairs.append((i, found[0]))
+                used.add(found[0])
+                break
+    return pairs
+
+
 def _target(x: Any, outputs: Any, seed: int) -> list[Any]:
     rng = np.random.RandomState(seed)
     return [rng.normal(size=o.shape).astype(o.dtype.as_numpy_dtype) for o in _floats(outputs)]
