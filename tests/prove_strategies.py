@@ -67,6 +67,8 @@ def variable_specs(draw, place: str) -> dict:
     value = draw(st.sampled_from(values))
     if value in ("python_list", "numpy_zeros", "numpy_full") and shape_form in ("tensorshape", "input_shape"):
         shape_form = "tuple"
+    if shape_form == "int" and value not in ("zeros", "ones", "numpy_zeros", "numpy_full", "scaled_ones"):
+        shape_form = "tuple"  # tf.random.*, tf.fill and get_variable take no scalar shape, with or without a fix
     if value == "literal":
         rank, shape, shape_form = 0, [], "scalar"
     if value == "python_list" and rank == 0:
@@ -84,7 +86,9 @@ def variable_specs(draw, place: str) -> dict:
         "constraint": draw(st.sampled_from([False, False, False, True])),
         "naming": draw(st.sampled_from(["none", "plain", "plain", "slash", "duplicate"])),
         "name": draw(identifiers),
-        "use": draw(st.sampled_from(["cast", "cast", "float32"])) if dtype == "float32" else "cast",
+        # float32 math on the variable, as code written for a float32 variable does (numpy values are float64)
+        "use": draw(st.sampled_from(["cast", "cast", "float32"])) if dtype == "float32" and not value.startswith(
+            "numpy") else "cast",
     }
 
 
@@ -168,7 +172,7 @@ def creation(var: dict, attr: str, tf: str, keras: str, where: str, previous_nam
 
 def use(var: dict, attr: str, tf: str) -> str:
     """A line of `call` that makes the output depend on every value of the variable (and its gradient flow)."""
-    if var["use"] == "float32":  # float32 math, as code written for a float32 variable does
+    if var["use"] == "float32":
         return f"out = out * {tf}.cast(1.0 + 0.1 * {tf}.reduce_mean(self.{attr} * {tf}.ones((), {tf}.float32)), out.dtype)"
     return f"out = out * (1.0 + 0.1 * {tf}.reduce_mean({tf}.cast(self.{attr}, out.dtype)))"
 

@@ -14,7 +14,6 @@ import importlib.util
 import json
 import os
 import sys
-import tempfile
 import time
 from typing import Any
 
@@ -28,33 +27,6 @@ tf: Any = None
 # Fresh constructions drawn per random variable: up to TARGET_VALUES values, at least MIN_DRAWS constructions, and no
 # more once DRAW_SECONDS have passed.
 MAX_DRAWS, MIN_DRAWS, TARGET_VALUES, DRAW_SECONDS = 60, 8, 2000, 0.6
-_SCRATCH = tempfile.mkdtemp(prefix="tflint-prove-")
-
-
-def _policy_setters() -> list[Any]:
-    """set_global_policy of every Keras this process can load (the module may use either)."""
-    setters = []
-    for name in ("keras", "tf_keras"):
-        try:
-            module = __import__(name)
-        except Exception:  # not installed, or cannot load under this runtime
-            continue
-        setters.append(module.mixed_precision.set_global_policy)
-    return setters
-
-
-def set_policy(policy: str | None) -> None:
-    for setter in _policy_setters():
-        setter(policy or "float32")
-
-
-def make_input(job: dict) -> Any:
-    rng = np.random.RandomState(0)
-    shape = job["input_shape"]
-    if job.get("input_dtype", "float32").startswith("int"):
-        low, high = job.get("input_range") or [0, 10]
-        return tf.constant(rng.randint(low, high, size=shape).astype(job["input_dtype"]))
-    return tf.constant(rng.normal(size=shape).astype(job.get("input_dtype", "float32")))
 
 
 def setup(cls: Any, job: dict, x: Any) -> tuple[Any, list[Any]]:
@@ -133,39 +105,17 @@ def _copy_reference(layer: Any, variables: list[Any], x: Any, reference: dict,
     return {"equal": bool(np.allclose(out, expected, rtol=tolerance, atol=tolerance)), "max_abs_diff": difference}
 
 
-def save_round_trip(layer: Any, cls: Any, x: Any) -> dict[str, Any]:
-    """`.keras` save and load of a model holding the layer: does it load, with the same weights and outputs?"""
-    keras_module = base.keras_of(layer)
-    if keras_module is None:
-        return {"ok": False, "error": "not a Keras layer"}
-    path = os.path.join(_SCRATCH, f"m{base._MODULE_COUNTER[0]}_{time.monotonic_ns()}.keras")
-    try:
-        inputs = keras_module.Input(shape=tuple(x.shape[1:]), dtype=x.dtype.name)
-        model = keras_module.Model(inputs, layer(inputs))
-        before = np.asarray(tf.cast(model(x), tf.float64))
-        model.save(path)
-        loaded = keras_module.models.load_model(path, custom_objects={cls.__name__: cls}, compile=False)
-        after = np.asarray(tf.cast(loaded(x), tf.float64))
-    except Exception as error:
-        return {"ok": False, "error": "{type}: {message}".format(**base.describe_error(error, "save"))[:400]}
-    finally:
-        if os.path.exists(path):
-            os.remove(path)
-    same = before.shape == after.shape and bool(np.allclose(before, after, rtol=1e-5, atol=1e-6))
-    return {"ok": same, "error": None if same else "outputs differ after loading",
-            "weights": len(model.weights)}
-
-
 def run_case(job: dict) -> dict[str, Any]:
     answer: dict[str, Any] = {"case": job["case"], "version": job["version"], "error": None}
     tf.random.set_seed(0)
     np.random.seed(0)
-    set_policy(job.get("policy"))
     stage = "import"
     try:
         module = base.load_module(job["source"], job["path"], job["version"])
         cls = base._lookup(module, job["class_name"], "class")
-        x = make_input(job)
+        base.set_policy(job.get("policy"))  # after the import: set on the Keras the module loaded
+        x = tf.constant(base.make_values(np.random.RandomState(0), job["input_shape"],
+                                         job.get("input_dtype") or "float32", job.get("input_range")))
         stage = "construct and call"
         layer, variables = setup(cls, job, x)
         answer["variables"] = _describe(variables, layer)
@@ -184,13 +134,13 @@ def run_case(job: dict) -> dict[str, Any]:
         if job.get("save"):
             stage = "save"
             fresh, _ = setup(cls, job, x)
-            answer["save"] = save_round_trip(fresh, cls, x)
+            answer["save"] = base.save_round_trip(fresh, cls, x)
     except base.ExerciseError as error:
         answer["error"] = {"stage": stage, "type": "ExerciseError", "message": str(error), "where": None}
     except Exception as error:
         answer["error"] = base.describe_error(error, stage)
     finally:
-        set_policy(None)
+        base.set_policy(None)
         for name in [n for n in sys.modules if n.startswith("_tflint_verify_") and n != "_tflint_verify_worker"]:
             del sys.modules[name]
     return answer
