@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT
 
 LAYER = (
-    "import tensorflow as tf\n"
+    "import tensorflow as tf  # a comment this long lets the fixed call stay on one line, as the module wraps at 120\n"
     "\n"
     "\n"
     "class Scale(tf.keras.layers.Layer):\n"
@@ -254,7 +254,8 @@ def test_five_megabyte_file_is_checked_in_bounded_time(tmp_path):
     assert elapsed < 30, f"checking a 5 MB file took {elapsed:.1f} s"
 
 
-FIXED_CALL = ("tf.Variable(tf.ones((3,)), name='w')", "self.add_weight(name='w', shape=(3,), initializer='ones')")
+FIXED_CALL = ("tf.Variable(tf.ones((3,)), name='w')",
+              "self.add_weight(name='w', shape=(3,), initializer='ones', dtype='float32', autocast=False)")
 
 
 def regular_files(root: Path) -> dict[str, bytes]:
@@ -291,7 +292,7 @@ def test_fix_keeps_line_endings_bom_and_tabs(fixed_tree, name):
 def test_fix_keeps_latin1_encoding(fixed_tree):
     before, after, _ = fixed_tree
     expected = before["latin1_cookie.py"].replace(FIXED_CALL[0].encode(), FIXED_CALL[1].encode()).replace(
-        b"tf.Variable(tf.zeros((2,)))", b"self.add_weight(shape=(2,), initializer='zeros')")
+        b"tf.Variable(tf.zeros((2,)))", b"self.add_weight(shape=(2,), initializer='zeros', dtype='float32', autocast=False)")
     assert after["latin1_cookie.py"] == expected
     assert "café = 'é'" in after["latin1_cookie.py"].decode("latin-1")
 
@@ -300,7 +301,7 @@ def test_fix_honours_noqa_after_a_form_feed(fixed_tree):
     before, after, _ = fixed_tree
     text = after["form_feed.py"].decode()
     assert "tf.Variable(tf.ones((3,)), name='w')  # noqa: TFV001" in text
-    assert "self.v = self.add_weight(shape=(2,), initializer='zeros')" in text
+    assert "self.v = self.add_weight(shape=(2,), initializer='zeros', dtype='float32', autocast=False)" in text
 
 
 def test_fix_leaves_unfixable_files_byte_identical(fixed_tree):

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, ROOT, expected_diagnostics, fixture_names, run_cli
 
 PYTHON_FILES = sorted(p.name for p in FIXTURES.glob("*.py"))
 
@@ -36,6 +36,15 @@ def expected(name: str, unsafe: bool) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
+def fix_counts(unsafe: bool) -> tuple[int, int, int]:
+    """(diagnostics fixed, files changed, all diagnostics) that the fixtures' expectations declare."""
+    levels = ("safe", "unsafe") if unsafe else ("safe",)
+    per_file = [[e.get("fix") for e in expected_diagnostics(name)] for name in fixture_names()]
+    fixed = sum(fix in levels for fixes in per_file for fix in fixes)
+    changed = sum(any(fix in levels for fix in fixes) for fixes in per_file)
+    return fixed, changed, sum(len(fixes) for fixes in per_file)
+
+
 def contents(directory) -> dict[str, bytes]:
     return {name: (directory / name).read_bytes() for name in PYTHON_FILES}
 
@@ -46,10 +55,10 @@ def test_fix_writes_the_expected_files_and_a_second_run_changes_nothing(project,
     first = run_cli(*args, cwd=project)
     assert first.returncode == 1, first.stderr  # TFV000 and TFV008 have no fix and remain
     assert contents(project) == {name: expected(name, unsafe) for name in PYTHON_FILES}
-    fixed_count = 24 if unsafe else 19
-    changed = 13 if unsafe else 8
-    assert f"Fixed {fixed_count} of 28 diagnostics ({changed} files changed)." in first.stdout
-    assert "TFV008" in first.stdout and "TFV001" not in first.stdout
+    fixed_count, changed, total = fix_counts(unsafe)
+    assert fixed_count >= (24 if unsafe else 19) and changed >= (13 if unsafe else 8)
+    assert f"Fixed {fixed_count} of {total} diagnostics ({changed} files changed)." in first.stdout
+    assert "TFV008" in first.stdout  # no fix: it remains
     assert not [p for p in os.listdir(project) if p.endswith(".tflint-vars")]  # no temporary files left
     second = run_cli(*args, cwd=project)
     assert contents(project) == {name: expected(name, unsafe) for name in PYTHON_FILES}
@@ -109,8 +118,10 @@ def test_read_only_file_is_reported_not_crashed_on(project):
 def test_fix_json_output_stays_valid_json(project):
     result = run_cli("check", "--fix", "--output-format", "json", ".", cwd=project)
     remaining = json.loads(result.stdout)
-    assert {d["code"] for d in remaining} == {"TFV000", "TFV002", "TFV005", "TFV006", "TFV008"}
-    assert "Fixed 19 of 28 diagnostics" in result.stderr
+    fixed_count, _, total = fix_counts(False)
+    assert len(remaining) == total - fixed_count
+    assert all(d["fix"] != "safe" for d in remaining)
+    assert f"Fixed {fixed_count} of {total} diagnostics" in result.stderr
 
 
 def run_libcst_codemod(*args: str, cwd) -> subprocess.CompletedProcess:
@@ -126,7 +137,7 @@ def test_libcst_codemod_command_gives_what_check_fix_gives(project):
     result = run_libcst_codemod("-x", "tflint_vars.fixes.codemod.TFLintVarsCommand", "--no-format",
                                 "--hide-progress", "-j", "1", ".", cwd=project)
     assert result.returncode == 0, result.stderr
-    assert "Transformed 8 files successfully." in result.stderr
+    assert f"Transformed {fix_counts(False)[1]} files successfully." in result.stderr
     assert {n: (project / n).read_bytes() for n in files} == {n: expected(n, False) for n in files}
     # Through a .libcst.codemod.yaml naming the package, and with the unsafe fixes.
     (project / ".libcst.codemod.yaml").write_text("modules:\n  - 'tflint_vars.fixes'\n")

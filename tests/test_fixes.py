@@ -89,7 +89,8 @@ def test_non_ascii_before_the_call_keeps_columns_right():
     assert fix_source(source) == source.replace(
         "tf.Variable(tf.zeros((2,)), name='größe')",
         "self.add_weight(name='größe', shape=(2,),\n" + " " * len("        self.größe = self.add_weight(")
-        + "initializer='zeros')")
+        + "initializer='zeros', dtype='float32',\n" + " " * len("        self.größe = self.add_weight(")
+        + "autocast=False)")
 
 
 def test_comments_and_formatting_elsewhere_are_kept_byte_for_byte():
@@ -188,7 +189,8 @@ def test_hoist_into_existing_build_goes_before_super_build_and_maps_its_paramete
         "        # created lazily\n"
         "        self.v = self.add_weight(name='v', shape=(shape[-1],))\n"
         "        self.u = self.add_weight(name='u', shape=(shape[-1],))\n"
-        "        self.b = self.add_weight(shape=(shape[-1],), initializer='zeros')\n"
+        "        self.b = self.add_weight(shape=(shape[-1],), initializer='zeros',\n"
+        "                                 dtype='float32', autocast=False)\n"
         "        super().build(shape)\n\n"
         "    def call(self, x):\n        return x * self.v * self.u + self.b\n")
 
@@ -259,4 +261,5 @@ def test_tab_indented_code_keeps_its_tabs():
     fixed = fix_source(source)
     assert fixed.endswith("\t\tself.w = self.add_weight(name='w', shape=(2,),\n\t\t"
                           + " " * len("self.w = self.add_weight(")
-                          + "initializer=tf.keras.initializers.RandomNormal(mean=0.0, stddev=1.0))\n")
+                          + "initializer=tf.keras.initializers.RandomNormal(mean=0.0, stddev=1.0),\n\t\t"
+                          + " " * len("self.w = self.add_weight(") + "dtype='float32', autocast=False)\n")

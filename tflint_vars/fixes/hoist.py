@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from tflint_vars.analysis import CallSite, KerasClass, ModuleAnalysis, is_self_method_call, keras_flavor_of, \
     keras_layer_class_flavor
-from tflint_vars.fixes.initializers import WeightPlan, plan_add_weight
+from tflint_vars.fixes.initializers import Scope, WeightPlan, plan_add_weight
 
 VARIABLE = "tensorflow.Variable"
 
@@ -156,6 +156,8 @@ def _check_reads(value: ast.expr, parents: dict, call_locals: dict[str, int], in
         if not isinstance(node, ast.Name) or node.id == "self":
             continue
         if node.id == input_param:
+            if call_locals.get(input_param, 0) > 1:
+                raise _Refused(f"`{node.id}` is reassigned in `call`, so `{node.id}.shape` may not be the input's shape")
             parent = parents.get(node)
             if isinstance(parent, ast.Attribute) and parent.attr == "shape" \
                     and not isinstance(parents.get(parent), ast.Attribute):
@@ -165,6 +167,10 @@ def _check_reads(value: ast.expr, parents: dict, call_locals: dict[str, int], in
         if node.id in call_locals:
             raise _Refused(f"it reads `{node.id}`, a local of `call`")
     return shape_uses
+
+
+def _movable(plan: WeightPlan | str) -> bool:
+    return isinstance(plan, WeightPlan) and not plan.computed
 
 
 def _alone_on_its_lines(stmt: ast.stmt, body: list[ast.stmt]) -> bool:
@@ -207,6 +213,7 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
         raise _Refused("it shares its line with another statement")
 
     call_locals = _bound_names(call_fn)
+    scope = Scope(function=call_fn, module=analysis.tree, imports=analysis.imports)
     call_sets = {a for node in ast.walk(call_fn) if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
                  for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
                  for a in [_self_attribute(target)] if a}
@@ -224,7 +231,7 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
                     and state_kind(analysis, member.value)):
                 raise _Refused("its guard does more than create state on `self`")
             if state_kind(analysis, member.value) == "variable" and \
-                    not isinstance(plan_add_weight(member.value, analysis.source, analysis.qualify), WeightPlan):
+                    not _movable(plan_add_weight(member.value, analysis.source, analysis.qualify, scope)):
                 raise _Refused("a tf.Variable in the same guard has no add_weight equivalent")
             assigned.add(_self_attribute(member.targets[0]))
             _check_reads(member.value, parents, call_locals, input_param, call_sets - assigned)
@@ -252,9 +259,11 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
     plan = HoistPlan(statement=stmt, guard=guard, attribute=attribute, local_name=local_name,
                      local_uses=local_uses, input_param=input_param, shape_uses=shape_uses)
     if state_kind(analysis, site.node) == "variable":
-        weight_plan = plan_add_weight(site.node, analysis.source, analysis.qualify)
+        weight_plan = plan_add_weight(site.node, analysis.source, analysis.qualify, scope)
         if not isinstance(weight_plan, WeightPlan):
             raise _Refused(weight_plan)
+        if weight_plan.computed:  # its value is evaluated where it stands, in `call`: it cannot move
+            raise _Refused(weight_plan.unsafe.split(": the fix fills")[0])
         plan.weight_plan = weight_plan
 
     build = cls.method("build")

@@ -15,6 +15,7 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Callable
 
+
 # tf.Variable's positional parameters, in order (TF 2.21).
 VARIABLE_PARAMS = ("initial_value", "trainable", "validate_shape", "caching_device", "name", "variable_def", "dtype",
                    "import_scope", "constraint", "synchronization", "aggregation", "shape")
@@ -37,6 +38,14 @@ _RANDOM = {
                                   {"minval": ("minval", "0.0"), "maxval": ("maxval", "1.0")}),
 }
 _FILLED = {"tensorflow.zeros": "zeros", "tensorflow.ones": "ones"}
+_NUMPY_FILLED = {"numpy.zeros": "zeros", "numpy.ones": "ones"}
+# numpy random functions -> (Keras initializer, numpy parameters, {numpy param: (keras kw, default)}, size param).
+_NUMPY_RANDOM = {
+    "numpy.random.normal": ("RandomNormal", ("loc", "scale", "size"),
+                            {"loc": ("mean", "0.0"), "scale": ("stddev", "1.0")}),
+    "numpy.random.uniform": ("RandomUniform", ("low", "high", "size"),
+                             {"low": ("minval", "0.0"), "high": ("maxval", "1.0")}),
+}
 _INITIALIZER_NAMESPACES = ("keras.initializers.", "tf_keras.initializers.", "tensorflow.initializers.",
                            "tensorflow.keras.initializers.")
 
@@ -56,6 +65,8 @@ class WeightPlan:
     # Keys ("initializer" or a keyword) whose string literal the plan wrote itself rather than copied from the
     # source: the fix may write them in the module's quote style.
     generated: set[str] = field(default_factory=set)
+    unsafe: str | None = None  # why the fix is unsafe; None when it is safe
+    computed: bool = False  # the weight is filled with the value itself, evaluated where the tf.Variable stood
 
 
 def bind_arguments(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr] | None:
@@ -122,44 +133,229 @@ def has_comment(source: str, node: ast.AST) -> bool:
         return True
 
 
-def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], str | None]) -> WeightPlan | str:
-    """The add_weight plan for a tf.Variable call, or the reason no safe fix exists."""
-    text = functools.partial(source_segment, source)
-    if has_comment(source, call):
-        return "a comment inside the call would be lost"
-    bound = bind_arguments(call, VARIABLE_PARAMS)
-    if bound is None:
-        return "its arguments are passed with * or **"
-    extra = sorted(set(bound) - {"initial_value", "shape", *_PASSED_THROUGH})
-    if extra:
-        return f"`{extra[0]}=` has no add_weight equivalent"
-    value = bound.get("initial_value")
-    if value is None:
-        return "it has no initial value"
-    keywords = {key: text(bound[key]) for key in _PASSED_THROUGH if key in bound}
 
+# ---------------------------------------------------------------------------------------------------------------
+# What the value of a tf.Variable is, read statically. Every precondition below cites a fact measured by
+# bench/keras_fix_facts.py under Keras 3 (tf.keras in TF 2.21) and Keras 2 (tf-keras 2.21).
+
+
+@dataclass
+class Scope:
+    """Where the call stands, for what the value's names mean: the function holding it (its single-assignment locals
+    resolve), the module (its single-assignment globals), `build`'s input-shape parameter (its items are numbers), and
+    the local name of `tensorflow` to spell `TensorShape` with."""
+
+    function: ast.AST | None = None
+    module: ast.Module | None = None
+    input_shape_param: str | None = None
+    imports: dict[str, str] = field(default_factory=dict)
+
+    def binding(self, name: str) -> ast.expr | None:
+        """The value of `name` when it is bound exactly once, by `name = value`, in the function (or, when the
+        function never binds it, the module)."""
+        for holder in (self.function, self.module):
+            if holder is None:
+                continue
+            values, count = [], 0
+            nodes = ast.walk(holder) if holder is self.function else iter(_module_level(holder))
+            for node in nodes:
+                if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, (ast.Store, ast.Del)):
+                    count += 1
+                elif isinstance(node, ast.arg) and node.arg == name:
+                    count += 1
+                elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+                    count += 100
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                        and node.targets[0].id == name:
+                    values.append(node.value)
+            if count:
+                return values[0] if count == 1 and len(values) == 1 else None
+        return None
+
+    def tensorflow_name(self) -> str | None:
+        """A module-level name bound to `tensorflow` (`import tensorflow as tf`)."""
+        for local, target in self.imports.items():
+            if target == "tensorflow":
+                return local
+        return None
+
+
+def _module_level(module: ast.Module):
+    for statement in module.body:
+        yield from ast.walk(statement) if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                    ast.ClassDef)) else ()
+
+
+def _int_literal(node: ast.expr) -> bool:
+    literal = _scalar_literal(node)
+    return literal is not None and type(literal.value) is int
+
+
+def _is_number(node: ast.expr, scope: Scope, depth: int = 0) -> bool:
+    """`node` is provably a number (not a sequence): an int literal, an item of `build`'s input shape, arithmetic
+    that a sequence would make raise, or a local bound once to one of those."""
+    if depth > 4:
+        return False
+    if _int_literal(node):
+        return True
+    if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
+        base = node.value
+        if isinstance(base, ast.Name) and base.id == scope.input_shape_param:
+            return True
+        if isinstance(base, ast.Attribute) and base.attr == "shape":
+            return True  # an item of a TensorShape
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.FloorDiv, ast.Mod, ast.Pow,
+                                                            ast.Mult)):
+        left, right = _is_number(node.left, scope, depth + 1), _is_number(node.right, scope, depth + 1)
+        if isinstance(node.op, ast.Mult):
+            return left and right  # a tuple * int repeats the tuple
+        return left or right  # a sequence + - // % ** a number raises
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("int", "len") \
+            and scope.binding(node.func.id) is None:
+        return True
+    if isinstance(node, ast.Name):
+        value = scope.binding(node.id)
+        return value is not None and _is_number(value, scope, depth + 1)
+    return False
+
+
+def _is_sequence(node: ast.expr, scope: Scope, depth: int = 0) -> bool:
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return True
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+        return True
+    if isinstance(node, ast.Attribute) and node.attr == "shape":
+        return True
+    if isinstance(node, ast.Name) and node.id == scope.input_shape_param:
+        return True
+    if isinstance(node, ast.Name) and depth < 4:
+        value = scope.binding(node.id)
+        return value is not None and _is_sequence(value, scope, depth + 1)
+    return False
+
+
+class _NoFix(Exception):
+    """No fix: the reason follows `(no safe fix: ...)`."""
+
+
+def _shape(node: ast.expr, text: Callable[[ast.AST], str], scope: Scope) -> str:
+    """The add_weight shape for the shape argument of tf.zeros & co, which also take a bare number. Keras 3's
+    add_weight raises on a number ("Cannot convert '4' to a shape", fact scalar_shape) where Keras 2 took it; a
+    `TensorShape` of either is taken by both (fact tensorshape_of_int_shape)."""
+    if not _is_static_shape(node):
+        raise _NoFix("the shape of its initial value is computed at run time")
+    if _is_sequence(node, scope):
+        return text(node)
+    if _is_number(node, scope):
+        return f"({text(node)},)"
+    tf_name = scope.tensorflow_name()
+    if tf_name is None:
+        raise _NoFix(f"its shape `{text(node)}` may be a number or a sequence, and no `import tensorflow` spells "
+                     f"`TensorShape` to take both")
+    return f"{tf_name}.TensorShape({text(node)})"
+
+
+_FLOAT_DTYPE = re.compile(r"(b?float\d*|half|double)\b")
+_INT_DTYPE = re.compile(r"(u?int\d*)\b")
+
+
+def dtype_kind(dtype: str | None) -> str | None:
+    """'float', 'int', 'other' (bool, complex, string) for a dtype written as text, None when not known."""
+    if dtype is None:
+        return None
+    spelled = dtype.strip("'\" ").rsplit(".", 1)[-1]
+    if _FLOAT_DTYPE.fullmatch(spelled):
+        return "float"
+    if _INT_DTYPE.fullmatch(spelled):
+        return "int"
+    if spelled in ("bool", "bool_", "complex64", "complex128", "string"):
+        return "other"
+    return None
+
+
+def _literal_array(node: ast.expr) -> tuple[tuple[int, ...], str] | None:
+    """(shape, 'int' or 'float') of a rectangular nested list/tuple of number literals, else None."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        if not node.elts:
+            return None
+        parts = [_literal_array(element) for element in node.elts]
+        if any(p is None for p in parts) or len({p[0] for p in parts}) != 1:
+            return None
+        kind = "float" if any(p[1] == "float" for p in parts) else "int"
+        return (len(parts), *parts[0][0]), kind
+    literal = _scalar_literal(node)
+    if literal is None or type(literal.value) is bool:
+        return None
+    return (), "float" if isinstance(literal.value, float) else "int"
+
+
+def _tuple_text(shape: tuple[int, ...]) -> str:
+    return f"({shape[0]},)" if len(shape) == 1 else f"({', '.join(map(str, shape))})"
+
+
+def _value_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightPlan, str | None]:
+    """(plan without the tf.Variable's own keywords, the value's dtype as text or None when unknown)."""
+    # A number literal, or tf.constant of one (with a shape: a filled tensor).
     literal = _scalar_literal(value)
-    if literal is None and isinstance(value, ast.Call) and qualify(value.func) == "tensorflow.constant" \
-            and len(value.args) == 1 and not value.keywords:
-        literal = _scalar_literal(value.args[0])
-        value = value.args[0] if literal is not None else value
+    if isinstance(value, ast.Call) and qualify(value.func) == "tensorflow.constant":
+        args = bind_arguments(value, ("value", "dtype", "shape", "name"))
+        if args is None or "value" not in args:
+            raise _NoFix("its tf.constant arguments are passed with * or **")
+        inner = args["value"]
+        inner_literal, array = _scalar_literal(inner), _literal_array(inner)
+        if inner_literal is None and (array is None or "shape" in args):
+            raise _NoFix("its tf.constant value is not a number or a list of numbers (with no `shape=`)")
+        dtype = text(args["dtype"]) if "dtype" in args else None
+        if inner_literal is not None:
+            shape = _shape(args["shape"], text, scope) if "shape" in args else "()"
+            if dtype is None:
+                if type(inner_literal.value) is bool:
+                    raise _NoFix("its value is a bool")
+                dtype = '"float32"' if isinstance(inner_literal.value, float) else '"int32"'
+            return WeightPlan(shape=shape, initializer_class="Constant",
+                              initializer_args=[("value", text(inner))]), dtype
+        value = inner
+        literal = None
+        if dtype is not None:
+            return WeightPlan(shape=_tuple_text(array[0]), initializer_class="Constant",
+                              initializer_args=[("value", text(value))]), dtype
     if literal is not None:
-        plan = WeightPlan(shape="()", initializer_class="Constant", initializer_args=[("value", text(value))],
-                          keywords=keywords)
-        if isinstance(literal.value, float) or "dtype" in keywords:
-            return plan
-        trainable = bound.get("trainable")
-        if isinstance(trainable, ast.Constant) and trainable.value is False:
-            # tf.Variable(0) is int32; add_weight defaults to float, so the dtype is spelled out.
-            plan.keywords["dtype"] = '"int32"'
-            plan.generated.add("dtype")
-            return plan
-        return "its initial value is an integer: add_weight would make a float variable (pass `dtype=` or " \
-               "`trainable=False`)"
+        if type(literal.value) is bool:
+            raise _NoFix("its initial value is a bool")
+        dtype = '"float32"' if isinstance(literal.value, float) else '"int32"'
+        return WeightPlan(shape="()", initializer_class="Constant", initializer_args=[("value", text(value))]), dtype
+
+    # A list of numbers: tf.Variable makes float32 of floats, int32 of ints.
+    array = _literal_array(value) if isinstance(value, (ast.List, ast.Tuple)) else None
+    if array is not None:
+        return WeightPlan(shape=_tuple_text(array[0]), initializer_class="Constant",
+                          initializer_args=[("value", text(value))]), '"float32"' if array[1] == "float" else '"int32"'
+    # [c] * n: n copies of a number.
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
+        for items, count in ((value.left, value.right), (value.right, value.left)):
+            if isinstance(items, ast.List) and len(items.elts) == 1 and _scalar_literal(items.elts[0]) is not None \
+                    and type(_scalar_literal(items.elts[0]).value) is not bool:
+                if not _is_number(count, scope) or not _is_static_shape(count):
+                    raise _NoFix(f"its length `{text(count)}` is not a number known without running the code")
+                kind = '"float32"' if isinstance(_scalar_literal(items.elts[0]).value, float) else '"int32"'
+                return WeightPlan(shape=f"({text(count)},)", initializer_class="Constant",
+                                  initializer_args=[("value", text(items.elts[0]))]), kind
+        # c * tf.ones(s): a filled tensor.
+        for factor, ones in ((value.left, value.right), (value.right, value.left)):
+            if _scalar_literal(factor) is not None and type(_scalar_literal(factor).value) is not bool \
+                    and isinstance(ones, ast.Call) and qualify(ones.func) == "tensorflow.ones":
+                args = bind_arguments(ones, ("shape", "dtype", "name"))
+                if not args or "shape" not in args:
+                    raise _NoFix("the shape of its initial value is not given")
+                dtype = text(args["dtype"]) if "dtype" in args else '"float32"'
+                if dtype_kind(dtype) == "int" and isinstance(_scalar_literal(factor).value, float):
+                    raise _NoFix("a float times an integer tensor raises")
+                return WeightPlan(shape=_shape(args["shape"], text, scope), initializer_class="Constant",
+                                  initializer_args=[("value", text(factor))]), dtype
 
     if not isinstance(value, ast.Call):
-        return "its initial value is not a call that maps to a Keras initializer"
-    callee = qualify(value.func)
+        return _computed_plan(value, text, scope)
+    callee = qualify(value.func) or ""
 
     if callee in _FILLED or callee == "tensorflow.fill" or callee in _RANDOM:
         if callee == "tensorflow.fill":
@@ -172,42 +368,263 @@ def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], st
             args = bind_arguments(value, _RANDOM[callee][1] + ("name",))
             shape_node = args and args.get("shape")
         if not args or shape_node is None:
-            return "the shape of its initial value is not given"
-        if not _is_static_shape(shape_node):
-            return "the shape of its initial value is computed at run time"
-        if "dtype" in args and "dtype" not in keywords:
-            keywords["dtype"] = text(args["dtype"])
-        plan = WeightPlan(shape=text(shape_node), keywords=keywords)
+            raise _NoFix("the shape of its initial value is not given")
+        plan = WeightPlan(shape=_shape(shape_node, text, scope))
         if callee in _FILLED:
             plan.initializer = f'"{_FILLED[callee]}"'
             plan.generated.add("initializer")
-        elif callee == "tensorflow.fill":
+            return plan, text(args["dtype"]) if "dtype" in args else '"float32"'
+        if callee == "tensorflow.fill":
             if "value" not in args:
-                return "tf.fill has no value"
+                raise _NoFix("tf.fill has no value")
+            fill = _scalar_literal(args["value"])
+            if fill is None or type(fill.value) is bool:
+                raise _NoFix("the dtype of its tf.fill value is not known")
             plan.initializer_class = "Constant"
             plan.initializer_args = [("value", text(args["value"]))]
-        else:
-            initializer, _, moments = _RANDOM[callee]
-            plan.initializer_class = initializer
-            for tf_param, (keras_kw, default) in moments.items():
-                plan.initializer_args.append((keras_kw, text(args[tf_param]) if tf_param in args else default))
-            if "seed" in args:
-                plan.initializer_args.append(("seed", text(args["seed"])))
-        return plan
+            return plan, '"float32"' if isinstance(fill.value, float) else '"int32"'
+        initializer, _, moments = _RANDOM[callee]
+        dtype = text(args["dtype"]) if "dtype" in args else '"float32"'
+        kind = dtype_kind(dtype)
+        if kind in ("int", "other") and initializer != "RandomUniform":
+            raise _NoFix(f"a {initializer} of dtype {dtype} is not a distribution Keras draws")
+        plan.initializer_class = initializer
+        for tf_param, (keras_kw, default) in moments.items():
+            if tf_param in args:
+                plan.initializer_args.append((keras_kw, text(args[tf_param])))
+            elif kind == "float":
+                plan.initializer_args.append((keras_kw, default))
+            elif keras_kw == "minval":
+                # Keras 2 casts the bounds to the dtype and raises on 0.0 for an integer (fact
+                # int_random_uniform_float_bounds); 0 and 1 are the same bounds for a float.
+                plan.initializer_args.append((keras_kw, "0"))
+            else:
+                raise _NoFix("an integer tf.random.uniform needs `maxval=`")
+        if "seed" in args:
+            plan.initializer_args.append(("seed", text(args["seed"])))
+        return plan, dtype
 
-    # SomeInitializer(...)(shape): the initializer object itself.
-    if isinstance(value.func, ast.Call):
-        factory = qualify(value.func.func) or ""
-        if factory.startswith(_INITIALIZER_NAMESPACES) or factory.endswith("_initializer"):
+    if callee in _NUMPY_FILLED or callee in ("numpy.array", "numpy.asarray") or callee in _NUMPY_RANDOM \
+            or callee == "numpy.random.randn":
+        return _numpy_plan(value, callee, text, scope)
+
+    # An initializer object called with a shape: `Init(...)(shape)`, or `init(shape)` with `init = Init(...)` bound
+    # once where the call can see it (the TF guide's `w_init = tf.random_normal_initializer()`). add_weight takes the
+    # same object as its initializer, so the distribution cannot change.
+    factory_call = value.func if isinstance(value.func, ast.Call) else None
+    initializer_text = text(value.func)
+    if factory_call is None and isinstance(value.func, ast.Name):
+        bound = scope.binding(value.func.id)
+        factory_call = bound if isinstance(bound, ast.Call) else None
+    if factory_call is not None:
+        factory = qualify(factory_call.func) or ""
+        if factory.startswith(_INITIALIZER_NAMESPACES) or factory.endswith("_initializer") \
+                or factory.startswith("tensorflow.keras.initializers."):
             args = bind_arguments(value, ("shape", "dtype"))
             if not args or "shape" not in args:
-                return "the initializer is not called with a shape"
-            if not _is_static_shape(args["shape"]):
-                return "the shape of its initial value is computed at run time"
-            if "dtype" in args and "dtype" not in keywords:
-                keywords["dtype"] = text(args["dtype"])
-            return WeightPlan(shape=text(args["shape"]), initializer=text(value.func), keywords=keywords)
-    return f"its initial value `{text(value.func)}(...)` does not map to a Keras initializer"
+                raise _NoFix("the initializer is not called with a shape")
+            factory_args = bind_arguments(factory_call, ())
+            dtype = text(args["dtype"]) if "dtype" in args else (
+                text(factory_args["dtype"]) if factory_args and "dtype" in factory_args else '"float32"')
+            return WeightPlan(shape=_shape(args["shape"], text, scope), initializer=initializer_text), dtype
+    return _computed_plan(value, text, scope)
+
+
+def _fresh_name(scope: Scope, base: str = "initial_value") -> str:
+    taken = {n.id for holder in (scope.function, scope.module) if holder is not None for n in ast.walk(holder)
+             if isinstance(n, ast.Name)} | {n.arg for n in ast.walk(scope.function) if isinstance(n, ast.arg)} \
+        if scope.function is not None else set()
+    name = base
+    while name in taken:
+        name += "_"
+    return name
+
+
+_MAX_DEPTH = 100
+
+
+def _depth(node: ast.AST) -> int:
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > _MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(current))
+    return deepest
+
+
+def _computed_plan(value: ast.expr, text, scope: Scope) -> tuple[WeightPlan, str | None]:
+    """Any other value (a constructor argument, an attribute, a computed tensor): evaluated once, where it was, into a
+    fresh name (`shape=(initial_value := tf.convert_to_tensor(value)).shape`, arguments are evaluated left to right)
+    and given to add_weight through a Constant initializer, which both Kerases fill from a tensor, a numpy array or
+    a list (facts constant_tensor_value, constant_ndarray_value, constant_list_value), with the dtype tf.Variable
+    would give it. Unsafe: add_weight needs the value's shape fully known, which only running the code shows."""
+    if _depth(value) > _MAX_DEPTH:  # libcst recurses per level: it would spend minutes before giving up
+        raise _NoFix("its initial value is nested too deeply to rewrite")
+    if any(isinstance(n, (ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)) for n in ast.walk(value)):
+        raise _NoFix("its initial value holds a lambda, await, yield or `:=`")
+    tf_name = scope.tensorflow_name()
+    if tf_name is None or scope.function is None:
+        raise _NoFix(f"its initial value `{text(value)}` does not map to a Keras initializer, and no "
+                     f"`import tensorflow` spells the shape and dtype it has")
+    local = _fresh_name(scope)
+    plan = WeightPlan(shape=f"({local} := {tf_name}.convert_to_tensor({text(value)})).shape",
+                      initializer_class="Constant", initializer_args=[("value", local)], computed=True,
+                      unsafe=f"its initial value `{_short(text(value))}` does not map to a Keras initializer: the fix "
+                             f"fills the weight with it, which needs its shape fully known")
+    return plan, f"{local}.dtype"
+
+
+def _short(code: str, limit: int = 40) -> str:
+    code = " ".join(code.split())
+    return code if len(code) <= limit else code[:limit - 3] + "..."
+
+
+def _numpy_plan(value: ast.Call, callee: str, text, scope: Scope) -> tuple[WeightPlan, str | None]:
+    """numpy arrays: tf.Variable keeps numpy's dtype, float64 (int64 for integer literals)."""
+    if callee in ("numpy.array", "numpy.asarray"):
+        args = bind_arguments(value, ("object", "dtype"))
+        array = _literal_array(args["object"]) if args and "object" in args else None
+        if array is None or set(args) - {"object", "dtype"}:
+            raise _NoFix("its numpy array is not a literal list of numbers")
+        dtype = text(args["dtype"]) if "dtype" in args else ('"float64"' if array[1] == "float" else '"int64"')
+        return WeightPlan(shape=_tuple_text(array[0]), initializer_class="Constant",
+                          initializer_args=[("value", text(args["object"]))]), dtype
+    if callee == "numpy.random.randn":
+        if value.keywords or not value.args or not all(_is_number(a, scope) and _is_static_shape(a)
+                                                       for a in value.args):
+            raise _NoFix("its np.random.randn dimensions are not numbers known without running the code")
+        shape = f"({text(value.args[0])},)" if len(value.args) == 1 else f"({', '.join(map(text, value.args))})"
+        return WeightPlan(shape=shape, initializer_class="RandomNormal",
+                          initializer_args=[("mean", "0.0"), ("stddev", "1.0")]), '"float64"'
+    if callee in _NUMPY_FILLED:
+        args = bind_arguments(value, ("shape", "dtype"))
+        if not args or "shape" not in args or set(args) - {"shape", "dtype"}:
+            raise _NoFix("the shape of its numpy array is not given")
+        plan = WeightPlan(shape=_shape(args["shape"], text, scope), initializer=f'"{_NUMPY_FILLED[callee]}"')
+        plan.generated.add("initializer")
+        return plan, text(args["dtype"]) if "dtype" in args else '"float64"'
+    initializer, params, moments = _NUMPY_RANDOM[callee]
+    args = bind_arguments(value, params)
+    if not args or "size" not in args:
+        raise _NoFix("the size of its numpy array is not given")
+    plan = WeightPlan(shape=_shape(args["size"], text, scope), initializer_class=initializer,
+                      initializer_args=[(kw, text(args[p]) if p in args else default)
+                                        for p, (kw, default) in moments.items()])
+    return plan, '"float64"'
+
+
+# tf.Variable keywords add_weight has no counterpart for, and the value that means "not given" (then dropped).
+_DEFAULT_ONLY = {"validate_shape": True, "caching_device": None, "variable_def": None, "import_scope": None}
+_NO_EQUIVALENT = {
+    "shape": "`shape=` sets a shape add_weight cannot keep (Keras 3 needs a fully defined shape, fact none_dim_shape)",
+    "synchronization": "Keras 3's add_weight takes no `synchronization=` (fact add_weight_synchronization_aggregation)",
+    "aggregation": "Keras 3's add_weight takes no `aggregation=` (fact add_weight_synchronization_aggregation)",
+}
+
+
+def _is_counter(node: ast.expr, scope: Scope) -> bool:
+    """A name that only a `for` over `range(...)` (or the index of `enumerate(...)`) binds: an int, never `/`."""
+    if not isinstance(node, ast.Name) or scope.function is None:
+        return False
+    binders = [n for n in ast.walk(scope.function)
+               if isinstance(n, ast.Name) and n.id == node.id and isinstance(n.ctx, (ast.Store, ast.Del))]
+    loops = [n for n in ast.walk(scope.function) if isinstance(n, (ast.For, ast.comprehension))]
+    for target in binders:
+        loop = next((l for l in loops if l.target is target or (
+            isinstance(l.target, ast.Tuple) and l.target.elts and l.target.elts[0] is target
+            and isinstance(l.iter, ast.Call) and isinstance(l.iter.func, ast.Name) and l.iter.func.id == "enumerate")),
+            None)
+        if loop is None:
+            return False
+        if loop.target is target and not (isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name)
+                                          and loop.iter.func.id == "range"):
+            return False
+    return bool(binders)
+
+
+def name_check(node: ast.expr, text, scope: Scope | None = None) -> tuple[str, str | None]:
+    """(the name to write, why the fix becomes unsafe or None). Keras 3 raises on `/` in a weight name (fact
+    slash_in_name) where Keras 2 took it."""
+    if isinstance(node, ast.Constant) and node.value is None:
+        return text(node), None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if "/" in node.value:
+            new = text(node).replace("/", "_")
+            return new, f"Keras 3 rejects `/` in a weight name, so the name becomes {new}"
+        return text(node), None
+    if isinstance(node, ast.JoinedStr) and any(isinstance(v, ast.Constant) and "/" in str(v.value)
+                                               for v in node.values):
+        raise _NoFix("its name holds `/`, which Keras 3 rejects in a weight name")
+    if isinstance(node, ast.IfExp) and all(isinstance(n, ast.Constant) and isinstance(n.value, str) and "/" not in
+                                           n.value for n in (node.body, node.orelse)):
+        return text(node), None
+    if isinstance(node, ast.JoinedStr) and scope is not None and all(
+            isinstance(v, ast.Constant) or (isinstance(v, ast.FormattedValue) and _is_counter(v.value, scope))
+            for v in node.values):
+        return text(node), None
+    return text(node), f"its name `{text(node)}` is computed, and Keras 3 raises if it holds `/`"
+
+
+def _finish(plan: WeightPlan, dtype: str | None, keywords: dict[str, str], bound: dict[str, ast.expr], text,
+            unsafe: list[str], scope: Scope) -> WeightPlan:
+    """Add the tf.Variable's own keywords to `plan`: name, trainable, constraint as written; the dtype always, so a
+    layer of another dtype (float64, a mixed policy) does not change the variable's (facts
+    float64_layer_default_weight_dtype, float64_layer_explicit_float32); `autocast=False` for a float or unknown
+    dtype, since both Kerases autocast an add_weight variable in a mixed-policy `call` and a raw tf.Variable is never
+    autocast (facts mixed_float16_float32_weight_read_in_call, mixed_float16_float32_weight_autocast_false)."""
+    if plan.unsafe:
+        unsafe.insert(0, plan.unsafe)
+    if "name" in bound:
+        name, why = name_check(bound["name"], text, scope)
+        keywords["name"] = name
+        if why:
+            unsafe.append(why)
+    if "dtype" not in keywords:
+        if dtype is None:
+            raise _NoFix("the dtype of its initial value is not known")
+        keywords["dtype"] = dtype
+        plan.generated.add("dtype")
+    if dtype_kind(keywords["dtype"]) != "int" and dtype_kind(keywords["dtype"]) != "other":
+        keywords["autocast"] = "False"
+    plan.keywords = keywords
+    plan.unsafe = "; ".join(unsafe) if unsafe else None
+    return plan
+
+
+def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], str | None],
+                    scope: Scope | None = None) -> WeightPlan | str:
+    """The add_weight plan for a tf.Variable call (with `unsafe` set when it is not safe), or the reason no fix
+    exists."""
+    text = functools.partial(source_segment, source)
+    scope = scope or Scope()
+    if has_comment(source, call):
+        return "a comment inside the call would be lost"
+    bound = bind_arguments(call, VARIABLE_PARAMS)
+    if bound is None:
+        return "its arguments are passed with * or **"
+    for key in sorted(set(bound) - {"initial_value", *_PASSED_THROUGH}):
+        if key in _DEFAULT_ONLY:
+            node = bound[key]
+            if isinstance(node, ast.Constant) and node.value is _DEFAULT_ONLY[key]:
+                continue
+            return f"`{key}=` has no add_weight equivalent"
+        return _NO_EQUIVALENT.get(key, f"`{key}=` has no add_weight equivalent")
+    value = bound.get("initial_value")
+    if value is None:
+        return "it has no initial value"
+    keywords = {key: text(bound[key]) for key in ("trainable", "dtype", "constraint") if key in bound}
+    try:
+        try:
+            plan, dtype = _value_plan(value, text, qualify, scope)
+        except _NoFix as reason:
+            # No initializer keeps this value: fill the weight with the value itself (unsafe), saying why.
+            plan, dtype = _computed_plan(value, text, scope)
+            plan.unsafe = f"{reason}: the fix fills the weight with the value, which needs its shape fully known"
+        return _finish(plan, dtype, keywords, bound, text, [], scope)
+    except _NoFix as reason:
+        return str(reason)
 
 
 # tf.compat.v1.get_variable's positional parameters, in order.
@@ -233,48 +650,71 @@ _STRING_INITIALIZERS = {"GlorotUniform": '"glorot_uniform"', "GlorotNormal": '"g
                         "Ones": '"ones"'}
 
 
-def plan_get_variable(call: ast.Call, source: str, qualify: Callable[[ast.AST], str | None]) -> WeightPlan | str:
-    """The add_weight plan for a `get_variable` call, or the reason no safe fix exists."""
+def plan_get_variable(call: ast.Call, source: str, qualify: Callable[[ast.AST], str | None],
+                      scope: Scope | None = None) -> WeightPlan | str:
+    """The add_weight plan for a `get_variable` call (with `unsafe` set when it is not safe), or why none exists."""
     text = functools.partial(source_segment, source)
+    scope = scope or Scope()
     if has_comment(source, call):
         return "a comment inside the call would be lost"
     bound = bind_arguments(call, GET_VARIABLE_PARAMS)
     if bound is None:
         return "its arguments are passed with * or **"
-    extra = sorted(set(bound) - {"name", "shape", "dtype", "initializer", "regularizer", "trainable", "constraint"})
-    if extra:
-        return f"`{extra[0]}=` has no add_weight equivalent"
+    for key in sorted(set(bound) - {"name", "shape", "dtype", "initializer", "regularizer", "trainable",
+                                    "constraint"}):
+        node = bound[key]
+        if key in ("collections", "caching_device", "partitioner", "custom_getter", "use_resource") \
+                and isinstance(node, ast.Constant) and node.value is None:
+            continue
+        if key == "validate_shape" and isinstance(node, ast.Constant) and node.value is True:
+            continue
+        return f"`{key}=` has no add_weight equivalent"
     if "shape" not in bound:
         return "it has no shape"
-    if not _is_static_shape(bound["shape"]):
-        return "its shape is computed at run time"
-    plan = WeightPlan(shape=text(bound["shape"]))
-    plan.keywords = {key: text(bound[key]) for key in ("name", "dtype", "trainable", "regularizer", "constraint")
-                     if key in bound}
-    init = bound.get("initializer")
-    if init is None:
-        return plan  # get_variable and add_weight both default to glorot_uniform for float variables
+    unsafe: list[str] = []
+    try:
+        plan = WeightPlan(shape=_shape(bound["shape"], text, scope))
+        keywords = {key: text(bound[key]) for key in ("dtype", "trainable", "regularizer", "constraint")
+                    if key in bound}
+        if "regularizer" in bound and not (isinstance(bound["regularizer"], ast.Constant)
+                                           and bound["regularizer"].value is None):
+            # Keras 2 did not collect get_variable's regularizer into `layer.losses`; add_weight's is collected and
+            # `fit` minimises it (fact get_variable_regularizer_in_layer_losses: 0 losses before, 1 after).
+            unsafe.append("add_weight adds its regularizer to `layer.losses`, which Keras 2 did not for "
+                          "get_variable: `fit` now minimises a loss it did not before")
+        init = bound.get("initializer")
+        if init is not None:
+            _get_variable_initializer(plan, init, text, qualify)
+        # get_variable's default dtype is float32 whatever the layer's (TF1 variable store).
+        return _finish(plan, '"float32"', keywords, {k: v for k, v in bound.items() if k == "name"}, text, unsafe,
+                       scope)
+    except _NoFix as reason:
+        return str(reason)
+
+
+def _get_variable_initializer(plan: WeightPlan, init: ast.expr, text, qualify) -> None:
     if isinstance(init, ast.Call):
         factory = qualify(init.func) or ""
         if factory in _TF1_INITIALIZERS:
             keras_class, params, mapping, required = _TF1_INITIALIZERS[factory]
             args = bind_arguments(init, params)
             if args is None:
-                return "its initializer's arguments are passed with * or **"
+                raise _NoFix("its initializer's arguments are passed with * or **")
             missing = [p for p in required if p not in args]
             if missing:
-                return f"`{factory.rsplit('.', 1)[1]}` needs `{missing[0]}=` spelled out (v1 and v2 defaults differ)"
+                raise _NoFix(f"`{factory.rsplit('.', 1)[1]}` needs `{missing[0]}=` spelled out (v1 and v2 defaults "
+                             f"differ)")
             kwargs = [(mapping[p], text(args[p])) for p in params if p in mapping and p in args]
             if not kwargs and keras_class in _STRING_INITIALIZERS:
                 plan.initializer = _STRING_INITIALIZERS[keras_class]
                 plan.generated.add("initializer")
             else:
                 plan.initializer_class, plan.initializer_args = keras_class, kwargs
-            return plan
+            return
         if factory.startswith(_INITIALIZER_NAMESPACES):
             plan.initializer = text(init)
-            return plan
+            return
     if isinstance(init, ast.Constant) and isinstance(init.value, str):
         plan.initializer = text(init)
-        return plan
-    return f"its initializer `{text(init)}` does not map to a Keras initializer"
+        return
+    raise _NoFix(f"its initializer `{text(init)}` does not map to a Keras initializer")

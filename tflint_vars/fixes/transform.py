@@ -1,8 +1,8 @@
-"""The fixes as libcst transformations: one pass over one module's text.
+"""The generic fix engine: one pass of libcst edits over one module's text.
 
 Planning runs on the stdlib `ast` the rules already use: the rules are re-run to get each diagnostic's node and
-context, and a fixer per code turns it into an `Edit` (which ast nodes to rewrite, which statement to move into
-`build`, which import to add). The edits are then located in the libcst tree by source range and applied by one
+context, and the rule's own `fix_edit` turns it into an `Edit` (which ast nodes to rewrite, which statement to move
+into `build`, which import to add); the rendering the add_weight fixes share is in `tflint_vars.fixes.weights`. The edits are then located in the libcst tree by source range and applied by one
 transformer, which leaves every other token untouched. The result is re-parsed by libcst and compiled; when it does
 not parse, the edits are applied one at a time and those that break it are dropped with the parser's message.
 """
@@ -20,24 +20,13 @@ from typing import Callable, Iterable
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
-from tflint_vars.analysis import KERAS2, CallSite, KerasClass, ModuleAnalysis, analyze, canonical_name, dotted_name
+from tflint_vars.analysis import CallSite, ModuleAnalysis, analyze
 from tflint_vars.diagnostics import Diagnostic
-from tflint_vars.fixes.hoist import HoistPlan, plan_hoist
-from tflint_vars.fixes.initializers import WeightPlan, plan_add_weight, plan_get_variable
+from tflint_vars.fixes.hoist import HoistPlan
 from tflint_vars.rules import ALL_RULES
-from tflint_vars.rules.tfv005_get_variable_without_reuse import SCOPE_PARAMS
-from tflint_vars.rules.tfv007_add_weight_positional import KERAS2_ORDER
 
 Rewrite = Callable[[cst.CSTNode], cst.CSTNode]
 
-# add_weight keywords in the order the fixes write them.
-ADD_WEIGHT_ORDER = ("name", "shape", "initializer", "regularizer", "trainable", "dtype", "constraint")
-# The import a fix adds when no import can spell the Keras initializers module: (statement, local name, expression).
-_KERAS_IMPORTS = {
-    "tensorflow": ("import tensorflow as tf", "tf", "tf.keras.initializers"),
-    "keras": ("import keras", "keras", "keras.initializers"),
-    "tf_keras": ("import tf_keras", "tf_keras", "tf_keras.initializers"),
-}
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -45,7 +34,7 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 class Edit:
     """What fixing one diagnostic changes, in ast terms."""
 
-    diagnostic: Diagnostic
+    diagnostic: Diagnostic | None = None  # set by the engine
     rewrites: list[tuple[ast.AST, Rewrite]] = field(default_factory=list)
     opaque: set[int] = field(default_factory=set)  # ids of rewritten nodes whose content is re-rendered, not kept
     hoist: HoistPlan | None = None
@@ -146,324 +135,30 @@ def _module_bindings(tree: ast.Module) -> set[str]:
     return names
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Rendering
-
-
-def _requote(value: str, quote: str) -> str:
-    """A plain literal the plan wrote ("zeros") in the module's quote style."""
-    if quote == "'" and re.fullmatch(r'"[A-Za-z0-9_.]*"', value):
-        return f"'{value[1:-1]}'"
-    return value
-
-
-def keras_initializers(ctx: PlanContext, keras_class: KerasClass) -> tuple[str, str | None] | str:
-    """(expression naming the class's Keras initializers module, import to add or None), or why there is none.
-
-    Prefers an existing import from the same package the class's base is spelled with (`tf.keras...` ->
-    `tf.keras.initializers`, `keras.Layer` -> `keras.initializers`, `tf_keras...` -> `tf_keras.initializers`):
-    under TF_USE_LEGACY_KERAS=1 `tf.keras` and `keras` are different Kerases, and the two must not mix."""
-    wanted = "tf_keras.initializers" if keras_class.flavor == KERAS2 else "keras.initializers"
-    root, head = _base_spelling(ctx, keras_class, set())
-    candidates = []
-    for local, target in ctx.module_imports.items():
-        for suffix in ("", ".initializers", ".keras.initializers"):
-            if canonical_name(target + suffix) == wanted:
-                candidates.append((local != head, target.split(".")[0] != root, local + suffix))
-                break
-    same_root = [c for c in candidates if not c[1]]
-    if same_root:
-        return min(same_root)[2], None
-    statement, name, expression = _KERAS_IMPORTS.get(root or "", _KERAS_IMPORTS[
-        "tf_keras" if keras_class.flavor == KERAS2 else "tensorflow"])
-    if name not in ctx.module_names:
-        return expression, statement
-    if candidates:
-        return min(candidates)[2], None
-    return f"no import spells `{wanted}` and the name `{name}` is taken"
-
-
-def _base_spelling(ctx: PlanContext, keras_class: KerasClass, seen: set) -> tuple[str | None, str | None]:
-    """(root package, local import name) of the spelling of the class's Keras base, following local classes."""
-    local_classes = {c.name: c for c in ctx.analysis.keras_classes.values()}
-    seen.add(keras_class.name)
-    for base in keras_class.node.bases:
-        dotted = dotted_name(base)
-        if dotted is None:
-            continue
-        head = dotted.partition(".")[0]
-        if head in ctx.module_imports:
-            return ctx.module_imports[head].split(".")[0], head
-        if head in local_classes and head not in seen:
-            return _base_spelling(ctx, local_classes[head], seen)
-    return None, None
-
-
-def _initializer_text(ctx: PlanContext, plan: WeightPlan, keras_class: KerasClass, edit: Edit) -> str | None:
-    """The initializer argument, or None (add_weight's default); adds the import it needs to `edit`."""
-    if plan.initializer_class:
-        namespace = keras_initializers(ctx, keras_class)
-        if isinstance(namespace, str):
-            raise _Unfixable(namespace)
-        expression, statement = namespace
-        if statement:
-            edit.imports.append(statement)
-        args = ", ".join(f"{key}={value}" for key, value in plan.initializer_args)
-        return f"{expression}.{plan.initializer_class}({args})"
-    if plan.initializer is None:
-        return None
-    return _requote(plan.initializer, ctx.quote) if "initializer" in plan.generated else plan.initializer
-
-
-def _add_weight_args(ctx: PlanContext, plan: WeightPlan, keras_class: KerasClass, edit: Edit) -> list[str]:
-    values = {key: (_requote(value, ctx.quote) if key in plan.generated else value)
-              for key, value in plan.keywords.items()}
-    values["shape"] = plan.shape
-    initializer = _initializer_text(ctx, plan, keras_class, edit)
-    if initializer is not None:
-        values["initializer"] = initializer
-    return [f"{key}={values[key]}" for key in ADD_WEIGHT_ORDER if key in values]
-
-
-def _layout_call(ctx: PlanContext, original: ast.Call, func: str, args: list[str], shift: int = 0) -> str:
-    """`func(args)` laid out where `original` stands: one argument per line when the original broke after its
-    parenthesis, else on one line, wrapped with continuation lines aligned to the parenthesis when too long.
-    Continuation lines carry absolute indentation; `_RelativeIndents` makes them relative to the block. `shift`:
-    how far another edit moves the call's start on its line."""
-    segment = ctx.segment(original)
-    after_func = segment[len(ctx.segment(original.func)):].lstrip(" \t")
-    first_line = after_func[1:].split("\n", 1)[0].strip() if after_func.startswith("(") else ""
-    lines = segment.splitlines()
-    if len(lines) > 1 and not first_line:
-        arg_line = next((line for line in lines[1:] if line.strip()), lines[-1])
-        indent = arg_line[:len(arg_line) - len(arg_line.lstrip())]
-        last = lines[-1]
-        close_alone = last.strip() == ")"
-        trailing_comma = segment[:-1].rstrip().endswith(",")
-        body = (",\n" + indent).join(args)
-        if close_alone:
-            return f"{func}(\n{indent}{body}{',' if trailing_comma else ''}\n{last[:len(last) - len(last.lstrip())]})"
-        return f"{func}(\n{indent}{body}{',' if trailing_comma else ''})"
-    start = ctx.char_col(original.lineno, original.col_offset) + shift
-    first = ctx.line(original.lineno)
-    indent = first[:len(first) - len(first.lstrip(" \t"))]  # kept as is, so tab-indented code stays tabbed
-    end_line = ctx.line(original.end_lineno)
-    suffix = len(end_line) - ctx.char_col(original.end_lineno, original.end_col_offset)
-    align = start + len(func) + 1
-    rows: list[list[str]] = [[]]
-    width = align
-    for index, arg in enumerate(args):
-        piece = len(arg) + 1  # with its comma or closing parenthesis
-        tail = suffix if index == len(args) - 1 else 0
-        if rows[-1] and ("\n" in arg or width + 1 + piece + tail > ctx.line_limit):
-            rows.append([])
-            width = align
-        width += (1 if rows[-1] else 0) + piece
-        rows[-1].append(arg)
-    continuation = indent + " " * (align - len(indent))
-    return f"{func}(" + (",\n" + continuation).join(", ".join(row) for row in rows) + ")"
-
-
-class _RelativeIndents(cst.CSTTransformer):
-    """Continuation lines parsed from text carry absolute indentation; libcst adds the block's own indentation to
-    lines marked `indent=True`, so strip the block's indentation there (or mark the line absolute)."""
-
-    def __init__(self, block_indent: str):
-        super().__init__()
-        self.block_indent = block_indent
-
-    def leave_ParenthesizedWhitespace(self, original_node, updated_node):
-        value = updated_node.last_line.value
-        if updated_node.indent and value.startswith(self.block_indent):
-            return updated_node.with_changes(last_line=cst.SimpleWhitespace(value[len(self.block_indent):]))
-        return updated_node.with_changes(indent=False)
-
-
-class _MapInputShape(cst.CSTTransformer):
-    """`<input>.shape` -> `<build param>` in an expression moved from `call` into `build`."""
-
-    def __init__(self, input_param: str, build_param: str):
-        super().__init__()
-        self.input_param, self.build_param = input_param, build_param
-
-    def leave_Attribute(self, original_node, updated_node):
-        if _is_input_shape(updated_node, self.input_param):
-            return cst.Name(self.build_param, lpar=updated_node.lpar, rpar=updated_node.rpar)
-        return updated_node
-
-
-def _is_input_shape(node: cst.CSTNode, input_param: str) -> bool:
-    return isinstance(node, cst.Attribute) and node.attr.value == "shape" and isinstance(node.value, cst.Name) \
-        and node.value.value == input_param
-
-
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
-def _expression(ctx: PlanContext, text: str, where: ast.AST) -> cst.BaseExpression:
-    return cst.parse_expression(text).visit(_RelativeIndents(ctx.statement_indent(where)))
-
-
 class _Unfixable(Exception):
     """A fixer cannot build its edit: the reason is reported with the dropped fix."""
 
 
+Unfixable = _Unfixable  # the name the rules' fixers raise
+
+
 # ---------------------------------------------------------------------------------------------------------------
-# Fixers: one per code, turning a diagnostic at `site` into an Edit.
+# The fixers are the rules' own: a rule with a fix defines `fix_edit(self, ctx, site) -> Edit | str` (a str: why
+# there is no fix here). FIXERS maps each code to a callable (ctx, site, diagnostic) -> Edit.
 
 
-def _replace_with(node: cst.BaseExpression) -> Rewrite:
-    def rewrite(updated: cst.CSTNode) -> cst.CSTNode:
-        return node.with_changes(lpar=updated.lpar, rpar=updated.rpar)
-    return rewrite
-
-
-def _weight_edit(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic, plan: WeightPlan | str,
-                 hoist: HoistPlan | None = None) -> Edit:
-    if isinstance(plan, str):
-        raise _Unfixable(plan)
-    edit = Edit(diagnostic)
-    args = _add_weight_args(ctx, plan, site.context.keras_class, edit)
-    if hoist is not None and hoist.input_param:
-        mapper = _MapInputShape(hoist.input_param, hoist.build_param)
-        args = [f"{key}={_code(cst.parse_expression(value).visit(mapper))}"
-                for key, _, value in (arg.partition("=") for arg in args)]
-    shift = 0
-    if hoist is not None and hoist.local_name and hoist.statement.lineno == site.node.lineno:
-        shift = len("self.")  # `x = ...` becomes `self.x = ...`
-    node = _expression(ctx, _layout_call(ctx, site.node, "self.add_weight", args, shift), site.node)
-    edit.rewrites.append((site.node, _replace_with(node)))
-    edit.opaque.add(id(site.node))
-    return edit
-
-
-def fix_variable(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic) -> Edit:
-    """TFV001/TFV003: tf.Variable(...) -> self.add_weight(...) in place."""
-    return _weight_edit(ctx, site, diagnostic, plan_add_weight(site.node, ctx.text, ctx.analysis.qualify))
-
-
-def fix_get_variable(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic) -> Edit:
-    """TFV004: get_variable(...) -> self.add_weight(...) in place."""
-    return _weight_edit(ctx, site, diagnostic, plan_get_variable(site.node, ctx.text, ctx.analysis.qualify))
-
-
-def fix_positional(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic) -> Edit:
-    """TFV007: each positional argument gets its Keras 2 keyword; nothing else changes."""
-    count = len(site.node.args)
-
-    def rewrite(call: cst.Call) -> cst.Call:
-        args = list(call.args)
-        positional = [i for i, arg in enumerate(args) if arg.keyword is None and not arg.star]
-        if len(positional) != count:
-            raise _Unfixable("the call changed under another fix")
-        for index, position in enumerate(positional):
-            args[position] = args[position].with_changes(
-                keyword=cst.Name(KERAS2_ORDER[index]),
-                equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                                      whitespace_after=cst.SimpleWhitespace("")))
-        return call.with_changes(args=args)
-
-    return Edit(diagnostic, rewrites=[(site.node, rewrite)])
-
-
-def fix_scope_reuse(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic) -> Edit:
-    """TFV005: `reuse=<alias>.AUTO_REUSE` on the innermost variable_scope, spelled with the scope call's prefix."""
-    scope = site.context.scopes[-1].call
-    edit = Edit(diagnostic)
-    if any(isinstance(a, ast.Starred) for a in scope.args) or any(k.arg is None for k in scope.keywords):
-        raise _Unfixable("the variable_scope arguments are passed with * or **")
-    if len(scope.args) > SCOPE_PARAMS.index("reuse"):
-        raise _Unfixable("`reuse` is passed by position")
-    if isinstance(scope.func, ast.Attribute):
-        auto_reuse = f"{ctx.segment(scope.func.value)}.AUTO_REUSE"
-    else:
-        auto_reuse = _imported_auto_reuse(ctx, scope.func, edit)
-    existing = next((k.value for k in scope.keywords if k.arg == "reuse"), None)
-    if existing is None:
-        new_value = auto_reuse
-    elif isinstance(existing, ast.Constant) and not existing.value:
-        new_value = auto_reuse
-    else:
-        # `reuse=reuse`: keep a caller's reuse=True (variables must then exist), share otherwise.
-        new_value = f"{ctx.segment(existing)} or {auto_reuse}"
-    value = cst.parse_expression(new_value)
-
-    def rewrite(call: cst.Call) -> cst.Call:
-        args = list(call.args)
-        for index, arg in enumerate(args):
-            if arg.keyword is not None and arg.keyword.value == "reuse":
-                args[index] = arg.with_changes(value=value)
-                return call.with_changes(args=args)
-        new_arg = cst.Arg(value=value, keyword=cst.Name("reuse"),
-                          equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                                                whitespace_after=cst.SimpleWhitespace("")))
-        if not args:
-            return call.with_changes(args=[new_arg])
-        last = args[-1]
-        if isinstance(last.comma, cst.Comma):
-            # A trailing comma: the new argument takes it (and the line break before `)`); the old last argument
-            # gets the separator its predecessors use.
-            separator = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else \
-                cst.Comma(whitespace_after=call.whitespace_before_args)
-            args[-1] = last.with_changes(comma=separator)
-            new_arg = new_arg.with_changes(comma=last.comma)
-        return call.with_changes(args=[*args, new_arg])
-
-    edit.rewrites.append((scope, rewrite))
-    return edit
-
-
-def _imported_auto_reuse(ctx: PlanContext, func: ast.expr, edit: Edit) -> str:
-    """AUTO_REUSE for a `variable_scope` imported by name: an imported AUTO_REUSE, `<tf>.AUTO_REUSE` through a v1
-    alias, or an import added beside the one of variable_scope."""
-    imports = ctx.module_imports
-    for local, target in imports.items():
-        if canonical_name(target) == "tensorflow.AUTO_REUSE":
-            return local
-    for local, target in imports.items():
-        if target in ("tensorflow.compat.v1", "tensorflow._api.v2.compat.v1"):
-            return f"{local}.AUTO_REUSE"
-    for local, target in imports.items():
-        if target == "tensorflow":
-            return f"{local}.compat.v1.AUTO_REUSE"
-    source = imports.get(getattr(func, "id", ""), "")
-    module = source.rpartition(".")[0]
-    if not module or "AUTO_REUSE" in ctx.module_names:
-        raise _Unfixable("no import to spell AUTO_REUSE with")
-    edit.imports.append(f"from {module} import AUTO_REUSE")
-    return "AUTO_REUSE"
-
-
-def fix_hoist(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic) -> Edit:
-    """TFV002/TFV006: move the statement into build(self, input_shape)."""
-    plan = plan_hoist(ctx.analysis, site)
-    if isinstance(plan, str):
-        raise _Unfixable(plan)
-    if plan.weight_plan is not None:
-        edit = _weight_edit(ctx, site, diagnostic, plan.weight_plan, hoist=plan)
-    else:
-        edit = Edit(diagnostic)
-        build_param = plan.build_param
-        for use in plan.shape_uses:
-            edit.rewrites.append((use, lambda node, p=build_param: cst.Name(p, lpar=node.lpar, rpar=node.rpar)))
-    edit.hoist = plan
-    attribute = plan.attribute
-    local_names = [plan.statement.targets[0]] if plan.local_name else []
-    for use in local_names + plan.local_uses:
-        edit.rewrites.append((use, lambda node, a=attribute: cst.Attribute(
-            value=cst.Name("self"), attr=cst.Name(a), lpar=node.lpar, rpar=node.rpar)))
-    return edit
+def _rule_fixer(rule) -> Callable[[PlanContext, CallSite, Diagnostic], Edit]:
+    def fixer(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic) -> Edit:
+        edit = rule.fix_edit(ctx, site)
+        if isinstance(edit, str):
+            raise _Unfixable(edit)
+        edit.diagnostic = diagnostic
+        return edit
+    return fixer
 
 
 FIXERS: dict[str, Callable[[PlanContext, CallSite, Diagnostic], Edit]] = {
-    "TFV001": fix_variable,
-    "TFV002": fix_hoist,
-    "TFV003": fix_variable,
-    "TFV004": fix_get_variable,
-    "TFV005": fix_scope_reuse,
-    "TFV006": fix_hoist,
-    "TFV007": fix_positional,
+    rule.code: _rule_fixer(rule()) for rule in ALL_RULES if callable(getattr(rule, "fix_edit", None))
 }
 
 

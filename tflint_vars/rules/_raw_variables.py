@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Iterator
 
 from tflint_vars.analysis import KERAS2, CallSite, ModuleAnalysis
-from tflint_vars.fixes.initializers import WeightPlan, plan_add_weight
+from tflint_vars.fixes.initializers import Scope, WeightPlan, plan_add_weight
 
 VARIABLE = "tensorflow.Variable"
 # Methods that implement variable creation for their class (tf_keras' Metric.add_weight): a raw tf.Variable is
@@ -27,10 +28,148 @@ def has_self(site: CallSite) -> bool:
     return bool(params) and params[0].arg == "self"
 
 
-def fix_plan(analysis: ModuleAnalysis, site: CallSite) -> WeightPlan | str:
+def fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool = True) -> WeightPlan | str:
+    """The add_weight plan for a raw tf.Variable (its `unsafe` says why when the fix is not safe), or why there is
+    no fix. The place must be one where `self.add_weight` runs as the tf.Variable did: see `place_check`."""
     if not has_self(site):
         return "the method has no `self`"
-    return plan_add_weight(site.node, analysis.source, analysis.qualify)
+    place = place_check(analysis, site) if place else None
+    if place is not None and not place.startswith("unsafe: "):
+        return place
+    plan = plan_add_weight(site.node, analysis.source, analysis.qualify, weight_scope(analysis, site))
+    if isinstance(plan, WeightPlan) and place is not None:
+        reason = place.removeprefix("unsafe: ")
+        plan.unsafe = f"{reason}; {plan.unsafe}" if plan.unsafe else reason
+    return plan
+
+
+def weight_scope(analysis: ModuleAnalysis, site: CallSite) -> Scope:
+    method = site.context.keras_class.method(site.context.method)
+    build_param = None
+    if site.context.method == "build" and method is not None:
+        params = method.args.posonlyargs + method.args.args
+        build_param = params[1].arg if len(params) > 1 else None
+    return Scope(function=site.context.function, module=analysis.tree, input_shape_param=build_param,
+                 imports=analysis.imports)
+
+
+def _super_init_line(init: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
+    """The line of the first top-level statement of `__init__` that calls `super().__init__(...)` (or
+    `Base.__init__(self, ...)`), else None."""
+    for statement in init.body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
+                return statement.lineno
+    return None
+
+
+def _self_calls(cls_node: ast.ClassDef, method: str) -> list[tuple[str, ast.Call]]:
+    """(calling method, call) for every `self.<method>(...)` in the class."""
+    found = []
+    for function in cls_node.body:
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method \
+                        and isinstance(node.func.value, ast.Name) and node.func.value.id == "self":
+                    found.append((function.name, node))
+    return found
+
+
+def place_check(analysis: ModuleAnalysis, site: CallSite, seen: frozenset = frozenset()) -> str | None:
+    """None when `self.add_weight` at the site runs where the tf.Variable ran and Keras 3 allows it; else the reason
+    there is no fix, or "unsafe: <reason>".
+
+    Keras 3 raises on add_weight before `super().__init__()` (fact add_weight_before_super_init; Keras 2 too) and
+    after the layer is built (fact add_weight_after_build; Keras 2 allowed it). So the variable must be created in
+    `__init__` after `super().__init__()`, in `build`, or in a helper that only those call; not in a nested function
+    or lambda, which may run at any time."""
+    cls = site.context.keras_class
+    method = cls.method(site.context.method)
+    if method is None:
+        return "its method could not be found"
+    if site.context.function is not method:
+        return "it is created in a nested function, which may run after the layer is built"
+    for node in ast.walk(method):
+        if isinstance(node, (ast.Lambda, ast.GeneratorExp)) and any(inner is site.node for inner in ast.walk(node)):
+            return f"it is created in a {'lambda' if isinstance(node, ast.Lambda) else 'generator'}, which may run " \
+                   f"after the layer is built"
+    if not _stored(method, site.node):
+        return "unsafe: it is not stored on the layer, so Keras 2 did not track it, and add_weight tracks it (it " \
+               "joins `layer.weights` and is trained)"
+    decorators = {getattr(d, "id", getattr(d, "attr", "")) for d in method.decorator_list}
+    if decorators & {"staticmethod", "classmethod", "property"}:
+        return f"`{site.context.method}` is a {sorted(decorators & {'staticmethod', 'classmethod', 'property'})[0]}"
+    return _method_place(cls, site.context.method, site.node.lineno, seen)
+
+
+_CONTAINER_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault"})
+
+
+def _on_self(node: ast.AST) -> bool:
+    """`self.x`, `self.x[i]`, `self.x.y`: a place on the layer."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == "self"
+
+
+def _stored(method: ast.AST, call: ast.Call) -> bool:
+    """The variable ends on the layer, where Keras 2 tracked it: assigned (maybe inside a list, dict or
+    comprehension) to `self.<x>`, added to a container on `self`, returned (to a caller that stores it), or bound to
+    a local the method reads again (assumed to flow onto the layer)."""
+    parents = {child: node for node in ast.walk(method) for child in ast.iter_child_nodes(node)}
+    node = call
+    while True:
+        parent = parents.get(node)
+        if isinstance(parent, (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp,
+                               ast.Starred, ast.IfExp, ast.keyword, ast.comprehension)):
+            node = parent
+            continue
+        if isinstance(parent, ast.Call) and node in parent.args and isinstance(parent.func, ast.Attribute) \
+                and parent.func.attr in _CONTAINER_METHODS:
+            target = parent.func.value
+            return _on_self(target) or (isinstance(target, ast.Name) and _read_again(method, target.id))
+        break
+    if isinstance(parent, ast.Return):
+        return True
+    if isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is node:
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        for target in targets:
+            names = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+            for name in names:
+                if _on_self(name) or (isinstance(name, ast.Name) and _read_again(method, name.id)):
+                    return True
+    return False
+
+
+def _read_again(method: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in ast.walk(method))
+
+
+def _method_place(cls, name: str, line: int, seen: frozenset) -> str | None:
+    method = cls.method(name)
+    if name == "__init__":
+        super_line = _super_init_line(method)
+        if super_line is None:
+            return "`__init__` does not call `super().__init__()`, which add_weight needs first"
+        if line <= super_line:
+            return "it is created before `super().__init__()`, when add_weight cannot run yet"
+        return None
+    if name == "build":
+        return None
+    if name == "call":
+        return "`call` runs after the layer is built, when Keras 3 raises on new state"
+    callers = _self_calls(cls.node, name)
+    if not callers or name in seen:
+        return f"unsafe: `{cls.name}.{name}` may run after the layer is built, when Keras 3 raises on new state " \
+               f"(safe when only `__init__` or `build` call it)"
+    for caller, call in callers:
+        if caller == name:
+            continue
+        reason = _method_place(cls, caller, call.lineno, seen | {name})
+        if reason is not None:
+            return reason if reason.startswith("unsafe: ") or caller != "call" else \
+                f"`{cls.name}.{name}` is called from `call`, which runs after the layer is built"
+    return None
 
 
 def where(site: CallSite) -> str:
@@ -41,3 +180,13 @@ def keras2_note(site: CallSite) -> str:
     if site.context.keras_class.flavor == KERAS2:
         return " (this class is on tf_keras, Keras 2, which tracks it: it breaks on the move to Keras 3)"
     return ""
+
+
+def weight_finding(rule, site: CallSite, message: str, plan: WeightPlan | str):
+    """The finding for a raw variable with its fix level: safe, unsafe (and why) or none (and why)."""
+    from tflint_vars.diagnostics import SAFE, UNSAFE
+    if isinstance(plan, str):
+        return rule.finding(site.node, f"{message} (no safe fix: {plan})")
+    if plan.unsafe:
+        return rule.finding(site.node, f"{message} (unsafe fix: {plan.unsafe})", UNSAFE)
+    return rule.finding(site.node, message, SAFE)

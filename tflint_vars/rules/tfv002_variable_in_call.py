@@ -5,6 +5,7 @@ from typing import Iterator
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.fixes.hoist import HoistPlan, plan_hoist
+from tflint_vars.fixes.initializers import WeightPlan
 from tflint_vars.rules._raw_variables import fix_plan, raw_variables, where
 from tflint_vars.rules.base import Finding, Rule
 
@@ -47,7 +48,8 @@ class VariableInCall(Rule):
     across calls, which is what training needs but not what the code did). `inputs.shape[...]` in the shape becomes
     `input_shape[...]`. Offered when the variable is assigned on a line of its own (`b = tf.Variable(...)` or
     `self.b = ...`) at the top of `call` or in an `if self.b is None:` guard, its initial value maps to a Keras
-    initializer, and it reads nothing `build` cannot see (locals of `call`, the input other than `.shape`).
+    initializer, and it reads nothing `build` cannot see (locals of `call`, the input other than `.shape`, or the
+    input after `call` reassigned it: `x.shape` is then not the shape `build` receives).
     """
 
     code = "TFV002"
@@ -61,9 +63,16 @@ class VariableInCall(Rule):
         "        v = tf.Variable(1.0)\n        return x * v\n",
     ]
 
+    def fix_edit(self, ctx, site):
+        """Move the statement creating the state from `call` into `build(self, input_shape)` (`plan_hoist`)."""
+        from tflint_vars.fixes.weights import hoist_edit
+        return hoist_edit(ctx, site)
+
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method == "call"):
-            plan = fix_plan(analysis, site)
+            plan = fix_plan(analysis, site, place=False)
+            if isinstance(plan, WeightPlan) and plan.computed:  # evaluated in `call`: it cannot move to `build`
+                plan = plan.unsafe.split(": the fix fills")[0]
             if not isinstance(plan, str):
                 plan = plan_hoist(analysis, site)
             message = (f"`tf.Variable` created in {where(site)} makes a new variable on every call (`tf.function` "

@@ -4,8 +4,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.fixes.initializers import WeightPlan
-from tflint_vars.rules._raw_variables import fix_plan, keras2_note, raw_variables, where
+from tflint_vars.rules._raw_variables import fix_plan, keras2_note, raw_variables, weight_finding, where
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -40,8 +39,35 @@ class VariableInMethod(Rule):
     ```
 
     ## Fix safety
-    As TFV001: safe when the initial value maps to a Keras initializer with the same distribution and the shape has
-    no run-time computation; otherwise no fix is offered and the message says why.
+    The fix writes `self.add_weight(...)` where the `tf.Variable` stands. Each precondition below is a behaviour
+    measured under Keras 3 (TF 2.21) and Keras 2 (tf-keras 2.21) by `bench/keras_fix_facts.py`; when one does not
+    hold, the message says why, as "(unsafe fix: ...)" or "(no safe fix: ...)".
+
+    - Place: after `super().__init__()` in `__init__`, in `build`, or in a helper only those call. add_weight raises
+      before `super().__init__()` in both Kerases, and Keras 3 raises once the layer is built, so: no fix before
+      `super().__init__()`, in a lambda, nested function, generator, staticmethod, classmethod or property; unsafe
+      in another method (`reset()`), which may run after build. The variable must reach the layer (assigned to
+      `self.x`, maybe in a list, dict or comprehension, appended to a container on `self`, returned, or bound to a
+      local read again): one that does not was untracked in Keras 2 too, and add_weight would track it (unsafe).
+    - Value: it must map to an initializer with the same distribution and dtype: `tf.zeros`/`tf.ones`/`tf.fill`,
+      `tf.random.*` (every moment spelled out: Keras' "random_normal" has stddev 0.05), numbers, lists and numpy
+      arrays of numbers (`Constant`; numpy keeps float64), `c * tf.ones(s)`, `[c] * n`, `tf.constant(v, shape=s)`,
+      and initializer objects called with a shape (the TF guide's `w_init(shape=..., dtype=...)`: add_weight takes
+      `w_init` itself). Any other value is evaluated once, where it stood, into a fresh name and fills the weight
+      through `Constant`, with the dtype `tf.convert_to_tensor` gives it: unsafe, since add_weight needs its shape
+      fully known.
+    - Shape: Keras 3 raises on a bare number (`tf.zeros(units)`); a literal or an item of `build`'s input shape
+      becomes `(n,)`, a name that may be a number or a tuple `tf.TensorShape(n)`, which both Kerases take.
+    - dtype: always written (`tf.Variable` does not follow the layer's dtype; add_weight would), with
+      `autocast=False` for float weights: under a mixed policy both Kerases autocast an add_weight weight read in
+      `call`, never a raw variable. Integer variables keep integer bounds (`RandomUniform(minval=0, ...)`: Keras 2
+      raises on 0.0 for an int32).
+    - Name: Keras 3 rejects `/`: it becomes `_` (unsafe); a computed name may hold one (unsafe), except a
+      conditional of literals or an f-string of `range` counters.
+    - Keywords: `name`, `trainable`, `dtype`, `constraint` pass through (a constraint is applied by `fit` in both);
+      `validate_shape=True`, `caching_device=None`, `import_scope=None` are dropped; `shape=` (a partly unknown
+      shape lets a variable change shape; add_weight's must be fully defined), `synchronization=`,
+      `aggregation=` and any other keyword have no fix.
     """
 
     code = "TFV003"
@@ -56,12 +82,14 @@ class VariableInMethod(Rule):
         "        self.state = tf.Variable(tf.zeros((2,)), trainable=False)\n",
     ]
 
+    def fix_edit(self, ctx, site):
+        """`tf.Variable(...)` -> `self.add_weight(...)` where it stands, as `fix_plan` decides."""
+        from tflint_vars.fixes.weights import weight_edit
+        return weight_edit(ctx, site, fix_plan(ctx.analysis, site))
+
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method not in ("__init__", "call")):
             plan = fix_plan(analysis, site)
             message = (f"`tf.Variable` created in {where(site)} is untracked under Keras 3: not in `layer.weights`, "
                        f"never trained by `fit`, not saved{keras2_note(site)}; use `self.add_weight(...)`")
-            if isinstance(plan, WeightPlan):
-                yield self.finding(site.node, message, SAFE)
-            else:
-                yield self.finding(site.node, f"{message} (no safe fix: {plan})")
+            yield weight_finding(self, site, message, plan)

@@ -5,7 +5,7 @@ from typing import Iterator
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
 from tflint_vars.fixes.initializers import WeightPlan, plan_get_variable
-from tflint_vars.rules._raw_variables import has_self, where
+from tflint_vars.rules._raw_variables import has_self, place_check, weight_finding, weight_scope, where
 from tflint_vars.rules.base import Finding, Rule
 
 GET_VARIABLE = "tensorflow.get_variable"
@@ -42,9 +42,15 @@ class GetVariableInLayer(Rule):
     ```
 
     ## Fix safety
-    Safe when every argument maps to `add_weight` (name, shape, dtype, initializer, regularizer, trainable,
-    constraint) and the initializer maps to a Keras one with the same distribution; TF1 random initializers must
-    spell out their moments, because the v1 and v2 functions of one name have different defaults.
+    Safe when every argument maps to `add_weight` (name, shape, dtype, initializer, trainable, constraint; other
+    keywords only at their defaults) and the initializer maps to a Keras one with the same distribution; TF1
+    random initializers must spell out their moments, because the v1 and v2 functions of one name have different
+    defaults. As TFV001 (measured by `bench/keras_fix_facts.py`): the dtype is written (get_variable's default is
+    float32) with `autocast=False`, a shape that is a number becomes a tuple, a `/` in the name makes the fix unsafe,
+    and the place must be `__init__` after `super().__init__()`, `build` or a helper only those call (none in
+    `call`: Keras 3 raises on add_weight once built; unsafe in another method). Unsafe with `regularizer=`: Keras 2
+    did not put get_variable's regularization loss in `layer.losses`, add_weight does, so `fit` minimises a loss it
+    did not before. None under a `variable_scope` with `reuse`, which shares one variable between calls.
     """
 
     code = "TFV004"
@@ -59,6 +65,11 @@ class GetVariableInLayer(Rule):
         "        self.w = tf.get_variable('w', shape=(s[-1], 2))\n",
     ]
 
+    def fix_edit(self, ctx, site):
+        """`get_variable(...)` -> `self.add_weight(...)` where it stands, as `plan` decides."""
+        from tflint_vars.fixes.weights import weight_edit
+        return weight_edit(ctx, site, self.plan(ctx.analysis, site))
+
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in analysis.calls_named(GET_VARIABLE):
             ctx = site.context
@@ -66,9 +77,20 @@ class GetVariableInLayer(Rule):
                 continue
             message = (f"`get_variable` in {where(site)} creates a variable Keras 3 does not track (Keras 2 did): "
                        f"not in `layer.weights`, never trained by `fit`; use `self.add_weight(...)`")
-            plan = plan_get_variable(site.node, analysis.source, analysis.qualify) if has_self(site) \
-                else "the method has no `self`"
-            if isinstance(plan, WeightPlan):
-                yield self.finding(site.node, message, SAFE)
-            else:
-                yield self.finding(site.node, f"{message} (no safe fix: {plan})")
+            yield weight_finding(self, site, message, self.plan(analysis, site))
+
+    @staticmethod
+    def plan(analysis: ModuleAnalysis, site) -> WeightPlan | str:
+        if not has_self(site):
+            return "the method has no `self`"
+        place = place_check(analysis, site)
+        if place is not None and not place.startswith("unsafe: "):
+            return place
+        if any(k.arg in ("reuse", None) for scope in site.context.scopes for k in scope.call.keywords):
+            # A scope with `reuse` shares one variable between calls; add_weight makes one per call.
+            return "its `variable_scope` may reuse the variable, and add_weight makes a new one per call"
+        plan = plan_get_variable(site.node, analysis.source, analysis.qualify, weight_scope(analysis, site))
+        if isinstance(plan, WeightPlan) and place is not None:
+            reason = place.removeprefix("unsafe: ")
+            plan.unsafe = f"{reason}; {plan.unsafe}" if plan.unsafe else reason
+        return plan

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import CallSite, ModuleAnalysis, ScopeEntry, statements
+from tflint_vars.analysis import CallSite, ModuleAnalysis, ScopeEntry, canonical_name, statements
 from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.fixes.initializers import bind_arguments
 from tflint_vars.rules.base import Finding, Rule
@@ -112,6 +112,9 @@ class GetVariableWithoutReuse(Rule):
         "        tf.get_variable('w', shape=[1])\n",
     ]
 
+    def fix_edit(self, ctx, site):
+        return scope_reuse_edit(ctx, site)
+
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         reported: set[int] = set()
         self._fresh_graph_functions = _functions_starting_fresh_graphs(analysis)
@@ -192,3 +195,77 @@ class GetVariableWithoutReuse(Rule):
                     yield site
             elif isinstance(func, ast.Name) and func.id == function.name:
                 yield site
+
+
+def scope_reuse_edit(ctx, site: CallSite):
+    """`reuse=<alias>.AUTO_REUSE` on the innermost variable_scope, spelled with the scope call's prefix."""
+    import libcst as cst
+
+    from tflint_vars.fixes.transform import Edit, Unfixable as _Unfixable
+
+    scope = site.context.scopes[-1].call
+    edit = Edit()
+    if any(isinstance(a, ast.Starred) for a in scope.args) or any(k.arg is None for k in scope.keywords):
+        raise _Unfixable("the variable_scope arguments are passed with * or **")
+    if len(scope.args) > SCOPE_PARAMS.index("reuse"):
+        raise _Unfixable("`reuse` is passed by position")
+    if isinstance(scope.func, ast.Attribute):
+        auto_reuse = f"{ctx.segment(scope.func.value)}.AUTO_REUSE"
+    else:
+        auto_reuse = _imported_auto_reuse(ctx, scope.func, edit)
+    existing = next((k.value for k in scope.keywords if k.arg == "reuse"), None)
+    if existing is None:
+        new_value = auto_reuse
+    elif isinstance(existing, ast.Constant) and not existing.value:
+        new_value = auto_reuse
+    else:
+        # `reuse=reuse`: keep a caller's reuse=True (variables must then exist), share otherwise.
+        new_value = f"{ctx.segment(existing)} or {auto_reuse}"
+    value = cst.parse_expression(new_value)
+
+    def rewrite(call: cst.Call) -> cst.Call:
+        args = list(call.args)
+        for index, arg in enumerate(args):
+            if arg.keyword is not None and arg.keyword.value == "reuse":
+                args[index] = arg.with_changes(value=value)
+                return call.with_changes(args=args)
+        new_arg = cst.Arg(value=value, keyword=cst.Name("reuse"),
+                          equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                                whitespace_after=cst.SimpleWhitespace("")))
+        if not args:
+            return call.with_changes(args=[new_arg])
+        last = args[-1]
+        if isinstance(last.comma, cst.Comma):
+            # A trailing comma: the new argument takes it (and the line break before `)`); the old last argument
+            # gets the separator its predecessors use.
+            separator = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else \
+                cst.Comma(whitespace_after=call.whitespace_before_args)
+            args[-1] = last.with_changes(comma=separator)
+            new_arg = new_arg.with_changes(comma=last.comma)
+        return call.with_changes(args=[*args, new_arg])
+
+    edit.rewrites.append((scope, rewrite))
+    return edit
+
+
+def _imported_auto_reuse(ctx, func: ast.expr, edit) -> str:
+    """AUTO_REUSE for a `variable_scope` imported by name: an imported AUTO_REUSE, `<tf>.AUTO_REUSE` through a v1
+    alias, or an import added beside the one of variable_scope."""
+    imports = ctx.module_imports
+    for local, target in imports.items():
+        if canonical_name(target) == "tensorflow.AUTO_REUSE":
+            return local
+    for local, target in imports.items():
+        if target in ("tensorflow.compat.v1", "tensorflow._api.v2.compat.v1"):
+            return f"{local}.AUTO_REUSE"
+    for local, target in imports.items():
+        if target == "tensorflow":
+            return f"{local}.compat.v1.AUTO_REUSE"
+    from tflint_vars.fixes.transform import Unfixable as _Unfixable
+
+    source = imports.get(getattr(func, "id", ""), "")
+    module = source.rpartition(".")[0]
+    if not module or "AUTO_REUSE" in ctx.module_names:
+        raise _Unfixable("no import to spell AUTO_REUSE with")
+    edit.imports.append(f"from {module} import AUTO_REUSE")
+    return "AUTO_REUSE"

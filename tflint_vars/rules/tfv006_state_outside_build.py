@@ -140,6 +140,11 @@ class StateOutsideBuild(Rule):
         "        return keras.layers.Dense(4)(x)\n",
     ]
 
+    def fix_edit(self, ctx, site):
+        """Move the statement creating the state from `call` into `build(self, input_shape)` (`plan_hoist`)."""
+        from tflint_vars.fixes.weights import hoist_edit
+        return hoist_edit(ctx, site)
+
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         stored: dict[int, ast.Assign] = {}
         for cls in analysis.keras_classes.values():

@@ -80,6 +80,28 @@ class AddWeightPositional(Rule):
         "        self.w = self.add_weight('w', (s[-1],), 'float32')\n",
     ]
 
+    def fix_edit(self, ctx, site):
+        """Each positional argument gets its Keras 2 keyword; nothing else changes."""
+        import libcst as cst
+
+        from tflint_vars.fixes.transform import Edit, Unfixable
+
+        count = len(site.node.args)
+
+        def rewrite(call: cst.Call) -> cst.Call:
+            args = list(call.args)
+            positional = [i for i, arg in enumerate(args) if arg.keyword is None and not arg.star]
+            if len(positional) != count:
+                raise Unfixable("the call changed under another fix")
+            for index, position in enumerate(positional):
+                args[position] = args[position].with_changes(
+                    keyword=cst.Name(KERAS2_ORDER[index]),
+                    equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                          whitespace_after=cst.SimpleWhitespace("")))
+            return call.with_changes(args=args)
+
+        return Edit(rewrites=[(site.node, rewrite)])
+
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in analysis.calls:
             ctx, node = site.context, site.node

@@ -1,0 +1,293 @@
+"""The Keras behaviour the fixes' safety preconditions rest on, measured under the running runtime.
+
+python bench/keras_fix_facts.py                          # Keras 3 (tf.keras in TensorFlow 2.21)
+TF_USE_LEGACY_KERAS=1 python bench/keras_fix_facts.py    # Keras 2 (tf-keras 2.21)
+
+Prints one line per fact: `name: result` (the value, or the exception type and the start of its message). The rules'
+"Fix safety" sections cite these names.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+keras = tf.keras
+RESULTS: dict[str, str] = {}
+
+
+def fact(name):
+    def run(function):
+        try:
+            RESULTS[name] = repr(function())
+        except Exception as error:  # the failure is the fact
+            RESULTS[name] = f"{type(error).__name__}: {str(error).splitlines()[0][:110]}"
+        return function
+    return run
+
+
+def layer(dtype=None, **kwargs):
+    return keras.layers.Layer(dtype=dtype, **kwargs) if dtype else keras.layers.Layer(**kwargs)
+
+
+@fact("scalar_shape")
+def _():
+    return tuple(layer().add_weight(name="w", shape=4, initializer="zeros").shape)
+
+
+@fact("tensorshape_of_int_shape")
+def _():
+    return tuple(layer().add_weight(name="w", shape=tf.TensorShape(4), initializer="zeros").shape)
+
+
+@fact("slash_in_name")
+def _():
+    return layer().add_weight(name="a/b", shape=(2,), initializer="zeros").name
+
+
+@fact("duplicate_names_tracked")
+def _():
+    l = layer()
+    l.add_weight(name="w", shape=(2,), initializer="zeros")
+    l.add_weight(name="w", shape=(2,), initializer="zeros")
+    return len(l.weights)
+
+
+@fact("none_dim_shape")
+def _():
+    return tuple(layer().add_weight(name="w", shape=(None, 3), initializer="zeros").shape)
+
+
+@fact("int_weight_trainable_default")
+def _():
+    w = layer().add_weight(name="w", shape=(2,), dtype="int32", initializer="zeros")
+    return (w.dtype if isinstance(w.dtype, str) else w.dtype.name, bool(w.trainable))
+
+
+@fact("int_weight_trainable_false")
+def _():
+    w = layer().add_weight(name="w", shape=(2,), dtype="int32", initializer="zeros", trainable=False)
+    return w.dtype if isinstance(w.dtype, str) else w.dtype.name
+
+
+@fact("raw_int_variable_in_trainable_weights")
+def _():
+    class L(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.v = tf.Variable(0)
+    return len(L().trainable_weights)
+
+
+@fact("int_random_uniform_float_bounds")
+def _():
+    return layer().add_weight(name="w", shape=(2,), dtype="int32", trainable=False,
+                              initializer=keras.initializers.RandomUniform(minval=0.0, maxval=1000.0)).numpy().tolist()
+
+
+@fact("int_random_uniform_int_bounds")
+def _():
+    return layer().add_weight(name="w", shape=(2,), dtype="int32", trainable=False,
+                              initializer=keras.initializers.RandomUniform(minval=0, maxval=1000)).numpy().dtype.name
+
+
+@fact("float64_layer_default_weight_dtype")
+def _():
+    return layer("float64").add_weight(name="w", shape=(2,), initializer="zeros").dtype
+
+
+@fact("float64_layer_explicit_float32")
+def _():
+    return layer("float64").add_weight(name="w", shape=(2,), initializer="zeros", dtype="float32").dtype
+
+
+def _read_in_call(autocast):
+    class L(keras.layers.Layer):
+        def build(self, input_shape):
+            kwargs = {} if autocast is None else {"autocast": autocast}
+            self.w = self.add_weight(name="w", shape=(2,), initializer="ones", dtype="float32", **kwargs)
+
+        def call(self, x):
+            return tf.cast(x, tf.float32) * self.w
+    return L(dtype="mixed_float16")(tf.ones((1, 2))).dtype.name
+
+
+@fact("mixed_float16_float32_weight_read_in_call")
+def _():
+    return _read_in_call(None)
+
+
+@fact("mixed_float16_float32_weight_autocast_false")
+def _():
+    return _read_in_call(False)
+
+
+@fact("mixed_float16_raw_variable_read_in_call")
+def _():
+    class L(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.w = tf.Variable(tf.ones((2,)))
+
+        def call(self, x):
+            return tf.cast(x, tf.float32) * self.w
+    return L(dtype="mixed_float16")(tf.ones((1, 2))).dtype.name
+
+
+@fact("add_weight_after_build")
+def _():
+    class L(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(name="w", shape=(2,), initializer="zeros")
+
+        def reset(self):
+            self.w = self.add_weight(name="w", shape=(2,), initializer="zeros")
+
+        def call(self, x):
+            return x + self.w
+    l = L()
+    l(tf.ones((1, 2)))
+    l.reset()
+    return len(l.weights)
+
+
+@fact("add_weight_before_super_init")
+def _():
+    class L(keras.layers.Layer):
+        def __init__(self):
+            self.w = self.add_weight(name="w", shape=(2,), initializer="zeros")
+            super().__init__()
+    return len(L().weights)
+
+
+@fact("constant_list_value")
+def _():
+    return layer().add_weight(name="w", shape=(2, 2), initializer=keras.initializers.Constant([[1.0, 2.0], [3.0, 4.0]])
+                              ).numpy().tolist()
+
+
+@fact("constant_ndarray_value")
+def _():
+    return layer().add_weight(name="w", shape=(2,), dtype="float64",
+                              initializer=keras.initializers.Constant(np.array([1.0, 2.0]))).numpy().tolist()
+
+
+@fact("constant_scalar_broadcast")
+def _():
+    return layer().add_weight(name="w", shape=(2, 2), initializer=keras.initializers.Constant(3.0)).numpy().tolist()
+
+
+@fact("constant_tensor_value")
+def _():
+    return layer().add_weight(name="w", shape=(2,), initializer=keras.initializers.Constant(tf.constant([1.0, 2.0]))
+                              ).numpy().tolist()
+
+
+@fact("callable_initializer_returning_value")
+def _():
+    value = np.array([1.0, 2.0])
+    return layer().add_weight(name="w", shape=np.shape(value), dtype=tf.convert_to_tensor(value).dtype.name,
+                              initializer=lambda shape, dtype=None: tf.cast(value, dtype)).numpy().tolist()
+
+
+@fact("random_normal_initializer_stddev")
+def _():
+    return (tf.random_normal_initializer().stddev, keras.initializers.RandomNormal().stddev)
+
+
+
+@fact("regularizer_add_weight_losses")
+def _():
+    l = layer()
+    l.add_weight(name="w", shape=(2,), initializer="ones", regularizer=keras.regularizers.L2(0.1))
+    return len(l.losses)
+
+
+@fact("get_variable_regularizer_in_layer_losses")
+def _():
+    class L(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = tf.compat.v1.get_variable("w", shape=(2,), initializer=tf.compat.v1.ones_initializer(),
+                                               regularizer=lambda w: 0.1 * tf.reduce_sum(w * w))
+
+        def call(self, x):
+            return x * self.w
+    l = L()
+    l(tf.ones((1, 2)))
+    return (len(l.losses), len(l.weights))
+
+
+@fact("raw_variable_constraint_in_fit")
+def _():
+    class L(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(tf.ones((2,)) * 5.0, constraint=lambda w: tf.clip_by_value(w, 0.0, 1.0))
+
+        def call(self, x):
+            return x * self.w
+    model = keras.Sequential([keras.Input((2,)), L()])
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, 2)), np.ones((4, 2)), verbose=0, epochs=1)
+    return [round(float(v), 3) for v in model.layers[-1].w.numpy()]
+
+
+@fact("add_weight_constraint_in_fit")
+def _():
+    class L(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(name="w", shape=(2,), initializer=keras.initializers.Constant(5.0),
+                                     constraint=lambda w: tf.clip_by_value(w, 0.0, 1.0))
+
+        def call(self, x):
+            return x * self.w
+    model = keras.Sequential([keras.Input((2,)), L()])
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, 2)), np.ones((4, 2)), verbose=0, epochs=1)
+    return [round(float(v), 3) for v in model.layers[-1].w.numpy()]
+
+
+@fact("add_weight_in_comprehension")
+def _():
+    class L(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.ws = [self.add_weight(name="w", shape=(2,), initializer="zeros") for _ in range(3)]
+    return len(L().weights)
+
+
+@fact("add_weight_synchronization_aggregation")
+def _():
+    return str(layer().add_weight(name="w", shape=(2,), initializer="zeros", trainable=False,
+                                  synchronization=tf.VariableSynchronization.ON_READ,
+                                  aggregation=tf.VariableAggregation.MEAN).aggregation)
+
+
+@fact("raw_variable_name_in_keras2")
+def _():
+    class L(keras.layers.Layer):
+        def __init__(self):
+            super().__init__(name="lay")
+            self.w = tf.Variable(tf.zeros((2,)), name="w")
+    return L().weights[0].name if L().weights else None
+
+
+@fact("add_weight_name_path")
+def _():
+    l = keras.layers.Layer(name="lay")
+    w = l.add_weight(name="w", shape=(2,), initializer="zeros")
+    return (w.name, getattr(w, "path", None))
+
+
+@fact("string_initializer_dtype_bool")
+def _():
+    return layer().add_weight(name="w", shape=(2,), dtype="bool", initializer="zeros", trainable=False).numpy().tolist()
+
+
+for name, result in RESULTS.items():
+    print(f"{name}: {result}")
+sys.stdout.flush()

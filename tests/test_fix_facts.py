@@ -1,0 +1,71 @@
+"""The Keras behaviour the fixes' safety rests on (the rules' "Fix safety" sections), measured by
+bench/keras_fix_facts.py under the real Keras 3 (tf.keras in TF 2.21) and Keras 2 (tf-keras 2.21). If a new Keras
+changes one of these, a precondition of a safe fix may no longer hold: this test says which."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _facts(legacy: bool) -> dict[str, str]:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("TF_USE_LEGACY_KERAS", None)
+    if legacy:
+        env["TF_USE_LEGACY_KERAS"] = "1"
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "keras_fix_facts.py")], capture_output=True,
+                            text=True, env=env, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return {"keras3": _facts(False), "keras2": _facts(True)}
+
+
+def test_shapes_and_names(facts):
+    k3, k2 = facts["keras3"], facts["keras2"]
+    assert k3["scalar_shape"].startswith("ValueError") and k2["scalar_shape"] == "(4,)"  # (n,) needed
+    assert k3["tensorshape_of_int_shape"] == k2["tensorshape_of_int_shape"] == "(4,)"  # TensorShape(n) taken
+    assert k3["slash_in_name"].startswith("ValueError") and "a/b" in k2["slash_in_name"]  # `/` -> unsafe
+    assert k3["duplicate_names_tracked"] == k2["duplicate_names_tracked"] == "2"  # duplicate names are fine
+    assert k3["none_dim_shape"].startswith("ValueError")  # shape= with None: no fix
+
+
+def test_place_of_creation(facts):
+    k3, k2 = facts["keras3"], facts["keras2"]
+    assert k3["add_weight_after_build"].startswith("ValueError") and k2["add_weight_after_build"] == "1"
+    assert "Error" in k3["add_weight_before_super_init"] and "Error" in k2["add_weight_before_super_init"]
+    assert k3["add_weight_in_comprehension"] == k2["add_weight_in_comprehension"] == "3"
+
+
+def test_dtypes_and_autocast(facts):
+    k3, k2 = facts["keras3"], facts["keras2"]
+    for k in (k3, k2):
+        assert "float64" in k["float64_layer_default_weight_dtype"]  # add_weight follows the layer: dtype written
+        assert "float32" in k["float64_layer_explicit_float32"]
+        assert k["mixed_float16_float32_weight_autocast_false"] == "'float32'"
+        assert k["mixed_float16_raw_variable_read_in_call"] == "'float32'"
+    assert k2["mixed_float16_float32_weight_read_in_call"].startswith("InvalidArgumentError")  # autocast breaks
+    assert k2["int_random_uniform_float_bounds"].startswith("TypeError")  # integer bounds kept
+    assert k3["int_random_uniform_int_bounds"] == k2["int_random_uniform_int_bounds"] == "'int32'"
+    assert k3["int_weight_trainable_default"] == k2["int_weight_trainable_default"] == "('int32', True)"
+
+
+def test_initializers_and_keywords(facts):
+    k3, k2 = facts["keras3"], facts["keras2"]
+    for name in ("constant_list_value", "constant_ndarray_value", "constant_scalar_broadcast", "constant_tensor_value",
+                 "callable_initializer_returning_value", "random_normal_initializer_stddev",
+                 "add_weight_constraint_in_fit"):
+        assert k3[name] == k2[name] and "Error" not in k3[name], name
+    assert k2["raw_variable_constraint_in_fit"] == k3["add_weight_constraint_in_fit"]  # the constraint is kept
+    assert k2["get_variable_regularizer_in_layer_losses"] == "(0, 1)"  # Keras 2: no loss; add_weight adds one
+    assert k3["regularizer_add_weight_losses"] == k2["regularizer_add_weight_losses"] == "1"
+    assert k3["add_weight_synchronization_aggregation"].startswith("TypeError")
