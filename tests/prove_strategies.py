@@ -52,6 +52,8 @@ def variable_specs(draw, place: str) -> dict:
         shape_forms += ["int", "tensorshape", "ctor"]
         if place in ("build", "helper_build"):
             shape_forms.append("input_shape")
+        if place == "call_guarded":  # the input's width, read in call (a hoist into build maps it to input_shape)
+            shape_forms += ["call_input"] * 4
     elif rank == 2:
         shape_forms += ["tensorshape"]
     shape_form = draw(st.sampled_from(shape_forms)) if rank else "scalar"
@@ -65,7 +67,8 @@ def variable_specs(draw, place: str) -> dict:
     if creator == "get_variable":
         values = ["gv_none", "gv_zeros", "gv_normal", "gv_glorot", "gv_constant"] if dtype != "int32" else ["gv_zeros"]
     value = draw(st.sampled_from(values))
-    if value in ("python_list", "numpy_zeros", "numpy_full") and shape_form in ("tensorshape", "input_shape"):
+    if value in ("python_list", "numpy_zeros", "numpy_full") and shape_form in ("tensorshape", "input_shape",
+                                                                                "call_input"):
         shape_form = "tuple"
     if shape_form == "int" and value not in ("zeros", "ones", "numpy_zeros", "numpy_full", "scaled_ones"):
         shape_form = "tuple"  # tf.random.*, tf.fill and get_variable take no scalar shape, with or without a fix
@@ -106,6 +109,8 @@ def _shape_expr(var: dict, tf: str, where: str) -> str:
         return f"{tf}.TensorShape([{', '.join(map(str, shape))}])"
     if form == "ctor":
         return "(units,)" if where == "init_params" else "(self.units,)"
+    if form == "call_input":
+        return "(inputs.shape[-1],)"
     return "(input_shape[-1],)"
 
 
@@ -228,6 +233,9 @@ def cases(draw) -> Case:
     if build:
         body.append(["def build(self, input_shape):", *build, "    super().build(input_shape)"])
     call = ["def call(self, inputs):", "    out = inputs"]
+    if any(v["shape_form"] == "call_input" for _, _, v in specs) and draw(st.booleans()):
+        # `inputs` reassigned before the variable reads its width: input_shape[-1] would be the wrong width
+        call.append(f"    inputs = {tf}.concat([inputs, inputs], axis=-1)")
     call += ["    " + line for line in blocks["call_guarded"]]
     call += ["    " + use(var, attr, tf) for attr, _, var in specs]
     call.append("    return out")

@@ -64,7 +64,7 @@ class Wrong:
         """The class of defect: the check and the message without the variable, numbers and quoted names."""
         message = self.message if self.check == "crash" else self.message.split(": ", 1)[-1]
         words = re.sub(r"'[^']*'|\"[^\"]*\"|\b\w*\d\w*\b", "_", message)
-        return f"{self.runtime}: {self.check}: {words[:100]}"
+        return f"{self.check}: {words[:100]}"
 
 
 @dataclass
@@ -270,8 +270,8 @@ def classes(outcomes: list[Outcome]) -> dict[str, list[Outcome]]:
     for outcome in outcomes:
         for kind in dict.fromkeys(w.kind for w in outcome.wrong):
             grouped.setdefault(kind, []).append(outcome)
-    for members in grouped.values():
-        members.sort(key=lambda o: (len(o.case.source), o.case.name))
+    for members in grouped.values():  # the fewest variables, then the shortest source
+        members.sort(key=lambda o: (len((o.reference or {}).get("variables") or ()), len(o.case.source), o.case.name))
     return dict(sorted(grouped.items(), key=lambda item: -len(item[1])))
 
 
@@ -290,7 +290,8 @@ def write_text(outcomes: list[Outcome], facts: dict[str, Any], stream, *, unsafe
     grouped = classes(outcomes)
     for kind, members in grouped.items():
         first = members[0]
-        stream.write(f"\nWRONG ({len(members)} module(s)) {kind}\n")
+        runtimes = sorted({w.runtime for o in members for w in o.wrong if w.kind == kind})
+        stream.write(f"\nWRONG ({len(members)} module(s), {' and '.join(runtimes)}) {kind}\n")
         stream.write(f"  smallest: {first.case.name}, {first.case.describe()}\n")
         for wrong in first.wrong:
             stream.write(f"  - {wrong.runtime} {wrong.check}: {wrong.message}\n")
