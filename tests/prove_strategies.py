@@ -57,6 +57,8 @@ def variable_specs(draw, place: str) -> dict:
     elif rank == 2:
         shape_forms += ["tensorshape"]
     shape_form = draw(st.sampled_from(shape_forms)) if rank else "scalar"
+    if place == "call_sized":
+        rank, shape_form = 1, "call_input"
     shape = [draw(dims) for _ in range(rank)]
     creator = draw(st.sampled_from(["variable"] * 4 + ["variable_kw", "get_variable"]))
     if dtype == "int32":
@@ -183,7 +185,7 @@ def use(var: dict, attr: str, tf: str) -> str:
 
 
 PLACES = ["init", "init", "init", "before_super", "before_super_local", "build", "build", "helper_init",
-          "helper_build", "call_guarded", "reset"]
+          "helper_build", "call_guarded", "call_sized", "reset"]
 
 
 @st.composite
@@ -194,8 +196,10 @@ def cases(draw) -> Case:
     specs = []
     for index in range(count):
         place = draw(st.sampled_from(PLACES))
+        spec = draw(variable_specs(place))
+        place = "call_guarded" if place == "call_sized" else place
         attr = f"{draw(identifiers)}_{index}"  # distinct, and never one of the layer's own attributes
-        specs.append((attr, place, draw(variable_specs(place))))
+        specs.append((attr, place, spec))
     units = next((v["shape"][0] for _, _, v in specs if v["shape_form"] == "ctor"), None)
     blocks: dict[str, list[str]] = {p: [] for p in PLACES}
     previous_name = None
