@@ -7,7 +7,8 @@ in: the variables (count; name, where the original named it; shape; dtype; train
 equal, random ones of the same distribution: mean and std within 5 standard errors of the sample), which variables
 get a gradient, the output after copying the reference's variable values in, or the `.keras` save/load round trip
 (where the reference round-trips). Unsafe fixes are judged by a weaker standard: the fixed layer must run, with the
-same variables (count, shape, dtype, trainable) and gradients.
+same variables (count, shape, dtype, trainable), gradients and outputs; names, initial values and the round trip may
+differ.
 
 Three worker processes (`prove_worker.py`, each importing TensorFlow once) run the whole batch: one runs the
 references, and as each is done it is queued for the Keras 3 and the Keras 2 worker of the fixed code. Modules a fix
@@ -137,12 +138,12 @@ def compare(reference: dict, fixed: dict, runtime: str, standard: str = "safe") 
             why = _distribution_differs(reference["stats"][i], fixed["stats"][j])
             if why:
                 wrong.append(Wrong(runtime, "initial distribution", f"{name}: {why}"))
+    copied = fixed.get("copied") or {}
+    if copied and not copied.get("equal"):
+        wrong.append(Wrong(runtime, "outputs", copied.get("error") or
+                           f"outputs differ after copying the reference's values (max |diff| "
+                           f"{copied.get('max_abs_diff'):.3g})"))
     if standard == "safe":
-        copied = fixed.get("copied") or {}
-        if copied and not copied.get("equal"):
-            wrong.append(Wrong(runtime, "outputs", copied.get("error") or
-                               f"outputs differ after copying the reference's values (max |diff| "
-                               f"{copied.get('max_abs_diff'):.3g})"))
         saved_r, saved_f = reference.get("save") or {}, fixed.get("save") or {}
         # A variable no fix reached is not saved under Keras 3: that is the original's defect, not the fix's.
         untracked = [v for v in fix_vars if not v.get("tracked")]
