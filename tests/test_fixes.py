@@ -263,3 +263,51 @@ def test_tab_indented_code_keeps_its_tabs():
                           + " " * len("self.w = self.add_weight(")
                           + "initializer=tf.keras.initializers.RandomNormal(mean=0.0, stddev=1.0),\n\t\t"
                           + " " * len("self.w = self.add_weight(") + "dtype='float32', autocast=False)\n")
+
+
+INIT = "    def __init__(self, n):\n        super().__init__()\n"
+
+
+@pytest.mark.parametrize("body, level, reason", [
+    # Place of creation (Keras 3 raises on add_weight before super().__init__() and once built).
+    (INIT + "        self._make(n)\n\n    def _make(self, n):\n        self.w = tf.Variable(tf.zeros((n,)))\n",
+     SAFE, None),
+    ("    def call(self, x):\n        return x * self._w()\n\n    def _w(self):\n"
+     "        return tf.Variable(tf.zeros((2,)))\n", None, "is called from `call`"),
+    ("    @property\n    def w(self):\n        return tf.Variable(tf.zeros((2,)))\n", None, "is a property"),
+    ("    @classmethod\n    def make(self):\n        return tf.Variable(tf.zeros((2,)))\n", None, "is a classmethod"),
+    (INIT + "        self.ws = list(tf.Variable(tf.zeros((2,))) for _ in range(n))\n", None, "in a generator"),
+    ("    def __init__(self):\n        self.w = tf.Variable(tf.zeros((2,)))\n", None,
+     "does not call `super().__init__()`"),
+    # Names: Keras 3 rejects `/`.
+    (INIT + "        self.ws = [tf.Variable(tf.zeros((2,)), name=f'w{i}') for i in range(n)]\n", SAFE, None),
+    (INIT + "        self.w = tf.Variable(tf.zeros((2,)), name='a' if n else 'b')\n", SAFE, None),
+    (INIT + "        self.w = tf.Variable(tf.zeros((2,)), name=f'scope/w{n}')\n", None, "holds `/`"),
+    # Keywords.
+    (INIT + "        self.w = tf.Variable(tf.zeros((2,)), synchronization=tf.VariableSynchronization.AUTO)\n",
+     None, "no `synchronization=`"),
+    (INIT + "        self.w = tf.Variable(tf.zeros((2,)), validate_shape=False)\n", None, "`validate_shape=`"),
+    (INIT + "        self.w = tf.Variable(tf.zeros((2,)), caching_device=None, validate_shape=True)\n", SAFE, None),
+    # Values.
+    # (TF itself raises on these two: the unsafe fix evaluates the same value, where it stood.)
+    (INIT + "        self.w = tf.Variable(tf.random.normal((2,), dtype=tf.int32))\n", UNSAFE, "not a distribution"),
+    (INIT + "        self.w = tf.Variable(tf.random.uniform((2,), dtype=tf.int32))\n", UNSAFE, "needs `maxval=`"),
+    (INIT + "        self.w = tf.Variable(True)\n", UNSAFE, "`True` does not map to a Keras initializer"),
+    (INIT + "        self.w = tf.Variable(tf.zeros((n,)) + 1.0)\n", UNSAFE, "does not map to a Keras initializer"),
+    ("    def __init__(self, v):\n        super().__init__()\n        self.w = tf.Variable(lambda: v)\n", None,
+     "lambda"),
+    # get_variable.
+    ("    def build(self, s):\n        with tf.compat.v1.variable_scope('a', reuse=True):\n"
+     "            self.w = tf.compat.v1.get_variable('w', shape=(2,))\n", None, "may reuse the variable"),
+    ("    def build(self, s):\n        self.w = tf.compat.v1.get_variable('w', shape=(2,), partitioner=None,"
+     " use_resource=True)\n", SAFE, None),
+])
+def test_fix_level_and_its_reason(body, level, reason):
+    [diagnostic] = check_source((LAYER + body).encode(), "t.py")
+    assert diagnostic.fix == level, diagnostic.message
+    if reason is not None:
+        assert reason in diagnostic.message
+    if level is not None:
+        fixed = fix_source(LAYER + body, unsafe=True)
+        compile(fixed, "t.py", "exec")
+        assert "add_weight" in fixed and not [d for d in check_source(fixed.encode(), "t.py") if d.fix]

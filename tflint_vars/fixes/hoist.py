@@ -157,7 +157,8 @@ def _check_reads(value: ast.expr, parents: dict, call_locals: dict[str, int], in
             continue
         if node.id == input_param:
             if call_locals.get(input_param, 0) > 1:
-                raise _Refused(f"`{node.id}` is reassigned in `call`, so `{node.id}.shape` may not be the input's shape")
+                raise _Refused(f"`{node.id}` is reassigned in `call`, so `{node.id}.shape` may not be the input's "
+                               f"shape")
             parent = parents.get(node)
             if isinstance(parent, ast.Attribute) and parent.attr == "shape" \
                     and not isinstance(parents.get(parent), ast.Attribute):

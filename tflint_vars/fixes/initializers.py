@@ -173,9 +173,9 @@ class Scope:
         return None
 
     def tensorflow_name(self) -> str | None:
-        """A module-level name bound to `tensorflow` (`import tensorflow as tf`)."""
+        """A module-level name bound to `tensorflow` (`import tensorflow as tf`, or its compat.v1/v2 module)."""
         for local, target in self.imports.items():
-            if target == "tensorflow":
+            if target in ("tensorflow", "tensorflow.compat.v1", "tensorflow.compat.v2"):  # all have TensorShape
                 return local
         return None
 
@@ -431,9 +431,11 @@ def _value_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightPla
 
 
 def _fresh_name(scope: Scope, base: str = "initial_value") -> str:
-    taken = {n.id for holder in (scope.function, scope.module) if holder is not None for n in ast.walk(holder)
-             if isinstance(n, ast.Name)} | {n.arg for n in ast.walk(scope.function) if isinstance(n, ast.arg)} \
-        if scope.function is not None else set()
+    taken: set[str] = set()
+    for holder in (scope.function, scope.module):
+        if holder is not None:
+            taken.update(n.id if isinstance(n, ast.Name) else n.arg for n in ast.walk(holder)
+                         if isinstance(n, (ast.Name, ast.arg)))
     name = base
     while name in taken:
         name += "_"
@@ -666,8 +668,8 @@ def plan_get_variable(call: ast.Call, source: str, qualify: Callable[[ast.AST], 
         if key in ("collections", "caching_device", "partitioner", "custom_getter", "use_resource") \
                 and isinstance(node, ast.Constant) and node.value is None:
             continue
-        if key == "validate_shape" and isinstance(node, ast.Constant) and node.value is True:
-            continue
+        if key in ("validate_shape", "use_resource") and isinstance(node, ast.Constant) and node.value is True:
+            continue  # the defaults in TF2: add_weight makes resource variables of a validated shape
         return f"`{key}=` has no add_weight equivalent"
     if "shape" not in bound:
         return "it has no shape"

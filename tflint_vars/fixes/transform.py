@@ -2,8 +2,9 @@
 
 Planning runs on the stdlib `ast` the rules already use: the rules are re-run to get each diagnostic's node and
 context, and the rule's own `fix_edit` turns it into an `Edit` (which ast nodes to rewrite, which statement to move
-into `build`, which import to add); the rendering the add_weight fixes share is in `tflint_vars.fixes.weights`. The edits are then located in the libcst tree by source range and applied by one
-transformer, which leaves every other token untouched. The result is re-parsed by libcst and compiled; when it does
+into `build`, which import to add); the rendering the add_weight fixes share is in `tflint_vars.fixes.weights`.
+The edits are then located in the libcst tree by source range and applied by one transformer, which leaves every
+other token untouched. The result is re-parsed by libcst and compiled; when it does
 not parse, the edits are applied one at a time and those that break it are dropped with the parser's message.
 """
 

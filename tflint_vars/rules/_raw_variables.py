@@ -31,12 +31,23 @@ def has_self(site: CallSite) -> bool:
 def fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool = True) -> WeightPlan | str:
     """The add_weight plan for a raw tf.Variable (its `unsafe` says why when the fix is not safe), or why there is
     no fix. The place must be one where `self.add_weight` runs as the tf.Variable did: see `place_check`."""
+    return planned_in_place(analysis, site, plan_add_weight, check_place=place)
+
+
+def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_place: bool = True,
+                     refuse=None) -> WeightPlan | str:
+    """`planner(call, source, qualify, scope)`'s plan, when the place allows a fix: no fix where `place_check`
+    refuses, the place's reason added to `plan.unsafe` where it makes the fix unsafe. `refuse(site)` may give one
+    more reason for no fix."""
     if not has_self(site):
         return "the method has no `self`"
-    place = place_check(analysis, site) if place else None
+    place = place_check(analysis, site) if check_place else None
     if place is not None and not place.startswith("unsafe: "):
         return place
-    plan = plan_add_weight(site.node, analysis.source, analysis.qualify, weight_scope(analysis, site))
+    refused = refuse(site) if refuse else None
+    if refused:
+        return refused
+    plan = planner(site.node, analysis.source, analysis.qualify, weight_scope(analysis, site))
     if isinstance(plan, WeightPlan) and place is not None:
         reason = place.removeprefix("unsafe: ")
         plan.unsafe = f"{reason}; {plan.unsafe}" if plan.unsafe else reason

@@ -5,10 +5,17 @@ from typing import Iterator
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
 from tflint_vars.fixes.initializers import WeightPlan, plan_get_variable
-from tflint_vars.rules._raw_variables import has_self, place_check, weight_finding, weight_scope, where
+from tflint_vars.rules._raw_variables import planned_in_place, weight_finding, where
 from tflint_vars.rules.base import Finding, Rule
 
 GET_VARIABLE = "tensorflow.get_variable"
+
+
+def _shared_by_scope(site) -> str | None:
+    """A scope with `reuse` shares one variable between calls; add_weight makes one per call."""
+    if any(k.arg in ("reuse", None) for scope in site.context.scopes for k in scope.call.keywords):
+        return "its `variable_scope` may reuse the variable, and add_weight makes a new one per call"
+    return None
 
 
 class GetVariableInLayer(Rule):
@@ -81,16 +88,4 @@ class GetVariableInLayer(Rule):
 
     @staticmethod
     def plan(analysis: ModuleAnalysis, site) -> WeightPlan | str:
-        if not has_self(site):
-            return "the method has no `self`"
-        place = place_check(analysis, site)
-        if place is not None and not place.startswith("unsafe: "):
-            return place
-        if any(k.arg in ("reuse", None) for scope in site.context.scopes for k in scope.call.keywords):
-            # A scope with `reuse` shares one variable between calls; add_weight makes one per call.
-            return "its `variable_scope` may reuse the variable, and add_weight makes a new one per call"
-        plan = plan_get_variable(site.node, analysis.source, analysis.qualify, weight_scope(analysis, site))
-        if isinstance(plan, WeightPlan) and place is not None:
-            reason = place.removeprefix("unsafe: ")
-            plan.unsafe = f"{reason}; {plan.unsafe}" if plan.unsafe else reason
-        return plan
+        return planned_in_place(analysis, site, plan_get_variable, refuse=_shared_by_scope)
