@@ -306,8 +306,12 @@ def _pair(original: list[Any], fixed: list[Any]) -> tuple[list[tuple[int, int]],
 
 
 def pair(reference: list[dict], fixed: list[dict]) -> list[tuple[int, int]]:
-    """Match each reference variable to a fixed one, in creation order: same name and shape, else same shape, else
-    same name, else the next unmatched one, so that a changed shape or dtype is reported as such."""
+    """Match each reference variable to a fixed one. A fix rewrites in place, so when both hold as many variables of
+    the same shapes in the same order, creation order decides (a renamed variable keeps its partner). Otherwise, in
+    creation order: same name and shape, else same shape, else same name, else the next unmatched one, so that a
+    changed shape or dtype is reported as such."""
+    if len(reference) == len(fixed) and all(r["shape"] == f["shape"] for r, f in zip(reference, fixed)):
+        return [(i, i) for i in range(len(reference))]
     pairs: list[tuple[int, int]] = []
     used: set[int] = set()
     for i, r in enumerate(reference):
