@@ -32,8 +32,8 @@ def generate(count: int, seed: int) -> list[Case]:
     round_seed = seed
     while len(found) < count:
         # Hypothesis starts each run with its simplest examples, which repeat across runs: ask for a margin.
-        @settings(max_examples=count - len(found) + count // 4 + 10, database=None, deadline=None, phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck))
+        @settings(max_examples=count - len(found) + count // 4 + 10, database=None, deadline=None,
+                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
         @hypothesis_seed(round_seed)
         @given(cases())
         def collect(case: Case) -> None:

@@ -180,7 +180,8 @@ def creation(var: dict, attr: str, tf: str, keras: str, where: str, previous_nam
 def use(var: dict, attr: str, tf: str) -> str:
     """A line of `call` that makes the output depend on every value of the variable (and its gradient flow)."""
     if var["use"] == "float32":
-        return f"out = out * {tf}.cast(1.0 + 0.1 * {tf}.reduce_mean(self.{attr} * {tf}.ones((), {tf}.float32)), out.dtype)"
+        return (f"out = out * {tf}.cast(1.0 + 0.1 * {tf}.reduce_mean(self.{attr} * {tf}.ones((), {tf}.float32)), "
+                "out.dtype)")
     return f"out = out * (1.0 + 0.1 * {tf}.reduce_mean({tf}.cast(self.{attr}, out.dtype)))"
 
 
@@ -215,7 +216,8 @@ def cases(draw) -> Case:
             blocks[place].append(f"self.{attr} = {expr}")
     lines = [*imports, "", "", f"class {cls}({base}):"]
     params = "self, units=None, **kwargs" if units else "self, **kwargs"
-    init = [f"def __init__({params}):", *("    " + line for line in blocks["before_super"] + blocks["before_super_local"]),
+    before_super = blocks["before_super"] + blocks["before_super_local"]
+    init = [f"def __init__({params}):", *("    " + line for line in before_super),
             "    super().__init__(**kwargs)"]
     if units:
         init.append("    self.units = units")

@@ -125,7 +125,8 @@ def compare(reference: dict, fixed: dict, runtime: str, standard: str = "safe") 
             if r[key] != f[key]:
                 wrong.append(Wrong(runtime, key, f"{name}: {r[key]} -> {f[key]}"))
         if reference["grads"][i] != fixed["grads"][j]:
-            wrong.append(Wrong(runtime, "gradient", f"{name}: gradient {'lost' if reference['grads'][i] else 'gained'}"))
+            change = "lost" if reference["grads"][i] else "gained"
+            wrong.append(Wrong(runtime, "gradient", f"{name}: gradient {change}"))
         if standard != "safe" or r["shape"] != f["shape"]:
             continue
         random_r, random_f = reference["random"][i], fixed["random"][j]
@@ -238,8 +239,8 @@ def prove(cases: list[Case], fixer: Fixer, *, unsafe: bool = False, timeout: flo
         finally:
             worker.stop()
 
-    threads = [threading.Thread(target=references)] + [threading.Thread(target=fixed_runs, args=(runtime,))
-                                                         for runtime in runtimes]
+    threads = [threading.Thread(target=references)]
+    threads += [threading.Thread(target=fixed_runs, args=(runtime,)) for runtime in runtimes]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -279,8 +280,8 @@ def classes(outcomes: list[Outcome]) -> dict[str, list[Outcome]]:
 def summary(outcomes: list[Outcome]) -> dict[str, int]:
     counts = {status: sum(1 for o in outcomes if o.status == status)
               for status in ("unchanged", "discarded", "proven", "wrong", "error")}
-    return {"modules": len(outcomes), "changed": sum(1 for o in outcomes if o.fixed_source != o.case.source
-                                                      and o.status != "error"),
+    changed = sum(1 for o in outcomes if o.fixed_source != o.case.source and o.status != "error")
+    return {"modules": len(outcomes), "changed": changed,
             "fixes": sum(o.fixes for o in outcomes), **counts,
             "untracked_after_fix_keras3": sum(1 for o in outcomes if o.untracked.get("keras3"))}
 
