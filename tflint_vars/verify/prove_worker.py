@@ -143,6 +143,7 @@ def run_case(job: dict) -> dict[str, Any]:
         base.set_policy(None)
         for name in [n for n in sys.modules if n.startswith("_tflint_verify_") and n != "_tflint_verify_worker"]:
             del sys.modules[name]
+        base.reset_tf1_state()
     return answer
 
 

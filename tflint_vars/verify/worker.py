@@ -655,8 +655,16 @@ def run_job(job: dict) -> dict[str, Any]:
         result["exercises"].append(entry)
     for name in [n for n in sys.modules if n.startswith("_tflint_verify_")]:
         del sys.modules[name]
+    reset_tf1_state()
     gc.collect()
     return result
+
+
+def reset_tf1_state() -> None:
+    """Forget what one job left in the default graph: get_variable's store lives there even under eager execution, so
+    a variable one fixture (or version) created would be found again by the next one's get_variable."""
+    if tf.executing_eagerly():
+        tf.compat.v1.reset_default_graph()
 
 
 def main() -> int:
