@@ -274,6 +274,8 @@ INIT = "    def __init__(self, n):\n        super().__init__()\n"
      SAFE, None),
     ("    def call(self, x):\n        return x * self._w()\n\n    def _w(self):\n"
      "        return tf.Variable(tf.zeros((2,)))\n", None, "is called from `call`"),
+    ("    def reset(self):\n        self.w = tf.Variable(tf.zeros((2,)))\n\n    def build(self, s):\n"
+     "        self.reset()\n", UNSAFE, "is public"),
     ("    @property\n    def w(self):\n        return tf.Variable(tf.zeros((2,)))\n", None, "is a property"),
     ("    @classmethod\n    def make(self):\n        return tf.Variable(tf.zeros((2,)))\n", None, "is a classmethod"),
     (INIT + "        self.ws = list(tf.Variable(tf.zeros((2,))) for _ in range(n))\n", None, "in a generator"),

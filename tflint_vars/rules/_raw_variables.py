@@ -169,6 +169,11 @@ def _method_place(cls, name: str, line: int, seen: frozenset) -> str | None:
         return None
     if name == "call":
         return "`call` runs after the layer is built, when Keras 3 raises on new state"
+    if not name.startswith("_") or (name.startswith("__") and name.endswith("__")):
+        # Code outside the class may call a public method again, after the layer is built (an epoch callback's
+        # `layer.reset()`).
+        return f"unsafe: `{cls.name}.{name}` is public, so it may run again after the layer is built, when Keras 3 " \
+               f"raises on new state (safe in a private helper only `__init__` or `build` call)"
     callers = _self_calls(cls.node, name)
     if not callers or name in seen:
         return f"unsafe: `{cls.name}.{name}` may run after the layer is built, when Keras 3 raises on new state " \

@@ -47,12 +47,13 @@ class VariableInInit(Rule):
     measured under Keras 3 (TF 2.21) and Keras 2 (tf-keras 2.21) by `bench/keras_fix_facts.py`; when one does not
     hold, the message says why, as "(unsafe fix: ...)" or "(no safe fix: ...)".
 
-    - Place: after `super().__init__()` in `__init__`, in `build`, or in a helper only those call. add_weight raises
-      before `super().__init__()` in both Kerases, and Keras 3 raises once the layer is built, so: no fix before
-      `super().__init__()`, in a lambda, nested function, generator, staticmethod, classmethod or property; unsafe
-      in another method (`reset()`), which may run after build. The variable must reach the layer (assigned to
-      `self.x`, maybe in a list, dict or comprehension, appended to a container on `self`, returned, or bound to a
-      local read again): one that does not was untracked in Keras 2 too, and add_weight would track it (unsafe).
+    - Place: after `super().__init__()` in `__init__`, in `build`, or in a private helper only those call.
+      add_weight raises before `super().__init__()` in both Kerases, and Keras 3 raises once the layer is built,
+      so: no fix before `super().__init__()`, in a lambda, nested function, generator, staticmethod, classmethod
+      or property; unsafe in another method, or in a public one (`reset()`) even when `build` calls it, since code
+      outside the class may call it again after build. The variable must reach the layer (assigned to `self.x`,
+      maybe in a list, dict or comprehension, appended to a container on `self`, returned, or bound to a local
+      read again): one that does not was untracked in Keras 2 too, and add_weight would track it (unsafe).
     - Value: it must map to an initializer with the same distribution and dtype: `tf.zeros`/`tf.ones`/`tf.fill`,
       `tf.random.*` (every moment spelled out: Keras' "random_normal" has stddev 0.05), numbers, lists and numpy
       arrays of numbers (`Constant`; numpy keeps float64), `c * tf.ones(s)`, `[c] * n`, `tf.constant(v, shape=s)`,
