@@ -350,6 +350,22 @@ GAINS_CASES = {
                 return inputs * tf.cast(self.s, inputs.dtype)
         ''', 'input_shape = [4, 3]'),
     "scale_shape": ("scale_dtype", 'input_shape = [4, 3]'),
+    # State re-created by a public method after build, as between epochs: add_weight there raises under Keras 3.
+    "reset": ('''
+        import tensorflow as tf
+
+
+        class RunningMean(tf.keras.layers.Layer):
+            def reset(self):
+                self.total = tf.Variable(tf.zeros((3,)), trainable=False, name="total")
+
+            def build(self, input_shape):
+                self.reset()
+                super().build(input_shape)
+
+            def call(self, x):
+                return x - self.total
+        ''', 'input_shape = [2, 3]\nafter_build = "reset"\nunused = ["total"]'),
 }
 
 GAINS_FIXER = '''
@@ -367,6 +383,9 @@ def fix_source(source, path="<string>", *, unsafe=False):
     if name == "scale_dtype.py":
         return source.replace('tf.Variable(tf.ones((3,)), name="s")',
                               'self.add_weight(name="s", shape=(3,), initializer="ones", dtype="float64")')
+    if name == "reset.py":
+        return source.replace('tf.Variable(tf.zeros((3,)), trainable=False, name="total")',
+                              'self.add_weight(name="total", shape=(3,), initializer="zeros", trainable=False)')
     if name == "scale_shape.py":
         return source.replace('tf.Variable(tf.ones((3,)), name="s")',
                               'self.add_weight(name="s", shape=(1, 3), initializer="ones")')
@@ -384,7 +403,8 @@ def gains_verified(tmp_path_factory) -> dict:
     for name, (code, keys) in GAINS_CASES.items():
         code = GAINS_CASES[code][0] if code in GAINS_CASES else code
         (cases / f"{name}.py").write_text(textwrap.dedent(code).lstrip())
-        class_name = {"lookup": "Lookup", "gate": "Gate", "scale": "Scale"}[name.split("_")[0]]
+        class_name = {"lookup": "Lookup", "gate": "Gate", "scale": "Scale",
+                      "reset": "RunningMean"}[name.split("_")[0]]
         (cases / f"{name}.toml").write_text(f'[verify]\nkind = "layer"\nclass = "{class_name}"\n{keys}\n')
     (root / "gains_fixer.py").write_text(GAINS_FIXER)
     result = run_cli("verify", "--runtime", "both", "--output-format", "json",
@@ -431,7 +451,18 @@ def test_dtype_and_shape_changes_fail_naming_the_check(gains_verified, runtime):
     assert gains_verified["returncode"] == 1
 
 
+def test_a_method_called_after_build(gains_verified):
+    """`after_build = "reset"`: the original re-creates its raw variable (both runtimes); the planted add_weight fix
+    raises under Keras 3 once the layer is built."""
+    keras3 = gains_verified[("reset", "keras3")]
+    assert keras3["verdict"] == "fail"
+    assert any("You cannot add new elements of state" in reason for reason in keras3["reasons"]), keras3["reasons"]
+    [exercise] = keras3["exercises"]
+    assert [v["short"] for v in exercise["original"]["created"]] == ["total", "total"]  # build's, then reset()'s
+
+
 @pytest.mark.parametrize("table, message", [
+    ('input_shape = [4, 2]\nafter_build = "re set"', "`after_build` must be a method name"),
     ('input_shape = [4, 2]\ninput_dtype = "int8"', "`input_dtype` must be one of"),
     ('input_shape = [4, 2]\ninput_dtype = "int32"\ninput_range = [3, 1]', "`input_range` must be [low, high]"),
     ('input_shape = [4, 2]\ninput_dtype = "int32"\ninput_range = [0.5, 3]', "must hold integers"),

@@ -18,6 +18,8 @@ One exercise is a `[verify]` table; several are an array, `[[verify]]`. Keys (al
                    uniformly from the range (default: standard normal).
     policy         a Keras dtype policy, e.g. "mixed_float16", set as the global policy (keras and tf_keras
                    `mixed_precision.set_global_policy`) while the exercise runs, for the original and the fixed code.
+    after_build    a method to call once the layer is built (after its first call), then call the layer again: e.g.
+                   "reset", for state a layer re-creates between epochs.
     save           true: also save a model holding the layer as `.keras` and load it back (class passed as a custom
                    object); the fixed layer fails unless it loads with the same weights and outputs. The original's
                    round trip is recorded as evidence.
@@ -45,7 +47,8 @@ KINDS = ("layer", "model", "tf-module", "tf1-graph", "script", "skip")
 CLAIMS = ("untracked", "per-call", "raises")
 RUNTIMES = ("keras3", "keras2")
 _KEYS = {"kind", "class", "args", "kwargs", "input_shape", "fix", "claim", "error", "expect_claim", "allow_untracked",
-         "unused", "calls", "outputs", "scopes", "reason", "input_dtype", "input_range", "policy", "save"}
+         "unused", "calls", "outputs", "scopes", "reason", "input_dtype", "input_range", "policy", "save",
+         "after_build"}
 INPUT_DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool")
 
 
@@ -64,6 +67,7 @@ class Exercise:
     input_range: list | None = None
     policy: str | None = None
     save: bool = False
+    after_build: str | None = None
     fix: str = "safe"
     claim: str | None = None
     error: str | None = None
@@ -161,8 +165,13 @@ def parse_exercise(table: Any, where: str) -> Exercise:
         ex.save = table.get("save", False)
         _expect(isinstance(ex.save, bool), where, f"`save` must be true or false, got {ex.save!r}")
         _expect(not ex.save or ex.input_shape is not None, where, "`save` needs `input_shape`")
+        ex.after_build = table.get("after_build")
+        _expect(ex.after_build is None or (isinstance(ex.after_build, str) and ex.after_build.isidentifier()
+                                           and ex.input_shape is not None), where,
+                "`after_build` must be a method name, and needs `input_shape`")
     else:
-        for key in ("class", "args", "kwargs", "input_shape", "input_dtype", "input_range", "policy", "save"):
+        for key in ("class", "args", "kwargs", "input_shape", "input_dtype", "input_range", "policy", "save",
+                    "after_build"):
             _expect(key not in table, where, f"`{key}` does not apply to kind = {kind!r}")
     ex.fix = table.get("fix", "safe")
     _expect(ex.fix in ("safe", "unsafe"), where, f"`fix` must be \"safe\" or \"unsafe\", got {ex.fix!r}")

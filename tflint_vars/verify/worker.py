@@ -258,6 +258,9 @@ def _construct(cls: Any, ex: dict, x: Any) -> tuple[Any, list[Any], int]:
         obj = cls(*ex["args"], **ex["kwargs"])
         if x is not None:
             obj(x)
+            if ex.get("after_build"):  # e.g. reset() between epochs: state re-created once the layer is built
+                getattr(obj, ex["after_build"])()
+                obj(x)
     regularized = len(_REGULARIZED)
     return obj, _without_baseline(recorder.created, _baseline(obj)), regularized
 
