@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench soak realworld clean
+.PHONY: demo test lint bench soak realworld prove clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ BENCH_ARGS ?=
 bench: $(STAMP)
 	$(PY) -m pip install --quiet 'ruff>=0.5'  # the floor a Python linter can reach
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The differential proving ground: generated layer modules, the original under Keras 2 against the fixed code under
+# Keras 3 and Keras 2 (tests/prove.py). `make prove PROVE_ARGS="--modules 2000 --seed 7 --unsafe --json out.json"`.
+PROVE_ARGS ?=
+prove: $(STAMP)
+	$(PY) tests/prove.py --modules 500 --seed 0 $(PROVE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .tflint-vars-cache .soak-cache

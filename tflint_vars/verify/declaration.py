@@ -16,6 +16,16 @@ One exercise is a `[verify]` table; several are an array, `[[verify]]`. Keys (al
     class, args, kwargs, input_shape   (layer, model, tf-module) the object and its input, batch dimension first;
                    a list of shapes, e.g. [[4, 3], [4, 3]], calls it on a list of inputs (one batch size);
                    without `input_shape` the object is only constructed (no call, gradients or fit).
+    input_dtype    (layer, model, tf-module) the inputs' dtype, e.g. "int32" for an Embedding (default "float32").
+    input_range    [low, high]: integer inputs are drawn uniformly from [low, high) (default [0, 10]); float inputs
+                   uniformly from the range (default: standard normal).
+    policy         a Keras dtype policy, e.g. "mixed_float16", set as the global policy (keras and tf_keras
+                   `mixed_precision.set_global_policy`) while the exercise runs, for the original and the fixed code.
+    after_build    a method to call once the layer is built (after its first call), then call the layer again: e.g.
+                   "reset", for state a layer re-creates between epochs.
+    save           true: also save a model holding the layer as `.keras` and load it back (class passed as a custom
+                   object); the fixed layer fails unless it loads with the same weights and outputs. The original's
+                   round trip is recorded as evidence.
     fix            "safe" (default) or "unsafe": which fixes produce the fixed code.
     claim          what the diagnostic says the original does: "untracked" (creates variables its layer does not
                    track), "per-call" (creates new variables on every call), "raises" (fails with `error`, a regex).
@@ -40,7 +50,9 @@ KINDS = ("layer", "model", "tf-module", "metric", "tf1-graph", "script", "skip")
 CLAIMS = ("untracked", "per-call", "raises")
 RUNTIMES = ("keras3", "keras2")
 _KEYS = {"kind", "class", "args", "kwargs", "input_shape", "fix", "claim", "error", "expect_claim", "allow_untracked",
-         "unused", "calls", "outputs", "scopes", "reason"}
+         "unused", "calls", "outputs", "scopes", "reason", "input_dtype", "input_range", "policy", "save",
+         "after_build"}
+INPUT_DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool")
 
 
 class DeclarationError(ValueError):
@@ -54,6 +66,11 @@ class Exercise:
     args: list = field(default_factory=list)
     kwargs: dict = field(default_factory=dict)
     input_shape: list[int] | list[list[int]] | None = None
+    input_dtype: str = "float32"
+    input_range: list | None = None
+    policy: str | None = None
+    save: bool = False
+    after_build: str | None = None
     fix: str = "safe"
     claim: str | None = None
     error: str | None = None
@@ -134,8 +151,30 @@ def parse_exercise(table: Any, where: str) -> Exercise:
         _expect(isinstance(ex.kwargs, dict), where, "`kwargs` must be a table")
         if "input_shape" in table:
             ex.input_shape = _input_shape(table["input_shape"], where)
+        ex.input_dtype = table.get("input_dtype", "float32")
+        _expect(ex.input_dtype in INPUT_DTYPES, where,
+                f"`input_dtype` must be one of {', '.join(INPUT_DTYPES)}, got {ex.input_dtype!r}")
+        if "input_range" in table:
+            value = table["input_range"]
+            _expect(isinstance(value, list) and len(value) == 2
+                    and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+                    and value[0] < value[1], where, f"`input_range` must be [low, high] with low < high, got {value!r}")
+            _expect(not ex.input_dtype.startswith("int") or all(isinstance(v, int) for v in value), where,
+                    f"`input_range` of integer inputs must hold integers, got {value!r}")
+            ex.input_range = value
+        ex.policy = table.get("policy")
+        _expect(ex.policy is None or (isinstance(ex.policy, str) and ex.policy), where,
+                f"`policy` must be a Keras dtype policy name such as \"mixed_float16\", got {ex.policy!r}")
+        ex.save = table.get("save", False)
+        _expect(isinstance(ex.save, bool), where, f"`save` must be true or false, got {ex.save!r}")
+        _expect(not ex.save or ex.input_shape is not None, where, "`save` needs `input_shape`")
+        ex.after_build = table.get("after_build")
+        _expect(ex.after_build is None or (isinstance(ex.after_build, str) and ex.after_build.isidentifier()
+                                           and ex.input_shape is not None), where,
+                "`after_build` must be a method name, and needs `input_shape`")
     else:
-        for key in ("class", "args", "kwargs", "input_shape"):
+        for key in ("class", "args", "kwargs", "input_shape", "input_dtype", "input_range", "policy", "save",
+                    "after_build"):
             _expect(key not in table, where, f"`{key}` does not apply to kind = {kind!r}")
     ex.fix = table.get("fix", "safe")
     _expect(ex.fix in ("safe", "unsafe"), where, f"`fix` must be \"safe\" or \"unsafe\", got {ex.fix!r}")

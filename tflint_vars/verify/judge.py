@@ -112,9 +112,10 @@ def judge_exercise(ex: Exercise, runtime: str, evidence: dict[str, Any], same_so
     if checks.get("unmatched_original") or checks.get("unmatched_fixed"):
         judgement.fail(f"{label}variables differ: original only {checks.get('unmatched_original')}, "
                        f"fixed only {checks.get('unmatched_fixed')}")
-    for change in checks.get("trainable_changed", []):
-        judgement.fail(f"{label}trainable changed for {change['variable']}: "
-                       f"{change['original']} -> {change['fixed']}")
+    for key in ("trainable", "dtype", "shape"):
+        for change in checks.get(f"{key}_changed", []):
+            judgement.fail(f"{label}{key} changed for {change['variable']}: "
+                           f"{change['original']} -> {change['fixed']}")
     for init in checks.get("initial_values", []):
         if init["equal"]:
             continue
@@ -130,9 +131,14 @@ def judge_exercise(ex: Exercise, runtime: str, evidence: dict[str, Any], same_so
                            f"{f['mean']:.4f} (tol {init['mean_tolerance']:.4f}), std {o['std']:.4f} -> {f['std']:.4f} "
                            f"(rel tol {init['std_relative_tolerance']:.3f}), {o['n']}/{f['n']} values")
     outputs = checks.get("outputs")
-    if outputs and not outputs["equal"]:
+    if outputs and outputs.get("error"):
+        judgement.fail(f"{label}outputs: {_message(outputs['error'])}")
+    elif outputs and not outputs["equal"]:
         judgement.fail(f"{label}outputs differ after copying the original's values (max |diff| "
                        f"{outputs['max_abs_diff']})")
+    saved = fixed.get("save")
+    if ex.save and saved is not None and not saved.get("ok"):
+        judgement.fail(f"{label}save/load: the fixed layer's .keras round trip: {saved.get('error')}")
     for name, verb, key in (("grads", "no gradient for", "missing"), ("fit", "fit step left unchanged", "unchanged")):
         check = checks.get(name)
         if check is None:

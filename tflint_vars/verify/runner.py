@@ -103,9 +103,12 @@ class WorkerCrashed(Exception):
 class Worker:
     """One `python .../verify/worker.py` under one runtime's environment."""
 
-    def __init__(self, runtime: str, python: str | None = None) -> None:
+    def __init__(self, runtime: str, python: str | None = None, script: str = WORKER_SCRIPT,
+                 jobs_per_worker: int = JOBS_PER_WORKER) -> None:
         self.runtime = runtime
         self.python = python or sys.executable
+        self.script = script
+        self.jobs_per_worker = jobs_per_worker
         self.process: subprocess.Popen | None = None
         self.lines: queue.Queue = queue.Queue()
         self.stderr_tail: collections.deque = collections.deque(maxlen=30)
@@ -121,7 +124,7 @@ class Worker:
     def start(self, timeout: float) -> None:
         try:
             self.process = subprocess.Popen(
-                [self.python, WORKER_SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                [self.python, self.script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, text=True, encoding="utf-8", env=self.environment(), start_new_session=True)
         except OSError as error:
             raise WorkerCrashed(f"cannot run the interpreter {self.python}: {error.strerror or error}") from None
@@ -155,7 +158,11 @@ class Worker:
         return json.loads(line)
 
     def run(self, job: Job, timeout: float) -> dict[str, Any]:
-        if self.process is not None and self.jobs >= JOBS_PER_WORKER:
+        return self.request(job.payload(), job.fixture.name, timeout)
+
+    def request(self, payload: str, label: str, timeout: float) -> dict[str, Any]:
+        """Send one JSON line, wait for its answer (starting or replacing the process as needed)."""
+        if self.process is not None and self.jobs >= self.jobs_per_worker:
             self.stop()
         if self.process is None or self.process.poll() is not None:
             self.start(max(timeout, STARTUP_TIMEOUT))
@@ -164,11 +171,11 @@ class Worker:
         assert self.process is not None and self.process.stdin is not None
         self.stderr_tail.clear()
         try:
-            self.process.stdin.write(job.payload())
+            self.process.stdin.write(payload)
             self.process.stdin.flush()
         except BrokenPipeError:
             pass  # reported by _receive as an exit
-        answer = self._receive(timeout, f"running {job.fixture.name}")
+        answer = self._receive(timeout, f"running {label}")
         if answer.get("restart"):
             self.stop()
         return answer

@@ -261,6 +261,9 @@ def _construct(cls: Any, ex: dict, x: Any) -> tuple[Any, list[Any], int]:
         obj = cls(*ex["args"], **ex["kwargs"])
         if x is not None and ex["kind"] != "metric":  # a metric's initial values are before any update
             obj(x)
+            if ex.get("after_build"):  # e.g. reset() between epochs: state re-created once the layer is built
+                getattr(obj, ex["after_build"])()
+                obj(x)
     regularized = len(_REGULARIZED)
     return obj, _without_baseline(recorder.created, _baseline(obj)), regularized
 
@@ -304,20 +307,36 @@ def run_target(module: types.ModuleType | None, ex: dict, x: Any, version: str) 
 
 
 def _pair(original: list[Any], fixed: list[Any]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-    """Match the original's variables to the fixed one's: by name and shape, then by shape, in creation order."""
+    """Match the original's variables to the fixed one's (see `pair`): pairs, unmatched original, unmatched fixed."""
+    def brief(variables: list[Any]) -> list[dict[str, Any]]:
+        return [{"short": _short_name(v), "shape": v.shape.as_list()} for v in variables]
+
+    pairs = pair(brief(original), brief(fixed))
+    unmatched_original = [i for i in range(len(original)) if i not in {p[0] for p in pairs}]
+    unmatched_fixed = [j for j in range(len(fixed)) if j not in {p[1] for p in pairs}]
+    return pairs, unmatched_original, unmatched_fixed
+
+
+def pair(reference: list[dict], fixed: list[dict]) -> list[tuple[int, int]]:
+    """Match each reference variable to a fixed one. A fix rewrites in place, so when both hold as many variables of
+    the same shapes in the same order, creation order decides (a renamed variable keeps its partner). Otherwise, in
+    creation order: same name and shape, else same shape, else same name, else the next unmatched one, so that a
+    changed shape or dtype is reported as such."""
+    if len(reference) == len(fixed) and all(r["shape"] == f["shape"] for r, f in zip(reference, fixed)):
+        return [(i, i) for i in range(len(reference))]
     pairs: list[tuple[int, int]] = []
     used: set[int] = set()
-    for i, variable in enumerate(original):
-        shape = variable.shape.as_list()
-        candidates = [j for j, f in enumerate(fixed) if j not in used and f.shape.as_list() == shape]
-        by_name = [j for j in candidates if _short_name(fixed[j]) == _short_name(variable)]
-        if by_name or candidates:
-            j = (by_name or candidates)[0]
-            pairs.append((i, j))
-            used.add(j)
-    unmatched_original = [i for i in range(len(original)) if i not in {p[0] for p in pairs}]
-    unmatched_fixed = [j for j in range(len(fixed)) if j not in used]
-    return pairs, unmatched_original, unmatched_fixed
+    for i, r in enumerate(reference):
+        free = [j for j in range(len(fixed)) if j not in used]
+        for test in (lambda f, r=r: f["short"] == r["short"] and f["shape"] == r["shape"],
+                     lambda f, r=r: f["shape"] == r["shape"], lambda f, r=r: f["short"] == r["short"],
+                     lambda f: True):
+            found = [j for j in free if test(fixed[j])]
+            if found:
+                pairs.append((i, found[0]))
+                used.add(found[0])
+                break
+    return pairs
 
 
 def _target(x: Any, outputs: Any, seed: int) -> list[Any]:
@@ -414,18 +433,83 @@ def _initial_values(original: TargetRun, fixed: TargetRun, pairs: list[tuple[int
     return report
 
 
+def make_values(rng: Any, shape: list[int], dtype: str, value_range: list | None) -> Any:
+    """An input batch: integers uniform in [low, high) (default [0, 10)), floats normal or uniform in the range."""
+    if np.dtype(dtype).kind in "iu":
+        low, high = value_range or [0, 10]
+        return rng.randint(low, high, size=shape).astype(dtype)
+    if np.dtype(dtype).kind == "b":
+        return rng.randint(0, 2, size=shape).astype(bool)
+    if value_range:
+        return rng.uniform(value_range[0], value_range[1], size=shape).astype(dtype)
+    return rng.normal(size=shape).astype(dtype)
+
+
+def set_policy(policy: str | None) -> None:
+    """The global dtype policy of every Keras loaded (tf.keras, keras, tf_keras); None restores float32."""
+    for name in ("keras", "tf_keras"):
+        module = sys.modules.get(name)
+        mixed = getattr(module, "mixed_precision", None)
+        if mixed is not None and hasattr(mixed, "set_global_policy"):
+            mixed.set_global_policy(policy or "float32")
+
+
+def save_round_trip(layer: Any, cls: Any, x: Any) -> dict[str, Any]:
+    """`.keras` save and load of a model holding `layer` (its own Keras): does it load, with the same weights and
+    the same outputs?"""
+    import tempfile
+
+    keras_module = keras_of(layer)
+    if keras_module is None:
+        return {"ok": False, "error": "not a Keras layer"}
+    directory = tempfile.mkdtemp(prefix="tflint-verify-save-")
+    path = os.path.join(directory, "model.keras")
+    try:
+        flat = tf.nest.flatten(x)
+        inputs = [keras_module.Input(shape=tuple(t.shape[1:]), dtype=t.dtype.name) for t in flat]
+        model = keras_module.Model(inputs, layer(inputs if isinstance(x, (list, tuple)) else inputs[0]))
+        before = [np.asarray(o, dtype=np.float64) for o in tf.nest.flatten(model(x))]
+        weights = [np.asarray(w.numpy(), dtype=np.float64) for w in model.weights]
+        model.save(path)
+        loaded = keras_module.models.load_model(path, custom_objects={cls.__name__: cls}, compile=False)
+        after = [np.asarray(o, dtype=np.float64) for o in tf.nest.flatten(loaded(x))]
+        loaded_weights = [np.asarray(w.numpy(), dtype=np.float64) for w in loaded.weights]
+    except Exception as error:
+        return {"ok": False, "error": "{type}: {message}".format(**describe_error(error, "save"))[:400]}
+    finally:
+        for name in os.listdir(directory):
+            os.remove(os.path.join(directory, name))
+        os.rmdir(directory)
+    same_weights = len(weights) == len(loaded_weights) and all(
+        a.shape == b.shape and np.allclose(a, b) for a, b in zip(weights, loaded_weights))
+    same_outputs = [a.shape for a in before] == [b.shape for b in after] and all(
+        np.allclose(a, b, rtol=1e-5, atol=1e-6) for a, b in zip(before, after))
+    error = None if same_weights and same_outputs else (
+        f"{len(weights)} weights saved, {len(loaded_weights)} loaded" if len(weights) != len(loaded_weights) else
+        "weights differ after loading" if not same_weights else "outputs differ after loading")
+    return {"ok": error is None, "error": error, "weights": len(weights)}
+
+
 def exercise_eager(ex: dict, modules: dict[str, Any], same: bool) -> dict[str, Any]:
     x = None
     if ex["input_shape"]:
         shapes = ex["input_shape"] if isinstance(ex["input_shape"][0], list) else [ex["input_shape"]]
         rng = np.random.RandomState(0)
-        inputs = [tf.constant(rng.normal(size=shape).astype(np.float32)) for shape in shapes]
+        inputs = [tf.constant(make_values(rng, shape, ex.get("input_dtype") or "float32", ex.get("input_range")))
+                  for shape in shapes]
         x = inputs if isinstance(ex["input_shape"][0], list) else inputs[0]
     runs = {version: run_target(modules[version], ex, x, version) for version in ("original", "fixed")
             if modules.get(version) is not None and not (same and version == "fixed")}
     result: dict[str, Any] = {}
     for version, run in runs.items():
         result[version] = {**run.evidence, "error": run.error}
+        if ex.get("save") and x is not None and run.obj is not None and not run.error:
+            try:  # a fresh layer: the checks below use this run's own
+                fresh, _, _ = _construct(run.cls, ex, x)
+                result[version]["save"] = save_round_trip(fresh, run.cls, x)
+            except Exception as error:
+                result[version]["save"] = {"ok": False, "error": "{type}: {message}".format(
+                    **describe_error(error, "save"))[:400]}
     fixed = runs.get("fixed") or runs.get("original")
     original = runs.get("original")
     if fixed is None or fixed.error or fixed.obj is None:
@@ -441,18 +525,28 @@ def exercise_eager(ex: dict, modules: dict[str, Any], same: bool) -> dict[str, A
              "fixed": bool(fixed.created[j].trainable)}
             for i, j in pairs if bool(original.created[i].trainable) != bool(fixed.created[j].trainable)
             and ex["kind"] != "metric"]
-        checks["initial_values"] = _initial_values(original, fixed, pairs, ex, x)
-        if x is not None:
-            for i, j in pairs:
-                fixed.created[j].assign(original.created[i].read_value())
-            out_o = [o.numpy() for o in _floats(original.obj(x))]
-            out_f = [o.numpy() for o in _floats(fixed.obj(x))]
-            shapes_equal = [a.shape for a in out_o] == [b.shape for b in out_f]
-            checks["outputs"] = {
-                "equal": bool(shapes_equal and all(np.allclose(a, b, rtol=1e-5, atol=1e-6)
-                                                   for a, b in zip(out_o, out_f))),
-                "max_abs_diff": float(max((np.max(np.abs(a - b), initial=0.0) for a, b in zip(out_o, out_f)),
-                                          default=0.0)) if shapes_equal else None}
+        for key, read in (("dtype_changed", lambda v: v.dtype.name), ("shape_changed", lambda v: v.shape.as_list())):
+            checks[key] = [{"variable": _short_name(original.created[i]), "original": read(original.created[i]),
+                            "fixed": read(fixed.created[j])}
+                           for i, j in pairs if read(original.created[i]) != read(fixed.created[j])]
+        same_shape = [(i, j) for i, j in pairs
+                      if original.created[i].shape.as_list() == fixed.created[j].shape.as_list()]
+        checks["initial_values"] = _initial_values(original, fixed, same_shape, ex, x)
+        if x is not None and len(same_shape) == len(pairs):
+            try:
+                for i, j in pairs:
+                    fixed.created[j].assign(tf.cast(original.created[i].read_value(), fixed.created[j].dtype))
+                out_o = [np.asarray(o, dtype=np.float64) for o in _floats(original.obj(x))]
+                out_f = [np.asarray(o, dtype=np.float64) for o in _floats(fixed.obj(x))]
+            except Exception as error:  # e.g. a weight of another dtype breaks the math in `call`
+                checks["outputs"] = {"equal": False, "error": describe_error(error, "outputs")}
+            else:
+                shapes_equal = [a.shape for a in out_o] == [b.shape for b in out_f]
+                checks["outputs"] = {
+                    "equal": bool(shapes_equal and all(np.allclose(a, b, rtol=1e-5, atol=1e-6)
+                                                       for a, b in zip(out_o, out_f))),
+                    "max_abs_diff": float(max((np.max(np.abs(a - b), initial=0.0) for a, b in zip(out_o, out_f)),
+                                              default=0.0)) if shapes_equal else None}
     if x is not None:
         for name, check in (("grads", _gradients), ("fit", _fit)):
             if (name == "fit" and ex["kind"] == "tf-module") or ex["kind"] == "metric":
@@ -563,7 +657,11 @@ def run_job(job: dict) -> dict[str, Any]:
                 if ex["kind"] == "script":
                     entry.update(exercise_script(ex, eager_modules, same, recorders))
                 else:
-                    entry.update(exercise_eager(ex, eager_modules, same))
+                    set_policy(ex.get("policy"))
+                    try:
+                        entry.update(exercise_eager(ex, eager_modules, same))
+                    finally:
+                        set_policy(None)
                 for version, error in load_errors.items():
                     entry.setdefault(version, {})["error"] = error
         except ExerciseError as error:
@@ -573,8 +671,16 @@ def run_job(job: dict) -> dict[str, Any]:
         result["exercises"].append(entry)
     for name in [n for n in sys.modules if n.startswith("_tflint_verify_")]:
         del sys.modules[name]
+    reset_tf1_state()
     gc.collect()
     return result
+
+
+def reset_tf1_state() -> None:
+    """Forget what one job left in the default graph: get_variable's store lives there even under eager execution, so
+    a variable one fixture (or version) created would be found again by the next one's get_variable."""
+    if tf.executing_eagerly():
+        tf.compat.v1.reset_default_graph()
 
 
 def main() -> int:
