@@ -449,12 +449,15 @@ def fix_status(diagnostic: Diagnostic) -> str:
     from tflint_vars.rules import RULES_BY_CODE
 
     rule = RULES_BY_CODE.get(diagnostic.code)
-    # The rule's "Fix safety" section, without its leading "Unsafe:" / "No fix:" (the status says that already).
+    # Without a reason in the message: the first sentence of the rule's "Fix safety" section, without its leading
+    # "Unsafe:" / "No fix:" (the status says that already); `tflint-vars rule CODE` has the rest.
     safety = re.sub(r"^(Unsafe|No fix)[.:]\s*", "", rule_section(rule, "Fix safety") if rule else "")
+    safety = re.split(r"(?<=[.])\s", safety, maxsplit=1)[0]
     if diagnostic.fix == SAFE:
         return "safe fix: `--fix` applies it"
     if diagnostic.fix == UNSAFE:
-        return f"unsafe fix, applied only with `--unsafe-fixes`: {safety}".rstrip(": ")
+        reason = re.search(r"\(unsafe fix: (.*)\)", diagnostic.message)
+        return f"unsafe fix, applied only with `--unsafe-fixes`: {reason.group(1) if reason else safety}".rstrip(": ")
     reason = re.search(r"\(no safe fix: (.*)\)", diagnostic.message)
     if reason:
         return f"no fix: {reason.group(1)}"

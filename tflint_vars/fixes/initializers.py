@@ -466,6 +466,9 @@ def _computed_plan(value: ast.expr, text, scope: Scope) -> tuple[WeightPlan, str
         raise _NoFix("its initial value is nested too deeply to rewrite")
     if any(isinstance(n, (ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)) for n in ast.walk(value)):
         raise _NoFix("its initial value holds a lambda, await, yield or `:=`")
+    if any(isinstance(n, ast.JoinedStr) or (isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)))
+           for n in ast.walk(value)) and not isinstance(value, ast.Call):
+        raise _NoFix("its initial value is a string, which `add_weight` cannot hold")  # measured: Keras 3 raises
     tf_name = scope.tensorflow_name()
     if tf_name is None or scope.function is None:
         raise _NoFix(f"its initial value `{text(value)}` does not map to a Keras initializer, and no "
