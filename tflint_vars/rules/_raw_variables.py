@@ -108,10 +108,62 @@ def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_pl
     if refused:
         return refused
     plan = planner(site.node, analysis.source, analysis.qualify, weight_scope(analysis, site))
-    if isinstance(plan, WeightPlan) and place is not None:
-        reason = place.removeprefix("unsafe: ")
-        plan.unsafe = f"{reason}; {plan.unsafe}" if plan.unsafe else reason
+    if isinstance(plan, WeightPlan):
+        for reason in (place.removeprefix("unsafe: ") if place is not None else None, numpy_operands(analysis, site)):
+            if reason:
+                plan.unsafe = f"{reason}; {plan.unsafe}" if plan.unsafe else reason
     return plan
+
+
+def _numpy_names(analysis: ModuleAnalysis) -> set[str]:
+    """The module's names bound to numpy (`np`, `from numpy import sqrt`) and its top-level functions that use
+    them (a helper returning numpy scalars)."""
+    names = {local for local, target in analysis.imports.items() if target.split(".")[0] == "numpy"}
+    if not names:
+        return names
+    for statement in analysis.tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and _reads(statement, names):
+            names.add(statement.name)
+    return names
+
+
+def _reads(node: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def numpy_operands(analysis: ModuleAnalysis, site: CallSite) -> str | None:
+    """Why the fix is unsafe when the class may combine the weight with numpy values, else None.
+
+    Keras 3's variable promotes with numpy float64 values (`w * np.sqrt(2.0)` is float64), where a tf.Variable, and
+    Keras 2's add_weight variable, stay float32 (measured, see TFV001's Fix safety). A cheap over-approximation: a
+    method other than `__init__`/`build` reads numpy, or one of those stores on `self` a value computed with numpy
+    (through locals and the module's helpers that use numpy), other than a variable itself."""
+    names = _numpy_names(analysis)
+    if not names:
+        return None
+    reason = (f"`{site.context.keras_class.name}` may combine the weight with a numpy value: a Keras 3 weight times "
+              f"a numpy float64 (`np.sqrt(2.0)`) gives float64 where the tf.Variable gave float32")
+    for method in site.context.keras_class.node.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if method.name not in ("__init__", "build"):
+            if _reads(method, names):
+                return reason
+            continue
+        tainted = set(names)
+        for node in ast.walk(method):
+            if not isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) or node.value is None \
+                    or not _reads(node.value, tainted):
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            flat = [t for target in targets for t in (target.elts if isinstance(target, (ast.Tuple, ast.List))
+                                                      else [target])]
+            tainted.update(t.id for t in flat if isinstance(t, ast.Name))
+            creates_variable = isinstance(node.value, ast.Call) and \
+                (dotted_name(node.value.func) or "").split(".")[-1] in ("Variable", "add_weight", "get_variable")
+            if any(_on_self(t) for t in flat) and not creates_variable:
+                return reason
+    return None
 
 
 def weight_scope(analysis: ModuleAnalysis, site: CallSite) -> Scope:
