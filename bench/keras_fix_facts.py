@@ -288,6 +288,17 @@ def _():
     return layer().add_weight(name="w", shape=(2,), dtype="bool", initializer="zeros", trainable=False).numpy().tolist()
 
 
+@fact("numpy_float64_operand")
+def _():
+    # (add_weight * np.sqrt(2.0), np.sqrt(2.0) * add_weight, tf.Variable * np.sqrt(2.0), add_weight * np.float32,
+    #  add_weight * np.ones(2), add_weight * float(np.sqrt(2.0))): the product's dtype.
+    weight = layer().add_weight(name="w", shape=(2,), initializer="ones", dtype="float32", autocast=False)
+    raw = tf.Variable(tf.ones((2,)))
+    products = (weight * np.sqrt(2.0), np.sqrt(2.0) * weight, raw * np.sqrt(2.0), weight * np.float32(2.0),
+                weight * np.ones(2), weight * float(np.sqrt(2.0)))
+    return tuple(tf.as_dtype(p.dtype).name for p in products)
+
+
 for name, result in RESULTS.items():
     print(f"{name}: {result}")
 sys.stdout.flush()

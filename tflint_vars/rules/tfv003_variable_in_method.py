@@ -64,6 +64,13 @@ class VariableInMethod(Rule):
       `autocast=False` for float weights: under a mixed policy both Kerases autocast an add_weight weight read in
       `call`, never a raw variable. Integer variables keep integer bounds (`RandomUniform(minval=0, ...)`: Keras 2
       raises on 0.0 for an int32).
+    - Numpy operands: Keras 3's variable promotes with numpy float64 values where a tf.Variable (and Keras 2's
+      weight) does not: `w * np.sqrt(2.0)`, `np.sqrt(2.0) * w` and `w * np.ones(2)` are float64 for an add_weight
+      weight under Keras 3 and float32 for a tf.Variable (fact numpy_float64_operand; np.float32 values and python
+      floats stay float32), so float32 math in `call` then raises "float vs double". Unsafe where the class may
+      combine the weight with numpy: a method other than `__init__`/`build` reads numpy, or one of those stores on
+      `self` a value computed with numpy (through locals and the module's functions that use it). A numpy value
+      passed in from outside the module is not seen.
     - Name: Keras 3 rejects `/`: it becomes `_` (unsafe); a computed name may hold one (unsafe), except a
       conditional of literals or an f-string of `range` counters.
     - Keywords: `name`, `trainable`, `dtype`, `constraint` pass through (a constraint is applied by `fit` in both);
