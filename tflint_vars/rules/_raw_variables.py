@@ -229,13 +229,17 @@ def move_after_super(site: CallSite) -> tuple[ast.Assign, ast.stmt] | None:
                     (node.id not in params and node.id in bound_anywhere):
                 return None
             read.add(node.id)
+    # Names the value uses through an attribute or item (`kwargs.pop(...)`, `config["k"]`): it may change them.
+    used = {node.value.id for node in ast.walk(statement.value)
+            if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.value, ast.Name)}
     for later in between:
         for node in ast.walk(later):
             if isinstance(node, ast.Name) and (node.id == key[1] if key[0] == "local" else
                                                node.id in ("getattr", "setattr", "vars")):
                 return None
-            if isinstance(node, ast.Name) and node.id in read and later is not anchor:
-                return None  # a statement in between may change what the value reads (`kwargs.pop(...)`)
+            if isinstance(node, ast.Name) and node.id in read and (later is not anchor or node.id in used):
+                return None  # a statement in between may change what the value reads, or the value what the super
+                # call reads (`tf.Variable(kwargs.pop("init"))`)
             if key[0] == "self" and isinstance(node, ast.Attribute) and node.attr == key[1] \
                     and isinstance(node.value, ast.Name) and node.value.id == "self":
                 return None
@@ -340,7 +344,9 @@ def _method_place(cls, name: str, line: int, seen: frozenset, move=None) -> str 
         if super_line is None:
             return "`__init__` does not call `super().__init__()`, which add_weight needs first"
         if line <= super_line:
-            return "it is created before `super().__init__()`, when add_weight cannot run yet" if move is None \
+            return "it is created before `super().__init__()`, when add_weight cannot run yet, and its statement " \
+                   "cannot move after it (it reads `self` or a name set before it, or changes what the call reads)" \
+                if move is None \
                 else "unsafe: it is created before `super().__init__()`, when add_weight cannot run yet: the fix " \
                      "moves the statement to just after it"
         return None

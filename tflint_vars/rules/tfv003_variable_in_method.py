@@ -46,9 +46,13 @@ class VariableInMethod(Rule):
 
     - Place: after `super().__init__()` in `__init__`, in `build`, or in a private helper only those call.
       add_weight raises before `super().__init__()` in both Kerases, and Keras 3 raises once the layer is built,
-      so: no fix before `super().__init__()`, in a lambda, nested function, generator, staticmethod, classmethod
-      or property; unsafe in another method, or in a public one (`reset()`) even when `build` calls it, since code
-      outside the class may call it again after build. The variable must reach the layer (assigned to `self.x`,
+      so: no fix in a lambda, nested function, generator, staticmethod, classmethod or property; before
+      `super().__init__()`, an unsafe fix that moves the statement (`target = ...` on its own line in `__init__`)
+      to just after the super call when its value reads only the constructor's parameters that nothing changes
+      before that call and module names (never `self`), and nothing up to the call reads its target or is read
+      through an attribute or item by the value (`kwargs.pop(...)`), else none; unsafe in another method, or
+      in a public one (`reset()`) even when `build` calls it, since code outside the class may call it again
+      after build. The variable must reach the layer (assigned to `self.x`,
       maybe in a list, dict or comprehension, appended to a container on `self`, returned, or bound to a local
       read again): one that does not was untracked in Keras 2 too, and add_weight would track it (unsafe).
     - Value: it must map to an initializer with the same distribution and dtype: `tf.zeros`/`tf.ones`/`tf.fill`,
