@@ -214,8 +214,8 @@ def test_show_fixes_explains_each_finding_and_lists_the_fixes_applied(tmp_path):
            "`--unsafe-fixes`: the fix moves creation into `build(self, input_shape)`" in fixes
     assert f"{tmp_path / 'seed4_tf_layers_dense.py'}:5:14: TFV008 no fix: a Keras layer object owns its " \
            "variables" in fixes
-    assert f"{tmp_path / 'no_safe.py'}:9:18: TFV001 no fix: its initial value is not a call that maps to a Keras " \
-           "initializer" in fixes
+    assert f"{tmp_path / 'no_safe.py'}:9:18: TFV001 no fix: its initial value is a string, and Keras 3's Constant " \
+           "initializer cannot fill a string weight" in fixes
 
     fixed = run_cli("check", "--fix", "--show-fixes", str(tmp_path))
     applied = re.search(r"^Fixed (\d+) of \d+ diagnostics", fixed.stdout, re.M).group(1)

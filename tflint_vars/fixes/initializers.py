@@ -472,6 +472,9 @@ def _computed_plan(value: ast.expr, text, scope: Scope) -> tuple[WeightPlan, str
         raise _NoFix(f"its initial value `{text(value)}` does not map to a Keras initializer, and no "
                      f"`import tensorflow` spells the shape and dtype it has")
     local = _fresh_name(scope)
+    if isinstance(value, ast.JoinedStr) or (isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes))):
+        # Measured: Keras 3 raises "Cannot convert 1 to EagerTensor of dtype string" (tf-keras fills it).
+        raise _NoFix("its initial value is a string, and Keras 3's Constant initializer cannot fill a string weight")
     if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "super"
            for n in ast.walk(value)):
         raise _NoFix("its initial value calls `super()`, which cannot run inside the lambda the fix evaluates it in")

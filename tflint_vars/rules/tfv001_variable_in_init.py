@@ -72,7 +72,8 @@ class VariableInInit(Rule):
       and initializer objects called with a shape (the TF guide's `w_init(shape=..., dtype=...)`: add_weight takes
       `w_init` itself). Any other value is evaluated once, where it stood, into a fresh name and fills the weight
       through `Constant`, with the dtype `tf.convert_to_tensor` gives it: unsafe, since add_weight needs its shape
-      fully known. It is evaluated inside `tf.init_scope()`: Keras 3 builds an RNN cell inside a scratch graph,
+      fully known (no fix for a string: Keras 3's `Constant` raises on a string weight, tf-keras fills it).
+      It is evaluated inside `tf.init_scope()`: Keras 3 builds an RNN cell inside a scratch graph,
       where the plain value is a symbolic tensor that `Constant` cannot use (TypeError "out of scope"; fact
       computed_value_in_trace: both Kerases pass with `init_scope`).
     - Shape: Keras 3 raises on a bare number (`tf.zeros(units)`); a literal or an item of `build`'s input shape
