@@ -288,6 +288,50 @@ def _():
     return layer().add_weight(name="w", shape=(2,), dtype="bool", initializer="zeros", trainable=False).numpy().tolist()
 
 
+@fact("numpy_float64_operand")
+def _():
+    # (add_weight * np.sqrt(2.0), np.sqrt(2.0) * add_weight, tf.Variable * np.sqrt(2.0), add_weight * np.float32,
+    #  add_weight * np.ones(2), add_weight * float(np.sqrt(2.0))): the product's dtype.
+    weight = layer().add_weight(name="w", shape=(2,), initializer="ones", dtype="float32", autocast=False)
+    raw = tf.Variable(tf.ones((2,)))
+    products = (weight * np.sqrt(2.0), np.sqrt(2.0) * weight, raw * np.sqrt(2.0), weight * np.float32(2.0),
+                weight * np.ones(2), weight * float(np.sqrt(2.0)))
+    return tuple(tf.as_dtype(p.dtype).name for p in products)
+
+
+@fact("computed_value_in_trace")
+def _():
+    # An RNN cell built inside a layer's call (Keras 3 builds it in a scratch graph): a value computed in build
+    # filling a Constant initializer, (plain, evaluated inside tf.init_scope()): the output's shape or the error.
+    results = []
+    for scoped in (False, True):
+        class Cell(keras.layers.Layer):
+            state_size = 2
+            in_scope = scoped
+
+            def build(self, input_shape):
+                value = tf.init_scope()(lambda: tf.eye(2) * 0.5)() if self.in_scope else tf.eye(2) * 0.5
+                self.w = self.add_weight(name="w", shape=value.shape,
+                                         initializer=keras.initializers.Constant(value=value))
+
+            def call(self, inputs, states):
+                h = tf.matmul(inputs, self.w) + states[0]
+                return h, [h]
+
+        class Outer(keras.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.rnn = keras.layers.RNN(Cell())
+
+            def call(self, x):
+                return self.rnn(x)
+        try:
+            results.append(tuple(Outer()(tf.ones((1, 3, 2))).shape))
+        except Exception as error:
+            results.append(f"{type(error).__name__}: {str(error).splitlines()[0][:60]}")
+    return tuple(results)
+
+
 for name, result in RESULTS.items():
     print(f"{name}: {result}")
 sys.stdout.flush()

@@ -69,3 +69,15 @@ def test_initializers_and_keywords(facts):
     assert k2["get_variable_regularizer_in_layer_losses"] == "(0, 1)"  # Keras 2: no loss; add_weight adds one
     assert k3["regularizer_add_weight_losses"] == k2["regularizer_add_weight_losses"] == "1"
     assert k3["add_weight_synchronization_aggregation"].startswith("TypeError")
+
+
+def test_numpy_operands_and_values_computed_in_a_trace(facts):
+    k3, k2 = facts["keras3"], facts["keras2"]
+    # (add_weight * np.sqrt(2.0), np.sqrt(2.0) * add_weight, tf.Variable * np.sqrt(2.0), * np.float32, * np.ones(2),
+    # * float(...)): Keras 3's weight promotes with numpy float64 values; a tf.Variable and Keras 2 do not.
+    assert k3["numpy_float64_operand"] == "('float64', 'float64', 'float32', 'float32', 'float64', 'float32')"
+    assert k2["numpy_float64_operand"] == repr(("float32",) * 6)
+    # A value computed in an RNN cell's build: Keras 3 raises "out of scope" unless it is evaluated in init_scope.
+    assert k3["computed_value_in_trace"].startswith("('TypeError") and k3["computed_value_in_trace"].endswith(
+        "(1, 2))")
+    assert k2["computed_value_in_trace"] == "((1, 2), (1, 2))"

@@ -214,8 +214,8 @@ def test_show_fixes_explains_each_finding_and_lists_the_fixes_applied(tmp_path):
            "`--unsafe-fixes`: the fix moves creation into `build(self, input_shape)`" in fixes
     assert f"{tmp_path / 'seed4_tf_layers_dense.py'}:5:14: TFV008 no fix: a Keras layer object owns its " \
            "variables" in fixes
-    assert f"{tmp_path / 'no_safe.py'}:9:18: TFV001 no fix: its initial value is a string, which `add_weight` " \
-           "cannot hold" in fixes
+    assert f"{tmp_path / 'no_safe.py'}:9:18: TFV001 no fix: its initial value is a string, and Keras 3's Constant " \
+           "initializer cannot fill a string weight" in fixes
     # An unsafe fix shows the finding's own reason, not the rule's whole Fix-safety section.
     assert f"{tmp_path / 'no_safe.py'}:11:18: TFV001 unsafe fix, applied only with `--unsafe-fixes`: it is not " \
            "stored on the layer" in fixes

@@ -458,7 +458,8 @@ def _depth(node: ast.AST) -> int:
 
 def _computed_plan(value: ast.expr, text, scope: Scope) -> tuple[WeightPlan, str | None]:
     """Any other value (a constructor argument, an attribute, a computed tensor): evaluated once, where it was, into a
-    fresh name (`shape=(initial_value := tf.convert_to_tensor(value)).shape`, arguments are evaluated left to right)
+    fresh name (`shape=(initial_value := tf.init_scope()(lambda: tf.convert_to_tensor(value))()).shape`, arguments
+    are evaluated left to right, outside any graph being traced)
     and given to add_weight through a Constant initializer, which both Kerases fill from a tensor, a numpy array or
     a list (facts constant_tensor_value, constant_ndarray_value, constant_list_value), with the dtype tf.Variable
     would give it. Unsafe: add_weight needs the value's shape fully known, which only running the code shows."""
@@ -466,15 +467,22 @@ def _computed_plan(value: ast.expr, text, scope: Scope) -> tuple[WeightPlan, str
         raise _NoFix("its initial value is nested too deeply to rewrite")
     if any(isinstance(n, (ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)) for n in ast.walk(value)):
         raise _NoFix("its initial value holds a lambda, await, yield or `:=`")
-    if any(isinstance(n, ast.JoinedStr) or (isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)))
-           for n in ast.walk(value)) and not isinstance(value, ast.Call):
-        raise _NoFix("its initial value is a string, which `add_weight` cannot hold")  # measured: Keras 3 raises
     tf_name = scope.tensorflow_name()
     if tf_name is None or scope.function is None:
         raise _NoFix(f"its initial value `{text(value)}` does not map to a Keras initializer, and no "
                      f"`import tensorflow` spells the shape and dtype it has")
     local = _fresh_name(scope)
-    plan = WeightPlan(shape=f"({local} := {tf_name}.convert_to_tensor({text(value)})).shape",
+    if isinstance(value, ast.JoinedStr) or (isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes))):
+        # Measured: Keras 3 raises "Cannot convert 1 to EagerTensor of dtype string" (tf-keras fills it).
+        raise _NoFix("its initial value is a string, and Keras 3's Constant initializer cannot fill a string weight")
+    if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "super"
+           for n in ast.walk(value)):
+        raise _NoFix("its initial value calls `super()`, which cannot run inside the lambda the fix evaluates it in")
+    # Evaluated inside `tf.init_scope()` (a context decorator): Keras 3 builds an RNN cell in a scratch graph, where
+    # the value would be a symbolic tensor of that graph, and Constant then raises "out of scope" (fact
+    # computed_value_in_trace).
+    plan = WeightPlan(shape=f"({local} := {tf_name}.init_scope()(lambda: {tf_name}.convert_to_tensor("
+                            f"{text(value)}))()).shape",
                       initializer_class="Constant", initializer_args=[("value", local)], computed=True,
                       unsafe=f"its initial value `{_short(text(value))}` does not map to a Keras initializer: the fix "
                              f"fills the weight with it, which needs its shape fully known")

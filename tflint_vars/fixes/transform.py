@@ -41,6 +41,8 @@ class Edit:
     opaque: set[int] = field(default_factory=set)  # ids of rewritten nodes whose content is re-rendered, not kept
     hoist: HoistPlan | None = None
     imports: list[str] = field(default_factory=list)
+    # (statement, `super().__init__(...)` statement): the statement moves to just after the super call.
+    move_after: tuple[ast.stmt, ast.stmt] | None = None
 
 
 class PlanContext:
@@ -189,6 +191,8 @@ class _Located:
     statement: cst.SimpleStatementLine | None = None
     guard: cst.If | None = None
     klass: cst.ClassDef | None = None
+    moved: cst.SimpleStatementLine | None = None  # Edit.move_after's statement and anchor, in libcst
+    anchor: cst.SimpleStatementLine | None = None
 
 
 class _Tree:
@@ -252,7 +256,22 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
             if build is None or not isinstance(build.body, cst.IndentedBlock):
                 raise _Unfixable("`build` is not an indented block")
         ranges.append(tree.span(statement))
+    if edit.move_after is not None:
+        statement, anchor = (_statement_line(tree, tree.find(ctx, node)) for node in
+                             (edit.move_after[0], edit.move_after[1].value))
+        if statement is None or anchor is None:
+            raise _Unfixable("the statement to move could not be located in the libcst tree")
+        located.moved, located.anchor = statement, anchor
+        ranges.append(tree.span(statement))
     return located
+
+
+def _statement_line(tree: _Tree, node: cst.CSTNode | None) -> cst.SimpleStatementLine | None:
+    """The line holding `node` (an Assign, or the Call of an expression statement) when it holds nothing else."""
+    parent = tree.parents.get(node) if node is not None else None
+    if isinstance(parent, cst.Expr):
+        parent = tree.parents.get(parent)
+    return parent if isinstance(parent, cst.SimpleStatementLine) and len(parent.body) == 1 else None
 
 
 def _method(klass: cst.ClassDef, name: str) -> cst.FunctionDef | None:
@@ -287,7 +306,10 @@ class _Apply(cst.CSTTransformer):
         self.guards: set[cst.If] = set()
         self.hoists: dict[cst.ClassDef, list[_Located]] = {}
         self.imports: list[str] = []
+        self.move_after: dict[cst.SimpleStatementLine, list[cst.SimpleStatementLine]] = {}  # anchor -> moved
         for located in edits:
+            if located.moved is not None and located.moved not in self.move_after.get(located.anchor, []):
+                self.move_after.setdefault(located.anchor, []).append(located.moved)
             for node, rewrite in located.rewrites:
                 self.rewrites.setdefault(node, []).append(rewrite)
             if located.statement is not None:
@@ -310,9 +332,13 @@ class _Apply(cst.CSTTransformer):
         return updated
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
-        if original_node in self.moved:
+        if original_node in self.moved or any(original_node in moved for moved in self.move_after.values()):
             self.captured[original_node] = updated_node
             return cst.RemoveFromParent()
+        if original_node in self.move_after:  # the moved statements come before their anchor: captured by now
+            moved = [self.captured[statement] for statement in self.move_after[original_node]]
+            return cst.FlattenSentinel([updated_node, *(statement.with_changes(leading_lines=[
+                line for line in statement.leading_lines if line.comment is not None]) for statement in moved)])
         return updated_node
 
     def leave_If(self, original_node, updated_node):

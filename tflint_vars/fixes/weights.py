@@ -202,6 +202,9 @@ def weight_edit(ctx: PlanContext, site: CallSite, plan: WeightPlan | str, hoist:
     node = _expression(ctx, _layout_call(ctx, site.node, "self.add_weight", args, shift), site.node)
     edit.rewrites.append((site.node, _replace_with(node)))
     edit.opaque.add(id(site.node))
+    if site.context.method == "__init__":
+        from tflint_vars.rules._raw_variables import move_after_super
+        edit.move_after = move_after_super(site)  # created before super().__init__(): moved after it
     return edit
 
 

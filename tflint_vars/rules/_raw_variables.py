@@ -108,10 +108,62 @@ def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_pl
     if refused:
         return refused
     plan = planner(site.node, analysis.source, analysis.qualify, weight_scope(analysis, site))
-    if isinstance(plan, WeightPlan) and place is not None:
-        reason = place.removeprefix("unsafe: ")
-        plan.unsafe = f"{reason}; {plan.unsafe}" if plan.unsafe else reason
+    if isinstance(plan, WeightPlan):
+        for reason in (place.removeprefix("unsafe: ") if place is not None else None, numpy_operands(analysis, site)):
+            if reason:
+                plan.unsafe = f"{reason}; {plan.unsafe}" if plan.unsafe else reason
     return plan
+
+
+def _numpy_names(analysis: ModuleAnalysis) -> set[str]:
+    """The module's names bound to numpy (`np`, `from numpy import sqrt`) and its top-level functions that use
+    them (a helper returning numpy scalars)."""
+    names = {local for local, target in analysis.imports.items() if target.split(".")[0] == "numpy"}
+    if not names:
+        return names
+    for statement in analysis.tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and _reads(statement, names):
+            names.add(statement.name)
+    return names
+
+
+def _reads(node: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def numpy_operands(analysis: ModuleAnalysis, site: CallSite) -> str | None:
+    """Why the fix is unsafe when the class may combine the weight with numpy values, else None.
+
+    Keras 3's variable promotes with numpy float64 values (`w * np.sqrt(2.0)` is float64), where a tf.Variable, and
+    Keras 2's add_weight variable, stay float32 (measured, see TFV001's Fix safety). A cheap over-approximation: a
+    method other than `__init__`/`build` reads numpy, or one of those stores on `self` a value computed with numpy
+    (through locals and the module's helpers that use numpy), other than a variable itself."""
+    names = _numpy_names(analysis)
+    if not names:
+        return None
+    reason = (f"`{site.context.keras_class.name}` may combine the weight with a numpy value: a Keras 3 weight times "
+              f"a numpy float64 (`np.sqrt(2.0)`) gives float64 where the tf.Variable gave float32")
+    for method in site.context.keras_class.node.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if method.name not in ("__init__", "build"):
+            if _reads(method, names):
+                return reason
+            continue
+        tainted = set(names)
+        for node in ast.walk(method):
+            if not isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) or node.value is None \
+                    or not _reads(node.value, tainted):
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            flat = [t for target in targets for t in (target.elts if isinstance(target, (ast.Tuple, ast.List))
+                                                      else [target])]
+            tainted.update(t.id for t in flat if isinstance(t, ast.Name))
+            creates_variable = isinstance(node.value, ast.Call) and \
+                (dotted_name(node.value.func) or "").split(".")[-1] in ("Variable", "add_weight", "get_variable")
+            if any(_on_self(t) for t in flat) and not creates_variable:
+                return reason
+    return None
 
 
 def weight_scope(analysis: ModuleAnalysis, site: CallSite) -> Scope:
@@ -132,6 +184,75 @@ def _super_init_line(init: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
                 return statement.lineno
     return None
+
+
+def move_after_super(site: CallSite) -> tuple[ast.Assign, ast.stmt] | None:
+    """(the statement creating the variable, the `super().__init__(...)` statement) when the variable is created in
+    `__init__` before `super().__init__()` and its statement can move to just after that call without changing what
+    it reads or what reads it, else None.
+
+    The statement must be `target = <call>` directly in `__init__`'s body, on its own line; its value must read only
+    the constructor's parameters that nothing rebinds before the super call, and names `__init__` never binds
+    (module names, builtins), never `self`; its target (`self.x` or a local) must not be read, or `self.x` set, by
+    any statement from it to the super call (which may pass the local on)."""
+    cls = site.context.keras_class
+    init = cls.method("__init__")
+    if site.context.method != "__init__" or init is None or site.context.function is not init:
+        return None
+    anchor = next((statement for statement in init.body if any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"
+        for node in ast.walk(statement))), None)
+    statement = next((s for s in init.body if any(node is site.node for node in ast.walk(s))), None)
+    if anchor is None or not isinstance(anchor, ast.Expr) or not isinstance(statement, ast.Assign) \
+            or len(statement.targets) != 1 or statement.lineno >= anchor.lineno:
+        return None
+    target = statement.targets[0]
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+        key = ("self", target.attr)
+    elif isinstance(target, ast.Name):
+        key = ("local", target.id)
+    else:
+        return None
+    params = {a.arg for a in init.args.posonlyargs + init.args.args + init.args.kwonlyargs}
+    params |= {a.arg for a in (init.args.vararg, init.args.kwarg) if a is not None}
+    index = init.body.index(statement)
+    between = init.body[index + 1:init.body.index(anchor) + 1]
+    bound_before = {n.id for s in init.body[:init.body.index(anchor) + 1] for n in ast.walk(s)
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+    bound_anywhere = {n.id for n in ast.walk(init) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    read = set()
+    for node in ast.walk(statement.value):
+        if isinstance(node, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)):
+            return None
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not _lambda_arg(statement.value, node):
+            if node.id == "self" or (node.id in params and node.id in bound_before) or \
+                    (node.id not in params and node.id in bound_anywhere):
+                return None
+            read.add(node.id)
+    # Names the value uses through an attribute or item (`kwargs.pop(...)`, `config["k"]`): it may change them.
+    used = {node.value.id for node in ast.walk(statement.value)
+            if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.value, ast.Name)}
+    for later in between:
+        for node in ast.walk(later):
+            if isinstance(node, ast.Name) and (node.id == key[1] if key[0] == "local" else
+                                               node.id in ("getattr", "setattr", "vars")):
+                return None
+            if isinstance(node, ast.Name) and node.id in read and (later is not anchor or node.id in used):
+                return None  # a statement in between may change what the value reads, or the value what the super
+                # call reads (`tf.Variable(kwargs.pop("init"))`)
+            if key[0] == "self" and isinstance(node, ast.Attribute) and node.attr == key[1] \
+                    and isinstance(node.value, ast.Name) and node.value.id == "self":
+                return None
+    return statement, anchor
+
+
+def _lambda_arg(value: ast.expr, name: ast.Name) -> bool:
+    """`name` is a parameter of a lambda in `value` that holds it (`constraint=lambda z: ...`)."""
+    for node in ast.walk(value):
+        if isinstance(node, ast.Lambda) and name.id in {a.arg for a in node.args.args} \
+                and any(inner is name for inner in ast.walk(node.body)):
+            return True
+    return False
 
 
 def _self_calls(cls_node: ast.ClassDef, method: str) -> list[tuple[str, ast.Call]]:
@@ -170,7 +291,7 @@ def place_check(analysis: ModuleAnalysis, site: CallSite, seen: frozenset = froz
     decorators = {getattr(d, "id", getattr(d, "attr", "")) for d in method.decorator_list}
     if decorators & {"staticmethod", "classmethod", "property"}:
         return f"`{site.context.method}` is a {sorted(decorators & {'staticmethod', 'classmethod', 'property'})[0]}"
-    return _method_place(cls, site.context.method, site.node.lineno, seen)
+    return _method_place(cls, site.context.method, site.node.lineno, seen, move_after_super(site))
 
 
 _CONTAINER_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault"})
@@ -216,14 +337,18 @@ def _read_again(method: ast.AST, name: str) -> bool:
     return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in ast.walk(method))
 
 
-def _method_place(cls, name: str, line: int, seen: frozenset) -> str | None:
+def _method_place(cls, name: str, line: int, seen: frozenset, move=None) -> str | None:
     method = cls.method(name)
     if name == "__init__":
         super_line = _super_init_line(method)
         if super_line is None:
             return "`__init__` does not call `super().__init__()`, which add_weight needs first"
         if line <= super_line:
-            return "it is created before `super().__init__()`, when add_weight cannot run yet"
+            return "it is created before `super().__init__()`, when add_weight cannot run yet, and its statement " \
+                   "cannot move after it (it reads `self` or a name set before it, or changes what the call reads)" \
+                if move is None \
+                else "unsafe: it is created before `super().__init__()`, when add_weight cannot run yet: the fix " \
+                     "moves the statement to just after it"
         return None
     if name == "build":
         return None

@@ -57,7 +57,9 @@ class GetVariableInLayer(Rule):
     and the place must be `__init__` after `super().__init__()`, `build` or a helper only those call (none in
     `call`: Keras 3 raises on add_weight once built; unsafe in another method). Unsafe with `regularizer=`: Keras 2
     did not put get_variable's regularization loss in `layer.losses`, add_weight does, so `fit` minimises a loss it
-    did not before. None under a `variable_scope` with `reuse`, which shares one variable between calls.
+    did not before. None under a `variable_scope` with `reuse`, which shares one variable between calls. Unsafe,
+    as TFV001, where the class may combine the weight with numpy values (a Keras 3 weight times a numpy float64 is
+    float64; get_variable's variable stays float32).
     """
 
     code = "TFV004"
