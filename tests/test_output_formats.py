@@ -15,9 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, ROOT, check_json, run_cli
+from conftest import FIXTURES, ROOT, SARIF_SCHEMA, check_json, run_cli
 
-SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"  # vendored: see tests/data/README.md
 SEED1 = "fixtures/seed1_variable_in_init.py"
 
 
