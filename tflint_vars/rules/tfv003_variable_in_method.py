@@ -40,50 +40,12 @@ class VariableInMethod(Rule):
     ```
 
     ## Fix safety
-    The fix writes `self.add_weight(...)` where the `tf.Variable` stands. Each precondition below is a behaviour
-    measured under Keras 3 (TF 2.21) and Keras 2 (tf-keras 2.21) by `bench/keras_fix_facts.py`; when one does not
-    hold, the message says why, as "(unsafe fix: ...)" or "(no safe fix: ...)".
-
-    - Place: after `super().__init__()` in `__init__`, in `build`, or in a private helper only those call.
-      add_weight raises before `super().__init__()` in both Kerases, and Keras 3 raises once the layer is built,
-      so: no fix in a lambda, nested function, generator, staticmethod, classmethod or property; before
-      `super().__init__()`, an unsafe fix that moves the statement (`target = ...` on its own line in `__init__`)
-      to just after the super call when its value reads only the constructor's parameters that nothing changes
-      before that call and module names (never `self`), and nothing up to the call reads its target or is read
-      through an attribute or item by the value (`kwargs.pop(...)`), else none; unsafe in another method, or
-      in a public one (`reset()`) even when `build` calls it, since code outside the class may call it again
-      after build. The variable must reach the layer (assigned to `self.x`,
-      maybe in a list, dict or comprehension, appended to a container on `self`, returned, or bound to a local
-      read again): one that does not was untracked in Keras 2 too, and add_weight would track it (unsafe).
-    - Value: it must map to an initializer with the same distribution and dtype: `tf.zeros`/`tf.ones`/`tf.fill`,
-      `tf.random.*` (every moment spelled out: Keras' "random_normal" has stddev 0.05), numbers, lists and numpy
-      arrays of numbers (`Constant`; numpy keeps float64), `c * tf.ones(s)`, `[c] * n`, `tf.constant(v, shape=s)`,
-      and initializer objects called with a shape (the TF guide's `w_init(shape=..., dtype=...)`: add_weight takes
-      `w_init` itself). Any other value is evaluated once, where it stood, into a fresh name and fills the weight
-      through `Constant`, with the dtype `tf.convert_to_tensor` gives it: unsafe, since add_weight needs its shape
-      fully known (no fix for a string: Keras 3's `Constant` raises on a string weight, tf-keras fills it).
-      It is evaluated inside `tf.init_scope()`: Keras 3 builds an RNN cell inside a scratch graph,
-      where the plain value is a symbolic tensor that `Constant` cannot use (TypeError "out of scope"; fact
-      computed_value_in_trace: both Kerases pass with `init_scope`).
-    - Shape: Keras 3 raises on a bare number (`tf.zeros(units)`); a literal or an item of `build`'s input shape
-      becomes `(n,)`, a name that may be a number or a tuple `tf.TensorShape(n)`, which both Kerases take.
-    - dtype: always written (`tf.Variable` does not follow the layer's dtype; add_weight would), with
-      `autocast=False` for float weights: under a mixed policy both Kerases autocast an add_weight weight read in
-      `call`, never a raw variable. Integer variables keep integer bounds (`RandomUniform(minval=0, ...)`: Keras 2
-      raises on 0.0 for an int32).
-    - Numpy operands: Keras 3's variable promotes with numpy float64 values where a tf.Variable (and Keras 2's
-      weight) does not: `w * np.sqrt(2.0)`, `np.sqrt(2.0) * w` and `w * np.ones(2)` are float64 for an add_weight
-      weight under Keras 3 and float32 for a tf.Variable (fact numpy_float64_operand; np.float32 values and python
-      floats stay float32), so float32 math in `call` then raises "float vs double". Unsafe where the class may
-      combine the weight with numpy: a method other than `__init__`/`build` reads numpy, or one of those stores on
-      `self` a value computed with numpy (through locals and the module's functions that use it). A numpy value
-      passed in from outside the module is not seen.
-    - Name: Keras 3 rejects `/`: it becomes `_` (unsafe); a computed name may hold one (unsafe), except a
-      conditional of literals or an f-string of `range` counters.
-    - Keywords: `name`, `trainable`, `dtype`, `constraint` pass through (a constraint is applied by `fit` in both);
-      `validate_shape=True`, `caching_device=None`, `import_scope=None` are dropped; `shape=` (a partly unknown
-      shape lets a variable change shape; add_weight's must be fully defined), `synchronization=`,
-      `aggregation=` and any other keyword have no fix.
+    The same fix as TFV001's, with the same preconditions, each measured under Keras 3 and Keras 2; `tflint-vars
+    rule TFV001` lists them (one text for both rules). In short: safe in `build` or in a private helper only
+    `__init__` (after `super().__init__()`) or `build` call, when the value maps to an initializer with the same
+    distribution and dtype; unsafe in a public method such as `reset()`, which may run again after the layer is built
+    (Keras 3 then raises on new state), and wherever TFV001's fix is unsafe; none where it has none. When a
+    precondition does not hold, the message says why, as "(unsafe fix: ...)" or "(no safe fix: ...)".
     """
 
     code = "TFV003"
