@@ -12,10 +12,13 @@ and method it stands in, whether it runs in a loop, and which ``variable_scope``
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
+
+T = TypeVar("T")
 
 KERAS3 = "keras3"  # tf.keras in TF >= 2.16, or the standalone `keras` package
 KERAS2 = "keras2"  # tf_keras (TF_USE_LEGACY_KERAS=1), or tensorflow.python.keras
@@ -156,10 +159,124 @@ class KerasClass:
         return self.node.name
 
     def method(self, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        return self._methods.get(name)
+
+    @functools.cached_property
+    def _methods(self) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+        """The class body's methods by name, the first of a name winning (asked once per call site)."""
+        methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         for stmt in self.node.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
-                return stmt
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                methods.setdefault(stmt.name, stmt)
+        return methods
+
+    @functools.cached_property
+    def self_calls(self) -> dict[str, list[tuple[str, ast.Call]]]:
+        """Method name -> (calling method, call) for every `self.<name>(...)` in the class's methods, in the order
+        of the class body and, within a method, of `ast.walk`."""
+        found: dict[str, list[tuple[str, ast.Call]]] = {}
+        for function in self.node.body:
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                            and isinstance(node.func.value, ast.Name) and node.func.value.id == "self":
+                        found.setdefault(node.func.attr, []).append((function.name, node))
+        return found
+
+
+class FunctionIndex:
+    """What questions asked once per call site need from the whole function around it, each part computed on first
+    use by one walk of the function: walking the function per call site made a method with N findings cost N^2
+    (issue 16: 87 s for 1,000 `tf.Variable`s in one `__init__`). Get one with `ModuleAnalysis.index(function)`."""
+
+    def __init__(self, function: ast.FunctionDef | ast.AsyncFunctionDef):
+        self.function = function
+
+    @functools.cached_property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        return {child: node for node in ast.walk(self.function) for child in ast.iter_child_nodes(node)}
+
+    @functools.cached_property
+    def loaded_names(self) -> frozenset[str]:
+        """Names the function reads (`ast.Load`), nested functions and lambdas included."""
+        return frozenset(n.id for n in ast.walk(self.function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+
+    @functools.cached_property
+    def stored_names(self) -> frozenset[str]:
+        """Names the function binds by assignment (`ast.Store`), nested functions and lambdas included."""
+        return frozenset(n.id for n in ast.walk(self.function)
+                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+
+    def deferred(self, node: ast.AST) -> ast.Lambda | ast.GeneratorExp | None:
+        """The outermost lambda or generator expression of the function holding `node`: code that may run later
+        than the statement it stands in."""
+        holder = None
+        parent = self.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, (ast.Lambda, ast.GeneratorExp)):
+                holder = parent
+            parent = self.parents.get(parent)
+        return holder
+
+    def statement_position(self, node: ast.AST) -> int | None:
+        """The position in the function's body of the top-level statement holding `node`."""
+        while node is not None and self.parents.get(node) is not self.function:
+            node = self.parents.get(node)
+        return self._positions.get(node) if node is not None else None
+
+    @functools.cached_property
+    def _positions(self) -> dict[ast.AST, int]:
+        return {statement: position for position, statement in enumerate(self.function.body)}
+
+    @functools.cached_property
+    def super_init(self) -> int | None:
+        """The position of the first top-level statement that calls `<something>.__init__(...)`
+        (`super().__init__(...)`, `Base.__init__(self, ...)`), else None."""
+        for position, statement in enumerate(self.function.body):
+            for node in ast.walk(statement):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
+                    return position
         return None
+
+    @functools.cached_property
+    def _name_positions(self) -> tuple[dict[str, list[int]], dict[str, list[int]], dict[str, list[int]]]:
+        names: dict[str, list[int]] = {}
+        bound: dict[str, list[int]] = {}
+        self_attributes: dict[str, list[int]] = {}
+        for position, statement in enumerate(self.function.body):
+            for node in ast.walk(statement):
+                if isinstance(node, ast.Name):
+                    _add_position(names, node.id, position)
+                    if isinstance(node.ctx, (ast.Store, ast.Del)):
+                        _add_position(bound, node.id, position)
+                elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+                    _add_position(self_attributes, node.attr, position)
+        return names, bound, self_attributes
+
+    def name_in(self, name: str, start: int, stop: int) -> bool:
+        """Some top-level statement at a position in [start, stop) holds the name `name`, in any context."""
+        return _any_in(self._name_positions[0].get(name), start, stop)
+
+    def bound_in(self, name: str, start: int, stop: int) -> bool:
+        """Some top-level statement at a position in [start, stop) binds or deletes the name `name`."""
+        return _any_in(self._name_positions[1].get(name), start, stop)
+
+    def self_attribute_in(self, attribute: str, start: int, stop: int) -> bool:
+        """Some top-level statement at a position in [start, stop) holds `self.<attribute>`."""
+        return _any_in(self._name_positions[2].get(attribute), start, stop)
+
+
+def _add_position(positions: dict[str, list[int]], key: str, position: int) -> None:
+    found = positions.setdefault(key, [])
+    if not found or found[-1] != position:
+        found.append(position)
+
+
+def _any_in(positions: list[int] | None, start: int, stop: int) -> bool:
+    if not positions:
+        return False
+    index = bisect.bisect_left(positions, start)
+    return index < len(positions) and positions[index] < stop
 
 
 @dataclass(frozen=True)
@@ -203,6 +320,22 @@ class ModuleAnalysis:
     keras_classes: dict[ast.ClassDef, KerasClass] = field(default_factory=dict)
     calls: list[CallSite] = field(default_factory=list)
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = field(default_factory=dict)
+    # Answers the rules and fix plans compute once per module, class or function rather than once per call site:
+    # key -> value, the key naming the question and the node it is about (see `memo`).
+    memos: dict[tuple, object] = field(default_factory=dict, repr=False)
+
+    def index(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionIndex:
+        """The function's index, built on first use and kept for this analysis."""
+        return self.memo(("function index", function), lambda: FunctionIndex(function))
+
+    def memo(self, key: tuple, compute: Callable[[], T]) -> T:
+        """`compute()`, once per key for this analysis: a question about a whole class or function that every call
+        site in it asks."""
+        try:
+            return self.memos[key]
+        except KeyError:
+            value = self.memos[key] = compute()
+            return value
 
     def qualify(self, node: ast.AST) -> str | None:
         """Canonical qualified name of a Name/Attribute chain whose head is imported, else None. Not written as

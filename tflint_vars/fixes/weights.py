@@ -204,7 +204,7 @@ def weight_edit(ctx: PlanContext, site: CallSite, plan: WeightPlan | str, hoist:
     edit.opaque.add(id(site.node))
     if site.context.method == "__init__":
         from tflint_vars.rules._raw_variables import move_after_super
-        edit.move_after = move_after_super(site)  # created before super().__init__(): moved after it
+        edit.move_after = move_after_super(ctx.analysis, site)  # created before super().__init__(): moved after it
     return edit
 
 

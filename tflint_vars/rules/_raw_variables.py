@@ -28,8 +28,8 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import (BUILTIN_METRIC, KERAS2, LAYER_KINDS, METRIC_KINDS, CallSite, ModuleAnalysis,
-                                  dotted_name)
+from tflint_vars.analysis import (BUILTIN_METRIC, KERAS2, LAYER_KINDS, METRIC_KINDS, CallSite,
+                                  FunctionIndex, KerasClass, ModuleAnalysis, dotted_name)
 from tflint_vars.fixes.initializers import Scope, WeightPlan, plan_add_weight
 
 VARIABLE = "tensorflow.Variable"
@@ -118,6 +118,10 @@ def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_pl
 def _numpy_names(analysis: ModuleAnalysis) -> set[str]:
     """The module's names bound to numpy (`np`, `from numpy import sqrt`) and its top-level functions that use
     them (a helper returning numpy scalars)."""
+    return analysis.memo(("numpy names",), lambda: _find_numpy_names(analysis))
+
+
+def _find_numpy_names(analysis: ModuleAnalysis) -> set[str]:
     names = {local for local, target in analysis.imports.items() if target.split(".")[0] == "numpy"}
     if not names:
         return names
@@ -138,12 +142,17 @@ def numpy_operands(analysis: ModuleAnalysis, site: CallSite) -> str | None:
     Keras 2's add_weight variable, stay float32 (measured, see TFV001's Fix safety). A cheap over-approximation: a
     method other than `__init__`/`build` reads numpy, or one of those stores on `self` a value computed with numpy
     (through locals and the module's helpers that use numpy), other than a variable itself."""
+    keras_class = site.context.keras_class
+    return analysis.memo(("numpy operands", keras_class.node), lambda: _class_numpy_operands(analysis, keras_class))
+
+
+def _class_numpy_operands(analysis: ModuleAnalysis, keras_class: KerasClass) -> str | None:
     names = _numpy_names(analysis)
     if not names:
         return None
-    reason = (f"`{site.context.keras_class.name}` may combine the weight with a numpy value: a Keras 3 weight times "
+    reason = (f"`{keras_class.name}` may combine the weight with a numpy value: a Keras 3 weight times "
               f"a numpy float64 (`np.sqrt(2.0)`) gives float64 where the tf.Variable gave float32")
-    for method in site.context.keras_class.node.body:
+    for method in keras_class.node.body:
         if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         if method.name not in ("__init__", "build"):
@@ -176,17 +185,14 @@ def weight_scope(analysis: ModuleAnalysis, site: CallSite) -> Scope:
                  imports=analysis.imports)
 
 
-def _super_init_line(init: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
+def _super_init_line(analysis: ModuleAnalysis, init: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
     """The line of the first top-level statement of `__init__` that calls `super().__init__(...)` (or
     `Base.__init__(self, ...)`), else None."""
-    for statement in init.body:
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
-                return statement.lineno
-    return None
+    position = analysis.index(init).super_init
+    return None if position is None else init.body[position].lineno
 
 
-def move_after_super(site: CallSite) -> tuple[ast.Assign, ast.stmt] | None:
+def move_after_super(analysis: ModuleAnalysis, site: CallSite) -> tuple[ast.Assign, ast.stmt] | None:
     """(the statement creating the variable, the `super().__init__(...)` statement) when the variable is created in
     `__init__` before `super().__init__()` and its statement can move to just after that call without changing what
     it reads or what reads it, else None.
@@ -199,11 +205,12 @@ def move_after_super(site: CallSite) -> tuple[ast.Assign, ast.stmt] | None:
     init = cls.method("__init__")
     if site.context.method != "__init__" or init is None or site.context.function is not init:
         return None
-    anchor = next((statement for statement in init.body if any(
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"
-        for node in ast.walk(statement))), None)
-    statement = next((s for s in init.body if any(node is site.node for node in ast.walk(s))), None)
-    if anchor is None or not isinstance(anchor, ast.Expr) or not isinstance(statement, ast.Assign) \
+    index = analysis.index(init)
+    anchor_at, statement_at = index.super_init, index.statement_position(site.node)
+    if anchor_at is None or statement_at is None:
+        return None
+    anchor, statement = init.body[anchor_at], init.body[statement_at]
+    if not isinstance(anchor, ast.Expr) or not isinstance(statement, ast.Assign) \
             or len(statement.targets) != 1 or statement.lineno >= anchor.lineno:
         return None
     target = statement.targets[0]
@@ -215,34 +222,30 @@ def move_after_super(site: CallSite) -> tuple[ast.Assign, ast.stmt] | None:
         return None
     params = {a.arg for a in init.args.posonlyargs + init.args.args + init.args.kwonlyargs}
     params |= {a.arg for a in (init.args.vararg, init.args.kwarg) if a is not None}
-    index = init.body.index(statement)
-    between = init.body[index + 1:init.body.index(anchor) + 1]
-    bound_before = {n.id for s in init.body[:init.body.index(anchor) + 1] for n in ast.walk(s)
-                    if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
-    bound_anywhere = {n.id for n in ast.walk(init) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     read = set()
     for node in ast.walk(statement.value):
         if isinstance(node, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)):
             return None
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not _lambda_arg(statement.value, node):
-            if node.id == "self" or (node.id in params and node.id in bound_before) or \
-                    (node.id not in params and node.id in bound_anywhere):
+            if node.id == "self" or (node.id in params and index.bound_in(node.id, 0, anchor_at + 1)) or \
+                    (node.id not in params and node.id in index.stored_names):
                 return None
             read.add(node.id)
     # Names the value uses through an attribute or item (`kwargs.pop(...)`, `config["k"]`): it may change them.
     used = {node.value.id for node in ast.walk(statement.value)
             if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.value, ast.Name)}
-    for later in between:
-        for node in ast.walk(later):
-            if isinstance(node, ast.Name) and (node.id == key[1] if key[0] == "local" else
-                                               node.id in ("getattr", "setattr", "vars")):
-                return None
-            if isinstance(node, ast.Name) and node.id in read and (later is not anchor or node.id in used):
-                return None  # a statement in between may change what the value reads, or the value what the super
-                # call reads (`tf.Variable(kwargs.pop("init"))`)
-            if key[0] == "self" and isinstance(node, ast.Attribute) and node.attr == key[1] \
-                    and isinstance(node.value, ast.Name) and node.value.id == "self":
-                return None
+    # The statements after it, up to and including the super call (the anchor, at anchor_at).
+    between = (statement_at + 1, anchor_at + 1)
+    if key[0] == "local" and index.name_in(key[1], *between):
+        return None
+    if key[0] == "self" and (any(index.name_in(name, *between) for name in ("getattr", "setattr", "vars"))
+                             or index.self_attribute_in(key[1], *between)):
+        return None
+    # A statement in between may change what the value reads, or the value what the super call reads
+    # (`tf.Variable(kwargs.pop("init"))`).
+    if any(index.name_in(name, statement_at + 1, anchor_at)
+           or (name in used and index.name_in(name, anchor_at, anchor_at + 1)) for name in read):
+        return None
     return statement, anchor
 
 
@@ -253,18 +256,6 @@ def _lambda_arg(value: ast.expr, name: ast.Name) -> bool:
                 and any(inner is name for inner in ast.walk(node.body)):
             return True
     return False
-
-
-def _self_calls(cls_node: ast.ClassDef, method: str) -> list[tuple[str, ast.Call]]:
-    """(calling method, call) for every `self.<method>(...)` in the class."""
-    found = []
-    for function in cls_node.body:
-        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for node in ast.walk(function):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method \
-                        and isinstance(node.func.value, ast.Name) and node.func.value.id == "self":
-                    found.append((function.name, node))
-    return found
 
 
 def place_check(analysis: ModuleAnalysis, site: CallSite, seen: frozenset = frozenset()) -> str | None:
@@ -281,17 +272,18 @@ def place_check(analysis: ModuleAnalysis, site: CallSite, seen: frozenset = froz
         return "its method could not be found"
     if site.context.function is not method:
         return "it is created in a nested function, which may run after the layer is built"
-    for node in ast.walk(method):
-        if isinstance(node, (ast.Lambda, ast.GeneratorExp)) and any(inner is site.node for inner in ast.walk(node)):
-            return f"it is created in a {'lambda' if isinstance(node, ast.Lambda) else 'generator'}, which may run " \
-                   f"after the layer is built"
-    if not _stored(method, site.node):
+    index = analysis.index(method)
+    holder = index.deferred(site.node)
+    if holder is not None:
+        return f"it is created in a {'lambda' if isinstance(holder, ast.Lambda) else 'generator'}, which may run " \
+               f"after the layer is built"
+    if not _stored(index, site.node):
         return "unsafe: it is not stored on the layer, so Keras 2 did not track it, and add_weight tracks it (it " \
                "joins `layer.weights` and is trained)"
     decorators = {getattr(d, "id", getattr(d, "attr", "")) for d in method.decorator_list}
     if decorators & {"staticmethod", "classmethod", "property"}:
         return f"`{site.context.method}` is a {sorted(decorators & {'staticmethod', 'classmethod', 'property'})[0]}"
-    return _method_place(cls, site.context.method, site.node.lineno, seen, move_after_super(site))
+    return _method_place(analysis, cls, site.context.method, site.node.lineno, seen, move_after_super(analysis, site))
 
 
 _CONTAINER_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault"})
@@ -304,11 +296,11 @@ def _on_self(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and node.id == "self"
 
 
-def _stored(method: ast.AST, call: ast.Call) -> bool:
+def _stored(index: FunctionIndex, call: ast.Call) -> bool:
     """The variable ends on the layer, where Keras 2 tracked it: assigned (maybe inside a list, dict or
     comprehension) to `self.<x>`, added to a container on `self`, returned (to a caller that stores it), or bound to
     a local the method reads again (assumed to flow onto the layer)."""
-    parents = {child: node for node in ast.walk(method) for child in ast.iter_child_nodes(node)}
+    parents = index.parents
     node = call
     while True:
         parent = parents.get(node)
@@ -319,7 +311,7 @@ def _stored(method: ast.AST, call: ast.Call) -> bool:
         if isinstance(parent, ast.Call) and node in parent.args and isinstance(parent.func, ast.Attribute) \
                 and parent.func.attr in _CONTAINER_METHODS:
             target = parent.func.value
-            return _on_self(target) or (isinstance(target, ast.Name) and _read_again(method, target.id))
+            return _on_self(target) or (isinstance(target, ast.Name) and target.id in index.loaded_names)
         break
     if isinstance(parent, ast.Return):
         return True
@@ -328,19 +320,16 @@ def _stored(method: ast.AST, call: ast.Call) -> bool:
         for target in targets:
             names = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
             for name in names:
-                if _on_self(name) or (isinstance(name, ast.Name) and _read_again(method, name.id)):
+                if _on_self(name) or (isinstance(name, ast.Name) and name.id in index.loaded_names):
                     return True
     return False
 
 
-def _read_again(method: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in ast.walk(method))
-
-
-def _method_place(cls, name: str, line: int, seen: frozenset, move=None) -> str | None:
+def _method_place(analysis: ModuleAnalysis, cls: KerasClass, name: str, line: int, seen: frozenset,
+                  move=None) -> str | None:
     method = cls.method(name)
     if name == "__init__":
-        super_line = _super_init_line(method)
+        super_line = _super_init_line(analysis, method)
         if super_line is None:
             return "`__init__` does not call `super().__init__()`, which add_weight needs first"
         if line <= super_line:
@@ -359,14 +348,14 @@ def _method_place(cls, name: str, line: int, seen: frozenset, move=None) -> str 
         # `layer.reset()`).
         return f"unsafe: `{cls.name}.{name}` is public, so it may run again after the layer is built, when Keras 3 " \
                f"raises on new state (safe in a private helper only `__init__` or `build` call)"
-    callers = _self_calls(cls.node, name)
+    callers = cls.self_calls.get(name, [])
     if not callers or name in seen:
         return f"unsafe: `{cls.name}.{name}` may run after the layer is built, when Keras 3 raises on new state " \
                f"(safe when only `__init__` or `build` call it)"
     for caller, call in callers:
         if caller == name:
             continue
-        reason = _method_place(cls, caller, call.lineno, seen | {name})
+        reason = _method_place(analysis, cls, caller, call.lineno, seen | {name})
         if reason is not None:
             return reason if reason.startswith("unsafe: ") or caller != "call" else \
                 f"`{cls.name}.{name}` is called from `call`, which runs after the layer is built"
