@@ -199,7 +199,8 @@ class FunctionIndex:
     @functools.cached_property
     def loaded_names(self) -> frozenset[str]:
         """Names the function reads (`ast.Load`), nested functions and lambdas included."""
-        return frozenset(n.id for n in ast.walk(self.function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+        return frozenset(n.id for n in ast.walk(self.function)
+                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
 
     @functools.cached_property
     def stored_names(self) -> frozenset[str]:

@@ -182,7 +182,12 @@ def _alone_on_its_lines(stmt: ast.stmt, body: list[ast.stmt]) -> bool:
 
 
 def plan_hoist(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan | str:
-    """The plan to move the state created by `site` (in `call`) into `build`, or why it cannot move."""
+    """The plan to move the state created by `site` (in `call`) into `build`, or why it cannot move. Computed once
+    per site and analysis: the rule's check and its fix ask for the same plan."""
+    return analysis.memo(("hoist plan", site.node), lambda: _plan_or_reason(analysis, site))
+
+
+def _plan_or_reason(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan | str:
     try:
         return _plan(analysis, site)
     except _Refused as reason:

@@ -60,7 +60,8 @@ def keras_initializers(ctx: PlanContext, keras_class: KerasClass) -> tuple[str, 
 
 def _base_spelling(ctx: PlanContext, keras_class: KerasClass, seen: set) -> tuple[str | None, str | None]:
     """(root package, local import name) of the spelling of the class's Keras base, following local classes."""
-    local_classes = {c.name: c for c in ctx.analysis.keras_classes.values()}
+    local_classes = ctx.analysis.memo(("keras classes by name",),
+                                      lambda: {c.name: c for c in ctx.analysis.keras_classes.values()})
     seen.add(keras_class.name)
     for base in keras_class.node.bases:
         dotted = dotted_name(base)
@@ -177,7 +178,10 @@ def _code(node: cst.CSTNode) -> str:
 
 
 def _expression(ctx: PlanContext, text: str, where: ast.AST) -> cst.BaseExpression:
-    return cst.parse_expression(text).visit(_RelativeIndents(ctx.statement_indent(where)))
+    expression = cst.parse_expression(text)
+    if "\n" not in text and "\r" not in text:  # on one line: no continuation line to re-indent
+        return expression
+    return expression.visit(_RelativeIndents(ctx.statement_indent(where)))
 
 
 def _replace_with(node: cst.BaseExpression) -> Rewrite:

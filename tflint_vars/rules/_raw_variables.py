@@ -71,7 +71,12 @@ def has_self(site: CallSite) -> bool:
 def fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool = True) -> WeightPlan | str:
     """The add_weight plan for a raw tf.Variable (its `unsafe` says why when the fix is not safe), or why there is
     no fix. The place must be one where `self.add_weight` runs as the tf.Variable did: see `place_check`. In a
-    Metric, only the keywords a Metric's `add_weight` takes in both Kerases (see the module docstring)."""
+    Metric, only the keywords a Metric's `add_weight` takes in both Kerases (see the module docstring).
+    Computed once per site and analysis: the rule's check and its fix ask for the same plan, which neither changes."""
+    return analysis.memo(("fix plan", site.node, place), lambda: _fix_plan(analysis, site, place))
+
+
+def _fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool) -> WeightPlan | str:
     keras_class = site.context.keras_class
     if keras_class.kind == BUILTIN_METRIC and keras_class.method("reset_state") is None:
         return ("Keras 3's built-in metrics reset only their own variables in `reset_state`, so it would not reset "

@@ -5,6 +5,7 @@ from typing import Callable, Iterator
 
 from tflint_vars.analysis import KERAS3, ModuleAnalysis, dotted_name
 from tflint_vars.diagnostics import SAFE, UNSAFE
+from tflint_vars.fixes.initializers import source_segment
 from tflint_vars.rules.base import Finding, Rule
 
 # Keras 2's add_weight keywords that Keras 3's does not take (keras/src/layers/layer.py has no **kwargs: each raises
@@ -38,7 +39,7 @@ def _quote(source: str, call: ast.Call) -> str:
     """The quote the call's own string literals use, for the one the fix writes; double by default."""
     for node in ast.walk(call):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            text = ast.get_source_segment(source, node) or ""
+            text = source_segment(source, node) or ""
             if text[:1] in ("'", '"'):
                 return text[0]
     return '"'

@@ -5,6 +5,7 @@ from typing import Callable, Iterator
 
 from tflint_vars.analysis import KERAS3, ModuleAnalysis, dotted_name
 from tflint_vars.diagnostics import SAFE
+from tflint_vars.fixes.initializers import source_segment
 from tflint_vars.rules.base import Finding, Rule
 
 # tf.TensorShape's public API that a tuple lacks (`set(dir(tf.TensorShape)) - set(dir(tuple))`, TF 2.21).
@@ -199,12 +200,12 @@ class TensorShapeApiInBuild(Rule):
                 yield self._finding(analysis, cls.name, node, pattern, param)
 
     def _finding(self, analysis: ModuleAnalysis, owner: str, node: ast.Attribute, pattern: str, param: str) -> Finding:
-        text = ast.get_source_segment(analysis.source, node) or pattern
+        text = source_segment(analysis.source, node) or pattern
         where = f"`{owner}.build`"
         if pattern in ("value", "dims-value"):
             subscript = node.value
             shape = subscript.value.value if pattern == "dims-value" else subscript.value
-            segment = lambda part: ast.get_source_segment(analysis.source, part)  # noqa: E731
+            segment = lambda part: source_segment(analysis.source, part)  # noqa: E731
             indexed = f"{segment(shape)}[{segment(subscript.slice)}]"
             problem = ("Keras 3 passes `build` a tuple, which has no `.dims` (AttributeError; Keras 2 passed a "
                        "TensorShape)") if pattern == "dims-value" else \
@@ -213,7 +214,7 @@ class TensorShapeApiInBuild(Rule):
             return self.finding(node, f"`{text}` in {where}: {problem}; use `{indexed}`", SAFE)
         call = _called(analysis, node)
         target = call if call is not None else node
-        receiver = ast.get_source_segment(analysis.source, node.value)
+        receiver = source_segment(analysis.source, node.value)
         if pattern == "as_list" and call is not None and not call.args and not call.keywords:
             advice, fix = f"use `list({receiver})`", SAFE
         elif pattern in ("ndims", "rank") and call is None:
@@ -222,7 +223,7 @@ class TensorShapeApiInBuild(Rule):
             advice, fix = f"no fix: rebind it first, `{param} = tf.TensorShape({param})`", None
         return self.finding(
             target,
-            f"`{ast.get_source_segment(analysis.source, target) or text}` in {where}: Keras 3 passes `build` a tuple, "
+            f"`{source_segment(analysis.source, target) or text}` in {where}: Keras 3 passes `build` a tuple, "
             f"which has no `.{pattern}` (AttributeError; Keras 2 passed a TensorShape); {advice}",
             fix,
         )
