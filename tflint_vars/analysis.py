@@ -319,6 +319,7 @@ class ModuleAnalysis:
     imports: dict[str, str] = field(default_factory=dict)
     star_imports: list[str] = field(default_factory=list)  # `from M import *`: the modules M, relative ones dotted
     keras_classes: dict[ast.ClassDef, KerasClass] = field(default_factory=dict)
+    class_defs: list[ast.ClassDef] = field(default_factory=list)  # every class statement, in `statements` order
     calls: list[CallSite] = field(default_factory=list)
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = field(default_factory=dict)
     # Answers the rules and fix plans compute once per module, class or function rather than once per call site:
@@ -498,8 +499,8 @@ def _classify_classes(analysis: ModuleAnalysis, module_statements: list[ast.AST]
                       resolver: Resolver | None = None) -> None:
     """Find Keras classes: bases resolved through imports, or a Keras class of this module (to a fixpoint), or,
     with a resolver, a class of another module of the project that is one."""
-    classes = [n for n in (statements(analysis.tree) if module_statements is None else module_statements)
-               if isinstance(n, ast.ClassDef)]
+    classes = analysis.class_defs = [n for n in (statements(analysis.tree) if module_statements is None
+                                                 else module_statements) if isinstance(n, ast.ClassDef)]
     local_kind: dict[str, tuple[str, str]] = {}
     changed = True
     while changed:

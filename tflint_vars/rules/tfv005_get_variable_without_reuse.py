@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import CallSite, ModuleAnalysis, ScopeEntry, canonical_name, statements
+from tflint_vars.analysis import CallSite, ModuleAnalysis, ScopeEntry, canonical_name
 from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.fixes.initializers import bind_arguments
 from tflint_vars.rules.base import Finding, Rule
@@ -183,7 +183,7 @@ class GetVariableWithoutReuse(Rule):
 
     @staticmethod
     def _is_method(analysis: ModuleAnalysis, function: ast.AST) -> bool:
-        return any(isinstance(n, ast.ClassDef) and function in n.body for n in statements(analysis.tree))
+        return any(function in n.body for n in analysis.class_defs)
 
     @staticmethod
     def _callers(analysis: ModuleAnalysis, function: ast.AST, is_method: bool) -> Iterator[CallSite]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import ModuleAnalysis, statements
+from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.rules.base import Finding, Rule
 
 TF1_LAYERS = "tensorflow.layers."
@@ -90,12 +90,11 @@ class Tf1LayersApi(Rule):
         for site in analysis.calls:
             if site.name and site.name.startswith(TF1_LAYERS):
                 yield self._finding(site.node, site.name)
-        for node in statements(analysis.tree):  # classes are statements: the expressions need no walk
-            if isinstance(node, ast.ClassDef):
-                for base in node.bases:
-                    name = analysis.qualify(base)
-                    if name and name.startswith(TF1_LAYERS):
-                        yield self._finding(base, name)
+        for node in analysis.class_defs:
+            for base in node.bases:
+                name = analysis.qualify(base)
+                if name and name.startswith(TF1_LAYERS):
+                    yield self._finding(base, name)
 
     def _finding(self, node: ast.AST, name: str) -> Finding:
         short = name[len(TF1_LAYERS):]
