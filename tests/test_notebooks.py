@@ -361,7 +361,7 @@ def test_any_mix_of_cells_checks_and_fixes_to_a_valid_notebook(seed, changed):
     import random
 
     from tflint_vars.engine import check_source
-    from tflint_vars.fixes import fix_bytes
+    from tflint_vars.fixes.fixer import fix_bytes
     from tflint_vars.notebook import _parses, checked_source
 
     rng = random.Random(seed)
