@@ -1,5 +1,6 @@
-"""Jupyter notebooks (`.ipynb`), checked as ruff checks them: the code cells only, IPython escapes skipped, every
-location given as (cell, line in the cell).
+"""Jupyter notebooks (`.ipynb`) translated into one module and back, as ruff reads them: the code cells only,
+IPython escapes skipped, every location given as (cell, line in the cell). `tflint_vars.sources` uses this module
+once per notebook; nothing above the sources layer knows notebooks exist.
 
 The code cells are joined into one module, in order, each after a marker comment line (`# tflint-vars cell N`,
 N = the cell's 1-based index among all the notebook's cells, as ruff and VS Code count). The markers give the map
@@ -15,6 +16,9 @@ is replaced, with its `\\`-continued lines, by a `pass` statement at its indenta
 original lines. A cell whose first line is a cell magic
 that does not run its body as Python (`%%bash`, `%%writefile`, ...) is skipped entirely; `%%time`, `%%timeit`,
 `%%capture` and the like run Python, so only their first line is replaced. Raw and markdown cells are never read.
+A cell indented as a whole is dedented as IPython does (its first line's indentation, removed from every line that
+has it) and re-indented when written back. A cell that does not parse is left out of the module and reported as
+TFV000 at that cell; the other cells are still checked and fixed.
 
 Writing back keeps everything but the changed code cells' `source`: outputs, metadata, cell ids, key order, and the
 JSON formatting, which must round-trip exactly (Jupyter's indent 1, `ensure_ascii=False`, trailing newline, or any of
