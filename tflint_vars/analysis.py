@@ -16,9 +16,7 @@ import bisect
 import functools
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, TypeVar
-
-T = TypeVar("T")
+from typing import Callable, Iterator
 
 KERAS3 = "keras3"  # tf.keras in TF >= 2.16, or the standalone `keras` package
 KERAS2 = "keras2"  # tf_keras (TF_USE_LEGACY_KERAS=1), or tensorflow.python.keras
@@ -322,22 +320,21 @@ class ModuleAnalysis:
     class_defs: list[ast.ClassDef] = field(default_factory=list)  # every class statement, in `statements` order
     calls: list[CallSite] = field(default_factory=list)
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = field(default_factory=dict)
-    # Answers the rules and fix plans compute once per module, class or function rather than once per call site:
-    # key -> value, the key naming the question and the node it is about (see `memo`).
+    # Answers the rules and fix plans compute once per module, class, function or call site rather than once per
+    # call site or per asker: key -> value, the key naming the question and the node it is about. The askers fill it
+    # themselves (no callback: this layer never calls up into theirs).
     memos: dict[tuple, object] = field(default_factory=dict, repr=False)
 
     def index(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionIndex:
         """The function's index, built on first use and kept for this analysis."""
-        return self.memo(("function index", function), lambda: FunctionIndex(function))
+        key = ("function index", function)
+        if key not in self.memos:
+            self.memos[key] = FunctionIndex(function)
+        return self.memos[key]
 
-    def memo(self, key: tuple, compute: Callable[[], T]) -> T:
-        """`compute()`, once per key for this analysis: a question about a whole class or function that every call
-        site in it asks."""
-        try:
-            return self.memos[key]
-        except KeyError:
-            value = self.memos[key] = compute()
-            return value
+    @functools.cached_property
+    def keras_classes_by_name(self) -> dict[str, KerasClass]:
+        return {keras_class.name: keras_class for keras_class in self.keras_classes.values()}
 
     def qualify(self, node: ast.AST) -> str | None:
         """Canonical qualified name of a Name/Attribute chain whose head is imported, else None. Not written as

@@ -30,7 +30,8 @@ from typing import Iterator
 
 from tflint_vars.analysis import (BUILTIN_METRIC, KERAS2, LAYER_KINDS, METRIC_KINDS, CallSite,
                                   FunctionIndex, KerasClass, ModuleAnalysis, dotted_name)
-from tflint_vars.fixes.initializers import Scope, WeightPlan, plan_add_weight
+from tflint_vars.plans.hoist import move_after_super
+from tflint_vars.plans.initializers import Scope, WeightPlan, plan_add_weight
 
 VARIABLE = "tensorflow.Variable"
 # Methods that implement variable creation for their class (tf_keras' Metric.add_weight): a raw tf.Variable is
@@ -73,7 +74,10 @@ def fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool = True) -> We
     no fix. The place must be one where `self.add_weight` runs as the tf.Variable did: see `place_check`. In a
     Metric, only the keywords a Metric's `add_weight` takes in both Kerases (see the module docstring).
     Computed once per site and analysis: the rule's check and its fix ask for the same plan, which neither changes."""
-    return analysis.memo(("fix plan", site.node, place), lambda: _fix_plan(analysis, site, place))
+    key = ("fix plan", site.node, place)
+    if key not in analysis.memos:
+        analysis.memos[key] = _fix_plan(analysis, site, place)
+    return analysis.memos[key]
 
 
 def _fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool) -> WeightPlan | str:
@@ -123,7 +127,10 @@ def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_pl
 def _numpy_names(analysis: ModuleAnalysis) -> set[str]:
     """The module's names bound to numpy (`np`, `from numpy import sqrt`) and its top-level functions that use
     them (a helper returning numpy scalars)."""
-    return analysis.memo(("numpy names",), lambda: _find_numpy_names(analysis))
+    key = ("numpy names",)
+    if key not in analysis.memos:
+        analysis.memos[key] = _find_numpy_names(analysis)
+    return analysis.memos[key]
 
 
 def _find_numpy_names(analysis: ModuleAnalysis) -> set[str]:
@@ -148,7 +155,10 @@ def numpy_operands(analysis: ModuleAnalysis, site: CallSite) -> str | None:
     method other than `__init__`/`build` reads numpy, or one of those stores on `self` a value computed with numpy
     (through locals and the module's helpers that use numpy), other than a variable itself."""
     keras_class = site.context.keras_class
-    return analysis.memo(("numpy operands", keras_class.node), lambda: _class_numpy_operands(analysis, keras_class))
+    key = ("numpy operands", keras_class.node)  # one answer per class: every site in it asks
+    if key not in analysis.memos:
+        analysis.memos[key] = _class_numpy_operands(analysis, keras_class)
+    return analysis.memos[key]
 
 
 def _class_numpy_operands(analysis: ModuleAnalysis, keras_class: KerasClass) -> str | None:
@@ -197,70 +207,6 @@ def _super_init_line(analysis: ModuleAnalysis, init: ast.FunctionDef | ast.Async
     return None if position is None else init.body[position].lineno
 
 
-def move_after_super(analysis: ModuleAnalysis, site: CallSite) -> tuple[ast.Assign, ast.stmt] | None:
-    """(the statement creating the variable, the `super().__init__(...)` statement) when the variable is created in
-    `__init__` before `super().__init__()` and its statement can move to just after that call without changing what
-    it reads or what reads it, else None.
-
-    The statement must be `target = <call>` directly in `__init__`'s body, on its own line; its value must read only
-    the constructor's parameters that nothing rebinds before the super call, and names `__init__` never binds
-    (module names, builtins), never `self`; its target (`self.x` or a local) must not be read, or `self.x` set, by
-    any statement from it to the super call (which may pass the local on)."""
-    cls = site.context.keras_class
-    init = cls.method("__init__")
-    if site.context.method != "__init__" or init is None or site.context.function is not init:
-        return None
-    index = analysis.index(init)
-    anchor_at, statement_at = index.super_init, index.statement_position(site.node)
-    if anchor_at is None or statement_at is None:
-        return None
-    anchor, statement = init.body[anchor_at], init.body[statement_at]
-    if not isinstance(anchor, ast.Expr) or not isinstance(statement, ast.Assign) \
-            or len(statement.targets) != 1 or statement.lineno >= anchor.lineno:
-        return None
-    target = statement.targets[0]
-    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
-        key = ("self", target.attr)
-    elif isinstance(target, ast.Name):
-        key = ("local", target.id)
-    else:
-        return None
-    params = {a.arg for a in init.args.posonlyargs + init.args.args + init.args.kwonlyargs}
-    params |= {a.arg for a in (init.args.vararg, init.args.kwarg) if a is not None}
-    read = set()
-    for node in ast.walk(statement.value):
-        if isinstance(node, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)):
-            return None
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not _lambda_arg(statement.value, node):
-            if node.id == "self" or (node.id in params and index.bound_in(node.id, 0, anchor_at + 1)) or \
-                    (node.id not in params and node.id in index.stored_names):
-                return None
-            read.add(node.id)
-    # Names the value uses through an attribute or item (`kwargs.pop(...)`, `config["k"]`): it may change them.
-    used = {node.value.id for node in ast.walk(statement.value)
-            if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.value, ast.Name)}
-    # The statements after it, up to and including the super call (the anchor, at anchor_at).
-    between = (statement_at + 1, anchor_at + 1)
-    if key[0] == "local" and index.name_in(key[1], *between):
-        return None
-    if key[0] == "self" and (any(index.name_in(name, *between) for name in ("getattr", "setattr", "vars"))
-                             or index.self_attribute_in(key[1], *between)):
-        return None
-    # A statement in between may change what the value reads, or the value what the super call reads
-    # (`tf.Variable(kwargs.pop("init"))`).
-    if any(index.name_in(name, statement_at + 1, anchor_at)
-           or (name in used and index.name_in(name, anchor_at, anchor_at + 1)) for name in read):
-        return None
-    return statement, anchor
-
-
-def _lambda_arg(value: ast.expr, name: ast.Name) -> bool:
-    """`name` is a parameter of a lambda in `value` that holds it (`constraint=lambda z: ...`)."""
-    for node in ast.walk(value):
-        if isinstance(node, ast.Lambda) and name.id in {a.arg for a in node.args.args} \
-                and any(inner is name for inner in ast.walk(node.body)):
-            return True
-    return False
 
 
 def place_check(analysis: ModuleAnalysis, site: CallSite, seen: frozenset = frozenset()) -> str | None:

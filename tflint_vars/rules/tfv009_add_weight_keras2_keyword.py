@@ -5,7 +5,7 @@ from typing import Callable, Iterator
 
 from tflint_vars.analysis import KERAS3, ModuleAnalysis, dotted_name
 from tflint_vars.diagnostics import SAFE, UNSAFE
-from tflint_vars.fixes.initializers import source_segment
+from tflint_vars.plans.initializers import source_segment
 from tflint_vars.rules.base import Finding, Rule
 
 # Keras 2's add_weight keywords that Keras 3's does not take (keras/src/layers/layer.py has no **kwargs: each raises

@@ -5,7 +5,7 @@ from typing import Callable, Iterator
 
 from tflint_vars.analysis import KERAS3, ModuleAnalysis, dotted_name
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.fixes.initializers import source_segment
+from tflint_vars.plans.initializers import source_segment
 from tflint_vars.rules.base import Finding, Rule
 
 # tf.TensorShape's public API that a tuple lacks (`set(dir(tf.TensorShape)) - set(dir(tuple))`, TF 2.21).

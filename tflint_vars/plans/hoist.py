@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from tflint_vars.analysis import CallSite, KerasClass, ModuleAnalysis, is_self_method_call, keras_flavor_of, \
     keras_layer_class_flavor
-from tflint_vars.fixes.initializers import Scope, WeightPlan, plan_add_weight
+from tflint_vars.plans.initializers import Scope, WeightPlan, plan_add_weight
 
 VARIABLE = "tensorflow.Variable"
 
@@ -184,7 +184,10 @@ def _alone_on_its_lines(stmt: ast.stmt, body: list[ast.stmt]) -> bool:
 def plan_hoist(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan | str:
     """The plan to move the state created by `site` (in `call`) into `build`, or why it cannot move. Computed once
     per site and analysis: the rule's check and its fix ask for the same plan."""
-    return analysis.memo(("hoist plan", site.node), lambda: _plan_or_reason(analysis, site))
+    key = ("hoist plan", site.node)
+    if key not in analysis.memos:
+        analysis.memos[key] = _plan_or_reason(analysis, site)
+    return analysis.memos[key]
 
 
 def _plan_or_reason(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan | str:
@@ -293,3 +296,69 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
     if shadowed:
         raise _Refused(f"`{shadowed[0]}` means something else in `build`")
     return plan
+
+
+def move_after_super(analysis: ModuleAnalysis, site: CallSite) -> tuple[ast.Assign, ast.stmt] | None:
+    """(the statement creating the variable, the `super().__init__(...)` statement) when the variable is created in
+    `__init__` before `super().__init__()` and its statement can move to just after that call without changing what
+    it reads or what reads it, else None.
+
+    The statement must be `target = <call>` directly in `__init__`'s body, on its own line; its value must read only
+    the constructor's parameters that nothing rebinds before the super call, and names `__init__` never binds
+    (module names, builtins), never `self`; its target (`self.x` or a local) must not be read, or `self.x` set, by
+    any statement from it to the super call (which may pass the local on)."""
+    cls = site.context.keras_class
+    init = cls.method("__init__")
+    if site.context.method != "__init__" or init is None or site.context.function is not init:
+        return None
+    index = analysis.index(init)
+    anchor_at, statement_at = index.super_init, index.statement_position(site.node)
+    if anchor_at is None or statement_at is None:
+        return None
+    anchor, statement = init.body[anchor_at], init.body[statement_at]
+    if not isinstance(anchor, ast.Expr) or not isinstance(statement, ast.Assign) \
+            or len(statement.targets) != 1 or statement.lineno >= anchor.lineno:
+        return None
+    target = statement.targets[0]
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+        key = ("self", target.attr)
+    elif isinstance(target, ast.Name):
+        key = ("local", target.id)
+    else:
+        return None
+    params = {a.arg for a in init.args.posonlyargs + init.args.args + init.args.kwonlyargs}
+    params |= {a.arg for a in (init.args.vararg, init.args.kwarg) if a is not None}
+    read = set()
+    for node in ast.walk(statement.value):
+        if isinstance(node, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)):
+            return None
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not _lambda_arg(statement.value, node):
+            if node.id == "self" or (node.id in params and index.bound_in(node.id, 0, anchor_at + 1)) or \
+                    (node.id not in params and node.id in index.stored_names):
+                return None
+            read.add(node.id)
+    # Names the value uses through an attribute or item (`kwargs.pop(...)`, `config["k"]`): it may change them.
+    used = {node.value.id for node in ast.walk(statement.value)
+            if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.value, ast.Name)}
+    # The statements after it, up to and including the super call (the anchor, at anchor_at).
+    between = (statement_at + 1, anchor_at + 1)
+    if key[0] == "local" and index.name_in(key[1], *between):
+        return None
+    if key[0] == "self" and (any(index.name_in(name, *between) for name in ("getattr", "setattr", "vars"))
+                             or index.self_attribute_in(key[1], *between)):
+        return None
+    # A statement in between may change what the value reads, or the value what the super call reads
+    # (`tf.Variable(kwargs.pop("init"))`).
+    if any(index.name_in(name, statement_at + 1, anchor_at)
+           or (name in used and index.name_in(name, anchor_at, anchor_at + 1)) for name in read):
+        return None
+    return statement, anchor
+
+
+def _lambda_arg(value: ast.expr, name: ast.Name) -> bool:
+    """`name` is a parameter of a lambda in `value` that holds it (`constraint=lambda z: ...`)."""
+    for node in ast.walk(value):
+        if isinstance(node, ast.Lambda) and name.id in {a.arg for a in node.args.args} \
+                and any(inner is name for inner in ast.walk(node.body)):
+            return True
+    return False
