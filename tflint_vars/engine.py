@@ -100,7 +100,7 @@ def _column(text_line: str, byte_offset: int) -> int:
     return len(text_line.encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
 
 
-def _noqa_suppresses(line: str, code: str) -> bool:
+def noqa_suppresses(line: str, code: str) -> bool:
     match = NOQA.search(line)
     if match is None:
         return False
@@ -154,7 +154,7 @@ def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection 
         for finding in findings:
             line = finding.node.lineno
             line_text = lines[line - 1] if line <= len(lines) else ""
-            if honour_noqa and _noqa_suppresses(line_text, finding.code):
+            if honour_noqa and noqa_suppresses(line_text, finding.code):
                 continue
             diagnostics.append(Diagnostic(path, line, _column(line_text, finding.node.col_offset), finding.code,
                                           finding.message, finding.fix))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable, TextIO
 
 from tflint_vars.diagnostics import Diagnostic
-from tflint_vars.engine import NOQA, CodeSelection, _noqa_suppresses, check_files, check_source
+from tflint_vars.engine import NOQA, CodeSelection, noqa_suppresses, check_files, check_source
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -119,7 +119,7 @@ def add_noqa_to_text(text: str, diagnostics: list[Diagnostic]) -> tuple[str, int
         else:
             new_body = body.rstrip(" \t") + "  # noqa: " + ", ".join(codes)
         # The engine reads the first noqa comment on the line: one inside a string would still win.
-        if not all(_noqa_suppresses(new_body, code) for code in codes):
+        if not all(noqa_suppresses(new_body, code) for code in codes):
             skipped.extend((d, "the line holds another `# noqa` (in a string?) that the check would read first")
                            for d in found)
             continue
