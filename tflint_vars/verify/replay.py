@@ -227,8 +227,9 @@ def replay(report_path: str, *, fixer: Fixer, timeout: float = DEFAULT_TIMEOUT,
     for name, entry in replays.items():
         if entry.verdict:
             continue
-        by_runtime = {r.runtime: r for r in results if r.fixture == name}
-        entry.results = [by_runtime[runtime] for runtime in RUNTIMES if runtime in by_runtime]
+        found = {r.runtime: r for r in results if r.fixture == name}
+        by_runtime = {runtime: found[runtime] for runtime in RUNTIMES if runtime in found}  # reasons in this order
+        entry.results = list(by_runtime.values())
         entry.verdict, entry.reasons = verdict(by_runtime) if len(by_runtime) == len(RUNTIMES) else (
             NOT_REPLAYABLE, ["a runtime returned no result"])
     return list(replays.values())
