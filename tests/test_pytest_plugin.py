@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, commands, readme_blocks, run_cli
 
 SAMPLE = ROOT / "tests" / "data" / "sample_project"
 RUNTIME_ENV = {"keras3": "0", "keras2": "1"}
@@ -192,3 +192,20 @@ def test_replay_of_something_else_is_a_usage_error(tmp_path):
     result = run_cli("verify", "--replay", str(tmp_path / "r.json"))
     assert result.returncode == 2
     assert "is not a report of `pytest --tflint-vars" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_readme_worked_example_runs_as_written(tmp_path):
+    """README's "In your test suite" commands, run as written from a copy of the repository's layout; every line
+    of the output shown there must be in what they print."""
+    (block,) = readme_blocks("In your test suite", "sh")
+    (shown,) = readme_blocks("In your test suite", "text")
+    tree = tmp_path / "tests" / "data" / "sample_project"
+    shutil.copytree(SAMPLE, tree, ignore=shutil.ignore_patterns("__pycache__"))
+    env = environment("keras3")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # pytest and tflint-vars, as installed
+    result = subprocess.run(["bash", "-ec", "\n".join(commands(block))], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    missing = [line for line in shown.splitlines() if line not in result.stdout]
+    assert not missing, result.stdout[-5000:]
