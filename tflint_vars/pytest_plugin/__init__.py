@@ -40,6 +40,10 @@ def _option(config: pytest.Config, name: str):
 def pytest_configure(config: pytest.Config) -> None:
     if not (_option(config, "tflint_vars") or config.getoption("tflint_vars_report")):
         return
+    import importlib.util
+
+    if importlib.util.find_spec("tensorflow") is None:  # found without importing it
+        raise pytest.UsageError("--tflint-vars watches TensorFlow variables, and this environment has no tensorflow")
     from tflint_vars.pytest_plugin.watch import Watcher
 
     packages = config.getoption("tflint_vars_packages")
