@@ -11,8 +11,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from tflint_vars.engine import LINE_END, check_file, noqa_suppresses
+from tflint_vars.diagnostics import noqa_suppresses
+from tflint_vars.engine import check_file
 from tflint_vars.rules._raw_variables import effects_for, get_variable_message, per_call_message, untracked_message
+from tflint_vars.sources import LINE_END
 
 REPORT_VERSION = 1
 RAW_VARIABLE_CODES = ("TFV001", "TFV002", "TFV003", "TFV004")

@@ -1,6 +1,6 @@
 """A fixer with a planted bug, for the plugin's tests: the real fix, then PlantedShift's weight starts at one."""
 
-from tflint_vars.fixes import fix_source
+from tflint_vars.fixes.fixer import fix_source
 
 
 def fix_wrongly(source, path="<string>", *, unsafe=False, selection=None):
