@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench soak realworld prove clean
+.PHONY: demo test lint bench soak realworld prove precision clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ bench: $(STAMP)
 PROVE_ARGS ?=
 prove: $(STAMP)
 	$(PY) tests/prove.py --modules 500 --seed 0 $(PROVE_ARGS)
+
+# Held-out precision (issue 17): downloads 13 pinned packages once into .bench/precision/, writes every finding with
+# its source and the miss hunt's candidate sites there, and compares with docs/precision/held-out-2026-12*.csv.
+# Another checkout's binary: `make precision PRECISION_ARGS="--tflint-vars ../other/.venv/bin/tflint-vars"`.
+PRECISION_ARGS ?=
+precision: $(STAMP)
+	$(PY) bench/precision.py $(PRECISION_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .tflint-vars-cache .soak-cache
