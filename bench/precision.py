@@ -197,8 +197,8 @@ def compare(findings: dict[str, list[dict]], candidates: list[dict], verdicts_pa
     judged = [verdicts[key] for key in current if key in verdicts]
     true = sum(v["verdict"] == "true" for v in judged)
     false = sum(v["verdict"] == "false" for v in judged)
-    lines = [f"verdicts recorded in {verdicts_path.relative_to(ROOT) if verdicts_path.is_relative_to(ROOT) else verdicts_path}: "
-             f"{len(verdicts)}; findings of this run with a verdict: {len(judged)} (true {true}, false {false}"
+    shown = verdicts_path.relative_to(ROOT) if verdicts_path.is_relative_to(ROOT) else verdicts_path
+    lines = [f"verdicts recorded in {shown}: {len(verdicts)}; findings of this run with a verdict: {len(judged)} (true {true}, false {false}"
              + (f", precision {true / (true + false):.1%}" if true + false else "") + ")"]
     unread = sorted(current - verdicts.keys())
     lines.append(f"findings without a verdict (to read): {len(unread)}")
@@ -255,7 +255,7 @@ def main() -> int:
     parser.add_argument("--tflint-vars", dest="binary", default=default_binary(),
                         help="the tflint-vars executable to measure (default: the one beside this interpreter)")
     parser.add_argument("--package", action="append", choices=sorted(PACKAGES), help="only this package (repeatable)")
-    parser.add_argument("--cache", type=Path, default=CACHE, help="downloads and unpacked sources (default %(default)s)")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="downloads and sources (default %(default)s)")
     parser.add_argument("--output", type=Path, default=CACHE, help="where the reports go (default %(default)s)")
     parser.add_argument("--verdicts", type=Path, default=VERDICTS)
     parser.add_argument("--misses", type=Path, default=MISSES)
