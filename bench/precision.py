@@ -198,8 +198,9 @@ def compare(findings: dict[str, list[dict]], candidates: list[dict], verdicts_pa
     true = sum(v["verdict"] == "true" for v in judged)
     false = sum(v["verdict"] == "false" for v in judged)
     shown = verdicts_path.relative_to(ROOT) if verdicts_path.is_relative_to(ROOT) else verdicts_path
+    rate = f", precision {true / (true + false):.1%}" if true + false else ""
     lines = [f"verdicts recorded in {shown}: {len(verdicts)}; findings of this run with a verdict: {len(judged)} "
-             f"(true {true}, false {false}" + (f", precision {true / (true + false):.1%}" if true + false else "") + ")"]
+             f"(true {true}, false {false}{rate})"]
     unread = sorted(current - verdicts.keys())
     lines.append(f"findings without a verdict (to read): {len(unread)}")
     lines += [f"  {p} {path}:{line} {code}" for p, path, line, code in unread]
