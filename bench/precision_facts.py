@@ -92,6 +92,11 @@ class BackendZerosInBuild(keras.layers.Layer):  # deepchem WeaveLayer: self.b_A 
         return inputs + self.b
 
 
+class BackendZerosInCall(keras.layers.Layer):  # keras-rl2 NAFLayer: K.zeros((n, n)) in call
+    def call(self, inputs):
+        return inputs + K.zeros((2,))
+
+
 class AddsUpdate(keras.layers.Layer):  # qkeras QBatchNormalization
     def build(self, input_shape):
         self.v = self.add_weight(name="v", shape=(), initializer="zeros", trainable=False)
@@ -147,6 +152,7 @@ def main() -> None:
         "stateless_layer_built_in_call_fit": measure(lambda: fit_loss(BuildsStatelessLayerInCall())),
         "dropout_built_in_call_fit": measure(lambda: fit_loss(BuildsDropoutInCall())),
         "backend_zeros_in_build_weights": measure(lambda: len(zeros_layer.weights)),
+        "backend_zeros_in_call_fit": measure(lambda: fit_loss(BackendZerosInCall())),
         "add_update": measure(lambda: AddsUpdate()(np.ones((1, 2), "float32")).shape),
         "add_metric": measure(lambda: AddsMetric()(np.ones((1, 2), "float32")).shape),
         "private_trainable_weights_read": measure(lambda: ReadsPrivateWeights().trainable_weights),
