@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
 import sys
 import textwrap
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, bench_facts
 
 sys.path.insert(0, str(ROOT / "bench"))
 import precision  # noqa: E402
@@ -115,20 +114,9 @@ def test_recorded_verdicts_and_misses_are_complete():
         assert row["package"] in precision.PACKAGES and row["what_breaks"] and row["why_no_finding"]
 
 
-def _facts(legacy: bool) -> dict[str, str]:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    env.pop("TF_USE_LEGACY_KERAS", None)
-    if legacy:
-        env["TF_USE_LEGACY_KERAS"] = "1"
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "precision_facts.py")], capture_output=True,
-                            text=True, env=env, timeout=600, cwd=ROOT)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
-
-
 @pytest.mark.slow
 def test_the_keras_behaviour_the_verdicts_rest_on():
-    k3, k2 = _facts(False), _facts(True)
+    k3, k2 = bench_facts("precision_facts.py", False), bench_facts("precision_facts.py", True)
     assert k3["v1_layers_names"] == "'12 of 12 raise AttributeError'" and k2["v1_layers_names"].startswith("'0 of")
     # true findings: a variable reached through a tf.Module attribute is a layer weight in Keras 2 only
     assert (k3["variable_on_module_attribute_weights"], k2["variable_on_module_attribute_weights"]) == ("0", "1")
