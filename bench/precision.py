@@ -191,8 +191,9 @@ def count_table(findings: dict[str, list[dict]]) -> str:
 
 def compare(findings: dict[str, list[dict]], candidates: list[dict], verdicts_path: Path,
             misses_path: Path) -> list[str]:
-    """Lines of text: the recorded verdicts and misses against this run."""
-    verdicts = {verdict_key(v["package"], v["file"], v["line"], v["code"]): v for v in read_csv(verdicts_path)}
+    """Lines of text: the recorded verdicts and misses of the packages measured, against this run."""
+    verdicts = {verdict_key(v["package"], v["file"], v["line"], v["code"]): v for v in read_csv(verdicts_path)
+                if v["package"] in findings}
     current = {verdict_key(p, f["path"], f["line"], f["code"]) for p, found in findings.items() for f in found}
     judged = [verdicts[key] for key in current if key in verdicts]
     true = sum(v["verdict"] == "true" for v in judged)
@@ -208,7 +209,7 @@ def compare(findings: dict[str, list[dict]], candidates: list[dict], verdicts_pa
     lines.append(f"verdicts whose finding is gone: {len(gone)}")
     lines += [f"  {verdicts[k]['verdict']:<5} {k[0]} {k[1]}:{k[2]} {k[3]}  ({verdicts[k]['reason']})" for k in gone]
     reported = {(c["package"], c["file"], c["line"]) for c in candidates if c["reported"]}
-    misses = read_csv(misses_path)
+    misses = [m for m in read_csv(misses_path) if m["package"] in findings]
     now = [m for m in misses if (m["package"], os.path.normpath(m["file"]), int(m["line"])) in reported]
     lines.append(f"misses recorded: {len(misses)}; now reported: {len(now)}")
     lines += [f"  {m['package']} {m['file']}:{m['line']} {m['pattern']}" for m in now]

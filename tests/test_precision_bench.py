@@ -90,6 +90,10 @@ def test_compare_reports_precision_unread_gone_and_closed_misses(tmp_path):
     assert "findings without a verdict (to read): 1\n  p a.py:12 TFV002" in text
     assert "verdicts whose finding is gone: 1\n  false p b.py:5 TFV003  (closed since)" in text
     assert "misses recorded: 2; now reported: 1\n  p c.py:7 add_metric" in text
+    # a run limited to other packages (--package) compares nothing of p's
+    text = "\n".join(precision.compare({"q": []}, [], verdicts, misses))
+    assert "recorded in" in text and ": 0; findings of this run with a verdict: 0" in text
+    assert "verdicts whose finding is gone: 0" in text and "misses recorded: 0" in text
 
 
 def test_dist_file_matches_sdists_and_wheels_by_normalized_name(tmp_path):
