@@ -80,8 +80,12 @@ class BuildsStatelessLayerInCall(keras.layers.Layer):
 
 
 class BuildsDropoutInCall(keras.layers.Layer):  # keras-cv TransformerEncoder, stellargraph GraphAttention
+    def __init__(self, rate, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+
     def call(self, inputs):
-        return keras.layers.Dropout(0.5)(inputs)
+        return keras.layers.Dropout(self.rate)(inputs)
 
 
 class BackendZerosInBuild(keras.layers.Layer):  # deepchem WeaveLayer: self.b_A = backend.zeros(shape=[...])
@@ -150,7 +154,9 @@ def main() -> None:
         "v1_layers_names": measure(v1_layers),
         "variable_on_module_attribute_weights": measure(lambda: len(module_layer.weights)),
         "stateless_layer_built_in_call_fit": measure(lambda: fit_loss(BuildsStatelessLayerInCall())),
-        "dropout_built_in_call_fit": measure(lambda: fit_loss(BuildsDropoutInCall())),
+        "dropout_built_in_call_fit": measure(lambda: fit_loss(BuildsDropoutInCall(0.5))),
+        # Keras 3 makes the seed generator only for a rate > 0
+        "dropout_rate_0_built_in_call_fit": measure(lambda: fit_loss(BuildsDropoutInCall(0.0))),
         "backend_zeros_in_build_weights": measure(lambda: len(zeros_layer.weights)),
         "backend_zeros_in_call_fit": measure(lambda: fit_loss(BackendZerosInCall())),
         "add_update": measure(lambda: AddsUpdate()(np.ones((1, 2), "float32")).shape),

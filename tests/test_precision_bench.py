@@ -126,6 +126,7 @@ def test_the_keras_behaviour_the_verdicts_rest_on():
     assert (k3["variable_on_module_attribute_weights"], k2["variable_on_module_attribute_weights"]) == ("0", "1")
     # false findings: a stateless layer built in call, a lazy sublayer in Model.call, functional shapes
     assert k3["stateless_layer_built_in_call_fit"] == k2["stateless_layer_built_in_call_fit"] == "1.0"
+    assert k3["dropout_rate_0_built_in_call_fit"] == k2["dropout_rate_0_built_in_call_fit"] == "0.0"  # identity
     assert k3["lazy_sublayer_in_model_call"] == k2["lazy_sublayer_in_model_call"]
     assert k3["functional_input_output_shape"] == k2["functional_input_output_shape"] == "((None, 3), (None, 2))"
     # not a miss: K.zeros inside call fails under fit in both runtimes (a variable made on every trace)
