@@ -10,8 +10,7 @@ from typing import Iterator, Sequence, TextIO
 
 from tflint_vars import __version__
 from tflint_vars.config import Config, ConfigError, load_config, load_config_file, validate_codes
-from tflint_vars.engine import DEFAULT_EXCLUDES, CodeSelection, check_files, discover
-from tflint_vars.engine import _excluded as excluded
+from tflint_vars.engine import CodeSelection, check_files, discover, excluded_path
 from tflint_vars.output import FORMATS
 from tflint_vars.rules import ALL_RULES, RULES_BY_CODE
 
@@ -89,14 +88,7 @@ def force_excluded(path: str, config: Config) -> bool:
     """Whether an exclude (the defaults or the configuration's, relative to the pyproject.toml's directory) matches
     the file or one of its directories: pre-commit names every staged file, so a walk's excludes never apply."""
     base = os.path.dirname(config.source) if config.source else os.getcwd()
-    parts = os.path.relpath(os.path.abspath(path), base).split(os.sep)
-    for depth, name in enumerate(parts, start=1):
-        if name == os.pardir:
-            continue
-        if name in DEFAULT_EXCLUDES or name.endswith(".egg-info") \
-                or excluded(name, os.path.join(*parts[:depth]), config.exclude):
-            return True
-    return False
+    return excluded_path(os.path.relpath(os.path.abspath(path), base), config.exclude)
 
 
 @contextlib.contextmanager
@@ -172,7 +164,7 @@ def run_check(args: argparse.Namespace) -> int:
         from tflint_vars.fixes.noqa import run_add_noqa
 
         return run_add_noqa(found.files, selection, config.ignored_for, jobs=args.jobs, stderr=sys.stderr,
-                            quiet=args.quiet, failures=len(failures))
+                            quiet=args.quiet, failures=len(failures), named=found.named, linked=found.linked)
     if args.fix or args.diff:
         from tflint_vars.fixes.apply import run_fix
 
@@ -181,7 +173,7 @@ def run_check(args: argparse.Namespace) -> int:
             return run_fix(found.files, selection, config.ignored_for, unsafe=unsafe, diff=args.diff,
                            output_format=args.output_format, jobs=args.jobs, stdout=stream, stderr=sys.stderr,
                            quiet=args.quiet, show_fixes=args.show_fixes, statistics=args.statistics,
-                           exit_zero=args.exit_zero, failures=failures)
+                           exit_zero=args.exit_zero, failures=failures, named=found.named, linked=found.linked)
     if args.no_cache:
         diagnostics = check_files(found.files, selection, args.jobs)
     else:

@@ -73,6 +73,11 @@ class Notebook:
     cells: list[CodeCell]
     magics: dict[int, str] = field(default_factory=dict)  # placeholder number -> the original line
     text: str = ""  # the module: each checked cell after its marker
+    marker: str = MARKER  # a cell that holds a marker line itself gets the notebook another one (_marker_for)
+
+    @property
+    def marker_line(self) -> re.Pattern:
+        return MARKER_LINE if self.marker == MARKER else re.compile(re.escape(self.marker).replace(r"\{\}", r"(\d+)"))
 
 
 def _source(cell: dict, index: int) -> tuple[str, bool]:
@@ -191,7 +196,6 @@ def load(data: bytes) -> Notebook:
                               "`jupyter nbconvert --to notebook --nbformat 4`)")
         raise NotNotebook("not a valid notebook: the JSON has no \"cells\" list")
     notebook = Notebook(document, [])
-    parts = []
     for index, cell in enumerate(document["cells"]):
         if not isinstance(cell, dict):
             raise NotNotebook(f"not a valid notebook: cell {index + 1} is not a JSON object")
@@ -202,9 +206,18 @@ def load(data: bytes) -> Notebook:
         if checked is None:
             continue
         notebook.cells.append(CodeCell(index, source, as_list, checked))
-        parts.append(MARKER.format(index + 1) + "\n" + checked)
-    notebook.text = "".join(parts)
+    notebook.marker = _marker_for(notebook.cells)
+    notebook.text = "".join(notebook.marker.format(cell.index + 1) + "\n" + cell.checked for cell in notebook.cells)
     return notebook
+
+
+def _marker_for(cells: list[CodeCell]) -> str:
+    """MARKER, unless a cell's own code holds text like it (a notebook about tflint-vars, or a hostile one): then a
+    variant no cell holds, so a cell's line is never taken for the start of a cell."""
+    marker, number = MARKER, 1
+    while any(marker.split("{")[0] in cell.checked for cell in cells):
+        marker, number = f"# tflint-vars cell#{number} {{}}", number + 1
+    return marker
 
 
 def python_language(document: dict) -> bool:
@@ -221,13 +234,14 @@ def python_language(document: dict) -> bool:
 
 # --- locations -----------------------------------------------------------------------------------------------------
 
-def line_map(text: str) -> list[tuple[int, int]]:
+def line_map(text: str, marker_line: re.Pattern = MARKER_LINE) -> list[tuple[int, int]]:
     """For each line of the module (0-based), (cell number, line in the cell); a marker line is given as the line
-    after the previous cell's last (where a parser reports "unexpected end" of that cell), or line 1 of the first."""
+    after the previous cell's last (where a parser reports "unexpected end" of that cell), or line 1 of the first.
+    `marker_line`: the notebook's (Notebook.marker_line)."""
     result: list[tuple[int, int]] = []
     cell, line = 0, 0
     for text_line in LINE_END.split(text):  # the line ends ast counts
-        marker = MARKER_LINE.fullmatch(text_line)
+        marker = marker_line.fullmatch(text_line)
         if marker:
             result.append((cell, line + 1) if cell else (int(marker.group(1)), 1))
             cell, line = int(marker.group(1)), 0
@@ -304,7 +318,7 @@ def check_notebook(data: bytes, path: str, selection, honour_noqa: bool = True) 
     diagnostics = check_module(notebook.text, path, selection, honour_noqa, tree)
     if not diagnostics:
         return []
-    lines = line_map(notebook.text)
+    lines = line_map(notebook.text, notebook.marker_line)
     return sorted(to_cell(d, lines) for d in diagnostics)
 
 
@@ -352,7 +366,7 @@ def split_module(text: str, notebook: Notebook) -> dict[int, str] | str:
     order: list[int] = []
     current: list[str] | None = None
     for line in LINE.findall(text):
-        marker = MARKER_LINE.fullmatch(line.rstrip("\n"))
+        marker = notebook.marker_line.fullmatch(line.rstrip("\n"))
         if marker:
             number = int(marker.group(1))
             order.append(number)
@@ -439,7 +453,7 @@ def fix_notebook(data: bytes, path: str, *, unsafe: bool = False, selection=None
     from tflint_vars.fixes.transform import fix_text_once
 
     text = notebook.text
-    lines = line_map(text)
+    lines = line_map(text, notebook.marker_line)
     todo = [d for d in check_module(text, path, selection, tree=tree) if wanted(d, unsafe)]
     fixed: list[Diagnostic] = []
     seen_drops: set[tuple[str, str, str]] = set()
@@ -466,7 +480,7 @@ def fix_notebook(data: bytes, path: str, *, unsafe: bool = False, selection=None
             result.dropped.extend((to_cell(d, lines), reason) for d in fixed_now)
             break
         fixed.extend(to_cell(d, lines) for d in fixed_now)
-        text, lines = new_text, line_map(new_text)
+        text, lines = new_text, line_map(new_text, notebook.marker_line)
         todo = [d for d in check_module(text, path, selection) if wanted(d, unsafe)]
         if not todo:
             break
@@ -490,7 +504,7 @@ def fix_one(data: bytes, path: str, diagnostic: Diagnostic) -> bytes | None:
         notebook, _ = prepare(data, path)
     except NotNotebook:
         return None
-    located = to_module(diagnostic, line_map(notebook.text))
+    located = to_module(diagnostic, line_map(notebook.text, notebook.marker_line))
     if located is None:
         return None
     new_text, fixed, _ = fix_text_once(notebook.text, diagnostic.path, [located])

@@ -29,6 +29,7 @@ import functools
 import os
 import time
 
+from tflint_vars.sources import read_regular_file
 from tflint_vars.analysis import _collect_imports, canonical_name, dotted_name, keras_class_kind
 
 KerasKind = tuple[str, str]  # (flavour, kind): ("keras3", "layer")
@@ -151,8 +152,7 @@ class ProjectIndex:
                 summary = remembered[2]
                 self._consulted[path] = self.fresh[path] = remembered
             else:
-                with open(path, "rb") as handle:
-                    data = handle.read()
+                data = read_regular_file(path)  # a FIFO or /dev/zero named like a module is not waited on
                 summary = self._summarize(data, path)
                 if summary is not None:
                     from tflint_vars.cache import RACY_NS, content_digest

@@ -14,11 +14,12 @@ import re
 import stat
 import tempfile
 from dataclasses import dataclass, field
-from typing import Callable, Sequence, TextIO
+from typing import Callable, Collection, Sequence, TextIO
 
 from tflint_vars.diagnostics import Diagnostic
-from tflint_vars.engine import CodeSelection, check_files
+from tflint_vars.engine import CodeSelection, check_files, read_file
 from tflint_vars.fixes import fix_bytes, source_encoding, wanted
+from tflint_vars.sources import FileTooLarge, read_regular_file
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -28,18 +29,24 @@ class WriteError(Exception):
     """The fixed content could not be written; the file is unchanged."""
 
 
-def write_atomic(path: str, data: bytes, original: bytes) -> None:
-    """Replace the file at `path` (following symlinks) with `data`, keeping its mode, only if it still holds
-    `original`. Raises WriteError or OSError; the file is then untouched."""
+def write_atomic(path: str, data: bytes, original: bytes, *, follow_symlinks: bool = True) -> None:
+    """Replace the file at `path` with `data`, keeping its mode, only if it still holds `original`. A symlink is
+    written through (its target replaced) only with `follow_symlinks`: a file named on the command line, as ruff
+    does; never one met in a directory walk. Raises WriteError or OSError; the file is then untouched."""
+    if not follow_symlinks and os.path.islink(path):
+        raise WriteError("it is a symbolic link met in a directory walk (name it on the command line to fix it)")
     target = os.path.realpath(path)
     status = os.stat(target)
     if not stat.S_ISREG(status.st_mode):
         raise WriteError("not a regular file")
     if not status.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
         raise WriteError("the file is read-only")
-    with open(target, "rb") as handle:
-        if handle.read() != original:
-            raise WriteError("the file changed on disk while it was being fixed")
+    try:
+        current = read_regular_file(target, len(original))
+    except FileTooLarge:
+        current = None
+    if current != original:
+        raise WriteError("the file changed on disk while it was being fixed")
     descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(target),
                                              prefix=f".{os.path.basename(target)}.", suffix=".tflint-vars")
     try:
@@ -81,9 +88,11 @@ class FixReport:
 
 
 def fix_files(files: list[str], selection: CodeSelection, ignored_for: Callable[[str], list[str]], *,
-              unsafe: bool, diff: bool, jobs: int | None, stdout: TextIO, stderr: TextIO) -> FixReport:
+              unsafe: bool, diff: bool, jobs: int | None, stdout: TextIO, stderr: TextIO,
+              named: Collection[str] | None = None, linked: Collection[str] = ()) -> FixReport:
     """Fix (or, with `diff`, print the diff of) every file with an applicable fix; the report counts what changed
-    and holds every diagnostic left."""
+    and holds every diagnostic left. A symlink is written through only when `named` (default: every file is); a
+    file in `linked` (reached through a symlink in a directory walk) is never written."""
     diagnostics = check_files(files, selection, jobs)
     diagnostics = [d for d in diagnostics if not d.code.startswith(tuple(ignored_for(d.path)) or ("\0",))]
     report = FixReport(total=len(diagnostics))
@@ -95,9 +104,13 @@ def fix_files(files: list[str], selection: CodeSelection, ignored_for: Callable[
         if not any(wanted(d, unsafe) for d in found):
             report.remaining.extend(found)
             continue
+        if path in linked and not diff:
+            print(f"{path}: not fixed: reached through a symbolic link in the directory walk (name the file on the "
+                  "command line to fix it)", file=stderr)
+            report.remaining.extend(found)
+            continue
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = read_file(path)
         except OSError as error:
             print(f"tflint-vars: error: {path}: cannot read: {error.strerror or error}", file=stderr)
             report.errors += 1
@@ -116,7 +129,7 @@ def fix_files(files: list[str], selection: CodeSelection, ignored_for: Callable[
                 stdout.write(unified_diff(path, data.decode(encoding), result.data.decode(encoding)))
             else:
                 try:
-                    write_atomic(path, result.data, data)
+                    write_atomic(path, result.data, data, follow_symlinks=named is None or path in named)
                 except (OSError, WriteError) as error:
                     reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
                     print(f"tflint-vars: error: {path}: not fixed, cannot write: {reason}", file=stderr)
@@ -134,12 +147,12 @@ def fix_files(files: list[str], selection: CodeSelection, ignored_for: Callable[
 def run_fix(files: list[str], selection: CodeSelection, ignored_for: Callable[[str], list[str]], *, unsafe: bool,
             diff: bool, output_format: str, jobs: int | None, stdout: TextIO, stderr: TextIO,
             quiet: bool = False, show_fixes: bool = False, statistics: bool = False, exit_zero: bool = False,
-            failures: Sequence[str] = ()) -> int:
+            failures: Sequence[str] = (), named: Collection[str] | None = None, linked: Collection[str] = ()) -> int:
     """The `check --fix` / `--diff` command: exit 0 when nothing is left (no diff), 1 when diagnostics remain (or
     there is a diff), 2 when a file could not be read or written (or a named path, `failures`, could not be
     checked). `quiet` drops the closing lines, `exit_zero` turns 1 into 0."""
     report = fix_files(files, selection, ignored_for, unsafe=unsafe, diff=diff, jobs=jobs, stdout=stdout,
-                       stderr=stderr)
+                       stderr=stderr, named=named, linked=linked)
     return _finish(report, diff=diff, output_format=output_format, report_stream=stdout, stderr=stderr, quiet=quiet,
                    show_fixes=show_fixes, statistics=statistics, exit_zero=exit_zero, failures=failures)
 

@@ -19,10 +19,10 @@ import re
 import sys
 import tokenize
 from dataclasses import dataclass, field
-from typing import Callable, TextIO
+from typing import Callable, Collection, TextIO
 
 from tflint_vars.diagnostics import Diagnostic
-from tflint_vars.engine import NOQA, CodeSelection, _noqa_suppresses, check_files, check_source
+from tflint_vars.engine import NOQA, CodeSelection, _noqa_suppresses, check_files, check_source, read_file
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -128,25 +128,61 @@ def add_noqa_to_text(text: str, diagnostics: list[Diagnostic]) -> tuple[str, int
     return "".join(lines), changed, skipped
 
 
-def add_noqa_to_bytes(data: bytes, path: str, diagnostics: list[Diagnostic], selection: CodeSelection
-                      ) -> tuple[bytes, int, list[tuple[Diagnostic, str]]]:
-    """`add_noqa_to_text` on a file's bytes, keeping its encoding and BOM. The result is re-checked: if it would not
-    parse, or a finding it was meant to silence is still reported, nothing changes and every finding is skipped."""
-    from tflint_vars.fixes import source_encoding
+def _add_noqa_to_notebook(data: bytes, path: str, diagnostics: list[Diagnostic]
+                          ) -> tuple[bytes, int, list[tuple[Diagnostic, str]]]:
+    """`add_noqa_to_text` on a notebook: the comments go into the code cells' sources (through the module the cells
+    make, as `--fix` edits them), and the rest of the JSON stays byte-identical; or nothing changes, with why."""
+    from tflint_vars import notebook as nb
 
-    encoding = source_encoding(data)
-    text = data.decode(encoding)
-    new_text, changed, skipped = add_noqa_to_text(text, diagnostics)
+    try:
+        loaded, _ = nb.prepare(data, path)
+    except nb.NotNotebook as error:
+        return data, 0, [(d, str(error)) for d in diagnostics]
+    lines = nb.line_map(loaded.text, loaded.marker_line)
+    in_module: dict[Diagnostic, Diagnostic] = {}  # located in the module -> as reported (by cell)
+    skipped: list[tuple[Diagnostic, str]] = []
+    for diagnostic in diagnostics:
+        located = nb.to_module(diagnostic, lines) if diagnostic.code != "TFV000" else None
+        if located is None:
+            skipped.append((diagnostic, "TFV000 (unreadable or not fully checked) cannot be silenced with noqa"
+                            if diagnostic.code == "TFV000" else "the cell and line are not in the notebook"))
+        else:
+            in_module[located] = diagnostic
+    new_text, changed, module_skipped = add_noqa_to_text(loaded.text, list(in_module))
+    skipped += [(in_module[d], why) for d, why in module_skipped]
     if not changed:
         return data, 0, skipped
-    new_data = new_text.encode(encoding)
-    try:
-        ast.parse(new_data, path)  # parse only, never run
-    except (SyntaxError, ValueError) as error:
-        return data, 0, [(d, f"the result would not parse ({error}); nothing written") for d in diagnostics]
-    skipped_keys = {(d.line, d.column, d.code) for d, _ in skipped}
-    still = {(d.line, d.column, d.code) for d in check_source(new_data, path, selection)}
-    meant = {(d.line, d.column, d.code) for d in diagnostics} - skipped_keys
+    new_data = nb.rebuild(data, loaded, new_text)
+    if isinstance(new_data, str):
+        return data, 0, [(d, f"{new_data}; nothing written") for d in diagnostics]
+    return new_data, changed, skipped
+
+
+def add_noqa_to_bytes(data: bytes, path: str, diagnostics: list[Diagnostic], selection: CodeSelection
+                      ) -> tuple[bytes, int, list[tuple[Diagnostic, str]]]:
+    """`add_noqa_to_text` on a file's bytes, keeping its encoding and BOM (a notebook: in its cells, the JSON
+    otherwise unchanged). The result is re-checked: if it would not parse, or a finding it was meant to silence is
+    still reported, nothing changes and every finding is skipped."""
+    from tflint_vars.fixes import source_encoding
+
+    if path.endswith(".ipynb"):
+        new_data, changed, skipped = _add_noqa_to_notebook(data, path, diagnostics)
+        if not changed:
+            return data, 0, skipped
+    else:
+        encoding = source_encoding(data)
+        text = data.decode(encoding)
+        new_text, changed, skipped = add_noqa_to_text(text, diagnostics)
+        if not changed:
+            return data, 0, skipped
+        new_data = new_text.encode(encoding)
+        try:
+            ast.parse(new_data, path)  # parse only, never run
+        except (SyntaxError, ValueError) as error:
+            return data, 0, [(d, f"the result would not parse ({error}); nothing written") for d in diagnostics]
+    skipped_keys = {(d.cell, d.line, d.column, d.code) for d, _ in skipped}
+    still = {(d.cell, d.line, d.column, d.code) for d in check_source(new_data, path, selection)}
+    meant = {(d.cell, d.line, d.column, d.code) for d in diagnostics} - skipped_keys
     if still & meant:
         return data, 0, [(d, "the added noqa would not silence it; nothing written") for d in diagnostics]
     return new_data, changed, skipped
@@ -154,9 +190,11 @@ def add_noqa_to_bytes(data: bytes, path: str, diagnostics: list[Diagnostic], sel
 
 def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callable[[str], list[str]], *,
                  jobs: int | None, stderr: TextIO = sys.stderr, quiet: bool = False,
-                 failures: int = 0) -> int:
+                 failures: int = 0, named: Collection[str] | None = None, linked: Collection[str] = ()) -> int:
     """The `check --add-noqa` command, as ruff's: "Added N noqa directives." on stderr, exit 0. Exit 1 when a
-    finding could not be given a noqa (each is named), 2 when a file could not be read or written."""
+    finding could not be given a noqa (each is named), 2 when a file could not be read or written. A symlink is
+    written through only when `named` (default: every file is); a file in `linked` (reached through a symlink in a
+    directory walk) is never written."""
     from tflint_vars.fixes.apply import WriteError, write_atomic
 
     diagnostics = check_files(files, selection, jobs)
@@ -166,9 +204,12 @@ def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callab
         by_path.setdefault(diagnostic.path, []).append(diagnostic)
     report = NoqaReport()
     for path, found in by_path.items():
+        if path in linked:
+            report.skipped.extend((d, "reached through a symbolic link in the directory walk: not written (name the "
+                                      "file on the command line to edit it)") for d in found)
+            continue
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = read_file(path)
         except OSError as error:
             print(f"tflint-vars: error: {path}: cannot read: {error.strerror or error}", file=stderr)
             report.errors += 1
@@ -182,7 +223,7 @@ def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callab
         if not changed:
             continue
         try:
-            write_atomic(path, new_data, data)
+            write_atomic(path, new_data, data, follow_symlinks=named is None or path in named)
         except (OSError, WriteError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             print(f"tflint-vars: error: {path}: noqa not added, cannot write: {reason}", file=stderr)
@@ -191,8 +232,7 @@ def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callab
         report.added += changed
         report.files += 1
     for diagnostic, why in report.skipped:
-        print(f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} noqa not added: {why}",
-              file=stderr)
+        print(f"{diagnostic.location}: {diagnostic.code} noqa not added: {why}", file=stderr)
     if not quiet and report.added:
         noun = "directive" if report.added == 1 else "directives"
         print(f"Added {report.added} noqa {noun}.", file=stderr)
