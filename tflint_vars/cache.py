@@ -42,7 +42,7 @@ import time
 from dataclasses import dataclass, field
 
 from tflint_vars import __version__
-from tflint_vars.diagnostics import Diagnostic
+from tflint_vars.diagnostics import Diagnostic, working_on
 from tflint_vars.engine import CodeSelection, check_file, check_source, map_chunks, read_file
 from tflint_vars.project import FileResolver, ProjectIndex, set_shared_index, shared_index
 from tflint_vars.sources import MAX_CACHE_INDEX_BYTES, read_regular_file, read_with_status, source_limit
@@ -185,22 +185,25 @@ def _check_chunk_remembering(args: tuple[list[str], CodeSelection]) -> list[File
     results = []
     now = time.time_ns()
     for path in paths:
-        try:
-            data, stat = read_with_status(path, source_limit(path))  # a FIFO is reported by check_file
-        except OSError:  # check_file reports it as TFV000; nothing to remember
-            results.append(FileResult(path, check_file(path, selection), None, None))
-            continue
-        fingerprint = _fingerprint(stat)
-        if now - max(stat.st_mtime_ns, stat.st_ctime_ns) < RACY_NS:
-            fingerprint = None
-        index = shared_index()  # this process's: inherited from the parent, seeded with the cache's summaries
-        resolver = FileResolver(index, path)
-        diagnostics = check_source(data, path, selection, resolver=resolver)
-        read = index.take_fresh()
-        results.append(FileResult(path, diagnostics, fingerprint, content_digest(data),
-                                  {ref: list(answer) if answer else None for ref, answer in resolver.asked.items()},
-                                  read))
+        with working_on(path):
+            results.append(_check_remembering(path, selection, now))
     return results
+
+
+def _check_remembering(path: str, selection: CodeSelection, now: int) -> FileResult:
+    try:
+        data, stat = read_with_status(path, source_limit(path))  # a FIFO is reported by check_file
+    except OSError:  # check_file reports it as TFV000; nothing to remember
+        return FileResult(path, check_file(path, selection), None, None)
+    fingerprint = _fingerprint(stat)
+    if now - max(stat.st_mtime_ns, stat.st_ctime_ns) < RACY_NS:
+        fingerprint = None
+    index = shared_index()  # this process's: inherited from the parent, seeded with the cache's summaries
+    resolver = FileResolver(index, path)
+    diagnostics = check_source(data, path, selection, resolver=resolver)
+    read = index.take_fresh()
+    return FileResult(path, diagnostics, fingerprint, content_digest(data),
+                      {ref: list(answer) if answer else None for ref, answer in resolver.asked.items()}, read)
 
 
 def _diagnostic(path: str, row: list) -> Diagnostic:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, TypeVar
 
 from tflint_vars.analysis import Resolver, analyze
-from tflint_vars.diagnostics import Diagnostic
+from tflint_vars.diagnostics import Diagnostic, working_on
 from tflint_vars.project import resolver_for
 from tflint_vars.rules import ALL_RULES
 from tflint_vars.sources import read_regular_file, source_limit
@@ -309,7 +309,8 @@ def _check_chunk(args: tuple[list[str], CodeSelection]) -> list[Diagnostic]:
     paths, selection = args
     result = []
     for path in paths:
-        result.extend(check_file(path, selection))
+        with working_on(path):
+            result.extend(check_file(path, selection))
     return result
 
 

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Callable, Collection, Sequence, TextIO
 
-from tflint_vars.diagnostics import Diagnostic
+from tflint_vars.diagnostics import Diagnostic, working_on
 from tflint_vars.engine import CodeSelection, check_files, read_file
 from tflint_vars.fixes import fix_bytes, source_encoding, wanted
 from tflint_vars.sources import FileTooLarge, read_regular_file
@@ -100,48 +100,56 @@ def fix_files(files: list[str], selection: CodeSelection, ignored_for: Callable[
     for diagnostic in diagnostics:
         by_path.setdefault(diagnostic.path, []).append(diagnostic)
     for path in files:
-        found = by_path.get(path, [])
-        if not any(wanted(d, unsafe) for d in found):
-            report.remaining.extend(found)
-            continue
-        if path in linked and not diff:
-            print(f"{path}: not fixed: reached through a symbolic link in the directory walk (name the file on the "
-                  "command line to fix it)", file=stderr)
-            report.remaining.extend(found)
-            continue
-        try:
-            data = read_file(path)
-        except OSError as error:
-            print(f"tflint-vars: error: {path}: cannot read: {error.strerror or error}", file=stderr)
-            report.errors += 1
-            report.remaining.extend(found)
-            continue
-        result = fix_bytes(data, path, unsafe=unsafe, selection=selection.without(ignored_for(path)))
-        for diagnostic, why in result.dropped:
-            print(f"{diagnostic.location}: {diagnostic.code} fix not applied: {why}", file=stderr)
-        if result.changed:
-            if diff and path.endswith(".ipynb"):
-                from tflint_vars.notebook import unified_diff as notebook_diff
-
-                stdout.write(notebook_diff(path, data, result.data))
-            elif diff:
-                encoding = source_encoding(data)
-                stdout.write(unified_diff(path, data.decode(encoding), result.data.decode(encoding)))
-            else:
-                try:
-                    write_atomic(path, result.data, data, follow_symlinks=named is None or path in named)
-                except (OSError, WriteError) as error:
-                    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-                    print(f"tflint-vars: error: {path}: not fixed, cannot write: {reason}", file=stderr)
-                    report.errors += 1
-                    report.remaining.extend(found)
-                    continue
-            report.changed_files += 1
-            report.fixed += len(result.fixed)
-            report.applied.extend(result.fixed)
-        report.remaining.extend(result.remaining)
+        with working_on(path):
+            _fix_file(path, by_path.get(path, []), report, selection, ignored_for, unsafe=unsafe, diff=diff,
+                      stdout=stdout, stderr=stderr, named=named, linked=linked)
     report.remaining.sort()
     return report
+
+
+def _fix_file(path: str, found: list[Diagnostic], report: FixReport, selection: CodeSelection,
+              ignored_for: Callable[[str], list[str]], *, unsafe: bool, diff: bool, stdout: TextIO, stderr: TextIO,
+              named: Collection[str] | None, linked: Collection[str]) -> None:
+    """fix_files for one file, into `report`."""
+    if not any(wanted(d, unsafe) for d in found):
+        report.remaining.extend(found)
+        return
+    if path in linked and not diff:
+        print(f"{path}: not fixed: reached through a symbolic link in the directory walk (name the file on the "
+              "command line to fix it)", file=stderr)
+        report.remaining.extend(found)
+        return
+    try:
+        data = read_file(path)
+    except OSError as error:
+        print(f"tflint-vars: error: {path}: cannot read: {error.strerror or error}", file=stderr)
+        report.errors += 1
+        report.remaining.extend(found)
+        return
+    result = fix_bytes(data, path, unsafe=unsafe, selection=selection.without(ignored_for(path)))
+    for diagnostic, why in result.dropped:
+        print(f"{diagnostic.location}: {diagnostic.code} fix not applied: {why}", file=stderr)
+    if result.changed:
+        if diff and path.endswith(".ipynb"):
+            from tflint_vars.notebook import unified_diff as notebook_diff
+
+            stdout.write(notebook_diff(path, data, result.data))
+        elif diff:
+            encoding = source_encoding(data)
+            stdout.write(unified_diff(path, data.decode(encoding), result.data.decode(encoding)))
+        else:
+            try:
+                write_atomic(path, result.data, data, follow_symlinks=named is None or path in named)
+            except (OSError, WriteError) as error:
+                reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+                print(f"tflint-vars: error: {path}: not fixed, cannot write: {reason}", file=stderr)
+                report.errors += 1
+                report.remaining.extend(found)
+                return
+        report.changed_files += 1
+        report.fixed += len(result.fixed)
+        report.applied.extend(result.fixed)
+    report.remaining.extend(result.remaining)
 
 
 def run_fix(files: list[str], selection: CodeSelection, ignored_for: Callable[[str], list[str]], *, unsafe: bool,

@@ -21,7 +21,7 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Callable, Collection, TextIO
 
-from tflint_vars.diagnostics import Diagnostic
+from tflint_vars.diagnostics import Diagnostic, working_on
 from tflint_vars.engine import NOQA, CodeSelection, _noqa_suppresses, check_files, check_source, read_file
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -215,7 +215,9 @@ def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callab
             report.errors += 1
             continue
         try:
-            new_data, changed, skipped = add_noqa_to_bytes(data, path, found, selection.without(ignored_for(path)))
+            with working_on(path):
+                new_data, changed, skipped = add_noqa_to_bytes(data, path, found,
+                                                               selection.without(ignored_for(path)))
         except (SyntaxError, UnicodeError, LookupError) as error:  # TFV000 files are skipped before; belt and braces
             report.skipped.extend((d, f"cannot decode the file: {error}") for d in found)
             continue
