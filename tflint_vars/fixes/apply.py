@@ -25,6 +25,10 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
+# Why a file a walk reached through a symlink is checked but never written (README: symbolic links).
+LINKED_IN_WALK = "reached through a symbolic link in the directory walk (name the file on the command line to edit it)"
+
+
 class WriteError(Exception):
     """The fixed content could not be written; the file is unchanged."""
 
@@ -63,6 +67,15 @@ def write_atomic(path: str, data: bytes, original: bytes, *, follow_symlinks: bo
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def read_or_report(path: str, stderr: TextIO) -> bytes | None:
+    """The file's bytes to rewrite, or None after saying on `stderr` why it cannot be read."""
+    try:
+        return read_file(path)
+    except OSError as error:
+        print(f"tflint-vars: error: {path}: cannot read: {error.strerror or error}", file=stderr)
+        return None
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
@@ -115,14 +128,11 @@ def _fix_file(path: str, found: list[Diagnostic], report: FixReport, selection: 
         report.remaining.extend(found)
         return
     if path in linked and not diff:
-        print(f"{path}: not fixed: reached through a symbolic link in the directory walk (name the file on the "
-              "command line to fix it)", file=stderr)
+        print(f"{path}: not fixed: {LINKED_IN_WALK}", file=stderr)
         report.remaining.extend(found)
         return
-    try:
-        data = read_file(path)
-    except OSError as error:
-        print(f"tflint-vars: error: {path}: cannot read: {error.strerror or error}", file=stderr)
+    data = read_or_report(path, stderr)
+    if data is None:
         report.errors += 1
         report.remaining.extend(found)
         return

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Collection, TextIO
 
 from tflint_vars.diagnostics import Diagnostic, working_on
-from tflint_vars.engine import NOQA, CodeSelection, _noqa_suppresses, check_files, check_source, read_file
+from tflint_vars.engine import NOQA, CodeSelection, _noqa_suppresses, check_files, check_source
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -195,7 +195,7 @@ def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callab
     finding could not be given a noqa (each is named), 2 when a file could not be read or written. A symlink is
     written through only when `named` (default: every file is); a file in `linked` (reached through a symlink in a
     directory walk) is never written."""
-    from tflint_vars.fixes.apply import WriteError, write_atomic
+    from tflint_vars.fixes.apply import LINKED_IN_WALK, WriteError, read_or_report, write_atomic
 
     diagnostics = check_files(files, selection, jobs)
     diagnostics = [d for d in diagnostics if not d.code.startswith(tuple(ignored_for(d.path)) or ("\0",))]
@@ -205,13 +205,10 @@ def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callab
     report = NoqaReport()
     for path, found in by_path.items():
         if path in linked:
-            report.skipped.extend((d, "reached through a symbolic link in the directory walk: not written (name the "
-                                      "file on the command line to edit it)") for d in found)
+            report.skipped.extend((d, LINKED_IN_WALK) for d in found)
             continue
-        try:
-            data = read_file(path)
-        except OSError as error:
-            print(f"tflint-vars: error: {path}: cannot read: {error.strerror or error}", file=stderr)
+        data = read_or_report(path, stderr)
+        if data is None:
             report.errors += 1
             continue
         try:
