@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tflint_vars.sources import read_regular_file
 from tflint_vars.verify.declaration import DeclarationError, Fixture, discover_fixtures, load_fixture
 from tflint_vars.verify.judge import Judgement, combine, judge_exercise
 from tflint_vars.verify.processes import adopting_orphans, end_orphans, forget_worker, kill_tree, start_worker
@@ -211,7 +212,7 @@ def prepare(fixture_paths: list[Path], fixer: Fixer) -> list[Job]:
         job = Job(fixture)
         if fixture.skip_reason is None:
             try:
-                job.original = path.read_text(encoding="utf-8")
+                job.original = read_regular_file(str(path)).decode("utf-8")  # a FIFO fixture is not waited on
             except (OSError, UnicodeDecodeError) as error:
                 job.error = f"cannot read {path}: {error}"
             else:
