@@ -105,7 +105,11 @@ def _report_stream(args: argparse.Namespace, default: TextIO) -> Iterator[TextIO
     clear error and exit 2."""
     import io
 
-    buffer = io.StringIO()
+    class Report(io.StringIO):
+        def isatty(self) -> bool:  # colour as for the stream it is written to
+            return not (args.silent or args.output_file) and default.isatty()
+
+    buffer = Report()
     yield buffer
     if args.silent:
         return
