@@ -9,7 +9,7 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 
-from tflint_vars.rules import RULES_BY_CODE
+from tflint_vars.rules.registry import RULES_BY_CODE
 from tflint_vars.sources import MAX_CONFIG_BYTES, read_regular_file
 
 KNOWN_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "unsafe-fixes"}
