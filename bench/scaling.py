@@ -1,20 +1,23 @@
-"""Time `check` and `--fix` as one file grows, to show the time grows linearly (issue 16, "No quadratic path").
+"""`make bench` (scaling): does the time of `check` and `check --fix` grow linearly with the size of one file?
 
-Two generated inputs, each written to a temporary directory and run through the CLI of this checkout:
+Issue 16 found time growing with the square of the findings in one file. Two generated inputs, each timed through
+the real CLI (`python -m tflint_vars`, --no-cache, one process: -j 1), best of `--repeat` runs:
 
-  findings N   one Keras layer whose `__init__` creates N raw `tf.Variable`s: N TFV001 findings in one method
-  classes N    N copies of a small layer (a variable in `__init__`, one in `build`) in one module
+  findings  one Keras layer whose __init__ creates N `tf.Variable`s: N findings in one method (N = 100, 1000, 5000)
+  classes   one file with C small layers, one finding each (C = 100, 1000)
 
-`python bench/scaling.py --findings 100 400 1000 --classes 100 1000` prints one line per input: the wall time of
-`check --no-cache` and, for the classes, of `check --no-cache --fix` (the fixed file is checked again: no finding
-with a safe fix may remain).
+For each it prints wall seconds for `check` and `check --fix` (on a fresh copy each run), and the growth exponent
+between successive sizes, after subtracting the time of the same command on an empty file (start-up, imports):
+1.0 is linear, 2.0 quadratic; over 1.25 is flagged. A run that exceeds `--timeout` is reported as such, and the
+larger sizes of that series are skipped. Goals (issue 16): check on 1,000 findings in one file <= 2 s; --fix on
+1,000 classes in one file <= 20 s. Exit status 1 when a goal or the linearity check fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -22,79 +25,112 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADER = "import tensorflow as tf\n\n"
+LINEAR_LIMIT = 1.25  # growth exponent above which a step is flagged
+GOALS = {("findings", 1000, "check"): 2.0, ("classes", 1000, "fix"): 20.0}
+SERIES = {"findings": (100, 1000, 5000), "classes": (100, 1000)}
 
 
 def many_findings(count: int) -> str:
-    """One layer whose `__init__` creates `count` raw variables after `super().__init__()`."""
-    lines = [HEADER, "class Wide(tf.keras.layers.Layer):\n", "    def __init__(self, units):\n",
-             "        super().__init__()\n"]
-    lines += [f"        self.v{i} = tf.Variable(tf.zeros((units,)), name=\"v{i}\")\n" for i in range(count)]
-    return "".join(lines)
-
-
-SMALL_LAYER = '''
-class Scale{i}(tf.keras.layers.Layer):
-    def __init__(self, units):
-        super().__init__()
-        self.w = tf.Variable(tf.random.normal((1, units)), name="w")
-
-    def build(self, input_shape):
-        self.b = tf.Variable(tf.zeros((input_shape[-1],)), name="b")
-
-    def call(self, inputs):
-        return inputs * self.w + self.b
-'''
+    lines = ["import tensorflow as tf", "", "", "class Wide(tf.keras.layers.Layer):", "    def __init__(self):",
+             "        super().__init__()"]
+    lines += [f'        self.v{i} = tf.Variable(tf.zeros(({i % 7 + 1},)), name="v{i}")' for i in range(count)]
+    return "\n".join(lines) + "\n"
 
 
 def many_classes(count: int) -> str:
-    """`count` copies of a small layer with two raw variables, each with a safe fix."""
-    return HEADER + "".join(SMALL_LAYER.format(i=i) for i in range(count))
+    parts = ["import tensorflow as tf\n"]
+    for i in range(count):
+        parts.append(f"\n\nclass Scale{i}(tf.keras.layers.Layer):\n    def __init__(self):\n"
+                     f"        super().__init__()\n        self.w = tf.Variable(tf.ones(({i % 5 + 1},)), name=\"w\")\n")
+    return "".join(parts)
 
 
-def timed(arguments: list[str]) -> tuple[str, subprocess.CompletedProcess]:
-    """Run the CLI; (its wall and CPU time, as text; the finished process). CPU time (user + sys) is printed beside
-    wall time because it moves less when other work shares the machine."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "tflint_vars", *arguments], capture_output=True, text=True, env=env)
-    elapsed = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    if done.returncode not in (0, 1):
-        sys.exit(f"scaling: tflint-vars {' '.join(arguments)} exited {done.returncode}:\n{done.stderr}")
-    return f"{elapsed:6.2f} s ({cpu:5.2f} s CPU)", done
+SOURCES = {"findings": many_findings, "classes": many_classes}
 
 
-def findings_in(output: str) -> int:
-    return sum(1 for line in output.splitlines() if ": TFV" in line)
+def run_once(source: str, fix: bool, timeout: float) -> float | None:
+    """Wall seconds of one CLI run on a fresh copy of `source`, None past `timeout`."""
+    with tempfile.TemporaryDirectory(prefix="tflint-scaling-") as directory:
+        path = Path(directory) / "generated.py"
+        path.write_text(source)
+        command = [sys.executable, "-m", "tflint_vars", "check", "--no-cache", "-j", "1", "--quiet",
+                   *(["--fix"] if fix else []), str(path)]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        started = time.perf_counter()
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        elapsed = time.perf_counter() - started
+        if result.returncode not in (0, 1):
+            raise SystemExit(f"tflint-vars failed ({result.returncode}): {result.stderr[-2000:]}")
+        return elapsed
+
+
+def best_of(source: str, fix: bool, repeat: int, timeout: float) -> float | None:
+    times = []
+    for _ in range(repeat):
+        elapsed = run_once(source, fix, timeout)
+        if elapsed is None:
+            return None
+        times.append(elapsed)
+    return min(times)
+
+
+def exponent(size1: int, time1: float, size2: int, time2: float, baseline: float) -> float:
+    """log(t2 - b) / (t1 - b) over log(n2 / n1): 1 linear, 2 quadratic (start-up b removed, floored at 10 ms)."""
+    work1, work2 = max(time1 - baseline, 0.01), max(time2 - baseline, 0.01)
+    return math.log(work2 / work1) / math.log(size2 / size1)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--findings", type=int, nargs="*", default=[100, 1000, 5000],
-                        help="raw variables in one `__init__` (default: 100 1000 5000)")
-    parser.add_argument("--classes", type=int, nargs="*", default=[100, 1000],
-                        help="small layers in one file, checked and fixed (default: 100 1000)")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement, the best kept (default 3)")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds before a run counts as too slow")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        for count in args.findings:
-            path = Path(directory, f"findings_{count}.py")
-            path.write_text(many_findings(count))
-            seconds, done = timed(["check", "--no-cache", "--output-format", "concise", str(path)])
-            print(f"one __init__, {count:>5} findings   check {seconds}   ({findings_in(done.stdout)} found)",
-                  flush=True)
-        for count in args.classes:
-            path = Path(directory, f"classes_{count}.py")
-            path.write_text(many_classes(count))
-            seconds, done = timed(["check", "--no-cache", "--output-format", "concise", str(path)])
-            found = findings_in(done.stdout)
-            fix_seconds, _ = timed(["check", "--no-cache", "--fix", "--output-format", "concise", str(path)])
-            _, after = timed(["check", "--no-cache", "--output-format", "concise", str(path)])
-            print(f"one file, {count:>5} classes   check {seconds}   --fix {fix_seconds}   "
-                  f"({found} found, {findings_in(after.stdout)} left after the fix)", flush=True)
-    return 0
+    print(f"== scaling: one file, the real CLI (-j 1, --no-cache), best of {args.repeat}, {os.cpu_count()} cores")
+    baseline = {mode: best_of("x = 1\n", mode == "fix", args.repeat, args.timeout) or 0.0
+                for mode in ("check", "fix")}
+    print(f"start-up (an empty file): check {baseline['check']:.2f} s, --fix {baseline['fix']:.2f} s")
+    print(f"{'input':<10} {'size':>6} {'bytes':>9}  {'check s':>8} {'growth':>7}  {'--fix s':>8} {'growth':>7}")
+    failures = []
+    for series, sizes in SERIES.items():
+        previous: dict[str, tuple[int, float] | None] = {"check": None, "fix": None}
+        stopped = {"check": False, "fix": False}
+        for size in sizes:
+            source = SOURCES[series](size)
+            cells = []
+            for mode in ("check", "fix"):
+                if stopped[mode]:
+                    cells += ["skipped", ""]
+                    continue
+                elapsed = best_of(source, mode == "fix", args.repeat, args.timeout)
+                if elapsed is None:
+                    stopped[mode] = True
+                    cells += [f">{args.timeout:g}", ""]
+                    failures.append(f"{series} {size} {mode}: over {args.timeout:g} s")
+                    continue
+                growth = ""
+                if previous[mode] is not None:
+                    size1, time1 = previous[mode]
+                    value = exponent(size1, time1, size, elapsed, baseline[mode])
+                    growth = f"{value:.2f}" + ("!" if value > LINEAR_LIMIT else "")
+                    if value > LINEAR_LIMIT:
+                        failures.append(f"{series} {size1}->{size} {mode}: growth exponent {value:.2f}")
+                previous[mode] = (size, elapsed)
+                goal = GOALS.get((series, size, mode))
+                if goal is not None and elapsed > goal:
+                    failures.append(f"{series} {size} {mode}: {elapsed:.2f} s, goal {goal:g} s")
+                cells += [f"{elapsed:.2f}", growth]
+            print(f"{series:<10} {size:>6} {len(source.encode()):>9}  {cells[0]:>8} {cells[1]:>7}  "
+                  f"{cells[2]:>8} {cells[3]:>7}", flush=True)
+    print("goals: check on 1,000 findings <= 2 s; --fix on 1,000 classes <= 20 s; growth exponent <= "
+          f"{LINEAR_LIMIT} (1 = linear, 2 = quadratic)")
+    for failure in failures:
+        print(f"NOT MET: {failure}")
+    if not failures:
+        print("all met")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from tflint_vars.fixes import transform
 from tflint_vars.fixes.fixer import fix_bytes
 
 sys.path.insert(0, str(ROOT / "bench"))
-from scaling import many_classes, many_findings  # noqa: E402  (bench/ is not a package)
+from one_file import many_classes, many_findings  # noqa: E402  (bench/ is not a package)
 
 
 def _walks_of_the_class_and_its_methods(monkeypatch, text: str) -> int:
