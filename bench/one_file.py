@@ -6,8 +6,8 @@ Two generated inputs, each written to a temporary directory and run through the 
   classes N    N copies of a small layer (a variable in `__init__`, one in `build`) in one module
 
 `python bench/one_file.py --findings 100 400 1000 --classes 100 1000` prints one line per input: the wall and CPU
-time of `check --no-cache` and, for the classes, of `check --no-cache --fix` (the fixed file is checked again: no finding
-with a safe fix may remain).
+time of `check --no-cache` and, for the classes, of `check --no-cache --fix` (the fixed file is checked again: no
+finding with a safe fix may remain).
 """
 
 from __future__ import annotations
