@@ -30,9 +30,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import (BUILTIN_METRIC, KERAS2, LAYER_KINDS, METRIC_KINDS, CallSite, ModuleAnalysis,
                                   dotted_name)
-from tflint_vars.fixes.initializers import Scope, WeightPlan, plan_add_weight
-
-VARIABLE = "tensorflow.Variable"
+from tflint_vars.fixes.initializers import BACKEND_VARIABLES, VARIABLE, Scope, WeightPlan, plan_variable
 # Methods that implement variable creation for their class (tf_keras' Metric.add_weight): a raw tf.Variable is
 # their job, not a bug.
 VARIABLE_FACTORIES = frozenset({"add_weight", "add_variable", "_add_variable_with_custom_getter"})
@@ -48,7 +46,7 @@ UNTRACKED_BY_DESIGN = "no_automatic_dependency_tracking"
 
 
 def raw_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[CallSite]:
-    for site in analysis.calls_named(VARIABLE):
+    for site in analysis.calls_named(VARIABLE, *BACKEND_VARIABLES):
         ctx = site.context
         if ctx.keras_class is not None and ctx.method is not None and ctx.method not in VARIABLE_FACTORIES \
                 and ctx.keras_class.kind in REPORTED_KINDS and method_matches(ctx.method) \
@@ -76,7 +74,7 @@ def fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool = True) -> We
     if keras_class.kind == BUILTIN_METRIC and keras_class.method("reset_state") is None:
         return ("Keras 3's built-in metrics reset only their own variables in `reset_state`, so it would not reset "
                 "this one as Keras 2 did; add the variable with `self.add_weight(...)` and reset it in `reset_state`")
-    plan = planned_in_place(analysis, site, plan_add_weight, check_place=place)
+    plan = planned_in_place(analysis, site, plan_variable, check_place=place)
     if keras_class.kind in METRIC_KINDS and isinstance(plan, WeightPlan):
         # Neither Metric.add_weight takes `autocast`; a metric's update_state runs outside a layer's autocast scope.
         plan.keywords.pop("autocast", None)
@@ -84,6 +82,24 @@ def fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool = True) -> We
         if unsupported:
             return f"a Metric's `add_weight` takes no {', '.join(f'`{k}`' for k in unsupported)}"
     return plan
+
+
+def creator(site: CallSite) -> str:
+    """The call as messages name it: `tf.Variable`, or a backend constructor as written (`K.zeros`)."""
+    if site.name == VARIABLE:
+        return "`tf.Variable`"
+    return f"`{dotted_name(site.node.func) or site.name}`"
+
+
+def untracked_message(analysis: ModuleAnalysis, site: CallSite) -> str:
+    """TFV001's and TFV003's message: what Keras 3 does with the variable."""
+    raw = analysis.qualify_raw(site.node.func) or ""
+    if site.name != VARIABLE and raw.startswith("keras."):
+        # Measured: Keras 3's own `keras.backend` has none of the constructors (`tf.keras.backend` keeps them).
+        return (f"{creator(site)} in {where(site)}: Keras 3's `keras.backend` has no "
+                f"`{site.name.rpartition('.')[2]}` (AttributeError); use `self.add_weight(...)`")
+    return (f"{creator(site)} created in {where(site)} is untracked under Keras 3: {untracked_effects(site)}"
+            f"{keras2_note(site)}; use `self.add_weight(...)`")
 
 
 def untracked_effects(site: CallSite) -> str:
@@ -159,8 +175,9 @@ def numpy_operands(analysis: ModuleAnalysis, site: CallSite) -> str | None:
             flat = [t for target in targets for t in (target.elts if isinstance(target, (ast.Tuple, ast.List))
                                                       else [target])]
             tainted.update(t.id for t in flat if isinstance(t, ast.Name))
-            creates_variable = isinstance(node.value, ast.Call) and \
+            creates_variable = isinstance(node.value, ast.Call) and (
                 (dotted_name(node.value.func) or "").split(".")[-1] in ("Variable", "add_weight", "get_variable")
+                or analysis.qualify(node.value.func) in BACKEND_VARIABLES)
             if any(_on_self(t) for t in flat) and not creates_variable:
                 return reason
     return None

@@ -4,8 +4,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.rules._raw_variables import (fix_plan, keras2_note, raw_variables, untracked_effects,
-                                                weight_finding, where)
+from tflint_vars.rules._raw_variables import fix_plan, raw_variables, untracked_message, weight_finding
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -14,7 +13,11 @@ class VariableInInit(Rule):
 
     ## What it does
     Finds `tf.Variable(...)` inside `__init__` of a Keras `Layer`/`Model` subclass, including variables created in
-    loops, appended to lists or stored in dicts.
+    loops, appended to lists or stored in dicts. Keras 2's backend constructors (`K.variable`, `K.zeros`, `K.ones`,
+    `K.eye`, `K.random_uniform_variable`, `K.random_normal_variable`, with `K` the `keras`, `tf.keras` or `tf_keras`
+    backend) are the same: each makes a plain `tf.Variable` (measured: tracked by Keras 2, not in `layer.weights`
+    under Keras 3; Keras 3's standalone `keras.backend` has none of them, so there the call raises AttributeError).
+    `K.zeros_like`/`K.ones_like` return tensors under both and are not reported.
 
     ## Why is this bad?
     Since TensorFlow 2.16, `tf.keras` is Keras 3. Keras 3 does not track a raw `tf.Variable` assigned in a layer: it
@@ -95,6 +98,15 @@ class VariableInInit(Rule):
       `validate_shape=True`, `caching_device=None`, `import_scope=None` are dropped; `shape=` (a partly unknown
       shape lets a variable change shape; add_weight's must be fully defined), `synchronization=`,
       `aggregation=` and any other keyword have no fix.
+    - Backend constructors: `K.variable(value, dtype, name, constraint)` is `tf.Variable(value, dtype=dtype or
+      K.floatx())`, so the weight gets that dtype, written `dtype=K.floatx()` through the same backend name when
+      none is given (no fix when the function is imported alone: nothing spells `floatx()`), and the value the
+      initializer above (a random value of another dtype kind than the variable's: no fix). `K.zeros`/`K.ones(shape)`
+      become "zeros"/"ones", `K.eye(n)` shape `(n, n)` with `Identity()`, `K.random_uniform_variable(shape, low,
+      high)` `RandomUniform(minval=low, maxval=high)`, `K.random_normal_variable(shape, mean, scale)`
+      `RandomNormal(mean=mean, stddev=scale)`, with the seed passed on. All are trainable, as add_weight's default.
+      Verified under both runtimes, with a save and load (fixture tfv001_backend_variables). Not seen statically: a
+      `K.zeros` shape with a 0 dimension gives a constant tensor, not a variable, in both Kerases.
     - Metric: the same keyword `add_weight` call works with Keras 3's and tf_keras' `Metric.add_weight` and makes
       a variable `reset_state` sets to zero, as Keras 2 did; `autocast` is not written (neither takes it). No fix
       for `trainable=` and other keywords a Metric's `add_weight` lacks, nor for subclasses of built-in metrics such
@@ -133,6 +145,4 @@ class VariableInInit(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method == "__init__"):
             plan = fix_plan(analysis, site)
-            message = (f"`tf.Variable` created in {where(site)} is untracked under Keras 3: "
-                       f"{untracked_effects(site)}{keras2_note(site)}; use `self.add_weight(...)`")
-            yield weight_finding(self, site, message, plan)
+            yield weight_finding(self, site, untracked_message(analysis, site), plan)

@@ -6,7 +6,7 @@ from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.fixes.hoist import HoistPlan, plan_hoist
 from tflint_vars.fixes.initializers import WeightPlan
-from tflint_vars.rules._raw_variables import fix_plan, raw_variables, where
+from tflint_vars.rules._raw_variables import creator, fix_plan, raw_variables, where
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -75,7 +75,7 @@ class VariableInCall(Rule):
                 plan = plan.unsafe.split(": the fix fills")[0]
             if not isinstance(plan, str):
                 plan = plan_hoist(analysis, site)
-            message = (f"`tf.Variable` created in {where(site)} makes a new variable on every call (`tf.function` "
+            message = (f"{creator(site)} created in {where(site)} makes a new variable on every call (`tf.function` "
                        f"raises ValueError) and is untracked under Keras 3; create it once in `build` with "
                        f"`self.add_weight(...)`")
             if isinstance(plan, HoistPlan):
