@@ -15,6 +15,7 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Callable
 
+from tflint_vars.analysis import BACKEND_VARIABLE_FUNCTIONS, BACKEND_VARIABLES, VARIABLE
 
 # tf.Variable's positional parameters, in order (TF 2.21).
 VARIABLE_PARAMS = ("initial_value", "trainable", "validate_shape", "caching_device", "name", "variable_def", "dtype",
@@ -640,10 +641,8 @@ def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], st
         return str(reason)
 
 
-# Keras 2's backend functions that create a variable, and their parameters (tf_keras 2.21 `backend.py`; Keras 3 keeps
-# them in `tf.keras.backend` only, `keras.src.legacy.backend`). Each makes `tf.Variable(value, dtype=dtype or
-# floatx())`: measured, a plain `tf.Variable` under both runtimes, tracked by Keras 2 only. `zeros_like`/`ones_like`
-# return tensors in both (measured), so they are not here.
+# The parameters of Keras 2's backend functions that create a variable (tf_keras 2.21 `backend.py`); each makes
+# `tf.Variable(value, dtype=dtype or floatx())` (see tflint_vars.analysis.BACKEND_VARIABLES).
 BACKEND_VARIABLE_PARAMS = {
     "variable": ("value", "dtype", "name", "constraint"),
     "zeros": ("shape", "dtype", "name"),
@@ -652,9 +651,7 @@ BACKEND_VARIABLE_PARAMS = {
     "random_uniform_variable": ("shape", "low", "high", "dtype", "name", "seed"),
     "random_normal_variable": ("shape", "mean", "scale", "dtype", "name", "seed"),
 }
-BACKEND_VARIABLES = frozenset(f"{package}.backend.{function}" for package in ("keras", "tf_keras")
-                              for function in BACKEND_VARIABLE_PARAMS)
-VARIABLE = "tensorflow.Variable"
+assert set(BACKEND_VARIABLE_PARAMS) == set(BACKEND_VARIABLE_FUNCTIONS)
 
 
 def plan_variable(call: ast.Call, source: str, qualify: Callable[[ast.AST], str | None],

@@ -29,8 +29,9 @@ import ast
 from typing import Iterator
 
 from tflint_vars.analysis import (BUILTIN_METRIC, KERAS2, LAYER_KINDS, METRIC_KINDS, CallSite, ModuleAnalysis,
-                                  dotted_name)
+                                  dotted_name, returned_variable)
 from tflint_vars.fixes.initializers import BACKEND_VARIABLES, VARIABLE, Scope, WeightPlan, plan_variable
+from tflint_vars.project import FUNCTION, RETURNS_VARIABLE
 # Methods that implement variable creation for their class (tf_keras' Metric.add_weight): a raw tf.Variable is
 # their job, not a bug.
 VARIABLE_FACTORIES = frozenset({"add_weight", "add_variable", "_add_variable_with_custom_getter"})
@@ -52,6 +53,63 @@ def raw_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[CallSite
                 and ctx.keras_class.kind in REPORTED_KINDS and method_matches(ctx.method) \
                 and not _untracked_by_design(site):
             yield site
+
+
+# Packages whose functions are not project helpers: not looked up in the project index.
+_NOT_PROJECT = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "math", "functools", "builtins"})
+
+
+def helper_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[tuple[CallSite, str, str]]:
+    """(the call, the helper as written, the constructor's canonical name) for each call, in a method of a Keras
+    class, of a function outside the class that returns a raw variable (a module-level function of this module, or
+    one of another module of the project, through the project index) whose result reaches the layer (`_stored`).
+    The variable is made in the helper, where the class-bound rules do not look: it is reported where the layer
+    gets it."""
+    module_helpers = None
+    for site in analysis.calls:
+        ctx = site.context
+        if ctx.keras_class is None or ctx.method is None or ctx.method in VARIABLE_FACTORIES \
+                or ctx.keras_class.kind not in REPORTED_KINDS or not method_matches(ctx.method):
+            continue
+        func = site.node.func
+        created = None
+        if isinstance(func, ast.Name) and func.id not in analysis.imports:
+            if module_helpers is None:
+                module_helpers = {f.name: returned_variable(f, analysis.qualify) for f in analysis.tree.body
+                                  if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            created = module_helpers.get(func.id)
+            if func.id not in module_helpers and analysis.resolver is not None:  # maybe from a star import
+                refs = [f"{star}{'' if star.endswith('.') else '.'}{func.id}" for star in analysis.star_imports]
+                created = next(filter(None, (_project_helper(analysis, ref) for ref in refs)), None)
+        elif analysis.resolver is not None and site.name is not None \
+                and site.name.split(".")[0] not in _NOT_PROJECT:
+            created = _project_helper(analysis, analysis.qualify_raw(func))
+        if created is None or _untracked_by_design(site):
+            continue
+        method = ctx.keras_class.method(ctx.method)
+        if method is not None and _stored(method, site.node):
+            yield site, dotted_name(func) or "the helper", created
+
+
+def _project_helper(analysis: ModuleAnalysis, ref: str) -> str | None:
+    """The raw variable constructor the project function `ref` returns (tflint_vars.project), else None."""
+    if ref.split(".")[0] in _NOT_PROJECT:
+        return None
+    answer = analysis.resolver(ref + FUNCTION)
+    return answer[1] if answer and answer[0] == RETURNS_VARIABLE else None
+
+
+def helper_finding(rule, site: CallSite, helper: str, created: str, in_call: bool = False):
+    """The finding for a helper's variable reaching the layer: no fix (it is made outside the class)."""
+    made = "tf.Variable" if created == VARIABLE else f"backend.{created.rpartition('.')[2]}"
+    if in_call:
+        message = (f"`{helper}` makes a `{made}` on every call of {where(site)} (`tf.function` raises ValueError), "
+                   f"untracked under Keras 3; create it once in `build` with `self.add_weight(...)`")
+    else:
+        message = (f"`{helper}` returns a `{made}` that {where(site)} keeps: untracked under Keras 3: "
+                   f"{untracked_effects(site)}{keras2_note(site)}; use `self.add_weight(...)`")
+    return weight_finding(rule, site, message, f"the variable is created in `{helper}`, outside the class; create "
+                                               f"it with `self.add_weight(...)` where the layer keeps it")
 
 
 def _untracked_by_design(site: CallSite) -> bool:

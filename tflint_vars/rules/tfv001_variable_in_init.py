@@ -4,7 +4,8 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.rules._raw_variables import fix_plan, raw_variables, untracked_message, weight_finding
+from tflint_vars.rules._raw_variables import (fix_plan, helper_finding, helper_variables, raw_variables,
+                                                untracked_message, weight_finding)
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -18,6 +19,12 @@ class VariableInInit(Rule):
     backend) are the same: each makes a plain `tf.Variable` (measured: tracked by Keras 2, not in `layer.weights`
     under Keras 3; Keras 3's standalone `keras.backend` has none of them, so there the call raises AttributeError).
     `K.zeros_like`/`K.ones_like` return tensors under both and are not reported.
+
+    A variable returned by a helper outside the class (a module-level function of the module, or of another module
+    of the project, found by the project index through imports, re-exports and star imports) and kept by the layer
+    (`self.w = make_bias(n)`) is reported where the layer gets it, naming the helper (TFV001/TFV002/TFV003 by the
+    method holding the call). No fix: the variable is made in the helper, where `self.add_weight` cannot run; a
+    helper method or staticmethod of the class is reported where it creates the variable.
 
     ## Why is this bad?
     Since TensorFlow 2.16, `tf.keras` is Keras 3. Keras 3 does not track a raw `tf.Variable` assigned in a layer: it
@@ -146,3 +153,5 @@ class VariableInInit(Rule):
         for site in raw_variables(analysis, lambda method: method == "__init__"):
             plan = fix_plan(analysis, site)
             yield weight_finding(self, site, untracked_message(analysis, site), plan)
+        for site, helper, created in helper_variables(analysis, lambda method: method == "__init__"):
+            yield helper_finding(self, site, helper, created)

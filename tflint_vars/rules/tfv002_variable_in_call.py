@@ -6,7 +6,8 @@ from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.fixes.hoist import HoistPlan, plan_hoist
 from tflint_vars.fixes.initializers import WeightPlan
-from tflint_vars.rules._raw_variables import creator, fix_plan, raw_variables, where
+from tflint_vars.rules._raw_variables import (creator, fix_plan, helper_finding, helper_variables, raw_variables,
+                                                where)
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -82,3 +83,5 @@ class VariableInCall(Rule):
                 yield self.finding(site.node, message, UNSAFE)
             else:
                 yield self.finding(site.node, f"{message} (no fix: {plan})")
+        for site, helper, created in helper_variables(analysis, lambda method: method == "call"):
+            yield helper_finding(self, site, helper, created, in_call=True)

@@ -4,7 +4,8 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.rules._raw_variables import fix_plan, raw_variables, untracked_message, weight_finding
+from tflint_vars.rules._raw_variables import (fix_plan, helper_finding, helper_variables, raw_variables,
+                                                untracked_message, weight_finding)
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -68,3 +69,5 @@ class VariableInMethod(Rule):
         for site in raw_variables(analysis, lambda method: method not in ("__init__", "call")):
             plan = fix_plan(analysis, site)
             yield weight_finding(self, site, untracked_message(analysis, site), plan)
+        for site, helper, created in helper_variables(analysis, lambda method: method not in ("__init__", "call")):
+            yield helper_finding(self, site, helper, created)
