@@ -43,6 +43,8 @@ class Edit:
     imports: list[str] = field(default_factory=list)
     # (statement, `super().__init__(...)` statement): the statement moves to just after the super call.
     move_after: tuple[ast.stmt, ast.stmt] | None = None
+    # Calls standing alone as statements (`self._trainable_weights.append(self.w)`): their statements are removed.
+    removals: list[ast.Call] = field(default_factory=list)
 
 
 class PlanContext:
@@ -193,6 +195,7 @@ class _Located:
     klass: cst.ClassDef | None = None
     moved: cst.SimpleStatementLine | None = None  # Edit.move_after's statement and anchor, in libcst
     anchor: cst.SimpleStatementLine | None = None
+    removed: list[cst.SimpleStatementLine] = field(default_factory=list)
 
 
 class _Tree:
@@ -263,6 +266,13 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
             raise _Unfixable("the statement to move could not be located in the libcst tree")
         located.moved, located.anchor = statement, anchor
         ranges.append(tree.span(statement))
+    for call in edit.removals:
+        statement = _statement_line(tree, tree.find(ctx, call))
+        if statement is None:
+            raise _Unfixable("the statement to remove could not be located in the libcst tree")
+        located.removed.append(statement)
+        ranges.append(tree.span(statement))
+        opaque.append(tree.span(statement))
     return located
 
 
@@ -307,6 +317,7 @@ class _Apply(cst.CSTTransformer):
         self.hoists: dict[cst.ClassDef, list[_Located]] = {}
         self.imports: list[str] = []
         self.move_after: dict[cst.SimpleStatementLine, list[cst.SimpleStatementLine]] = {}  # anchor -> moved
+        self.removed = {statement for located in edits for statement in located.removed}
         for located in edits:
             if located.moved is not None and located.moved not in self.move_after.get(located.anchor, []):
                 self.move_after.setdefault(located.anchor, []).append(located.moved)
@@ -332,6 +343,8 @@ class _Apply(cst.CSTTransformer):
         return updated
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
+        if original_node in self.removed:
+            return cst.RemoveFromParent()
         if original_node in self.moved or any(original_node in moved for moved in self.move_after.values()):
             self.captured[original_node] = updated_node
             return cst.RemoveFromParent()

@@ -202,9 +202,11 @@ def weight_edit(ctx: PlanContext, site: CallSite, plan: WeightPlan | str, hoist:
     node = _expression(ctx, _layout_call(ctx, site.node, "self.add_weight", args, shift), site.node)
     edit.rewrites.append((site.node, _replace_with(node)))
     edit.opaque.add(id(site.node))
+    from tflint_vars.rules._raw_variables import move_after_super, tracking_hacks
     if site.context.method == "__init__":
-        from tflint_vars.rules._raw_variables import move_after_super
         edit.move_after = move_after_super(site)  # created before super().__init__(): moved after it
+    if hoist is None:
+        edit.removals = tracking_hacks(site)[0]  # Keras 2's `self._trainable_weights.append(...)`: add_weight tracks
     return edit
 
 

@@ -133,6 +133,10 @@ def fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool = True) -> We
         return ("Keras 3's built-in metrics reset only their own variables in `reset_state`, so it would not reset "
                 "this one as Keras 2 did; add the variable with `self.add_weight(...)` and reset it in `reset_state`")
     plan = planned_in_place(analysis, site, plan_variable, check_place=place)
+    if isinstance(plan, WeightPlan):
+        blocked = tracking_hacks(site)[1]
+        if blocked:
+            plan.unsafe = f"{plan.unsafe}; {blocked}" if plan.unsafe else blocked
     if keras_class.kind in METRIC_KINDS and isinstance(plan, WeightPlan):
         # Neither Metric.add_weight takes `autocast`; a metric's update_state runs outside a layer's autocast scope.
         plan.keywords.pop("autocast", None)
@@ -158,6 +162,56 @@ def untracked_message(analysis: ModuleAnalysis, site: CallSite) -> str:
                 f"`{site.name.rpartition('.')[2]}` (AttributeError); use `self.add_weight(...)`")
     return (f"{creator(site)} created in {where(site)} is untracked under Keras 3: {untracked_effects(site)}"
             f"{keras2_note(site)}; use `self.add_weight(...)`")
+
+
+# Keras 2's private tracking lists: measured, a Keras 3 layer has neither (AttributeError on any read), where Keras 2
+# code appended raw variables to them to have them tracked.
+TRACKING_LISTS = frozenset({"_trainable_weights", "_non_trainable_weights"})
+
+
+def _on_self_named(node: ast.AST, names: frozenset) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr in names and isinstance(node.value, ast.Name) \
+        and node.value.id == "self"
+
+
+def tracking_items(call: ast.Call) -> list[ast.expr] | None:
+    """The values `self._trainable_weights.append(v)` / `.extend([v, ...])` adds, or None for another call."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or not _on_self_named(func.value, TRACKING_LISTS) or call.keywords:
+        return None
+    if func.attr == "append" and len(call.args) == 1:
+        return list(call.args)
+    if func.attr == "extend" and len(call.args) == 1 and isinstance(call.args[0], (ast.List, ast.Tuple)):
+        return list(call.args[0].elts)
+    return None
+
+
+def tracking_hacks(site: CallSite) -> tuple[list[ast.Call], str | None]:
+    """The statements that add the variable created at `site` to Keras 2's tracking lists: (the calls the add_weight
+    fix removes with it, or why one cannot go). Removing them is right once the variable is an add_weight weight:
+    add_weight tracks it in both Kerases, and under Keras 3 the line raises AttributeError."""
+    cls, function = site.context.keras_class, site.context.function
+    holder = next((s for s in ast.walk(function) if isinstance(s, ast.Assign) and s.value is site.node
+                   and len(s.targets) == 1), None) if function is not None else None
+    if holder is None:
+        return [], None
+    target = dotted_name(holder.targets[0])
+    if target is None or (target.count(".") and not target.startswith("self.")) or target.count(".") > 1:
+        return [], None
+    scope = cls.node if target.startswith("self.") else function  # a local is the same only in its function
+    removable, blocked = [], None
+    for node in ast.walk(scope):
+        if not isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return)) \
+                or not any(_on_self_named(n, TRACKING_LISTS) for n in ast.walk(node)) \
+                or not any(dotted_name(n) == target for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute))):
+            continue
+        items = tracking_items(node.value) if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) else None
+        if items is not None and all(dotted_name(item) == target for item in items):
+            removable.append(node.value)
+        else:
+            blocked = (f"line {node.lineno} still uses Keras 2's tracking lists (`self._trainable_weights`), which "
+                       f"raises AttributeError under Keras 3")
+    return removable, blocked
 
 
 def untracked_effects(site: CallSite) -> str:
