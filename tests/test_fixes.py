@@ -297,7 +297,10 @@ INIT = "    def __init__(self, n):\n        super().__init__()\n"
     (INIT + "        self.w = tf.Variable(True)\n", UNSAFE, "`True` does not map to a Keras initializer"),
     (INIT + "        self.w = tf.Variable(tf.zeros((n,)) + 1.0)\n", UNSAFE, "does not map to a Keras initializer"),
     ("    def __init__(self, v):\n        super().__init__()\n        self.w = tf.Variable(lambda: v)\n", None,
-     "lambda"),
+     "is a callable, which tf.Variable calls"),
+    # A draw of a dtype not known statically: the reason says so (not "an integer tf.random.uniform").
+    ("    def __init__(self, dt):\n        super().__init__()\n        self.w = tf.Variable(tf.random.normal((2,), "
+     "dtype=dt))\n", UNSAFE, "its dtype dt is not known"),
     # get_variable.
     ("    def build(self, s):\n        with tf.compat.v1.variable_scope('a', reuse=True):\n"
      "            self.w = tf.compat.v1.get_variable('w', shape=(2,))\n", None, "may reuse the variable"),

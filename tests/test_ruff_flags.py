@@ -235,3 +235,14 @@ def test_every_flag_is_documented_in_help_and_readme():
         assert flag in help_text, flag
         assert f"`{flag}" in readme, flag
     assert "`-` reads the" in help_text and "read the source from standard input" in help_text
+
+
+def test_show_fixes_gives_each_no_fix_line_its_own_reason(tmp_path):
+    """A "(no fix: ...)" reason, as TFV002 and TFV030 write it, is the line's status, not the rule's generic text."""
+    (tmp_path / "hack.py").write_text(
+        "import tensorflow as tf\n\n\nclass L(tf.keras.layers.Layer):\n    def call(self, x):\n"
+        "        v = tf.Variable(lambda: 1.0)\n        for w in self._trainable_weights:\n            print(w)\n"
+        "        return x * v\n")
+    fixes = run_cli("check", "--show-fixes", "--output-format", "concise", str(tmp_path)).stdout.split("\nFixes:\n")[1]
+    assert f"{tmp_path / 'hack.py'}:6:13: TFV002 no fix: its initial value is a callable, which tf.Variable calls" in fixes
+    assert f"{tmp_path / 'hack.py'}:7:18: TFV030 no fix: only `.append`/`.extend` of weights go" in fixes

@@ -395,6 +395,8 @@ def _value_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightPla
                 plan.initializer_args.append((keras_kw, text(args[tf_param])))
             elif kind == "float":
                 plan.initializer_args.append((keras_kw, default))
+            elif kind is None:
+                raise _NoFix(f"its dtype {dtype} is not known, so neither is the default `{tf_param}` to write")
             elif keras_kw == "minval":
                 # Keras 2 casts the bounds to the dtype and raises on 0.0 for an integer (fact
                 # int_random_uniform_float_bounds); 0 and 1 are the same bounds for a float.
@@ -607,6 +609,17 @@ def _finish(plan: WeightPlan, dtype: str | None, keywords: dict[str, str], bound
     return plan
 
 
+def _is_callable_value(value: ast.expr, qualify, scope: Scope) -> bool:
+    """`functools.partial(...)`, a lambda, or a name bound to one or to a function of the module: tf.Variable calls
+    such an initial value (measured: `tf.convert_to_tensor` of a partial raises under both runtimes)."""
+    if isinstance(value, ast.Name):
+        if scope.module is not None and any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+                                            and s.name == value.id for s in scope.module.body):
+            return True
+        value = scope.binding(value.id) or value
+    return isinstance(value, ast.Lambda) or (isinstance(value, ast.Call) and qualify(value.func) == "functools.partial")
+
+
 def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], str | None],
                     scope: Scope | None = None) -> WeightPlan | str:
     """The add_weight plan for a tf.Variable call (with `unsafe` set when it is not safe), or the reason no fix
@@ -628,6 +641,9 @@ def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], st
     value = bound.get("initial_value")
     if value is None:
         return "it has no initial value"
+    if _is_callable_value(value, qualify, scope):
+        return ("its initial value is a callable, which tf.Variable calls; add_weight needs an initializer that takes "
+                "a shape and dtype")
     keywords = {key: text(bound[key]) for key in ("trainable", "dtype", "constraint") if key in bound}
     try:
         try:

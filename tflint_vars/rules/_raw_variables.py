@@ -252,6 +252,10 @@ def _numpy_names(analysis: ModuleAnalysis) -> set[str]:
     for statement in analysis.tree.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and _reads(statement, names):
             names.add(statement.name)
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None \
+                and _reads(statement.value, names):  # a module constant such as `DECAY = np.float32(0.9)`
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
     return names
 
 
@@ -270,7 +274,8 @@ def numpy_operands(analysis: ModuleAnalysis, site: CallSite) -> str | None:
     if not names:
         return None
     reason = (f"`{site.context.keras_class.name}` may combine the weight with a numpy value: a Keras 3 weight times "
-              f"a numpy float64 (`np.sqrt(2.0)`) gives float64 where the tf.Variable gave float32")
+              f"a numpy float64 gives float64 where the tf.Variable gave float32, and with a numpy scalar "
+              f"(`np.float32`) in a traced step Keras 3 raises NotImplementedError")
     for method in site.context.keras_class.node.body:
         if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
@@ -445,6 +450,9 @@ def _stored(method: ast.AST, call: ast.Call) -> bool:
                                ast.Starred, ast.IfExp, ast.keyword, ast.comprehension)):
             node = parent
             continue
+        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "setattr" \
+                and len(parent.args) == 3 and parent.args[2] is node:
+            return _on_self(parent.args[0])  # `setattr(self, name, v)`: an attribute, tracked by Keras 2
         if isinstance(parent, ast.Call) and node in parent.args and isinstance(parent.func, ast.Attribute) \
                 and parent.func.attr in _CONTAINER_METHODS:
             target = parent.func.value

@@ -73,16 +73,22 @@ class VariableInInit(Rule):
       before that call and module names (never `self`), and nothing up to the call reads its target or is read
       through an attribute or item by the value (`kwargs.pop(...)`), else none; unsafe in another method, or
       in a public one (`reset()`) even when `build` calls it, since code outside the class may call it again
-      after build. The variable must reach the layer (assigned to `self.x`,
+      after build. The variable must reach the layer (assigned to `self.x` or by `setattr(self, ...)`,
       maybe in a list, dict or comprehension, appended to a container on `self`, returned, or bound to a local
       read again): one that does not was untracked in Keras 2 too, and add_weight would track it (unsafe).
+    - Tracking lists: the lines that add the variable to Keras 2's `self._trainable_weights` /
+      `self._non_trainable_weights` (`.append(self.x)`, `.extend([self.x])`) go with the fix, since add_weight
+      tracks it and the line raises AttributeError under Keras 3 (TFV030); the fix is unsafe when such a line adds
+      other values too or uses the list another way, since it would still raise.
     - Value: it must map to an initializer with the same distribution and dtype: `tf.zeros`/`tf.ones`/`tf.fill`,
       `tf.random.*` (every moment spelled out: Keras' "random_normal" has stddev 0.05), numbers, lists and numpy
       arrays of numbers (`Constant`; numpy keeps float64), `c * tf.ones(s)`, `[c] * n`, `tf.constant(v, shape=s)`,
       and initializer objects called with a shape (the TF guide's `w_init(shape=..., dtype=...)`: add_weight takes
       `w_init` itself). Any other value is evaluated once, where it stood, into a fresh name and fills the weight
       through `Constant`, with the dtype `tf.convert_to_tensor` gives it: unsafe, since add_weight needs its shape
-      fully known (no fix for a string: Keras 3's `Constant` raises on a string weight, tf-keras fills it).
+      fully known (no fix for a string: Keras 3's `Constant` raises on a string weight, tf-keras fills it; none
+      for a callable, a lambda, `functools.partial(...)` or a function of the module, which tf.Variable calls and
+      `tf.convert_to_tensor` rejects under both runtimes).
       It is evaluated inside `tf.init_scope()`: Keras 3 builds an RNN cell inside a scratch graph,
       where the plain value is a symbolic tensor that `Constant` cannot use (TypeError "out of scope"; fact
       computed_value_in_trace: both Kerases pass with `init_scope`).
@@ -97,8 +103,10 @@ class VariableInInit(Rule):
       weight under Keras 3 and float32 for a tf.Variable (fact numpy_float64_operand; np.float32 values and python
       floats stay float32), so float32 math in `call` then raises "float vs double". Unsafe where the class may
       combine the weight with numpy: a method other than `__init__`/`build` reads numpy, or one of those stores on
-      `self` a value computed with numpy (through locals and the module's functions that use it). A numpy value
-      passed in from outside the module is not seen.
+      `self` a value computed with numpy (through locals, the module's functions that use it and its module-level
+      constants, `DECAY = np.float32(0.9)`: with such a scalar in `train_step`, Keras 3's `fit` raised
+      NotImplementedError on a held-out module where the original trained, issue 17). A numpy value passed in
+      from outside the module is not seen.
     - Name: Keras 3 rejects `/`: it becomes `_` (unsafe); a computed name may hold one (unsafe), except a
       conditional of literals or an f-string of `range` counters.
     - Keywords: `name`, `trainable`, `dtype`, `constraint` pass through (a constraint is applied by `fit` in both);
