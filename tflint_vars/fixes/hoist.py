@@ -16,8 +16,8 @@ import ast
 from dataclasses import dataclass, field
 
 from tflint_vars.analysis import CallSite, KerasClass, ModuleAnalysis, is_self_method_call, keras_flavor_of, \
-    keras_layer_class_flavor
-from tflint_vars.fixes.initializers import BACKEND_VARIABLES, VARIABLE, Scope, WeightPlan, plan_variable
+    keras_layer_class_flavor, RAW_VARIABLES
+from tflint_vars.fixes.initializers import Scope, WeightPlan, plan_variable
 
 
 # Attributes a Keras Layer already has: a local hoisted to `self.<name>` must not shadow them.
@@ -116,7 +116,7 @@ def guarded_attributes(test: ast.expr) -> set[str] | None:
 
 def state_kind(analysis: ModuleAnalysis, call: ast.Call) -> str | None:
     """'variable' (tf.Variable, `K.variable`...), 'add_weight', 'layer' (a Keras layer constructed), or None."""
-    if analysis.qualify(call.func) == VARIABLE or analysis.qualify(call.func) in BACKEND_VARIABLES:
+    if analysis.qualify(call.func) in RAW_VARIABLES:
         return "variable"
     if is_self_method_call(call, "add_weight"):
         return "add_weight"

@@ -15,7 +15,7 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Callable
 
-from tflint_vars.analysis import BACKEND_VARIABLE_FUNCTIONS, BACKEND_VARIABLES, VARIABLE
+from tflint_vars.analysis import BACKEND_VARIABLE_FUNCTIONS, BACKEND_VARIABLES
 
 # tf.Variable's positional parameters, in order (TF 2.21).
 VARIABLE_PARAMS = ("initial_value", "trainable", "validate_shape", "caching_device", "name", "variable_def", "dtype",

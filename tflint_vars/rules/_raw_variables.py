@@ -28,9 +28,10 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import (BUILTIN_METRIC, KERAS2, LAYER_KINDS, METRIC_KINDS, CallSite, ModuleAnalysis,
+from tflint_vars.analysis import (BUILTIN_METRIC, KERAS3, LAYER_KINDS, METRIC_KINDS, CallSite, ModuleAnalysis,
                                   dotted_name, returned_variable)
-from tflint_vars.fixes.initializers import BACKEND_VARIABLES, VARIABLE, Scope, WeightPlan, plan_variable
+from tflint_vars.analysis import BACKEND_VARIABLES, VARIABLE
+from tflint_vars.fixes.initializers import Scope, WeightPlan, plan_variable
 from tflint_vars.project import FUNCTION, RETURNS_VARIABLE
 # Methods that implement variable creation for their class (tf_keras' Metric.add_weight): a raw tf.Variable is
 # their job, not a bug.
@@ -46,13 +47,22 @@ METRIC_KEYWORDS = frozenset({"name", "dtype"})
 UNTRACKED_BY_DESIGN = "no_automatic_dependency_tracking"
 
 
+def is_keras3_class(keras_class) -> bool:
+    """A Keras 3 class (`tf.keras` since TF 2.16, or `keras`). A class on `tf_keras` (itself, or through a project
+    module that imports it) is Keras 2 by construction: its raw variables stay tracked for as long as it runs, so
+    the variable rules skip it, as TFV006/TFV007/TFV009/TFV010 do (issue 17's precision reading counted them
+    false)."""
+    return keras_class is not None and keras_class.flavor == KERAS3
+
+
 def raw_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[CallSite]:
     for site in analysis.calls_named(VARIABLE, *BACKEND_VARIABLES):
         ctx = site.context
-        if ctx.keras_class is not None and ctx.method is not None and ctx.method not in VARIABLE_FACTORIES \
+        if is_keras3_class(ctx.keras_class) and ctx.method is not None and ctx.method not in VARIABLE_FACTORIES \
                 and ctx.keras_class.kind in REPORTED_KINDS and method_matches(ctx.method) \
-                and not _untracked_by_design(site):
-            yield site
+                and not _untracked_by_design(site) \
+                and (ctx.method == "call" or ctx.function is None or reaches_layer(analysis, ctx.function, site.node)):
+            yield site  # (in `call`, a variable made on every call fails under `tf.function` wherever it goes)
 
 
 # Packages whose functions are not project helpers: not looked up in the project index.
@@ -68,7 +78,7 @@ def helper_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[tuple
     module_helpers = None
     for site in analysis.calls:
         ctx = site.context
-        if ctx.keras_class is None or ctx.method is None or ctx.method in VARIABLE_FACTORIES \
+        if not is_keras3_class(ctx.keras_class) or ctx.method is None or ctx.method in VARIABLE_FACTORIES \
                 or ctx.keras_class.kind not in REPORTED_KINDS or not method_matches(ctx.method):
             continue
         func = site.node.func
@@ -107,9 +117,82 @@ def helper_finding(rule, site: CallSite, helper: str, created: str, in_call: boo
                    f"untracked under Keras 3; create it once in `build` with `self.add_weight(...)`")
     else:
         message = (f"`{helper}` returns a `{made}` that {where(site)} keeps: untracked under Keras 3: "
-                   f"{untracked_effects(site)}{keras2_note(site)}; use `self.add_weight(...)`")
+                   f"{untracked_effects(site)}; use `self.add_weight(...)`")
     return weight_finding(rule, site, message, f"the variable is created in `{helper}`, outside the class; create "
                                                f"it with `self.add_weight(...)` where the layer keeps it")
+
+
+# Where a value flows on unchanged (the variable itself may be in the result).
+_CARRIERS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+             ast.Starred, ast.IfExp, ast.keyword, ast.comprehension, ast.NamedExpr, ast.Await)
+# Where a value is consumed: the result is a tensor or nothing, never the variable.
+_CONSUMERS = (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Subscript, ast.Expr, ast.withitem, ast.JoinedStr,
+              ast.FormattedValue, ast.If, ast.While, ast.Assert, ast.Delete)
+# Methods of a variable whose result may be the variable itself (`v.assign(x)` returns it in TF2).
+_RETURNS_SELF = frozenset({"assign", "assign_add", "assign_sub", "scatter_update", "scatter_add", "scatter_sub"})
+# Functions whose result is a tensor or an op, never an object holding their arguments.
+_TENSOR_FUNCTIONS = ("tensorflow.", "keras.backend.", "tf_keras.backend.", "keras.ops.")
+
+
+def reaches_layer(analysis: ModuleAnalysis, function: ast.AST, call: ast.Call) -> bool:
+    """Whether the variable `call` makes may end on the layer, where Keras 2 tracked it. Conservative: False only
+    when every path provably drops it: consumed by an operation or a TensorFlow/backend function
+    (`tf.reduce_sum(v)`, `K.moving_average_update(v, x, 0.9)`), or bound to a local only used so. A variable that
+    never reaches the layer was untracked by Keras 2 as well: moving to Keras 3 changes nothing for it."""
+    parents = {child: node for node in ast.walk(function) for child in ast.iter_child_nodes(node)}
+    return _escapes(analysis, function, parents, call, set())
+
+
+def _escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, node: ast.AST, names: set[str]) -> bool:
+    while True:
+        parent = parents.get(node)
+        if parent is None or isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom)):
+            return True  # returned: a caller may keep it
+        if isinstance(parent, _CARRIERS):
+            node = parent
+            continue
+        if isinstance(parent, ast.Attribute):  # `v.assign(...)`, `v.shape`, `v.numpy()`
+            grand = parents.get(parent)
+            if parent.attr in _RETURNS_SELF and isinstance(grand, ast.Call) and grand.func is parent:
+                node = grand
+                continue
+            return False
+        if isinstance(parent, ast.Call):
+            if node is parent.func:
+                return True
+            func = parent.func
+            if isinstance(func, ast.Name) and func.id == "setattr" or _on_self(func) \
+                    or (isinstance(func, ast.Attribute) and _on_self(func.value)):
+                return True  # `setattr(self, ...)`, `self.f(v)`, `self.items.append(v)`
+            if isinstance(func, ast.Attribute) and func.attr in _CONTAINER_METHODS and isinstance(func.value, ast.Name):
+                return _name_escapes(analysis, function, parents, func.value.id, names)
+            if (analysis.qualify(func) or "").startswith(_TENSOR_FUNCTIONS):
+                return False
+            node = parent  # any other callable may keep its argument in what it returns
+            continue
+        if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            for target in targets:
+                for name in (target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]):
+                    while isinstance(name, (ast.Subscript, ast.Starred)):
+                        name = name.value
+                    if not isinstance(name, ast.Name) or _name_escapes(analysis, function, parents, name.id, names):
+                        return True
+            return False
+        if isinstance(parent, _CONSUMERS):
+            return False
+        return True
+
+
+def _name_escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, name: str, names: set[str]) -> bool:
+    """Whether a local's value may reach the layer: through any of its reads."""
+    if name in names:
+        return False  # already being followed
+    names.add(name)
+    if any(isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names for n in ast.walk(function)):
+        return True
+    return any(_escapes(analysis, function, parents, n, names) for n in ast.walk(function)
+               if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load))
 
 
 def _untracked_by_design(site: CallSite) -> bool:
@@ -161,7 +244,7 @@ def untracked_message(analysis: ModuleAnalysis, site: CallSite) -> str:
         return (f"{creator(site)} in {where(site)}: Keras 3's `keras.backend` has no "
                 f"`{site.name.rpartition('.')[2]}` (AttributeError); use `self.add_weight(...)`")
     return (f"{creator(site)} created in {where(site)} is untracked under Keras 3: {untracked_effects(site)}"
-            f"{keras2_note(site)}; use `self.add_weight(...)`")
+            f"; use `self.add_weight(...)`")
 
 
 # Keras 2's private tracking lists: measured, a Keras 3 layer has neither (AttributeError on any read), where Keras 2
@@ -203,11 +286,13 @@ def tracking_hacks(site: CallSite) -> tuple[list[ast.Call], str | None]:
     for node in ast.walk(scope):
         if not isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return)) \
                 or not any(_on_self_named(n, TRACKING_LISTS) for n in ast.walk(node)) \
-                or not any(dotted_name(n) == target for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute))):
+                or not any(dotted_name(n) == target for n in ast.walk(node)
+                           if isinstance(n, (ast.Name, ast.Attribute))):
             continue
-        items = tracking_items(node.value) if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) else None
+        call = node.value if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) else None
+        items = tracking_items(call) if call is not None else None
         if items is not None and all(dotted_name(item) == target for item in items):
-            removable.append(node.value)
+            removable.append(call)
         else:
             blocked = (f"line {node.lineno} still uses Keras 2's tracking lists (`self._trainable_weights`), which "
                        f"raises AttributeError under Keras 3")
@@ -420,8 +505,9 @@ def place_check(analysis: ModuleAnalysis, site: CallSite, seen: frozenset = froz
             return f"it is created in a {'lambda' if isinstance(node, ast.Lambda) else 'generator'}, which may run " \
                    f"after the layer is built"
     if not _stored(method, site.node):
-        return "unsafe: it is not stored on the layer, so Keras 2 did not track it, and add_weight tracks it (it " \
-               "joins `layer.weights` and is trained)"
+        return "unsafe: it is not stored on the layer where this method shows it (it goes through a call or is " \
+               "returned), so Keras 2 may not have tracked it, and add_weight tracks it (it joins `layer.weights` " \
+               "and is trained)"
     decorators = {getattr(d, "id", getattr(d, "attr", "")) for d in method.decorator_list}
     if decorators & {"staticmethod", "classmethod", "property"}:
         return f"`{site.context.method}` is a {sorted(decorators & {'staticmethod', 'classmethod', 'property'})[0]}"
@@ -512,12 +598,6 @@ def _method_place(cls, name: str, line: int, seen: frozenset, move=None) -> str 
 
 def where(site: CallSite) -> str:
     return f"`{site.context.keras_class.name}.{site.context.method}`"
-
-
-def keras2_note(site: CallSite) -> str:
-    if site.context.keras_class.flavor == KERAS2:
-        return " (this class is on tf_keras, Keras 2, which tracks it: it breaks on the move to Keras 3)"
-    return ""
 
 
 def weight_finding(rule, site: CallSite, message: str, plan: WeightPlan | str):

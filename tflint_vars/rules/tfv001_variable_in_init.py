@@ -18,7 +18,11 @@ class VariableInInit(Rule):
     `K.eye`, `K.random_uniform_variable`, `K.random_normal_variable`, with `K` the `keras`, `tf.keras` or `tf_keras`
     backend) are the same: each makes a plain `tf.Variable` (measured: tracked by Keras 2, not in `layer.weights`
     under Keras 3; Keras 3's standalone `keras.backend` has none of them, so there the call raises AttributeError).
-    `K.zeros_like`/`K.ones_like` return tensors under both and are not reported.
+    `K.zeros_like`/`K.ones_like` return tensors under both and are not reported. Not reported either: a variable
+    that provably never reaches the layer (consumed at once by an operation or a TensorFlow/backend function, such
+    as `tf.reduce_sum(v)` or `K.moving_average_update(v, x, 0.9)`, or bound to a local used only so), which Keras 2
+    did not track either, and classes on `tf_keras` (itself, or through a project module importing it), which are
+    Keras 2 by construction and keep tracking their variables, as TFV006/TFV007/TFV009/TFV010 decide.
 
     A variable returned by a helper outside the class (a module-level function of the module, or of another module
     of the project, found by the project index through imports, re-exports and star imports) and kept by the layer

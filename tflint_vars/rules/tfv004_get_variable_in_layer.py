@@ -5,7 +5,7 @@ from typing import Iterator
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
 from tflint_vars.fixes.initializers import WeightPlan, plan_get_variable
-from tflint_vars.rules._raw_variables import planned_in_place, weight_finding, where
+from tflint_vars.rules._raw_variables import is_keras3_class, planned_in_place, weight_finding, where
 from tflint_vars.rules.base import Finding, Rule
 
 GET_VARIABLE = "tensorflow.get_variable"
@@ -86,7 +86,7 @@ class GetVariableInLayer(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in analysis.calls_named(GET_VARIABLE):
             ctx = site.context
-            if ctx.keras_class is None or ctx.method is None or not ctx.keras_class.is_layer:
+            if not is_keras3_class(ctx.keras_class) or ctx.method is None or not ctx.keras_class.is_layer:
                 continue
             message = (f"`get_variable` in {where(site)} creates a variable Keras 3 does not track (Keras 2 did): "
                        f"not in `layer.weights`, never trained by `fit`; use `self.add_weight(...)`")

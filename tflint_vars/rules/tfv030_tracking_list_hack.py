@@ -5,7 +5,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import LAYER_KINDS, ModuleAnalysis, dotted_name
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.rules._raw_variables import TRACKING_LISTS, _on_self_named, tracking_items
+from tflint_vars.rules._raw_variables import TRACKING_LISTS, _on_self_named, is_keras3_class, tracking_items
 from tflint_vars.rules.base import Finding, Rule
 
 # Properties both Kerases define without a setter: `self.trainable_weights += [...]` raises AttributeError in both
@@ -95,7 +95,7 @@ class TrackingListHack(Rule):
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for cls in analysis.keras_classes.values():
-            if cls.kind not in LAYER_KINDS:
+            if cls.kind not in LAYER_KINDS or not is_keras3_class(cls):  # tf_keras has the lists
                 continue
             calls = {id(n.func.value): n for n in ast.walk(cls.node) if isinstance(n, ast.Call)
                      and isinstance(n.func, ast.Attribute)}
