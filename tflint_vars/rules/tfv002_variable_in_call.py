@@ -1,14 +1,30 @@
 from __future__ import annotations
 
+import ast
 from typing import Iterator
 
-from tflint_vars.analysis import ModuleAnalysis
+from tflint_vars.analysis import ModuleAnalysis, dotted_name
 from tflint_vars.diagnostics import UNSAFE
-from tflint_vars.fixes.hoist import HoistPlan, plan_hoist
+from tflint_vars.fixes.hoist import HoistPlan, guarded_attributes, plan_hoist
 from tflint_vars.fixes.initializers import WeightPlan
 from tflint_vars.rules._raw_variables import (creator, fix_plan, helper_finding, helper_variables, raw_variables,
-                                                where)
+                                                untracked_effects, where)
 from tflint_vars.rules.base import Finding, Rule
+
+
+def _guarded_once(site) -> str | None:
+    """`if self.x is None: self.x = tf.Variable(...)` (or `if not self.x`, `if not hasattr(self, "x")`): made on
+    the first call only (measured: one variable, and `fit` runs), so the defect is that it is untracked. The guard's
+    test as written, else None."""
+    method = site.context.function
+    for node in ast.walk(method) if method is not None else ():
+        if isinstance(node, ast.If):
+            attributes = guarded_attributes(node.test)  # empty for `if not self.built`, which also runs once
+            for statement in node.body if attributes is not None else ():
+                if isinstance(statement, ast.Assign) and statement.value is site.node and len(statement.targets) == 1 \
+                        and (not attributes or (dotted_name(statement.targets[0]) or "")[5:] in attributes):
+                    return ast.unparse(node.test)
+    return None
 
 
 class VariableInCall(Rule):
@@ -21,6 +37,9 @@ class VariableInCall(Rule):
     `call` runs on every forward pass: each run creates a fresh variable with its initial value, so nothing it
     learns survives, and under `tf.function` (which `fit` uses) TensorFlow raises `ValueError` because a
     `tf.function` may only create variables on its first trace. Under Keras 3 the variable is also untracked.
+    Behind a guard (`if self.v is None: self.v = tf.Variable(...)`, `if not self.built:`) it is made once (measured:
+    one variable, and `fit` runs): there the message says the real defect, that Keras 3 leaves it untracked, never
+    trained and unsaved.
 
     ## Example
     ```python
@@ -76,9 +95,15 @@ class VariableInCall(Rule):
                 plan = plan.unsafe.split(": the fix fills")[0]
             if not isinstance(plan, str):
                 plan = plan_hoist(analysis, site)
-            message = (f"{creator(site)} created in {where(site)} makes a new variable on every call (`tf.function` "
-                       f"raises ValueError) and is untracked under Keras 3; create it once in `build` with "
-                       f"`self.add_weight(...)`")
+            guard = _guarded_once(site)
+            if guard:
+                message = (f"{creator(site)} created once in {where(site)}, behind `if {guard}`, is "
+                           f"untracked under Keras 3: {untracked_effects(site)}; create it in `build` with "
+                           f"`self.add_weight(...)`")
+            else:
+                message = (f"{creator(site)} created in {where(site)} makes a new variable on every call "
+                           f"(`tf.function` raises ValueError) and is untracked under Keras 3; create it once in "
+                           f"`build` with `self.add_weight(...)`")
             if isinstance(plan, HoistPlan):
                 yield self.finding(site.node, message, UNSAFE)
             else:
