@@ -190,6 +190,8 @@ def plan_hoist(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan | str:
 
 def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
     cls = site.context.keras_class
+    if site.context.method == "__call__":
+        raise _Refused("`__call__` overrides Keras' own, which calls `build`: move the variable into `build` by hand")
     call_fn = cls.method("call") if cls else None
     if call_fn is None or site.context.function is not call_fn:
         raise _Refused("it is created in a function nested in `call`")

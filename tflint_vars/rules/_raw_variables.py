@@ -47,6 +47,10 @@ METRIC_KEYWORDS = frozenset({"name", "dtype"})
 UNTRACKED_BY_DESIGN = "no_automatic_dependency_tracking"
 
 
+# The methods that run on every forward pass: `call`, and a `__call__` override (which wraps Keras' own).
+CALL_METHODS = frozenset({"call", "__call__"})
+
+
 def is_keras3_class(keras_class) -> bool:
     """A Keras 3 class (`tf.keras` since TF 2.16, or `keras`). A class on `tf_keras` (itself, or through a project
     module that imports it) is Keras 2 by construction: its raw variables stay tracked for as long as it runs, so
@@ -61,7 +65,8 @@ def raw_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[CallSite
         if is_keras3_class(ctx.keras_class) and ctx.method is not None and ctx.method not in VARIABLE_FACTORIES \
                 and ctx.keras_class.kind in REPORTED_KINDS and method_matches(ctx.method) \
                 and not _untracked_by_design(site) \
-                and (ctx.method == "call" or ctx.function is None or reaches_layer(analysis, ctx.function, site.node)):
+                and (ctx.method in CALL_METHODS or ctx.function is None
+                     or reaches_layer(analysis, ctx.function, site.node)):
             yield site  # (in `call`, a variable made on every call fails under `tf.function` wherever it goes)
 
 
@@ -496,6 +501,8 @@ def place_check(analysis: ModuleAnalysis, site: CallSite, seen: frozenset = froz
     or lambda, which may run at any time."""
     cls = site.context.keras_class
     method = cls.method(site.context.method)
+    if site.context.function in cls.node.body:
+        method = site.context.function  # one of several defs of the name: a property's setter, an overload
     if method is None:
         return "its method could not be found"
     if site.context.function is not method:
@@ -509,8 +516,11 @@ def place_check(analysis: ModuleAnalysis, site: CallSite, seen: frozenset = froz
                "returned), so Keras 2 may not have tracked it, and add_weight tracks it (it joins `layer.weights` " \
                "and is trained)"
     decorators = {getattr(d, "id", getattr(d, "attr", "")) for d in method.decorator_list}
-    if decorators & {"staticmethod", "classmethod", "property"}:
-        return f"`{site.context.method}` is a {sorted(decorators & {'staticmethod', 'classmethod', 'property'})[0]}"
+    kinds = {"staticmethod": "staticmethod", "classmethod": "classmethod", "property": "property",
+             "setter": "property setter", "getter": "property", "deleter": "property deleter"}
+    found = sorted(kinds[d] for d in decorators if d in kinds)
+    if found:
+        return f"`{site.context.method}` is a {found[0]}, which may run at any time, also after the layer is built"
     return _method_place(cls, site.context.method, site.node.lineno, seen, move_after_super(site))
 
 
@@ -575,8 +585,8 @@ def _method_place(cls, name: str, line: int, seen: frozenset, move=None) -> str 
         return None
     if name == "build":
         return None
-    if name == "call":
-        return "`call` runs after the layer is built, when Keras 3 raises on new state"
+    if name in CALL_METHODS:
+        return f"`{name}` runs after the layer is built, when Keras 3 raises on new state"
     if not name.startswith("_") or (name.startswith("__") and name.endswith("__")):
         # Code outside the class may call a public method again, after the layer is built (an epoch callback's
         # `layer.reset()`).
@@ -591,8 +601,8 @@ def _method_place(cls, name: str, line: int, seen: frozenset, move=None) -> str 
             continue
         reason = _method_place(cls, caller, call.lineno, seen | {name})
         if reason is not None:
-            return reason if reason.startswith("unsafe: ") or caller != "call" else \
-                f"`{cls.name}.{name}` is called from `call`, which runs after the layer is built"
+            return reason if reason.startswith("unsafe: ") or caller not in CALL_METHODS else \
+                f"`{cls.name}.{name}` is called from `{caller}`, which runs after the layer is built"
     return None
 
 

@@ -5,7 +5,7 @@ from typing import Iterator
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
 from tflint_vars.rules._raw_variables import (fix_plan, helper_finding, helper_variables, raw_variables,
-                                                untracked_message, weight_finding)
+                                              untracked_message, weight_finding)
 from tflint_vars.rules.base import Finding, Rule
 
 

@@ -7,8 +7,8 @@ from tflint_vars.analysis import ModuleAnalysis, dotted_name
 from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.fixes.hoist import HoistPlan, guarded_attributes, plan_hoist
 from tflint_vars.fixes.initializers import WeightPlan
-from tflint_vars.rules._raw_variables import (creator, fix_plan, helper_finding, helper_variables, raw_variables,
-                                                untracked_effects, where)
+from tflint_vars.rules._raw_variables import (CALL_METHODS, creator, fix_plan, helper_finding, helper_variables,
+                                              raw_variables, untracked_effects, where)
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -31,7 +31,8 @@ class VariableInCall(Rule):
     """Raw `tf.Variable` created in `call` of a Keras Layer or Model: a new, untracked variable on every call.
 
     ## What it does
-    Finds `tf.Variable(...)` inside the `call` method of a Keras `Layer`/`Model` subclass.
+    Finds `tf.Variable(...)` inside the `call` method of a Keras `Layer`/`Model` subclass, or a `__call__` override,
+    which also runs on every forward pass (no fix there: it wraps Keras' own `__call__`, which calls `build`).
 
     ## Why is this bad?
     `call` runs on every forward pass: each run creates a fresh variable with its initial value, so nothing it
@@ -89,7 +90,7 @@ class VariableInCall(Rule):
         return hoist_edit(ctx, site)
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
-        for site in raw_variables(analysis, lambda method: method == "call"):
+        for site in raw_variables(analysis, lambda method: method in CALL_METHODS):
             plan = fix_plan(analysis, site, place=False)
             if isinstance(plan, WeightPlan) and plan.computed:  # evaluated in `call`: it cannot move to `build`
                 plan = plan.unsafe.split(": the fix fills")[0]
@@ -108,5 +109,5 @@ class VariableInCall(Rule):
                 yield self.finding(site.node, message, UNSAFE)
             else:
                 yield self.finding(site.node, f"{message} (no fix: {plan})")
-        for site, helper, created in helper_variables(analysis, lambda method: method == "call"):
+        for site, helper, created in helper_variables(analysis, lambda method: method in CALL_METHODS):
             yield helper_finding(self, site, helper, created, in_call=True)
