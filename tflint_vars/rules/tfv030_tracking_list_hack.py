@@ -46,19 +46,21 @@ class TrackingListHack(Rule):
     ```python
     import tensorflow as tf
 
-    class Bias(tf.keras.layers.Layer):
-        def build(self, input_shape):
-            self.b = self.add_weight(name="b", shape=(input_shape[-1],), initializer="zeros")
-            self._trainable_weights.append(self.b)
+    class Gate(tf.keras.layers.Layer):
+        def __init__(self, units):
+            super().__init__()
+            self.gate = tf.Variable(tf.ones((units,)), name="gate")
+            self._trainable_weights.append(self.gate)
     ```
 
     ## Use instead
     ```python
     import tensorflow as tf
 
-    class Bias(tf.keras.layers.Layer):
-        def build(self, input_shape):
-            self.b = self.add_weight(name="b", shape=(input_shape[-1],), initializer="zeros")
+    class Gate(tf.keras.layers.Layer):
+        def __init__(self, units):
+            super().__init__()
+            self.gate = self.add_weight(name="gate", shape=(units,), initializer="ones")
     ```
 
     ## Fix safety
