@@ -114,8 +114,8 @@ class TrackingListHack(Rule):
                         yield self.finding(node, f"{message} (no fix: only `.append`/`.extend` of weights go)")
                 elif isinstance(node, ast.AugAssign) and _on_self_named(node.target, READ_ONLY_LISTS):
                     yield self.finding(node.target, f"`self.{node.target.attr}` is a read-only property in Keras 2 "
-                                                    f"and 3 (AttributeError); create the variable with "
-                                                    f"`self.add_weight(...)`")
+                                                    f"and 3 (AttributeError); a `self.add_weight(...)` weight is "
+                                                    f"tracked without it")
 
 
 def _removal(call: ast.Call, cls) -> str | None:
