@@ -118,13 +118,12 @@ def helper_finding(rule, site: CallSite, helper: str, created: str, in_call: boo
     """The finding for a helper's variable reaching the layer: no fix (it is made outside the class)."""
     made = "tf.Variable" if created == VARIABLE else f"backend.{created.rpartition('.')[2]}"
     if in_call:
-        message = (f"`{helper}` makes a `{made}` on every call of {where(site)} (`tf.function` raises ValueError), "
-                   f"untracked under Keras 3; create it once in `build` with `self.add_weight(...)`")
+        message = (f"`{helper}` makes a `{made}` on every call of {where(site)}: `tf.function` raises ValueError, "
+                   f"and Keras 3 does not track it")
     else:
-        message = (f"`{helper}` returns a `{made}` that {where(site)} keeps: untracked under Keras 3: "
-                   f"{untracked_effects(site)}; use `self.add_weight(...)`")
-    return weight_finding(rule, site, message, f"the variable is created in `{helper}`, outside the class; create "
-                                               f"it with `self.add_weight(...)` where the layer keeps it")
+        message = f"`{helper}` returns a `{made}` that {where(site)} keeps: Keras 3 never tracks, trains or saves it"
+    return weight_finding(rule, site, message, f"it is made in `{helper}`, outside the layer; make it with "
+                                               f"`self.add_weight(...)` in the layer")
 
 
 # Where a value flows on unchanged (the variable itself may be in the result).

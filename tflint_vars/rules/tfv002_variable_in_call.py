@@ -8,7 +8,7 @@ from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.fixes.hoist import HoistPlan, guarded_attributes, plan_hoist
 from tflint_vars.fixes.initializers import WeightPlan
 from tflint_vars.rules._raw_variables import (CALL_METHODS, creator, fix_plan, helper_finding, helper_variables,
-                                              raw_variables, untracked_effects, where)
+                                              raw_variables, where)
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -98,9 +98,8 @@ class VariableInCall(Rule):
                 plan = plan_hoist(analysis, site)
             guard = _guarded_once(site)
             if guard:
-                message = (f"{creator(site)} created once in {where(site)}, behind `if {guard}`, is "
-                           f"untracked under Keras 3: {untracked_effects(site)}; create it in `build` with "
-                           f"`self.add_weight(...)`")
+                message = (f"{creator(site)} made once in {where(site)} (behind `if {guard}`): Keras 3 never "
+                           f"tracks, trains or saves it; create it in `build` with `self.add_weight(...)`")
             else:
                 message = (f"{creator(site)} created in {where(site)} makes a new variable on every call "
                            f"(`tf.function` raises ValueError) and is untracked under Keras 3; create it once in "

@@ -103,8 +103,8 @@ class TrackingListHack(Rule):
                      and isinstance(n.func, ast.Attribute)}
             for node in ast.walk(cls.node):
                 if _on_self_named(node, TRACKING_LISTS) and isinstance(node.ctx, ast.Load):
-                    message = (f"`self.{node.attr}` is Keras 2's private tracking list: a Keras 3 layer has none "
-                               f"(AttributeError); create the variable with `self.add_weight(...)`")
+                    message = (f"`self.{node.attr}` (Keras 2's tracking list) does not exist on a Keras 3 layer "
+                               f"(AttributeError); use `self.add_weight(...)`")
                     call = calls.get(id(node))
                     if call is not None and tracking_items(call) is not None:
                         reason = _removal(call, cls)
@@ -123,6 +123,5 @@ def _removal(call: ast.Call, cls) -> str | None:
     items = tracking_items(call)
     weights = _add_weight_attributes(cls.node)
     if items is None or not all(dotted_name(item) in weights for item in items):
-        return ("it adds a value that is not a `self.add_weight(...)` weight; converting a raw variable to "
-                "add_weight (TFV001/TFV003) removes this line with it")
+        return "it adds a value that is not an add_weight weight; TFV001/TFV003's add_weight fix removes the line"
     return None
