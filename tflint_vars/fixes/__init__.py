@@ -66,7 +66,7 @@ def fix_bytes(data: bytes, path: str = "<string>", *, unsafe: bool = False, sele
     seen_drops: set[tuple[str, str, str]] = set()
     for _ in range(MAX_PASSES):
         try:
-            new_text, fixed, dropped = fix_text_once(text, path, todo)
+            new_text, fixed, dropped = fix_text_once(text, path, todo, result.remaining)
         except RecursionError:  # libcst's visitors recurse about 5 frames per level: a 200-call method chain
             result.dropped.extend((d, "the code is nested too deeply for libcst to rewrite") for d in todo)
             break

@@ -498,10 +498,13 @@ def _findings(analysis: ModuleAnalysis, ctx: PlanContext, codes: set[str]) -> di
     return found
 
 
-def fix_text_once(text: str, path: str, diagnostics: Iterable[Diagnostic]
+def fix_text_once(text: str, path: str, diagnostics: Iterable[Diagnostic], reported: Iterable[Diagnostic] = ()
                   ) -> tuple[str, list[Diagnostic], list[tuple[Diagnostic, str]]]:
-    """Apply the fixes of `diagnostics` (all from `text`) in one pass: (new text, fixed, dropped with why)."""
+    """Apply the fixes of `diagnostics` (all from `text`) in one pass: (new text, fixed, dropped with why). `reported`:
+    every diagnostic of `text`; those on a statement a fix removes with its own (a Keras 2 tracking-list line the
+    add_weight fix removes, TFV030) count as fixed too."""
     diagnostics = list(diagnostics)
+    reported = list(reported)
     analysis = analyze(ast.parse(text, path), text, resolver_for(path))  # the project's bases too
     ctx = PlanContext(analysis, text, path)
     found = _findings(analysis, ctx, {d.code for d in diagnostics})
@@ -552,7 +555,8 @@ def fix_text_once(text: str, path: str, diagnostics: Iterable[Diagnostic]
 
     new_text, error = _render(tree, [item for unit in units for item in unit], path)
     if error is None:
-        return new_text, [item.edit.diagnostic for unit in units for item in unit], dropped
+        return new_text, [item.edit.diagnostic for unit in units for item in unit] + _removed_with(
+            ctx, [item for unit in units for item in unit], reported), dropped
     # Something does not parse: add the fixes one unit at a time and keep those that leave the module parseable.
     accepted: list[_Located] = []
     best = text
@@ -563,7 +567,15 @@ def fix_text_once(text: str, path: str, diagnostics: Iterable[Diagnostic]
             best = attempt
         else:
             dropped.extend((item.edit.diagnostic, f"the fixed code would not parse: {error}") for item in unit)
-    return best, [item.edit.diagnostic for item in accepted], dropped
+    return best, [item.edit.diagnostic for item in accepted] + _removed_with(ctx, accepted, reported), dropped
+
+
+def _removed_with(ctx: PlanContext, applied: list[_Located], reported: list[Diagnostic]) -> list[Diagnostic]:
+    """The reported diagnostics, other than the applied ones', that stand on a statement an applied edit removes."""
+    lines = {call.lineno: call for item in applied for call in item.edit.removals}
+    own = {id(item.edit.diagnostic) for item in applied}
+    return [d for d in reported if id(d) not in own and d.line in lines
+            and d.column == ctx.char_col(d.line, lines[d.line].col_offset) + 1]
 
 
 def _complete_guards(tree: _Tree, located: list[_Located], dropped: list) -> list[_Located]:
