@@ -5,8 +5,8 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis, dotted_name
 from tflint_vars.diagnostics import UNSAFE
-from tflint_vars.fixes.hoist import HoistPlan, guarded_attributes, plan_hoist
-from tflint_vars.fixes.initializers import WeightPlan
+from tflint_vars.plans.hoist import HoistPlan, guarded_attributes, plan_hoist
+from tflint_vars.plans.initializers import WeightPlan
 from tflint_vars.rules._raw_variables import (CALL_METHODS, creator, fix_plan, helper_finding, helper_variables,
                                               raw_variables, where)
 from tflint_vars.rules.base import Finding, Rule
@@ -86,7 +86,7 @@ class VariableInCall(Rule):
 
     def fix_edit(self, ctx, site):
         """Move the statement creating the state from `call` into `build(self, input_shape)` (`plan_hoist`)."""
-        from tflint_vars.fixes.weights import hoist_edit
+        from tflint_vars.plans.weights import hoist_edit
         return hoist_edit(ctx, site)
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:

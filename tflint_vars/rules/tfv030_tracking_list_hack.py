@@ -5,7 +5,8 @@ from typing import Iterator
 
 from tflint_vars.analysis import LAYER_KINDS, ModuleAnalysis, dotted_name
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.rules._raw_variables import TRACKING_LISTS, _on_self_named, is_keras3_class, tracking_items
+from tflint_vars.plans.tracking import TRACKING_LISTS, on_self_named, tracking_items
+from tflint_vars.rules._raw_variables import is_keras3_class
 from tflint_vars.rules.base import Finding, Rule
 
 # Properties both Kerases define without a setter: `self.trainable_weights += [...]` raises AttributeError in both
@@ -90,7 +91,7 @@ class TrackingListHack(Rule):
 
     def fix_edit(self, ctx, site):
         """Remove the statement, as `_removal` decides."""
-        from tflint_vars.fixes.transform import Edit
+        from tflint_vars.plans.edits import Edit
 
         reason = _removal(site.node, site.context.keras_class)
         return reason if reason else Edit(removals=[site.node])
@@ -102,7 +103,7 @@ class TrackingListHack(Rule):
             calls = {id(n.func.value): n for n in ast.walk(cls.node) if isinstance(n, ast.Call)
                      and isinstance(n.func, ast.Attribute)}
             for node in ast.walk(cls.node):
-                if _on_self_named(node, TRACKING_LISTS) and isinstance(node.ctx, ast.Load):
+                if on_self_named(node, TRACKING_LISTS) and isinstance(node.ctx, ast.Load):
                     message = (f"`self.{node.attr}` (Keras 2's tracking list) does not exist on a Keras 3 layer "
                                f"(AttributeError); use `self.add_weight(...)`")
                     call = calls.get(id(node))
@@ -112,7 +113,7 @@ class TrackingListHack(Rule):
                                            None if reason else SAFE)
                     else:
                         yield self.finding(node, f"{message} (no fix: only `.append`/`.extend` of weights go)")
-                elif isinstance(node, ast.AugAssign) and _on_self_named(node.target, READ_ONLY_LISTS):
+                elif isinstance(node, ast.AugAssign) and on_self_named(node.target, READ_ONLY_LISTS):
                     yield self.finding(node.target, f"`self.{node.target.attr}` is a read-only property in Keras 2 "
                                                     f"and 3 (AttributeError); a `self.add_weight(...)` weight is "
                                                     f"tracked without it")
