@@ -683,8 +683,26 @@ def reset_tf1_state() -> None:
         tf.compat.v1.reset_default_graph()
 
 
+def stay_below_the_verifier() -> None:
+    """Linux: die with the verify process (PR_SET_PDEATHSIG), and keep whatever the fixtures start below this
+    process even when they orphan it or leave the session (PR_SET_CHILD_SUBREAPER), so that the verifier can find
+    and kill it (tflint_vars/verify/processes.py). Elsewhere a no-op."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return
+    if str(os.getppid()) != os.environ.get("TFLINT_VARS_VERIFY_PARENT", str(os.getppid())):
+        os._exit(4)  # the verifier died before the death signal was armed
+
+
 def main() -> int:
     global np, tf
+    stay_below_the_verifier()
     # Started as a script: its own directory heads sys.path, where fixtures would import judge.py, report.py... as
     # top-level modules. Drop it.
     if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
