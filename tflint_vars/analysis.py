@@ -356,8 +356,17 @@ def _collect_imports(tree: ast.Module, module_statements: list[ast.AST] | None =
 
 
 # Resolves a base class the module imports from elsewhere, by its name as imported (absolute, or relative with its
-# dots): (flavour, kind) when it is a Keras class, else None. See tflint_vars.project.
+# dots): (flavour, kind) when it is a Keras class, else None. See tflint_vars.project. A resolver with an `alias`
+# method also says which TensorFlow or Keras name an imported module or name stands for (`_follow_aliases`).
 Resolver = Callable[[str], "tuple[str, str] | None"]
+
+# Frameworks whose names the rules know (canonical names start with one of these).
+_FRAMEWORK_PREFIXES = ("tensorflow.", "keras.", "tf_keras.")
+# Attributes by which a call through an imported project module may be TensorFlow's or Keras': only such calls make
+# the analysis ask what the module stands for (`tf.Variable` where `tf` is a project module star-importing
+# TensorFlow), so the other modules a file imports are never read for it.
+_FRAMEWORK_ATTRIBUTES = frozenset({"Variable", "VariableV1", "get_variable", "variable_scope", "layers", "keras",
+                                   "compat", "v1", "v2", "initializers", "backend"})
 
 
 def _classify_classes(analysis: ModuleAnalysis, module_statements: list[ast.AST] | None = None,
@@ -511,14 +520,46 @@ def _walk(analysis: ModuleAnalysis) -> None:
                 push((value, child_ctx))
 
 
+def _follow_aliases(analysis: ModuleAnalysis, alias: Callable[[str], str | None]) -> None:
+    """Rebind the imports that stand for TensorFlow or Keras through another module (`from pkg import compat as tf`
+    where pkg/compat.py star-imports tensorflow.compat.v2), and name the calls through them anew. Asked only for an
+    import a call uses with one of _FRAMEWORK_ATTRIBUTES: bases are resolved by the resolver itself."""
+    asked: dict[str, str | None] = {}
+    for site in analysis.calls:
+        name = site.name
+        if name is None or name.startswith(_FRAMEWORK_PREFIXES):
+            continue
+        dotted = dotted_name(site.node.func)
+        head, _, rest = dotted.partition(".")
+        if head in asked:
+            continue
+        target = analysis.imports[head]
+        if target.partition(".")[0] in ("tensorflow", "keras", "tf_keras"):
+            continue  # a framework name that is no rule's business
+        attributes = rest.split(".") if rest else [target.rpartition(".")[2]]
+        if not _FRAMEWORK_ATTRIBUTES.intersection(attributes):
+            continue
+        asked[head] = alias(target)
+    rebound = {head: target for head, target in asked.items() if target is not None}
+    if not rebound:
+        return
+    analysis.imports.update(rebound)
+    for site in analysis.calls:
+        if site.name is not None and dotted_name(site.node.func).partition(".")[0] in rebound:
+            site.name = analysis.qualify(site.node.func)
+
+
 def analyze(tree: ast.Module, source: str, resolver: Resolver | None = None) -> ModuleAnalysis:
-    """`resolver` answers for bases imported from the project's other modules (tflint_vars.project); without one,
-    such a base is not a Keras class."""
+    """`resolver` answers for bases imported from the project's other modules and installed packages
+    (tflint_vars.project); without one, such a base is not a Keras class."""
     analysis = ModuleAnalysis(tree=tree, source=source)
     module_statements = list(statements(tree))
     analysis.imports = _collect_imports(tree, module_statements, analysis.star_imports)
     _classify_classes(analysis, module_statements, resolver)
     _walk(analysis)
+    alias = getattr(resolver, "alias", None)
+    if alias is not None:
+        _follow_aliases(analysis, alias)
     return analysis
 
 

@@ -44,11 +44,12 @@ from dataclasses import dataclass, field
 from tflint_vars import __version__
 from tflint_vars.diagnostics import Diagnostic
 from tflint_vars.engine import CodeSelection, check_file, check_source, map_chunks, open_regular_file, read_file
+from tflint_vars.environment import Environment
 from tflint_vars.project import FileResolver, ProjectIndex, set_shared_index, shared_index
 
 CACHE_DIR_ENV = "TFLINT_VARS_CACHE_DIR"
 CACHE_DIR_NAME = ".tflint-vars-cache"  # the old in-project location: still excluded from walks, never read
-FORMAT = 3  # bump when the index layout changes (2: signed; 3: dependencies and module summaries)
+FORMAT = 4  # bump when the index layout changes (2: signed; 3: dependencies and module summaries; 4: environment)
 SECRET_NAME = "cache-key"
 RACY_NS = 2_000_000_000
 PRUNE_AFTER_DAYS = 30  # entries of files no run has seen for this long are dropped
@@ -177,8 +178,10 @@ class FileResult:
     diagnostics: list[Diagnostic]
     fingerprint: Fingerprint | None  # None: not worth remembering (racy timestamps, or unreadable)
     digest: str | None  # None: the file could not be read
-    dependencies: dict[str, list | None] = field(default_factory=dict)  # base class as imported -> project's answer
+    # question -> the project index's answer (ProjectIndex.answer): base classes as imported, and `@`-aliases
+    dependencies: dict[str, list | str | None] = field(default_factory=dict)
     summaries: dict[str, list] = field(default_factory=dict)  # module summaries the worker consulted
+    environment: dict | None = None  # the interpreter's sys.path, when this worker asked for it
 
 
 def _check_chunk_remembering(args: tuple[list[str], CodeSelection]) -> list[FileResult]:
@@ -200,9 +203,8 @@ def _check_chunk_remembering(args: tuple[list[str], CodeSelection]) -> list[File
         resolver = FileResolver(index, path)
         diagnostics = check_source(data, path, selection, resolver=resolver)
         read = index.take_fresh()
-        results.append(FileResult(path, diagnostics, fingerprint, content_digest(data),
-                                  {ref: list(answer) if answer else None for ref, answer in resolver.asked.items()},
-                                  read))
+        results.append(FileResult(path, diagnostics, fingerprint, content_digest(data), resolver.asked, read,
+                                  index.environment.take_fresh()))
     return results
 
 
@@ -223,10 +225,11 @@ class ResultCache:
         self.index_path = os.path.join(directory, f"index-{configuration_key(selection)}.json")
         self.secret = user_secret()  # None: the cache is off for this run (neither read nor written)
         self.modules: dict[str, list] = {}  # module summaries for the project index, see tflint_vars.project
+        self.environment: dict | None = None  # the interpreter's sys.path, see tflint_vars.environment
         self.entries: dict[str, list] = self._load()
         self.dirty = False
         self.today = int(time.time() // 86400)
-        self.project = ProjectIndex(self.modules)
+        self.project = ProjectIndex(self.modules, Environment(remembered=self.environment))
         self.modules_used: dict[str, list] = {}  # the summaries this run's workers read
 
     def _load(self) -> dict[str, list]:
@@ -244,15 +247,13 @@ class ResultCache:
             return {}
         if isinstance(index.get("modules"), dict):
             self.modules = index["modules"]
+        if isinstance(index.get("environment"), dict):
+            self.environment = index["environment"]
         return index["files"]
 
     def _dependencies_hold(self, absolute: str, dependencies: dict) -> bool:
         """Whether the project index still gives the answers the file was checked with."""
-        for ref, answer in dependencies.items():
-            now = self.project.resolve(absolute, ref)
-            if (list(now) if now else None) != answer:
-                return False
-        return True
+        return all(self.project.answer(absolute, question) == answer for question, answer in dependencies.items())
 
     def lookup(self, path: str, absolute: str) -> list[Diagnostic] | None:
         """The remembered diagnostics of `path`, or None when it must be checked."""
@@ -288,7 +289,13 @@ class ResultCache:
         self.entries[absolute] = [list(result.fingerprint) if result.fingerprint else None, result.digest, rows,
                                   self.today, result.dependencies]
         self.modules_used.update(result.summaries)
+        self.remember_environment(result.environment)
         self.dirty = True
+
+    def remember_environment(self, answer: dict | None) -> None:
+        if answer is not None and answer != self.environment:
+            self.environment = answer
+            self.dirty = True
 
     def save(self) -> None:
         """Write the index atomically when it changed. A cache that cannot be written is reported, not fatal."""
@@ -303,8 +310,8 @@ class ResultCache:
         try:
             self._create_directory()
             descriptor, temporary = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=self.directory)
-            payload = json.dumps({"format": FORMAT, "tool": __version__, "files": files, "modules": modules},
-                                 separators=(",", ":")).encode("utf-8")
+            payload = json.dumps({"format": FORMAT, "tool": __version__, "files": files, "modules": modules,
+                                  "environment": self.environment}, separators=(",", ":")).encode("utf-8")
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(sign(self.secret, payload) + b"\n" + payload)
             os.replace(temporary, self.index_path)
@@ -356,5 +363,6 @@ def check_files_cached(paths: list[str], selection: CodeSelection, jobs: int | N
         cache.remember(result, absolute_of[result.path])
     if cache.project.read:  # the parent read summaries to validate dependencies: keep them for the next run
         cache.dirty = True
+    cache.remember_environment(cache.project.environment.take_fresh())  # asked to validate dependencies
     cache.save()
     return diagnostics
