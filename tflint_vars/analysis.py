@@ -362,11 +362,12 @@ Resolver = Callable[[str], "tuple[str, str] | None"]
 
 # Frameworks whose names the rules know (canonical names start with one of these).
 _FRAMEWORK_PREFIXES = ("tensorflow.", "keras.", "tf_keras.")
-# Attributes by which a call through an imported project module may be TensorFlow's or Keras': only such calls make
-# the analysis ask what the module stands for (`tf.Variable` where `tf` is a project module star-importing
-# TensorFlow), so the other modules a file imports are never read for it.
-_FRAMEWORK_ATTRIBUTES = frozenset({"Variable", "VariableV1", "get_variable", "variable_scope", "layers", "keras",
-                                   "compat", "v1", "v2", "initializers", "backend"})
+# Names by which a call through an imported project module may be TensorFlow's or Keras': only such calls make the
+# analysis ask what the module stands for (`tf.Variable` where `tf` is a project module star-importing TensorFlow),
+# so the other modules a file imports are not read for it. The functions a rule looks for, called; the namespaces
+# that hold them, followed by an attribute (`tf.layers.dense`, not a project helper `common_layers.layers()`).
+_FRAMEWORK_FUNCTIONS = frozenset({"Variable", "VariableV1", "get_variable", "variable_scope"})
+_FRAMEWORK_NAMESPACES = frozenset({"layers", "keras", "compat", "v1", "v2", "initializers", "backend"})
 
 
 def _classify_classes(analysis: ModuleAnalysis, module_statements: list[ast.AST] | None = None,
@@ -523,7 +524,8 @@ def _walk(analysis: ModuleAnalysis) -> None:
 def _follow_aliases(analysis: ModuleAnalysis, alias: Callable[[str], str | None]) -> None:
     """Rebind the imports that stand for TensorFlow or Keras through another module (`from pkg import compat as tf`
     where pkg/compat.py star-imports tensorflow.compat.v2), and name the calls through them anew. Asked only for an
-    import a call uses with one of _FRAMEWORK_ATTRIBUTES: bases are resolved by the resolver itself."""
+    import a call uses as TensorFlow (_FRAMEWORK_FUNCTIONS, _FRAMEWORK_NAMESPACES): bases are resolved by the
+    resolver itself."""
     asked: dict[str, str | None] = {}
     for site in analysis.calls:
         name = site.name
@@ -536,8 +538,8 @@ def _follow_aliases(analysis: ModuleAnalysis, alias: Callable[[str], str | None]
         target = analysis.imports[head]
         if target.partition(".")[0] in ("tensorflow", "keras", "tf_keras"):
             continue  # a framework name that is no rule's business
-        attributes = rest.split(".") if rest else [target.rpartition(".")[2]]
-        if not _FRAMEWORK_ATTRIBUTES.intersection(attributes):
+        *namespaces, function = rest.split(".") if rest else (target.rpartition(".")[2],)
+        if function not in _FRAMEWORK_FUNCTIONS and not _FRAMEWORK_NAMESPACES.intersection(namespaces):
             continue
         asked[head] = alias(target)
     rebound = {head: target for head, target in asked.items() if target is not None}
