@@ -9,13 +9,15 @@ reads nor writes it; deleting it is safe.
 What: one JSON index per configuration, `index-<key>.json`, where the key hashes the tool version, a fingerprint of
 the installed rule code, the Python version (its parser writes TFV000's messages) and the selected codes. The index
 maps each file's absolute path to its stat fingerprint, the BLAKE2 hash of its content, its diagnostics and its
-dependencies: the base classes it imports from the project's other modules, with the project index's answer
-(tflint_vars.project). A file whose stat fingerprint (size, mtime, ctime, inode) is unchanged is a hit without being
-read; otherwise its content is hashed and compared. A hit whose dependencies now get another answer (a base class
-changed in another module) is checked again. The index also keeps the summaries of the modules the project index
-read in the last run (keyed by path, stat fingerprint and content hash), so a warm run answers without parsing
-them. A fingerprint taken within two seconds of a write may miss a later same-size write in the same clock tick, so
-it is not stored and that file is hashed next time ("racy" timestamps, as git does).
+dependencies: the base classes it imports from the project's other modules or installed packages, and the imports
+it uses as TensorFlow (`@`-prefixed), with the project index's answer (tflint_vars.project). A file whose stat
+fingerprint (size, mtime, ctime, inode) is unchanged is a hit without being read; otherwise its content is hashed
+and compared. A hit whose dependencies now get another answer (a base class changed in another module) is checked
+again. The index also keeps the summaries of the modules the project index read in the last run (keyed by path,
+stat fingerprint and content hash; installed modules too), so a warm run answers without parsing them, and the
+`sys.path` of a `--python` interpreter with the key that says when to ask it again (tflint_vars.environment). A
+fingerprint taken within two seconds of a write may miss a later same-size write in the same clock tick, so it is
+not stored and that file is hashed next time ("racy" timestamps, as git does).
 
 Trust: a cache must never hide a finding, so an index counts only if this user wrote it. Its first line is an
 HMAC-SHA256 of the rest, keyed by a per-user secret (32 random bytes) kept outside any repository in

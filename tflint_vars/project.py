@@ -3,15 +3,24 @@
 `class Scale(BaseLayer)` is a Keras layer when `BaseLayer` is one in the module it comes from, whether it is imported
 absolutely (`from pkg.base import BaseLayer`), relatively (`from ..base import BaseLayer`, `from . import base` then
 `base.BaseLayer`), through a re-export (`from .base import BaseLayer` or `from .base import *` in `pkg/__init__.py`),
-or through a chain of such modules of any depth. A base that cannot be found in the project (a third-party package)
-is not a Keras class unless its name is a Keras name (tflint_vars.analysis.keras_class_kind).
+or through a chain of such modules of any depth. A base found neither in the project nor in the environment's
+installed packages is not a Keras class unless its name is a Keras name (tflint_vars.analysis.keras_class_kind).
 
 Modules are found on disk as Python finds them, from the importing file, so every front end gets the same answer for
 a file whatever else it was given: a relative import from the file's own package directory; an absolute import under
 the file's package root (the first directory upward without an `__init__.py`, as pytest's rootdir rule), then under
 each directory above it up to the project root (the nearest directory upward holding pyproject.toml, setup.cfg,
-setup.py or .git; without one, up to the file system's root), then under the project root's `src/`. Namespace
-packages (directories without `__init__.py`) are found the same way, since the lookup is by path.
+setup.py or .git; without one, up to the file system's root), then under the project root's `src/`, then under the
+file's own directory and the package directories above it (a script's directory is sys.path[0]: `from tf2 import x`
+in a script of `efficientdet/`, which holds an `__init__.py`), last on the environment's sys.path
+(tflint_vars.environment: installed packages, read, never imported; never for tensorflow, keras, tf_keras or the
+standard library, whose Keras classes are known by name). A module of an installed package imports from sys.path
+only. Namespace packages (directories without `__init__.py`) are found the same way, since the lookup is by path.
+
+Besides bases, the index says which TensorFlow or Keras name an imported module or name stands for (`alias`): a
+project module that star-imports TensorFlow (`# pkg/compat.py: from tensorflow.compat.v2 import *`) imported as
+`from pkg import compat as tf` makes `tf.Variable` TensorFlow's. The analysis asks only for imports its calls use as
+TensorFlow.
 
 Cheap by construction: a module is read only when some checked file's class has a base imported from it that is not
 a Keras name, and then only its summary is kept (its classes' bases and its import bindings, from the stdlib ast).
