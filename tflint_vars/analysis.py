@@ -360,8 +360,9 @@ def _collect_imports(tree: ast.Module, module_statements: list[ast.AST] | None =
 # method also says which TensorFlow or Keras name an imported module or name stands for (`_follow_aliases`).
 Resolver = Callable[[str], "tuple[str, str] | None"]
 
-# Frameworks whose names the rules know (canonical names start with one of these).
-_FRAMEWORK_PREFIXES = ("tensorflow.", "keras.", "tf_keras.")
+# The top-level packages whose names the rules know (every canonical name of TensorFlow or Keras is under one).
+FRAMEWORKS = frozenset({"tensorflow", "keras", "tf_keras"})
+_FRAMEWORK_PREFIXES = tuple(f"{framework}." for framework in sorted(FRAMEWORKS))
 # Names by which a call through an imported project module may be TensorFlow's or Keras': only such calls make the
 # analysis ask what the module stands for (`tf.Variable` where `tf` is a project module star-importing TensorFlow),
 # so the other modules a file imports are not read for it. The functions a rule looks for, called; the namespaces
@@ -536,7 +537,7 @@ def _follow_aliases(analysis: ModuleAnalysis, alias: Callable[[str], str | None]
         if head in asked:
             continue
         target = analysis.imports[head]
-        if target.partition(".")[0] in ("tensorflow", "keras", "tf_keras"):
+        if target.partition(".")[0] in FRAMEWORKS:
             continue  # a framework name that is no rule's business
         *namespaces, function = rest.split(".") if rest else (target.rpartition(".")[2],)
         if function not in _FRAMEWORK_FUNCTIONS and not _FRAMEWORK_NAMESPACES.intersection(namespaces):

@@ -39,7 +39,7 @@ import os
 import sys
 import time
 
-from tflint_vars.analysis import _collect_imports, canonical_name, dotted_name, keras_class_kind
+from tflint_vars.analysis import FRAMEWORKS, _collect_imports, canonical_name, dotted_name, keras_class_kind
 from tflint_vars.environment import Environment
 
 KerasKind = tuple[str, str]  # (flavour, kind): ("keras3", "layer")
@@ -47,9 +47,9 @@ KerasKind = tuple[str, str]  # (flavour, kind): ("keras3", "layer")
 # A base is its qualified name as imported, or "=Name" for a name the module neither defines nor imports by name.
 Summary = dict
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
-# Top-level packages never read from the environment: their Keras classes are known by name (keras_class_kind), and
-# any other class of theirs is not a Keras class; their sources are large. The standard library is never Keras.
-FRAMEWORKS = frozenset({"tensorflow", "keras", "tf_keras"})
+# Top-level packages never read from the environment: the frameworks' Keras classes are known by name
+# (keras_class_kind), any other class of theirs is not a Keras class, and their sources are large. The standard
+# library is never Keras.
 NEVER_INSTALLED_KERAS = FRAMEWORKS | frozenset(sys.stdlib_module_names)
 
 
@@ -304,7 +304,6 @@ class ProjectIndex:
                 return kind
         return None
 
-
     # Aliases of TensorFlow and Keras
 
     def alias(self, importer: str, ref: str) -> str | None:
@@ -354,7 +353,6 @@ class ProjectIndex:
             return self.alias(importer, question[1:])
         kind = self.resolve(importer, question)
         return list(kind) if kind else None
-
 
 
 class FileResolver:
