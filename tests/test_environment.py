@@ -205,3 +205,20 @@ def test_framework_and_stdlib_bases_are_not_read_from_the_environment(tmp_path):
     assert index.read == {}
     assert index.environment._path is None  # sys.path never asked for
 
+
+
+def test_the_cache_rechecks_a_file_when_its_tensorflow_module_changes(tmp_path):
+    """What `tf` stands for is one of the file's dependencies: compat.py no longer star-importing TensorFlow makes the
+    warm run check its user again."""
+    write(tmp_path / "project", {
+        "pyproject.toml": "",
+        "pkg/__init__.py": "",
+        "pkg/compat.py": "from tensorflow.compat.v1 import *\n",
+        "pkg/users.py": "import tensorflow\nfrom pkg import compat as tf\n"
+                        + layer("A", "tensorflow.keras.layers.Layer"),
+    })
+    root, cache = tmp_path / "project", tmp_path / "cache"
+    assert run(root, cache=cache) == expected(root) == {("pkg/users.py", 8)}
+    assert run(root, cache=cache) == expected(root)  # warm
+    (root / "pkg" / "compat.py").write_text("def Variable(value):\n    return value\n")
+    assert run(root, cache=cache) == set() == run(root)
