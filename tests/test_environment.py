@@ -103,6 +103,17 @@ def test_python_option_resolves_in_that_interpreters_environment(venv_python, pr
     assert flake8_lines(project) == set()
 
 
+def test_asking_the_interpreter_runs_nothing_of_the_project(venv_python, project, tmp_path):
+    """The interpreter is asked from the checked project's directory, which `-c` puts first on its sys.path: a
+    project module named like a standard one (`json.py`, `ast.py`) is not run."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    for name in ("json", "ast", "os", "site", "sitecustomize"):
+        (project / f"{name}.py").write_text(f"open({str(markers / name)!r}, 'w').write('run')\nraise SystemExit(7)\n")
+    assert run(project, "--python", str(venv_python)) == expected(project)
+    assert sorted(os.listdir(markers)) == []
+
+
 def test_a_missing_python_is_a_usage_error(project):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-m", "tflint_vars", "check", "--python", str(project / "nope"), "."],

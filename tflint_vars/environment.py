@@ -17,7 +17,7 @@ directory's mtime, and the interpreter is asked again.
 
 from __future__ import annotations
 
-import json
+import ast
 import os
 import shutil
 import subprocess
@@ -26,7 +26,9 @@ import sys
 # The variables Python reads to build sys.path (site.py and the interpreter's startup).
 PATH_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "PYTHONSAFEPATH",
                   "PYTHONPLATLIBDIR", "VIRTUAL_ENV")
-QUERY = "import json, sys; print(json.dumps(sys.path))"
+# Imports nothing: `-c` puts the current directory (the checked project) first on sys.path, where a `json.py` would
+# otherwise be run. `sys` is built in and already loaded.
+QUERY = "import sys; print(repr(sys.path))"
 TIMEOUT_SECONDS = 60
 
 _configured_python: list[str | None] = [None]
@@ -114,11 +116,11 @@ class Environment:
         try:
             result = subprocess.run([interpreter, "-c", QUERY], capture_output=True, text=True,
                                     timeout=TIMEOUT_SECONDS, stdin=subprocess.DEVNULL)
-            entries = json.loads(result.stdout) if result.returncode == 0 else None
+            entries = ast.literal_eval(result.stdout.strip()) if result.returncode == 0 else None
             if not (isinstance(entries, list) and all(isinstance(entry, str) for entry in entries)):
                 raise ValueError(result.stderr.strip().splitlines()[-1] if result.stderr.strip()
                                  else f"exit status {result.returncode}")
-        except (OSError, ValueError, subprocess.SubprocessError) as error:
+        except (OSError, ValueError, SyntaxError, subprocess.SubprocessError) as error:
             print(f"tflint-vars: warning: cannot ask {interpreter} for its sys.path ({error}): base classes from "
                   "installed packages are not resolved", file=sys.stderr)
             entries = []
