@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -369,6 +370,10 @@ _FRAMEWORK_PREFIXES = tuple(f"{framework}." for framework in sorted(FRAMEWORKS))
 # that hold them, followed by an attribute (`tf.layers.dense`, not a project helper `common_layers.layers()`).
 _FRAMEWORK_FUNCTIONS = frozenset({"Variable", "VariableV1", "get_variable", "variable_scope"})
 _FRAMEWORK_NAMESPACES = frozenset({"layers", "keras", "compat", "v1", "v2", "initializers", "backend"})
+# A first sieve on the whole name, import target included, so most calls are passed over without looking at their
+# node: a name holding none of those words cannot qualify.
+_FRAMEWORK_WORD = re.compile(rf"\.(?:{'|'.join(sorted(_FRAMEWORK_NAMESPACES))})\."
+                             rf"|(?:^|\.)(?:{'|'.join(sorted(_FRAMEWORK_FUNCTIONS))})$")
 
 
 def _classify_classes(analysis: ModuleAnalysis, module_statements: list[ast.AST] | None = None,
@@ -528,9 +533,13 @@ def _follow_aliases(analysis: ModuleAnalysis, alias: Callable[[str], str | None]
     import a call uses as TensorFlow (_FRAMEWORK_FUNCTIONS, _FRAMEWORK_NAMESPACES): bases are resolved by the
     resolver itself."""
     asked: dict[str, str | None] = {}
+    examined: set[str] = set()  # a file calls the same helpers again and again
     for site in analysis.calls:
         name = site.name
-        if name is None or name.startswith(_FRAMEWORK_PREFIXES):
+        if name is None or name in examined or name.startswith(_FRAMEWORK_PREFIXES):
+            continue
+        examined.add(name)
+        if _FRAMEWORK_WORD.search(name) is None:
             continue
         dotted = dotted_name(site.node.func)
         head, _, rest = dotted.partition(".")
