@@ -533,13 +533,15 @@ def _follow_aliases(analysis: ModuleAnalysis, alias: Callable[[str], str | None]
     import a call uses as TensorFlow (_FRAMEWORK_FUNCTIONS, _FRAMEWORK_NAMESPACES): bases are resolved by the
     resolver itself."""
     asked: dict[str, str | None] = {}
-    examined: set[str] = set()  # a file calls the same helpers again and again
+    worded: dict[str, bool] = {}  # a file calls the same helpers again and again
     for site in analysis.calls:
         name = site.name
-        if name is None or name in examined or name.startswith(_FRAMEWORK_PREFIXES):
+        if name is None or name.startswith(_FRAMEWORK_PREFIXES):
             continue
-        examined.add(name)
-        if _FRAMEWORK_WORD.search(name) is None:
+        sieved = worded.get(name)
+        if sieved is None:
+            sieved = worded[name] = _FRAMEWORK_WORD.search(name) is not None
+        if not sieved:
             continue
         dotted = dotted_name(site.node.func)
         head, _, rest = dotted.partition(".")
