@@ -44,10 +44,17 @@ def configured_python() -> str | None:
     return _configured_python[0]
 
 
+def interpreter_path(python: str) -> str:
+    """The absolute path of `python`: a bare name is looked up on PATH, as a shell would."""
+    if os.sep not in python:
+        python = shutil.which(python) or python
+    return os.path.abspath(python)
+
+
 def interpreter_error(python: str) -> str | None:
     """Why `python` cannot be asked for its sys.path (not found, not executable), or None."""
-    found = shutil.which(python) if os.sep not in python else python
-    if found is None or not os.path.isfile(found):
+    found = interpreter_path(python)
+    if not os.path.isfile(found):
         return f"--python {python}: no such interpreter"
     if not os.access(found, os.X_OK):
         return f"--python {python}: not executable"
@@ -83,8 +90,7 @@ class Environment:
         self.fresh: dict | None = None  # an answer asked in this process and not yet taken for the cache
 
     def interpreter(self) -> str:
-        python = self.python or configured_python() or sys.executable
-        return os.path.abspath(shutil.which(python) or python) if os.sep not in python else os.path.abspath(python)
+        return interpreter_path(self.python or configured_python() or sys.executable)
 
     def key(self) -> list:
         """What the answer depends on besides the directories it lists."""
