@@ -14,7 +14,7 @@ import ast
 import bisect
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
 import libcst as cst
@@ -74,6 +74,7 @@ class _Located:
     klass: cst.ClassDef | None = None
     moved: cst.SimpleStatementLine | None = None  # Edit.move_after's statement and anchor, in libcst
     anchor: cst.SimpleStatementLine | None = None
+    removed: list[cst.SimpleStatementLine] = field(default_factory=list)
 
 
 # The nodes that make up the statement structure of a module: the parents `_Tree` records.
@@ -196,6 +197,13 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
             raise Unfixable("the statement to move could not be located in the libcst tree")
         located.moved, located.anchor = statement, anchor
         ranges.append(tree.span(statement))
+    for call in edit.removals:
+        statement = _statement_line(tree, tree.find(ctx, call))
+        if statement is None:
+            raise Unfixable("the statement to remove could not be located in the libcst tree")
+        located.removed.append(statement)
+        ranges.append(tree.span(statement))
+        opaque.append(tree.span(statement))
     return located
 
 
@@ -240,6 +248,7 @@ class _Apply(cst.CSTTransformer):
         self.hoists: dict[cst.ClassDef, list[_Located]] = {}
         self.imports: list[str] = []
         self.move_after: dict[cst.SimpleStatementLine, list[cst.SimpleStatementLine]] = {}  # anchor -> moved
+        self.removed = {statement for located in edits for statement in located.removed}
         for located in edits:
             if located.moved is not None and located.moved not in self.move_after.get(located.anchor, []):
                 self.move_after.setdefault(located.anchor, []).append(located.moved)
@@ -260,8 +269,8 @@ class _Apply(cst.CSTTransformer):
         # so that a pass costs the size of what changes rather than the size of the module per render.
         self.positions = positions
         touched = [node for located in edits for node in (
-            *(node for node, _ in located.rewrites), located.statement, located.guard, located.klass, located.moved,
-            located.anchor) if node is not None]
+            *(node for node, _ in located.rewrites), *located.removed, located.statement, located.guard, located.klass,
+            located.moved, located.anchor) if node is not None]
         self.starts = sorted((positions[node].start.line, positions[node].start.column) for node in touched)
 
     def on_visit(self, node):
@@ -281,6 +290,8 @@ class _Apply(cst.CSTTransformer):
         return updated
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
+        if original_node in self.removed:
+            return cst.RemoveFromParent()
         if original_node in self.moved or original_node in self.moved_after:
             self.captured[original_node] = updated_node
             return cst.RemoveFromParent()
@@ -434,14 +445,16 @@ def _findings(analysis: ModuleAnalysis, ctx: PlanContext, codes: set[str]) -> di
     return found
 
 
-def fix_text_once(text: str, path: str, diagnostics: Iterable[Diagnostic]
+def fix_text_once(text: str, path: str, diagnostics: Iterable[Diagnostic], reported: Iterable[Diagnostic] = ()
                   ) -> tuple[str, list[Diagnostic], list[tuple[Diagnostic, str]]]:
-    """Apply the fixes of `diagnostics` (all from `text`) in one pass: (new text, fixed, dropped with why)."""
+    """Apply the fixes of `diagnostics` (all from `text`) in one pass: (new text, fixed, dropped with why). `reported`:
+    every diagnostic of `text`; those on a statement a fix removes with its own (a Keras 2 tracking-list line the
+    add_weight fix removes, TFV030) count as fixed too."""
     with rare_gc():  # libcst allocates millions of nodes: the collector's full passes made a large file superlinear
-        return _fix_text_once(text, path, list(diagnostics))
+        return _fix_text_once(text, path, list(diagnostics), list(reported))
 
 
-def _fix_text_once(text: str, path: str, diagnostics: list[Diagnostic]
+def _fix_text_once(text: str, path: str, diagnostics: list[Diagnostic], reported: list[Diagnostic]
                    ) -> tuple[str, list[Diagnostic], list[tuple[Diagnostic, str]]]:
     analysis = analyze(ast.parse(text, path), text, resolver_for(path))  # the project's bases too
     ctx = PlanContext(analysis, text, path)
@@ -499,7 +512,8 @@ def _fix_text_once(text: str, path: str, diagnostics: list[Diagnostic]
 
     new_text, error = _render(tree, [item for unit in units for item in unit], path)
     if error is None:
-        return new_text, [item.edit.diagnostic for unit in units for item in unit], dropped
+        return new_text, [item.edit.diagnostic for unit in units for item in unit] + _removed_with(
+            ctx, [item for unit in units for item in unit], reported), dropped
     # Something does not parse: add the fixes one unit at a time and keep those that leave the module parseable.
     # A unit is tried on the top-level statement it changes, with the units accepted there before it: the statements
     # of a module parse or not independently, and rendering the whole module per unit made this quadratic. The
@@ -520,12 +534,13 @@ def _fix_text_once(text: str, path: str, diagnostics: list[Diagnostic]
             dropped.extend((item.edit.diagnostic, f"the fixed code would not parse: {error}") for item in unit)
     best, error = _render(tree, accepted, path) if accepted else (text, None)
     if error is not None:  # statements that do not parse alike alone and together: one whole module per unit
-        return _render_one_by_one(tree, text, units, path, dropped)
-    return best, [item.edit.diagnostic for item in accepted], dropped
+        return _render_one_by_one(ctx, tree, units, reported, dropped)
+    return best, [item.edit.diagnostic for item in accepted] + _removed_with(ctx, accepted, reported), dropped
 
 
-def _render_one_by_one(tree: _Tree, text: str, units: list[list[_Located]], path: str, dropped: list
-                       ) -> tuple[str, list[Diagnostic], list[tuple[Diagnostic, str]]]:
+def _render_one_by_one(ctx: PlanContext, tree: _Tree, units: list[list[_Located]], reported: list[Diagnostic],
+                       dropped: list) -> tuple[str, list[Diagnostic], list[tuple[Diagnostic, str]]]:
+    text, path = ctx.text, ctx.path
     dropped[:] = [(diagnostic, why) for diagnostic, why in dropped if not why.startswith("the fixed code would not")]
     accepted: list[_Located] = []
     best = text
@@ -536,14 +551,23 @@ def _render_one_by_one(tree: _Tree, text: str, units: list[list[_Located]], path
             best = attempt
         else:
             dropped.extend((item.edit.diagnostic, f"the fixed code would not parse: {error}") for item in unit)
-    return best, [item.edit.diagnostic for item in accepted], dropped
+    return best, [item.edit.diagnostic for item in accepted] + _removed_with(ctx, accepted, reported), dropped
+
+
+def _removed_with(ctx: PlanContext, applied: list[_Located], reported: list[Diagnostic]) -> list[Diagnostic]:
+    """The reported diagnostics, other than the applied ones', that stand on a statement an applied edit removes."""
+    lines = {call.lineno: call for item in applied for call in item.edit.removals}
+    own = {id(item.edit.diagnostic) for item in applied}
+    return [d for d in reported if id(d) not in own and d.line in lines
+            and d.column == ctx.char_col(d.line, lines[d.line].col_offset) + 1]
 
 
 def _top_level_of(tree: _Tree, items: list[_Located]) -> cst.CSTNode | None:
     """The one top-level statement of the module that holds every node the items change (imports aside), else
     None."""
     starts = [tree.positions[node].start for item in items for node in (
-        *(node for node, _ in item.rewrites), item.statement, item.guard, item.moved, item.anchor) if node is not None]
+        *(node for node, _ in item.rewrites), *item.removed, item.statement, item.guard, item.moved, item.anchor)
+        if node is not None]
     if not starts:
         return None
     found = {tree.top_level(start.line, start.column) for start in starts}
