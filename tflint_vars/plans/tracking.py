@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from tflint_vars.analysis import CallSite, dotted_name
+from tflint_vars.analysis import CallSite, ModuleAnalysis, dotted_name
 
 # Keras 2's private tracking lists: measured, a Keras 3 layer has neither (AttributeError on any read), where Keras 2
 # code appended raw variables to them to have them tracked.
@@ -29,25 +29,26 @@ def tracking_items(call: ast.Call) -> list[ast.expr] | None:
     return None
 
 
-def tracking_hacks(site: CallSite) -> tuple[list[ast.Call], str | None]:
+def tracking_hacks(analysis: ModuleAnalysis, site: CallSite) -> tuple[list[ast.Call], str | None]:
     """The statements that add the variable created at `site` to Keras 2's tracking lists: (the calls the add_weight
     fix removes with it, or why one cannot go). Removing them is right once the variable is an add_weight weight:
     add_weight tracks it in both Kerases, and under Keras 3 the line raises AttributeError."""
     cls, function = site.context.keras_class, site.context.function
-    holder = next((s for s in ast.walk(function) if isinstance(s, ast.Assign) and s.value is site.node
-                   and len(s.targets) == 1), None) if function is not None else None
-    if holder is None:
+    holder = analysis.index(function).parents.get(site.node) if function is not None else None
+    if not isinstance(holder, ast.Assign) or holder.value is not site.node or len(holder.targets) != 1:
         return [], None
     target = dotted_name(holder.targets[0])
     if target is None or (target.count(".") and not target.startswith("self.")) or target.count(".") > 1:
         return [], None
     scope = cls.node if target.startswith("self.") else function  # a local is the same only in its function
     removable, blocked = [], None
-    for node in ast.walk(scope):
-        if not isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return)) \
-                or not any(on_self_named(n, TRACKING_LISTS) for n in ast.walk(node)) \
-                or not any(dotted_name(n) == target for n in ast.walk(node)
-                           if isinstance(n, (ast.Name, ast.Attribute))):
+    key = ("tracking-list statements", scope)  # one walk per class or function, not per variable
+    if key not in analysis.memos:
+        analysis.memos[key] = [node for node in ast.walk(scope)
+                               if isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return))
+                               and any(on_self_named(n, TRACKING_LISTS) for n in ast.walk(node))]
+    for node in analysis.memos[key]:
+        if not any(dotted_name(n) == target for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute))):
             continue
         call = node.value if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) else None
         items = tracking_items(call) if call is not None else None

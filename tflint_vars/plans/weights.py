@@ -209,7 +209,8 @@ def weight_edit(ctx: PlanContext, site: CallSite, plan: WeightPlan | str, hoist:
     if site.context.method == "__init__":
         edit.move_after = move_after_super(ctx.analysis, site)  # created before super().__init__(): moved after it
     if hoist is None:
-        edit.removals = tracking_hacks(site)[0]  # Keras 2's `self._trainable_weights.append(...)`: add_weight tracks
+        # Keras 2's `self._trainable_weights.append(...)`: add_weight tracks
+        edit.removals = tracking_hacks(ctx.analysis, site)[0]
     return edit
 
 

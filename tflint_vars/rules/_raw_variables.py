@@ -104,7 +104,7 @@ def helper_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[tuple
         if created is None or _untracked_by_design(site):
             continue
         method = ctx.keras_class.method(ctx.method)
-        if method is not None and _stored(method, site.node):
+        if method is not None and _stored(analysis.index(method), site.node):
             yield site, dotted_name(func) or "the helper", created
 
 
@@ -145,8 +145,7 @@ def reaches_layer(analysis: ModuleAnalysis, function: ast.AST, call: ast.Call) -
     when every path provably drops it: consumed by an operation or a TensorFlow/backend function
     (`tf.reduce_sum(v)`, `K.moving_average_update(v, x, 0.9)`), or bound to a local only used so. A variable that
     never reaches the layer was untracked by Keras 2 as well: moving to Keras 3 changes nothing for it."""
-    parents = {child: node for node in ast.walk(function) for child in ast.iter_child_nodes(node)}
-    return _escapes(analysis, function, parents, call, set())
+    return _escapes(analysis, function, analysis.index(function).parents, call, set())
 
 
 def _escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, node: ast.AST, names: set[str]) -> bool:
@@ -231,7 +230,7 @@ def _fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool) -> WeightPl
                 "this one as Keras 2 did; add the variable with `self.add_weight(...)` and reset it in `reset_state`")
     plan = planned_in_place(analysis, site, plan_variable, check_place=place)
     if isinstance(plan, WeightPlan):
-        blocked = tracking_hacks(site)[1]
+        blocked = tracking_hacks(analysis, site)[1]
         if blocked:
             plan.unsafe = f"{plan.unsafe}; {blocked}" if plan.unsafe else blocked
     if keras_class.kind in METRIC_KINDS and isinstance(plan, WeightPlan):
