@@ -20,8 +20,10 @@ from tflint_vars.project import resolver_for
 from tflint_vars.rules import ALL_RULES
 
 # A file with none of these words cannot hold a rule's finding (every rule needs one of them in a call, an import
-# or a `call` or `build` method), so it is parsed only to report TFV000, and never analysed.
-TRIGGER_WORDS = (b"ariable", b"add_weight", b"layers", b"def call", b"def build")
+# or a `call` or `build` method, or the Keras 2 API TFV011-TFV016 report), so it is parsed only to report TFV000, and
+# never analysed.
+TRIGGER_WORDS = (b"ariable", b"add_weight", b"layers", b"def call", b"def build", b"Metric", b"add_metric",
+                 b"add_update", b"updates", b"input_shape", b"output_shape", b"dynamic")
 
 # flake8's own pattern (flake8/defaults.py), so a noqa comment means the same in both front ends.
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
