@@ -15,11 +15,13 @@ from tflint_vars.rules.tfv010_tensorshape_api_in_build import TensorShapeApiInBu
 from tflint_vars.rules.tfv011_removed_layer_api import RemovedLayerApi
 from tflint_vars.rules.tfv012_track_tf1_style_variables import TrackTf1StyleVariables
 from tflint_vars.rules.tfv013_super_init_keras2_arguments import SuperInitKeras2Arguments
+from tflint_vars.rules.tfv014_init_without_kwargs import InitWithoutKwargs
 
 ALL_RULES: tuple[type[Rule], ...] = (
     Unreadable, VariableInInit, VariableInCall, VariableInMethod, GetVariableInLayer, GetVariableWithoutReuse,
     StateOutsideBuild, AddWeightPositional, Tf1LayersApi, AddWeightKeras2Keyword,
     TensorShapeApiInBuild, RemovedLayerApi, TrackTf1StyleVariables, SuperInitKeras2Arguments,
+    InitWithoutKwargs,
 )
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 
