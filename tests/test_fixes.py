@@ -91,7 +91,8 @@ def test_non_ascii_before_the_call_keeps_columns_right():
         "self.add_weight(name='größe', shape=(2,),\n" + " " * len("        self.größe = self.add_weight(")
         + "initializer='zeros', dtype='float32',\n" + " " * len("        self.größe = self.add_weight(")
         + "autocast=False)").replace(  # and TFV014's **kwargs
-        "def __init__(self):\n        super().__init__()", "def __init__(self, **kwargs):\n        super().__init__(**kwargs)")
+        "def __init__(self):\n        super().__init__()",
+        "def __init__(self, **kwargs):\n        super().__init__(**kwargs)")
 
 
 def test_comments_and_formatting_elsewhere_are_kept_byte_for_byte():
