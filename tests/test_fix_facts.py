@@ -1,7 +1,8 @@
 """The Keras behaviour the fixes' safety rests on (the rules' "Fix safety" sections), measured by
 bench/keras_fix_facts.py, and the Keras 2 API that Keras 3 lacks or takes differently (the rules' "Why is this
 bad?"), measured by bench/keras_api_diff.py, under the real Keras 3 (tf.keras in TF 2.21) and Keras 2
-(tf-keras 2.21). If a new Keras changes one of these, a precondition of a safe fix may no longer hold: this test says which."""
+(tf-keras 2.21). If a new Keras changes one of these, a precondition of a safe fix may no longer hold: this test
+says which."""
 
 from __future__ import annotations
 
