@@ -16,12 +16,14 @@ from tflint_vars.rules.tfv011_removed_layer_api import RemovedLayerApi
 from tflint_vars.rules.tfv012_track_tf1_style_variables import TrackTf1StyleVariables
 from tflint_vars.rules.tfv013_super_init_keras2_arguments import SuperInitKeras2Arguments
 from tflint_vars.rules.tfv014_init_without_kwargs import InitWithoutKwargs
+from tflint_vars.rules.tfv015_shape_method_signature import ShapeMethodSignature
+from tflint_vars.rules.tfv016_metric_weight_without_initializer import MetricWeightWithoutInitializer
 
 ALL_RULES: tuple[type[Rule], ...] = (
     Unreadable, VariableInInit, VariableInCall, VariableInMethod, GetVariableInLayer, GetVariableWithoutReuse,
     StateOutsideBuild, AddWeightPositional, Tf1LayersApi, AddWeightKeras2Keyword,
     TensorShapeApiInBuild, RemovedLayerApi, TrackTf1StyleVariables, SuperInitKeras2Arguments,
-    InitWithoutKwargs,
+    InitWithoutKwargs, ShapeMethodSignature, MetricWeightWithoutInitializer,
 )
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 
