@@ -86,7 +86,8 @@ class Tf1LayersApi(Rule):
     INVALID = [
         "import tensorflow.compat.v1 as tf\ny = tf.layers.dense(tf.zeros((1, 2)), 3)\n",
         "import tensorflow as tf\nclass Model(tf.compat.v1.layers.Layer):\n    pass\n",
-        "import functools\nimport tensorflow as tf\nconv = functools.partial(tf.layers.separable_conv2d, padding='same')\n",
+        "import functools\nimport tensorflow as tf\n"
+        "conv = functools.partial(tf.layers.separable_conv2d, padding='same')\n",
     ]
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
