@@ -17,6 +17,9 @@ TENSORSHAPE_ONLY = frozenset({
 # Exceptions a `try` may catch around a use that expects it to fail on a tuple.
 _CATCHES = {"AttributeError", "Exception", "BaseException"}
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# The methods Keras 3 passes a shape tuple: `build`, and `compute_output_shape` when it computes a symbolic output
+# (bench/keras_api_diff.py, `compute_output_shape_as_list`).
+SHAPE_METHODS = ("build", "compute_output_shape")
 
 
 def _shape_root(node: ast.AST, param: str) -> bool:
@@ -113,15 +116,18 @@ class TensorShapeApiInBuild(Rule):
     """TensorShape API on `build`'s input shape in a Keras 3 class: Keras 3 passes a tuple, which lacks it.
 
     ## What it does
-    Finds, in `build(self, input_shape)` of a class built on `tf.keras` or `keras`, the TensorShape-only API used on
-    the shape parameter or a subscript of it: `input_shape.as_list()`, `input_shape[-1].value`,
-    `input_shape.dims[i].value`, `input_shape.ndims`, `.rank`, `.is_fully_defined()`, `.num_elements()`,
-    `.with_rank(...)`, `.concatenate(...)` and the rest of `tf.TensorShape`'s methods a tuple lacks. Not reported: uses
-    after the parameter is rebound (`input_shape = tf.TensorShape(input_shape)`), under a condition that tests its
-    type (`isinstance`, `hasattr`, `TensorShape`), in a `try` that catches AttributeError, and classes on `tf_keras`.
+    Finds, in `build(self, input_shape)` and `compute_output_shape(self, input_shape)` of a class built on
+    `tf.keras` or `keras`, the TensorShape-only API used on the shape parameter or a subscript of it:
+    `input_shape.as_list()`, `input_shape[-1].value`, `input_shape.dims[i].value`, `input_shape.ndims`, `.rank`,
+    `.is_fully_defined()`, `.num_elements()`, `.with_rank(...)`, `.concatenate(...)` and the rest of
+    `tf.TensorShape`'s methods a tuple lacks. Not reported: uses after the parameter is rebound (`input_shape =
+    tf.TensorShape(input_shape)`), under a condition that tests its type (`isinstance`, `hasattr`, `TensorShape`),
+    in a `try` that catches AttributeError, and classes on `tf_keras`.
 
     ## Why is this bad?
-    Keras 3 calls `build` with a tuple (`(None, 3)`), where Keras 2 passed a `tf.TensorShape`. Measured on TF 2.21 /
+    Keras 3 calls `build` with a tuple (`(None, 3)`), where Keras 2 passed a `tf.TensorShape`; so does it call
+    `compute_output_shape` on a symbolic input (bench/keras_api_diff.py, `compute_output_shape_as_list`: there
+    `input_shape.as_list()` raises AttributeError in Keras 3 and gives `(None, 6)` in Keras 2). Measured on TF 2.21 /
     Keras 3.15.1: `input_shape.as_list()` raises `AttributeError: 'tuple' object has no attribute 'as_list'`, and so
     do `.ndims`, `.rank`, `.dims` and the other methods. `input_shape[-1].value` raises `AttributeError: 'int' object
     has no attribute 'value'`; it also does under tf-keras with TF2's shapes (a dimension is an int or None), and
@@ -182,31 +188,33 @@ class TensorShapeApiInBuild(Rule):
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for cls in analysis.keras_classes.values():
-            build = cls.method("build")
-            if cls.flavor != KERAS3 or build is None:
+            if cls.flavor != KERAS3:
                 continue
-            param = build_parameter(build)
-            if param is None:
-                continue
-            uses = _Uses(param)
-            for statement in build.body:
-                uses.visit(statement)
-            rebound = rebinding_ends(build, param) if uses.uses else []
-            for node, pattern in uses.uses:
-                start = (node.lineno, node.col_offset)
-                if any(end <= start for end in rebound):
+            for method in SHAPE_METHODS:
+                function = cls.method(method)
+                param = build_parameter(function) if function is not None else None
+                if param is None:
                     continue
-                yield self._finding(analysis, cls.name, node, pattern, param)
+                uses = _Uses(param)
+                for statement in function.body:
+                    uses.visit(statement)
+                rebound = rebinding_ends(function, param) if uses.uses else []
+                for node, pattern in uses.uses:
+                    start = (node.lineno, node.col_offset)
+                    if any(end <= start for end in rebound):
+                        continue
+                    yield self._finding(analysis, f"{cls.name}.{method}", node, pattern, param)
 
     def _finding(self, analysis: ModuleAnalysis, owner: str, node: ast.Attribute, pattern: str, param: str) -> Finding:
         text = ast.get_source_segment(analysis.source, node) or pattern
-        where = f"`{owner}.build`"
+        where = f"`{owner}`"
+        method = owner.rsplit(".", 1)[1]
         if pattern in ("value", "dims-value"):
             subscript = node.value
             shape = subscript.value.value if pattern == "dims-value" else subscript.value
             segment = lambda part: ast.get_source_segment(analysis.source, part)  # noqa: E731
             indexed = f"{segment(shape)}[{segment(subscript.slice)}]"
-            problem = ("Keras 3 passes `build` a tuple, which has no `.dims` (AttributeError; Keras 2 passed a "
+            problem = (f"Keras 3 passes `{method}` a tuple, which has no `.dims` (AttributeError; Keras 2 passed a "
                        "TensorShape)") if pattern == "dims-value" else \
                 ("a dimension is an int or None under Keras 3 (and TF2 shapes), which has no `.value` "
                  "(AttributeError; only TF1's Dimension had it)")
@@ -222,8 +230,8 @@ class TensorShapeApiInBuild(Rule):
             advice, fix = f"no fix: rebind it first, `{param} = tf.TensorShape({param})`", None
         return self.finding(
             target,
-            f"`{ast.get_source_segment(analysis.source, target) or text}` in {where}: Keras 3 passes `build` a tuple, "
-            f"which has no `.{pattern}` (AttributeError; Keras 2 passed a TensorShape); {advice}",
+            f"`{ast.get_source_segment(analysis.source, target) or text}` in {where}: Keras 3 passes `{method}` a "
+            f"tuple, which has no `.{pattern}` (AttributeError; Keras 2 passed a TensorShape); {advice}",
             fix,
         )
 
