@@ -4,7 +4,8 @@ Each example is a `Case`: one Keras layer module that creates one to three raw v
 that decide whether a fix is right: shape form, initial-value form, dtype and policy, name, trainable, constraint,
 place of creation and import form; and Keras 2 API forms (a constructor without `**kwargs`, positional or `dynamic`
 base arguments, `add_variable` with the name first). Every variable is used in `call`, so a wrong value, shape,
-dtype or a lost gradient shows in the outputs or the gradients. Identifiers and class names come from `test_properties`' strategies.
+dtype or a lost gradient shows in the outputs or the gradients. Identifiers and class names come from
+`test_properties`' strategies.
 """
 
 from __future__ import annotations
