@@ -8,7 +8,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 
-from tflint_vars.rules import RULES_BY_CODE
+from tflint_vars.rules.registry import RULES_BY_CODE
 
 KNOWN_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "unsafe-fixes"}
 

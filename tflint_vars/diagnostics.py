@@ -1,9 +1,12 @@
-"""The one record every output format, the flake8 adapter and the fixes share."""
+"""The ground every layer stands on: the one record every output format, the flake8 adapter and the fixes share
+(`Diagnostic`), which codes a run selects (`CodeSelection`), and which a `# noqa` comment suppresses."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from functools import total_ordering
+from typing import Iterable
 
 SAFE = "safe"
 UNSAFE = "unsafe"
@@ -44,3 +47,35 @@ class Diagnostic:
 
     def format_text(self) -> str:
         return f"{self.location}: {self.code} {self.message}"
+
+
+class CodeSelection:
+    """`--select`/`--ignore` by code prefix, as flake8 and ruff do: the longest matching prefix decides."""
+
+    def __init__(self, select: Iterable[str] = ("TFV",), ignore: Iterable[str] = ()):
+        self.select = tuple(select)
+        self.ignore = tuple(ignore)
+
+    def enabled(self, code: str) -> bool:
+        selected = max((len(p) for p in self.select if code.startswith(p)), default=-1)
+        ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        return selected >= 0 and selected > ignored
+
+    def without(self, ignore: Iterable[str]) -> CodeSelection:
+        return CodeSelection(self.select, self.ignore + tuple(ignore))
+
+
+# flake8's own pattern (flake8/defaults.py), so a noqa comment means the same in both front ends.
+NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+
+
+def noqa_suppresses(line: str, code: str) -> bool:
+    """Whether `line`'s `# noqa` comment (bare, or listing `code` or a prefix of it) suppresses `code`."""
+    match = NOQA.search(line)
+    if match is None:
+        return False
+    codes = match.group("codes")
+    if codes is None:
+        return True
+    listed = tuple(c for c in re.split(r"[,\s]+", codes.strip()) if c)
+    return code in listed or code.startswith(listed)

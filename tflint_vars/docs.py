@@ -13,7 +13,7 @@ import sys
 import tempfile
 from typing import Sequence
 
-from tflint_vars.rules import ALL_RULES
+from tflint_vars.rules.registry import ALL_RULES
 
 # The project's home; SARIF's informationUri and every rule's helpUri are built from it.
 REPOSITORY_URL = "https://github.com/tflint-vars/tflint-vars"

@@ -10,9 +10,8 @@ import ast
 from typing import Iterator
 
 from tflint_vars import __version__
-from tflint_vars.engine import TRIGGER_WORDS, CodeSelection, check_tree
-
-TRIGGER_TEXT = tuple(word.decode() for word in TRIGGER_WORDS)
+from tflint_vars.diagnostics import CodeSelection
+from tflint_vars.engine import TRIGGER_WORDS, check_tree
 
 
 class TFVChecker:
@@ -28,7 +27,7 @@ class TFVChecker:
         # flake8 has parsed "".join(lines) already (a file it cannot parse is its E999 and never gets here), so the
         # rules run on its tree: parsing again was most of the plugin's cost.
         text = "".join(self.lines)
-        if not any(word in text for word in TRIGGER_TEXT):
+        if not any(word in text for word in TRIGGER_WORDS):
             return
         for diagnostic in check_tree(self.tree, text, self.filename, CodeSelection(), honour_noqa=False):
             yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)

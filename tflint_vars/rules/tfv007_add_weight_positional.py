@@ -111,7 +111,7 @@ class AddWeightPositional(Rule):
         """Each positional argument gets its Keras 2 keyword; nothing else changes."""
         import libcst as cst
 
-        from tflint_vars.fixes.transform import Edit, Unfixable
+        from tflint_vars.plans.edits import Edit, Unfixable
 
         count = len(site.node.args)
         order = KERAS2_METRIC_ORDER if site.context.keras_class.kind in METRIC_KINDS else KERAS2_ORDER

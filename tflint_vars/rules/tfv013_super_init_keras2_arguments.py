@@ -113,7 +113,7 @@ class SuperInitKeras2Arguments(Rule):
         """Positional arguments get their Keras 2 keywords; `dynamic` is removed."""
         import libcst as cst
 
-        from tflint_vars.fixes.transform import Edit, Unfixable
+        from tflint_vars.plans.edits import Edit, Unfixable
 
         plan = _plan(site.node, keras_base(ctx.analysis, site.context.keras_class))
         if plan is None or plan[0] is None:

@@ -127,7 +127,7 @@ class InitWithoutKwargs(Rule):
         """`**kwargs` added to the parameters of `__init__` and to its `super().__init__(...)` call."""
         import libcst as cst  # only when fixing: detection never loads libcst
 
-        from tflint_vars.fixes.transform import Unfixable
+        from tflint_vars.plans.edits import Unfixable
 
         cls = next(c for c in analysis.keras_classes.values() if c.method("__init__") is node)
         call = plan(cls, node)

@@ -94,7 +94,7 @@ class MetricWeightWithoutInitializer(Rule):
         """`initializer="zeros"` added as the last argument."""
         import libcst as cst
 
-        from tflint_vars.fixes.transform import Edit
+        from tflint_vars.plans.edits import Edit
 
         quote = ctx.quote
 
