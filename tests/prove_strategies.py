@@ -218,7 +218,10 @@ def cases(draw) -> Case:
             blocks[place].append(f"self.{attr} = {expr}")
     lines = [*imports, "", "", f"class {cls}({base}):"]
     # Keras 2 constructor forms (TFV013, TFV014): no **kwargs, positional base arguments, `dynamic=False`.
-    init_form = draw(st.sampled_from(["kwargs"] * 5 + ["no_kwargs", "positional", "dynamic_false"]))
+    # Keras 2 forms only where Keras 2 runs them: through `tf.keras` (tf-keras under TF_USE_LEGACY_KERAS=1), not
+    # the standalone `keras` package (Keras 3 under both runtimes, where the original could not run under Keras 2).
+    keras2_api = keras == f"{tf}.keras"
+    init_form = draw(st.sampled_from(["kwargs"] * 5 + ["no_kwargs"] + ["positional", "dynamic_false"] * keras2_api))
     super_args = {"kwargs": "**kwargs", "no_kwargs": "", "positional": "True, None, **kwargs",
                   "dynamic_false": "dynamic=False, **kwargs"}[init_form]
     params = "self, units=None" if units else "self"
@@ -238,7 +241,7 @@ def cases(draw) -> Case:
         body.append(["def _create_state(self):", *("    " + line for line in blocks["helper_init"])])
     build = ["    " + line for line in blocks["build"]]
     # Keras 2's `add_variable`, name first (TFV007 turns it into `add_weight` by keyword).
-    extra = draw(st.sampled_from([None] * 4 + ["add_variable"]))
+    extra = draw(st.sampled_from([None] * 4 + ["add_variable"] * keras2_api))
     if extra:
         build.append(f"    self.extra_weight = self.add_variable('extra_weight', (input_shape[-1],), "
                      f"initializer={draw(st.sampled_from(['zeros', 'ones']))!r})")

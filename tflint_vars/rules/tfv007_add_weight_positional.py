@@ -41,6 +41,25 @@ def written_for_keras2(call: ast.Call) -> bool:
     return isinstance(first, (ast.Name, ast.Attribute)) and "name" in ast.unparse(first).lower()
 
 
+def positionals_by_keyword(call, count: int, order: tuple[str, ...]) -> list:
+    """The arguments of the libcst `call`, its `count` positional ones passed by the keywords of `order` (TFV007,
+    TFV013). libcst is the caller's: this runs only when fixing."""
+    import libcst as cst
+
+    from tflint_vars.plans.edits import Unfixable
+
+    args = list(call.args)
+    positional = [i for i, arg in enumerate(args) if arg.keyword is None and not arg.star]
+    if len(positional) != count:
+        raise Unfixable("the call changed under another fix")
+    for index, position in enumerate(positional):
+        args[position] = args[position].with_changes(
+            keyword=cst.Name(order[index]),
+            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                  whitespace_after=cst.SimpleWhitespace("")))
+    return args
+
+
 class AddWeightPositional(Rule):
     """`add_weight` with positional arguments in Keras 2's order, in a Keras 3 class: Keras 3 raises.
 
@@ -111,21 +130,13 @@ class AddWeightPositional(Rule):
         """Each positional argument gets its Keras 2 keyword; nothing else changes."""
         import libcst as cst
 
-        from tflint_vars.plans.edits import Edit, Unfixable
+        from tflint_vars.plans.edits import Edit
 
         count = len(site.node.args)
         order = KERAS2_METRIC_ORDER if site.context.keras_class.kind in METRIC_KINDS else KERAS2_ORDER
 
         def rewrite(call: cst.Call) -> cst.Call:
-            args = list(call.args)
-            positional = [i for i, arg in enumerate(args) if arg.keyword is None and not arg.star]
-            if len(positional) != count:
-                raise Unfixable("the call changed under another fix")
-            for index, position in enumerate(positional):
-                args[position] = args[position].with_changes(
-                    keyword=cst.Name(order[index]),
-                    equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                                          whitespace_after=cst.SimpleWhitespace("")))
+            args = positionals_by_keyword(call, count, order)
             if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_variable":
                 call = call.with_changes(func=call.func.with_changes(attr=cst.Name("add_weight")))
             return call.with_changes(args=args)

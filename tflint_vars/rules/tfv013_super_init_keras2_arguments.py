@@ -6,6 +6,7 @@ from typing import Iterator
 from tflint_vars.analysis import KERAS3, LAYER, METRIC, KerasClass, ModuleAnalysis
 from tflint_vars.diagnostics import SAFE, UNSAFE
 from tflint_vars.rules.base import Finding, Rule
+from tflint_vars.rules.tfv007_add_weight_positional import positionals_by_keyword
 
 # Keras 2's positional order of the base constructor (bench/keras_api_diff.py, "signature.Layer.__init__"); Keras 3's
 # takes keywords only. Keras 2's Model took `*args` (functional inputs and outputs): not mapped.
@@ -113,7 +114,7 @@ class SuperInitKeras2Arguments(Rule):
         """Positional arguments get their Keras 2 keywords; `dynamic` is removed."""
         import libcst as cst
 
-        from tflint_vars.plans.edits import Edit, Unfixable
+        from tflint_vars.plans.edits import Edit
 
         plan = _plan(site.node, keras_base(ctx.analysis, site.context.keras_class))
         if plan is None or plan[0] is None:
@@ -122,15 +123,7 @@ class SuperInitKeras2Arguments(Rule):
         count = len(site.node.args)
 
         def rewrite(call: cst.Call) -> cst.Call:
-            args = list(call.args)
-            positional = [i for i, arg in enumerate(args) if arg.keyword is None and not arg.star]
-            if len(positional) != count:
-                raise Unfixable("the call changed under another fix")
-            for index, position in enumerate(positional):
-                args[position] = args[position].with_changes(
-                    keyword=cst.Name(order[index]),
-                    equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                                          whitespace_after=cst.SimpleWhitespace("")))
+            args = positionals_by_keyword(call, count, order)
             kept = [a for a in args if not (a.keyword is not None and a.keyword.value == "dynamic")]
             if kept and kept[-1] is not args[-1]:  # the last went: keep the layout without a trailing comma
                 kept[-1] = kept[-1].with_changes(comma=args[-1].comma)
