@@ -311,7 +311,8 @@ def test_every_format_is_offered():
 def test_noqa_is_read_from_the_right_line_after_a_form_feed(tmp_path):
     """A form feed (a page break in old code) is not a line end for Python: `# noqa` must still match its line."""
     path = tmp_path / "paged.py"
-    path.write_text("import tensorflow as tf\n\x0c\nclass L(tf.keras.layers.Layer):\n    def __init__(self, **kwargs):\n"
+    path.write_text("import tensorflow as tf\n\x0c\nclass L(tf.keras.layers.Layer):\n"
+                    "    def __init__(self, **kwargs):\n"
                     "        super().__init__(**kwargs)\n        self.w = tf.Variable(0.0)  # noqa: TFV001\n"
                     "        self.v = tf.Variable(0.0)\n")
     assert [(d["line"], d["code"]) for d in check_json(str(path))] == [(7, "TFV001")]
