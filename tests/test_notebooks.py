@@ -447,3 +447,22 @@ def test_add_noqa_writes_into_the_cell_and_keeps_the_notebook_valid(tmp_path, se
     assert any("# noqa: TFV" in _source(cell) for cell in after["cells"] if cell["cell_type"] == "code")
     _validate(seed1_copy)
     assert run_cli("check", str(seed1_copy), cwd=tmp_path).returncode == 0
+
+
+def test_a_fix_in_an_indented_cell_keeps_its_other_lines_as_written(tmp_path):
+    """Re-indenting writes back only the lines the fix wrote: a whitespace-only line stays as it was, and a cell
+    elsewhere whose indentation is not uniform (a string's lines) does not stop the fix."""
+    indented = "".join("  " + line if line.strip() else "  \n" for line in SEED1_LAYER.splitlines(keepends=True))
+    uneven = '  text = """\nnot indented\n  """\n  y = 1\n'
+    path = _write(tmp_path / "indented.ipynb", _notebook([("code", "import tensorflow as tf\n"), ("code", uneven),
+                                                           ("code", indented)]))
+    fixed = run_cli("check", "--fix", str(path), cwd=tmp_path)
+    assert "Fixed 1 of 1" in fixed.stdout, fixed.stdout + fixed.stderr
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    assert _source(cells[1]) == uneven
+    after = _source(cells[2]).splitlines(keepends=True)
+    assert "self.add_weight(" in _source(cells[2])
+    assert [line for line in after if not line.strip()] == ["  \n"], after  # the blank line keeps its whitespace
+    assert all(line.startswith("  ") for line in after), after
+    _validate(path)
+
