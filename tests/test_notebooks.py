@@ -466,3 +466,15 @@ def test_a_fix_in_an_indented_cell_keeps_its_other_lines_as_written(tmp_path):
     assert all(line.startswith("  ") for line in after), after
     _validate(path)
 
+
+def test_an_indented_cell_after_blank_lines_is_dedented_as_ipython_does(tmp_path):
+    """IPython drops a cell's leading blank lines before it removes the whole cell's indentation."""
+    indented = "\n" + "".join("    " + line if line.strip() else line for line in SEED1_LAYER.splitlines(True))
+    path = _write(tmp_path / "late.ipynb", _notebook([("code", "import tensorflow as tf\n"), ("code", indented)]))
+    result = run_cli("check", "--output-format", "concise", str(path), cwd=tmp_path)
+    assert "TFV000" not in result.stdout, result.stdout
+    assert any(line.startswith(f"{path}:cell 2:5:22: TFV001") for line in result.stdout.splitlines()), result.stdout
+    run_cli("check", "--fix", str(path), cwd=tmp_path)
+    fixed = _source(json.loads(path.read_text(encoding="utf-8"))["cells"][1])
+    assert fixed.startswith("\n    class ") and "self.add_weight(" in fixed, fixed
+    _validate(path)

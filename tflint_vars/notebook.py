@@ -171,9 +171,11 @@ def _parses(source: str) -> bool:
 
 
 def leading_indent(source: str) -> str:
-    """The indentation IPython strips from a whole cell: its first line's, removed from every line that has it."""
-    match = re.match(r"[ \t]+", source)
-    return match.group(0) if match else ""
+    """The indentation IPython strips from a whole cell: its first line's, removed from every line that has it. As
+    IPython drops a cell's leading blank lines first (`leading_empty_lines`), the first line is the first that is
+    not blank."""
+    match = re.match(r"(?:[ \t]*\n)*([ \t]+)\S", source)
+    return match.group(1) if match else ""
 
 
 def _dedent(source: str, indent: str) -> str:
