@@ -8,7 +8,7 @@ from typing import Callable, Sequence, TextIO
 
 from tflint_vars.diagnostics import CodeSelection, Diagnostic
 from tflint_vars.engine import check_files, check_source
-from tflint_vars.fixes.apply import FixReport, WriteError, fix_files, unified_diff, write_atomic
+from tflint_vars.fixes.apply import FixReport, WriteError, file_diff, fix_files, write_atomic
 from tflint_vars.fixes.fixer import fix_bytes
 from tflint_vars.fixes.noqa import NoqaReport, add_noqa_to_bytes
 from tflint_vars.output import FORMATS, provide_source, write_fix_status, write_fixed, write_statistics
@@ -80,7 +80,7 @@ def run_fix_stdin(data: bytes, path: str, selection: CodeSelection, ignored_for:
         report.changed_files, report.fixed, report.applied = 1, len(result.fixed), list(result.fixed)
     if diff:
         if result.changed:
-            report_stream.write(unified_diff(path, data.decode(encoding), result.data.decode(encoding)))
+            report_stream.write(file_diff(path, data, result.data))
     else:
         source_out.write(result.data if result.changed else data)
         source_out.flush()
