@@ -478,3 +478,17 @@ def test_an_indented_cell_after_blank_lines_is_dedented_as_ipython_does(tmp_path
     fixed = _source(json.loads(path.read_text(encoding="utf-8"))["cells"][1])
     assert fixed.startswith("\n    class ") and "self.add_weight(" in fixed, fixed
     _validate(path)
+
+
+def test_add_noqa_and_show_fixes_name_the_cell_of_what_they_leave(tmp_path):
+    """What --add-noqa skips and what --show-fixes lists are located by cell, as every other notebook message is,
+    and a cell that does not parse is skipped as TFV000, not as a line outside the code."""
+    path = _write(tmp_path / "broken.ipynb", _notebook([("code", "import tensorflow as tf\n"),
+                                                         ("code", "x = (1,\n"), ("code", SEED1_LAYER)]))
+    shown = run_cli("check", "--show-fixes", "--output-format", "concise", str(path), cwd=tmp_path)
+    assert f"  {path}:cell 2:1:5: TFV000 no fix" in shown.stdout, shown.stdout
+    assert f"  {path}:cell 3:4:18: TFV001 safe fix" in shown.stdout, shown.stdout
+    added = run_cli("check", "--add-noqa", str(path), cwd=tmp_path)
+    assert (f"{path}:cell 2:1:5: TFV000 noqa not added: TFV000 (unreadable or not fully checked) cannot be silenced "
+            "with noqa") in added.stderr.splitlines(), added.stderr
+    assert "# noqa: TFV001" in _source(json.loads(path.read_text(encoding="utf-8"))["cells"][2])

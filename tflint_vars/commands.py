@@ -68,7 +68,7 @@ def run_fix_stdin(data: bytes, path: str, selection: CodeSelection, ignored_for:
     before = check_source(data, path, file_selection)  # one buffer: the count "Fixed N of M" needs is cheap
     result = fix_bytes(data, path, unsafe=unsafe, selection=file_selection)
     for diagnostic, why in result.dropped:
-        print(f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} fix not applied: "
+        print(f"{diagnostic.location}: {diagnostic.code} fix not applied: "
               f"{why}", file=stderr)
     report = FixReport(total=len(before), remaining=sorted(result.remaining))
     try:  # the report's source lines are those of the fixed text, never of a file that PATH may name on disk
@@ -125,7 +125,7 @@ def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callab
         report.added += changed
         report.files += 1
     for diagnostic, why in report.skipped:
-        print(f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} noqa not added: {why}",
+        print(f"{diagnostic.location}: {diagnostic.code} noqa not added: {why}",
               file=stderr)
     if not quiet and report.added:
         noun = "directive" if report.added == 1 else "directives"

@@ -474,7 +474,7 @@ def write_fix_status(diagnostics: list[Diagnostic], stream: TextIO) -> None:
         return
     stream.write("\nFixes:\n")
     for diagnostic in diagnostics:
-        stream.write(f"  {diagnostic.path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} "
+        stream.write(f"  {diagnostic.location}: {diagnostic.code} "
                      f"{fix_status(diagnostic)}\n")
 
 
