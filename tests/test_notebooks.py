@@ -492,3 +492,18 @@ def test_add_noqa_and_show_fixes_name_the_cell_of_what_they_leave(tmp_path):
     assert (f"{path}:cell 2:1:5: TFV000 noqa not added: TFV000 (unreadable or not fully checked) cannot be silenced "
             "with noqa") in added.stderr.splitlines(), added.stderr
     assert "# noqa: TFV001" in _source(json.loads(path.read_text(encoding="utf-8"))["cells"][2])
+
+
+def test_a_notebook_written_back_twice_is_as_written_once():
+    """`fix_bytes` writes a notebook back after every pass (a fix dropped for overlapping another is applied in the
+    next): the second write must start from the first's JSON, not refuse it as formatting it cannot reproduce."""
+    from tflint_vars.sources import load_source
+
+    data = SEED1_NOTEBOOK.read_bytes()
+    source = load_source(data, str(SEED1_NOTEBOOK))
+    first = source.with_text(source.text.replace("tf.zeros(", "tf.ones("))
+    assert not isinstance(first, str), first
+    second = first.with_text(first.text.replace("self.units = units", "self.units = int(units)"))
+    assert not isinstance(second, str), second
+    once = source.with_text(second.text)
+    assert second.data == once.data != data
