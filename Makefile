@@ -38,11 +38,14 @@ REALWORLD_ARGS ?=
 realworld: $(STAMP)
 	$(PY) bench/realworld.py $(REALWORLD_ARGS)
 
-# Downloads two wheels once into .bench/ and times tflint-vars, flake8 and ruff on them: `make bench BENCH_ARGS="--repeat 3"`.
+# Downloads two wheels once into .bench/ and times tflint-vars, flake8 and ruff on them: `make bench BENCH_ARGS="--repeat 3"`;
+# then bench/scaling.py times one file with many findings or classes: `SCALING_ARGS="--repeat 1 --timeout 120"`.
 BENCH_ARGS ?=
+SCALING_ARGS ?=
 bench: $(STAMP)
 	$(PY) -m pip install --quiet 'ruff>=0.5'  # the floor a Python linter can reach
 	$(PY) bench/run.py $(BENCH_ARGS)
+	-$(PY) bench/scaling.py $(SCALING_ARGS)  # issue 16: one file, many findings or classes; "NOT MET" lines say what fails
 
 # The differential proving ground: generated layer modules, the original under Keras 2 against the fixed code under
 # Keras 3 and Keras 2 (tests/prove.py). `make prove PROVE_ARGS="--modules 2000 --seed 7 --unsafe --json out.json"`.

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["pytester"]
+# tests/data/sample_project has its own suite, run by test_pytest_plugin.py in its own pytest, never collected here.
+collect_ignore = ["data"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -100,3 +105,18 @@ def flake8_fixture_run() -> list[tuple[str, int, int, str]]:
 def read_index(index: Path) -> dict:
     """A result-cache index's JSON, after its signature line (tflint_vars.cache)."""
     return json.loads(index.read_bytes().partition(b"\n")[2])
+
+
+def readme_blocks(heading: str, language: str) -> list[str]:
+    """The fenced `language` blocks of one `## heading` section of README.md, in order."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    assert section, f"README.md has no '## {heading}' section"
+    blocks = re.findall(rf"^```{language}\n(.*?)^```", section.group(1), re.S | re.M)
+    assert blocks, f"README.md's '{heading}' section has no {language} block"
+    return blocks
+
+
+def commands(block: str) -> list[str]:
+    """The shell commands of a block: one a line, comments and blanks dropped."""
+    return [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
