@@ -447,3 +447,63 @@ def test_add_noqa_writes_into_the_cell_and_keeps_the_notebook_valid(tmp_path, se
     assert any("# noqa: TFV" in _source(cell) for cell in after["cells"] if cell["cell_type"] == "code")
     _validate(seed1_copy)
     assert run_cli("check", str(seed1_copy), cwd=tmp_path).returncode == 0
+
+
+def test_a_fix_in_an_indented_cell_keeps_its_other_lines_as_written(tmp_path):
+    """Re-indenting writes back only the lines the fix wrote: a whitespace-only line stays as it was, and a cell
+    elsewhere whose indentation is not uniform (a string's lines) does not stop the fix."""
+    indented = "".join("  " + line if line.strip() else "  \n" for line in SEED1_LAYER.splitlines(keepends=True))
+    uneven = '  text = """\nnot indented\n  """\n  y = 1\n'
+    path = _write(tmp_path / "indented.ipynb", _notebook([("code", "import tensorflow as tf\n"), ("code", uneven),
+                                                           ("code", indented)]))
+    fixed = run_cli("check", "--fix", str(path), cwd=tmp_path)
+    assert "Fixed 1 of 1" in fixed.stdout, fixed.stdout + fixed.stderr
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    assert _source(cells[1]) == uneven
+    after = _source(cells[2]).splitlines(keepends=True)
+    assert "self.add_weight(" in _source(cells[2])
+    assert [line for line in after if not line.strip()] == ["  \n"], after  # the blank line keeps its whitespace
+    assert all(line.startswith("  ") for line in after), after
+    _validate(path)
+
+
+def test_an_indented_cell_after_blank_lines_is_dedented_as_ipython_does(tmp_path):
+    """IPython drops a cell's leading blank lines before it removes the whole cell's indentation."""
+    indented = "\n" + "".join("    " + line if line.strip() else line for line in SEED1_LAYER.splitlines(True))
+    path = _write(tmp_path / "late.ipynb", _notebook([("code", "import tensorflow as tf\n"), ("code", indented)]))
+    result = run_cli("check", "--output-format", "concise", str(path), cwd=tmp_path)
+    assert "TFV000" not in result.stdout, result.stdout
+    assert any(line.startswith(f"{path}:cell 2:5:22: TFV001") for line in result.stdout.splitlines()), result.stdout
+    run_cli("check", "--fix", str(path), cwd=tmp_path)
+    fixed = _source(json.loads(path.read_text(encoding="utf-8"))["cells"][1])
+    assert fixed.startswith("\n    class ") and "self.add_weight(" in fixed, fixed
+    _validate(path)
+
+
+def test_add_noqa_and_show_fixes_name_the_cell_of_what_they_leave(tmp_path):
+    """What --add-noqa skips and what --show-fixes lists are located by cell, as every other notebook message is,
+    and a cell that does not parse is skipped as TFV000, not as a line outside the code."""
+    path = _write(tmp_path / "broken.ipynb", _notebook([("code", "import tensorflow as tf\n"),
+                                                         ("code", "x = (1,\n"), ("code", SEED1_LAYER)]))
+    shown = run_cli("check", "--show-fixes", "--output-format", "concise", str(path), cwd=tmp_path)
+    assert f"  {path}:cell 2:1:5: TFV000 no fix" in shown.stdout, shown.stdout
+    assert f"  {path}:cell 3:4:18: TFV001 safe fix" in shown.stdout, shown.stdout
+    added = run_cli("check", "--add-noqa", str(path), cwd=tmp_path)
+    assert (f"{path}:cell 2:1:5: TFV000 noqa not added: TFV000 (unreadable or not fully checked) cannot be silenced "
+            "with noqa") in added.stderr.splitlines(), added.stderr
+    assert "# noqa: TFV001" in _source(json.loads(path.read_text(encoding="utf-8"))["cells"][2])
+
+
+def test_a_notebook_written_back_twice_is_as_written_once():
+    """`fix_bytes` writes a notebook back after every pass (a fix dropped for overlapping another is applied in the
+    next): the second write must start from the first's JSON, not refuse it as formatting it cannot reproduce."""
+    from tflint_vars.sources import load_source
+
+    data = SEED1_NOTEBOOK.read_bytes()
+    source = load_source(data, str(SEED1_NOTEBOOK))
+    first = source.with_text(source.text.replace("tf.zeros(", "tf.ones("))
+    assert not isinstance(first, str), first
+    second = first.with_text(first.text.replace("self.units = units", "self.units = int(units)"))
+    assert not isinstance(second, str), second
+    once = source.with_text(second.text)
+    assert second.data == once.data != data
