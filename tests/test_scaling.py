@@ -10,6 +10,7 @@ import sys
 import libcst as cst
 
 from conftest import ROOT
+from tflint_vars.diagnostics import CodeSelection
 from tflint_vars.engine import check_source
 from tflint_vars.fixes import transform
 from tflint_vars.fixes.fixer import fix_bytes
@@ -29,7 +30,7 @@ def _walks_of_the_class_and_its_methods(monkeypatch, text: str) -> int:
         return real_walk(node)
 
     monkeypatch.setattr(ast, "walk", counting_walk)
-    diagnostics = check_source(text.encode(), "wide.py")
+    diagnostics = check_source(text.encode(), "wide.py", CodeSelection(["TFV001"]))
     monkeypatch.setattr(ast, "walk", real_walk)
     assert len(diagnostics) == text.count("tf.Variable(") and all(d.code == "TFV001" for d in diagnostics)
     return count
@@ -49,7 +50,7 @@ def test_moves_before_super_are_indexed_too(monkeypatch):
     assert _walks_of_the_class_and_its_methods(monkeypatch, before_super(40)) == \
         _walks_of_the_class_and_its_methods(monkeypatch, before_super(10))
     # Only the last may move: a later statement up to the call reads `units`, which the earlier ones read too.
-    diagnostics = check_source(before_super(3).encode(), "wide.py")
+    diagnostics = check_source(before_super(3).encode(), "wide.py", CodeSelection(["TFV001"]))
     assert [d.fix for d in diagnostics] == [None, None, "unsafe"]
     assert "the fix moves the statement to just after it" in diagnostics[-1].message
     assert all("its statement cannot move after it" in d.message for d in diagnostics[:2])
@@ -69,7 +70,7 @@ def test_an_edit_that_does_not_parse_is_dropped_in_its_class_and_the_others_appl
         return transform.Edit(diagnostic, rewrites=[(site.node, lambda node: cst.Name("lambda"))])
 
     monkeypatch.setitem(transform.FIXERS, "TFV001", broken_in_one_class)
-    result = fix_bytes(source, "layers.py")
+    result = fix_bytes(source, "layers.py", selection=CodeSelection(["TFV001", "TFV003"]))
     assert [(d.line, why.split(":")[0]) for d, why in result.dropped] == \
         [(broken_line, "the fixed code would not parse")]
     assert "(line " in result.dropped[0][1]
