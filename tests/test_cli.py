@@ -30,7 +30,7 @@ def test_exit_codes_and_text_format(tmp_path):
     good = write(tmp_path / "good.py", "x = 1\n")
     result = run_cli("check", str(bad))
     assert result.returncode == 1
-    assert result.stdout.startswith(f"{bad}:7:18: TFV001 `tf.Variable` created in `Scale.__init__` is untracked")
+    assert result.stdout.startswith(f"{bad}:7:18: TFV001 `tf.Variable` in `Scale.__init__` is untracked")
     assert "Found 1 diagnostic (1 fixable with `--fix`)." in result.stdout
     clean = run_cli("check", str(good))
     assert (clean.returncode, clean.stdout.strip()) == (0, "All checks passed!")

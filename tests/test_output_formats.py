@@ -45,7 +45,7 @@ def test_text_is_the_default_and_shows_source_line_and_caret():
     # Two diagnostics, four lines each (diagnostic, source, caret, blank), then the summary and the final newline.
     assert len(lines) == 2 * 4 + 2 and lines[-1] == ""
     for block, (line, column) in zip((lines[0:4], lines[4:8]), ((8, 18), (9, 18))):
-        assert block[0].startswith(f"{SEED1}:{line}:{column}: TFV001 `tf.Variable` created in")
+        assert block[0].startswith(f"{SEED1}:{line}:{column}: TFV001 `tf.Variable` in")
         assert block[1] == f"{line} | {source[line - 1]}"
         gutter = len(f"{line} | ")
         assert block[2] == " " * len(str(line)) + " | " + " " * (column - 1) + "^"

@@ -157,7 +157,8 @@ def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection 
             if honour_noqa and _noqa_suppresses(line_text, finding.code):
                 continue
             diagnostics.append(Diagnostic(path, line, _column(line_text, finding.node.col_offset), finding.code,
-                                          finding.message, finding.fix))
+                                          finding.message, finding.fix, fix_title=finding.fix_title,
+                                          fix_reason=finding.fix_reason))
     return sorted(set(diagnostics))
 
 

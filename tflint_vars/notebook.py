@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import difflib
 import json
 import os
@@ -241,16 +242,14 @@ def to_cell(diagnostic: Diagnostic, lines: list[tuple[int, int]]) -> Diagnostic:
     """`diagnostic`, located in the module, located in its cell instead."""
     index = min(max(diagnostic.line, 1), len(lines)) - 1 if lines else -1
     cell, line = lines[index] if index >= 0 else (1, 1)
-    return Diagnostic(diagnostic.path, line, diagnostic.column, diagnostic.code, diagnostic.message, diagnostic.fix,
-                      cell)
+    return dataclasses.replace(diagnostic, line=line, cell=cell)
 
 
 def to_module(diagnostic: Diagnostic, lines: list[tuple[int, int]]) -> Diagnostic | None:
     """`diagnostic`, located in its cell, located in the module; None when that line is not there."""
     for number, (cell, line) in enumerate(lines, start=1):
         if cell == diagnostic.cell and line == diagnostic.line:
-            return Diagnostic(diagnostic.path, number, diagnostic.column, diagnostic.code, diagnostic.message,
-                              diagnostic.fix)
+            return dataclasses.replace(diagnostic, line=number, cell=None)
     return None
 
 

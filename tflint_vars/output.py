@@ -222,6 +222,18 @@ FIX_DESCRIPTIONS = {
 }
 
 
+def sarif_fix_properties(diagnostic: Diagnostic) -> dict:
+    """The fix's fields in a result's property bag: its applicability (ruff's word), title and reason."""
+    properties = {"applicability": diagnostic.applicability}
+    if diagnostic.fix:
+        properties["fix"] = diagnostic.fix
+    if diagnostic.fix_title:
+        properties["fixTitle"] = diagnostic.fix_title
+    if diagnostic.fix_reason:
+        properties["fixReason"] = diagnostic.fix_reason
+    return properties
+
+
 def sarif_rule(rule) -> dict:
     documentation = rule.documentation()
     descriptor = {
@@ -288,8 +300,9 @@ def sarif_fix(diagnostic: Diagnostic, text: str | None, physical_location: dict)
         fixed_text, fixed, _ = fix_text_once(text, diagnostic.path, [diagnostic])
     if not fixed or fixed_text == text:
         return None
+    title = f"{diagnostic.fix_title}. " if diagnostic.fix_title else ""
     return {
-        "description": {"text": FIX_DESCRIPTIONS[diagnostic.fix]},
+        "description": {"text": title + FIX_DESCRIPTIONS[diagnostic.fix]},
         "artifactChanges": [{
             "artifactLocation": dict(physical_location["artifactLocation"]),
             "replacements": _line_regions(text, fixed_text),
@@ -324,8 +337,8 @@ def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: 
             location["properties"] = {"cell": diagnostic.cell}
             location["logicalLocations"] = [{"name": f"cell {diagnostic.cell}"}]
             location["message"] = {"text": f"cell {diagnostic.cell}, line {diagnostic.line}"}
+        result["properties"] = sarif_fix_properties(diagnostic)
         if diagnostic.fix:
-            result["properties"] = {"fix": diagnostic.fix}
             try:
                 fix = sarif_fix(diagnostic, sources.text(diagnostic.path), result["locations"][0]["physicalLocation"])
             except Exception as error:  # a fixer's bug must not cost the whole report; it is named in the result
@@ -445,23 +458,22 @@ def write_statistics(diagnostics: list[Diagnostic], stream: TextIO, output_forma
 
 
 def fix_status(diagnostic: Diagnostic) -> str:
-    """Why a diagnostic has the fix it has: `--show-fixes` prints it beside each finding that `--fix` leaves."""
+    """The fix a diagnostic has, and why it is unsafe or absent: `--show-fixes` prints it beside each finding that
+    `--fix` leaves. Without a reason of its own, the first sentence of the rule's "Fix safety" section."""
     from tflint_vars.rules import RULES_BY_CODE
 
-    rule = RULES_BY_CODE.get(diagnostic.code)
-    # Without a reason in the message: the first sentence of the rule's "Fix safety" section, without its leading
-    # "Unsafe:" / "No fix:" (the status says that already); `tflint-vars rule CODE` has the rest.
-    safety = re.sub(r"^(Unsafe|No fix)[.:]\s*", "", rule_section(rule, "Fix safety") if rule else "")
-    safety = re.split(r"(?<=[.])\s", safety, maxsplit=1)[0]
+    title = f" ({diagnostic.fix_title})" if diagnostic.fix_title else ""
     if diagnostic.fix == SAFE:
-        return "safe fix: `--fix` applies it"
+        return f"safe fix{title}: `--fix` applies it"
+    reason = diagnostic.fix_reason
+    if reason is None:
+        rule = RULES_BY_CODE.get(diagnostic.code)
+        # Its leading "Unsafe:" / "No fix:" goes: the status says that already; `tflint-vars rule CODE` has the rest.
+        safety = re.sub(r"^(Unsafe|No fix)[.:]\s*", "", rule_section(rule, "Fix safety") if rule else "")
+        reason = re.split(r"(?<=[.])\s", safety, maxsplit=1)[0]
     if diagnostic.fix == UNSAFE:
-        reason = re.search(r"\(unsafe fix: (.*)\)", diagnostic.message)
-        return f"unsafe fix, applied only with `--unsafe-fixes`: {reason.group(1) if reason else safety}".rstrip(": ")
-    reason = re.search(r"\(no safe fix: (.*)\)", diagnostic.message)
-    if reason:
-        return f"no fix: {reason.group(1)}"
-    return f"no fix: {safety}".rstrip(": ")
+        return f"unsafe fix{title}, applied only with `--unsafe-fixes`: {reason}".rstrip(": ")
+    return f"no fix{title}: {reason}".rstrip(": ")
 
 
 def write_fix_status(diagnostics: list[Diagnostic], stream: TextIO) -> None:

@@ -86,12 +86,12 @@ def fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool = True) -> We
     return plan
 
 
-def untracked_effects(site: CallSite) -> str:
-    """What being untracked costs the class, by kind."""
-    if site.context.keras_class.kind in METRIC_KINDS:
-        return ("not in `metric.variables`, so `reset_state()` never resets it (the metric accumulates across "
-                "epochs), not saved")
-    return "not in `layer.weights`, never trained by `fit`, not saved"
+def untracked_message(site: CallSite) -> str:
+    """The finding's message for a raw variable in a Keras class: what being untracked costs the class, by kind."""
+    cost = "`reset_state()` skips it" if site.context.keras_class.kind in METRIC_KINDS else "not trained or saved"
+    if site.context.keras_class.flavor == KERAS2:  # tf_keras tracks it today: it breaks on the move
+        return f"`tf.Variable` in {where(site)} is tracked by tf_keras, not by Keras 3: {cost}"
+    return f"`tf.Variable` in {where(site)} is untracked under Keras 3: {cost}"
 
 
 def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_place: bool = True,
@@ -377,17 +377,11 @@ def where(site: CallSite) -> str:
     return f"`{site.context.keras_class.name}.{site.context.method}`"
 
 
-def keras2_note(site: CallSite) -> str:
-    if site.context.keras_class.flavor == KERAS2:
-        return " (this class is on tf_keras, Keras 2, which tracks it: it breaks on the move to Keras 3)"
-    return ""
-
-
 def weight_finding(rule, site: CallSite, message: str, plan: WeightPlan | str):
     """The finding for a raw variable with its fix level: safe, unsafe (and why) or none (and why)."""
     from tflint_vars.diagnostics import SAFE, UNSAFE
     if isinstance(plan, str):
-        return rule.finding(site.node, f"{message} (no safe fix: {plan})")
+        return rule.finding(site.node, message, reason=plan)
     if plan.unsafe:
-        return rule.finding(site.node, f"{message} (unsafe fix: {plan.unsafe})", UNSAFE)
+        return rule.finding(site.node, message, UNSAFE, reason=plan.unsafe)
     return rule.finding(site.node, message, SAFE)

@@ -4,8 +4,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.rules._raw_variables import (fix_plan, keras2_note, raw_variables, untracked_effects,
-                                                weight_finding, where)
+from tflint_vars.rules._raw_variables import fix_plan, raw_variables, untracked_message, weight_finding
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -53,7 +52,7 @@ class VariableInInit(Rule):
     ## Fix safety
     The fix writes `self.add_weight(...)` where the `tf.Variable` stands. Each precondition below is a behaviour
     measured under Keras 3 (TF 2.21) and Keras 2 (tf-keras 2.21) by `bench/keras_fix_facts.py`; when one does not
-    hold, the message says why, as "(unsafe fix: ...)" or "(no safe fix: ...)".
+    hold, the fix\'s reason says why (`--show-fixes`, JSON, SARIF).
 
     - Place: after `super().__init__()` in `__init__`, in `build`, or in a private helper only those call.
       add_weight raises before `super().__init__()` in both Kerases, and Keras 3 raises once the layer is built,
@@ -104,6 +103,7 @@ class VariableInInit(Rule):
     code = "TFV001"
     name = "variable-in-init"
     fix = SAFE
+    fix_title = "Replace with `self.add_weight(...)`"
     VALID = [
         "import tensorflow as tf\nclass M(tf.Module):\n    def __init__(self):\n        self.v = tf.Variable(1.0)\n",
         "import keras\nclass L(keras.layers.Layer):\n    def __init__(self):\n        super().__init__()\n"
@@ -133,6 +133,4 @@ class VariableInInit(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method == "__init__"):
             plan = fix_plan(analysis, site)
-            message = (f"`tf.Variable` created in {where(site)} is untracked under Keras 3: "
-                       f"{untracked_effects(site)}{keras2_note(site)}; use `self.add_weight(...)`")
-            yield weight_finding(self, site, message, plan)
+            yield weight_finding(self, site, untracked_message(site), plan)

@@ -55,6 +55,7 @@ class VariableInCall(Rule):
     code = "TFV002"
     name = "variable-in-call"
     fix = UNSAFE
+    fix_title = "Create it once in `build` with `self.add_weight(...)`"
     VALID = [
         "import tensorflow as tf\nclass F(tf.Module):\n    def __call__(self, x):\n        return x\n",
     ]
@@ -75,10 +76,9 @@ class VariableInCall(Rule):
                 plan = plan.unsafe.split(": the fix fills")[0]
             if not isinstance(plan, str):
                 plan = plan_hoist(analysis, site)
-            message = (f"`tf.Variable` created in {where(site)} makes a new variable on every call (`tf.function` "
-                       f"raises ValueError) and is untracked under Keras 3; create it once in `build` with "
-                       f"`self.add_weight(...)`")
+            message = f"`tf.Variable` in {where(site)} is a new variable each call (`tf.function` raises ValueError)"
             if isinstance(plan, HoistPlan):
-                yield self.finding(site.node, message, UNSAFE)
+                yield self.finding(site.node, message, UNSAFE, reason="the variable then persists across calls, "
+                                   "which training needs but the code did not do")
             else:
-                yield self.finding(site.node, f"{message} (no fix: {plan})")
+                yield self.finding(site.node, message, reason=plan)

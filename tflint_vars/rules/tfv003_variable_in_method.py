@@ -4,8 +4,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.rules._raw_variables import (fix_plan, keras2_note, raw_variables, untracked_effects,
-                                                weight_finding, where)
+from tflint_vars.rules._raw_variables import fix_plan, raw_variables, untracked_message, weight_finding
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -45,12 +44,13 @@ class VariableInMethod(Rule):
     `__init__` (after `super().__init__()`) or `build` call, when the value maps to an initializer with the same
     distribution and dtype; unsafe in a public method such as `reset()`, which may run again after the layer is built
     (Keras 3 then raises on new state), and wherever TFV001's fix is unsafe; none where it has none. When a
-    precondition does not hold, the message says why, as "(unsafe fix: ...)" or "(no safe fix: ...)".
+    precondition does not hold, the fix\'s reason says why (`--show-fixes`, JSON, SARIF).
     """
 
     code = "TFV003"
     name = "variable-in-method"
     fix = SAFE
+    fix_title = "Replace with `self.add_weight(...)`"
     VALID = [
         "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, input_shape):\n"
         "        self.b = self.add_weight(name='b', shape=(3,))\n",
@@ -68,6 +68,4 @@ class VariableInMethod(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method not in ("__init__", "call")):
             plan = fix_plan(analysis, site)
-            message = (f"`tf.Variable` created in {where(site)} is untracked under Keras 3: "
-                       f"{untracked_effects(site)}{keras2_note(site)}; use `self.add_weight(...)`")
-            yield weight_finding(self, site, message, plan)
+            yield weight_finding(self, site, untracked_message(site), plan)

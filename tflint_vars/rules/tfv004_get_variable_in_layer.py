@@ -65,6 +65,7 @@ class GetVariableInLayer(Rule):
     code = "TFV004"
     name = "get-variable-in-layer"
     fix = SAFE
+    fix_title = "Replace with `self.add_weight(...)`"
     VALID = [
         "import tensorflow.compat.v1 as tf\ndef dense(x):\n    w = tf.get_variable('w', shape=(3, 3))\n"
         "    return tf.matmul(x, w)\n",
@@ -84,8 +85,7 @@ class GetVariableInLayer(Rule):
             ctx = site.context
             if ctx.keras_class is None or ctx.method is None or not ctx.keras_class.is_layer:
                 continue
-            message = (f"`get_variable` in {where(site)} creates a variable Keras 3 does not track (Keras 2 did): "
-                       f"not in `layer.weights`, never trained by `fit`; use `self.add_weight(...)`")
+            message = f"`get_variable` in {where(site)} makes a variable Keras 3 does not track (Keras 2 did)"
             yield weight_finding(self, site, message, self.plan(analysis, site))
 
     @staticmethod

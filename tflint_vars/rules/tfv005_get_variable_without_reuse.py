@@ -101,6 +101,7 @@ class GetVariableWithoutReuse(Rule):
     code = "TFV005"
     name = "get-variable-without-reuse"
     fix = UNSAFE
+    fix_title = "Pass `reuse=AUTO_REUSE` to the scope"
     VALID = [
         "import tensorflow.compat.v1 as tf\nfor i in range(2):\n    with tf.variable_scope('s', reuse=tf.AUTO_REUSE):\n"
         "        tf.get_variable('w', shape=[1])\n",
@@ -134,10 +135,10 @@ class GetVariableWithoutReuse(Rule):
             scope_name, line = second_entry
             yield self.finding(
                 site.node,
-                f"`variable_scope({scope_name!r})` is entered again ({line}) without `reuse`: `get_variable` raises "
-                f"ValueError \"Variable {scope_name}/... already exists\" in TF1 graph code; pass `reuse=True` on "
-                f"later entries or `reuse=<tf>.AUTO_REUSE`",
+                f"`variable_scope({scope_name!r})` entered again ({line}) without `reuse`: `get_variable` raises "
+                f"ValueError",
                 UNSAFE,
+                reason="the entries then share their variables; if they were meant to be separate, rename a scope",
             )
 
     @staticmethod
@@ -175,9 +176,9 @@ class GetVariableWithoutReuse(Rule):
             if not isinstance(name, str):
                 continue
             if _falsy(reuse) and caller.context.in_loop:
-                return name, f"by the call in a loop on line {caller.node.lineno}"
+                return name, f"in a loop, line {caller.node.lineno}"
             if _falsy(reuse) and name in entered:
-                return name, f"by the call on line {caller.node.lineno}; first on line {entered[name]}"
+                return name, f"line {caller.node.lineno}, first line {entered[name]}"
             entered.setdefault(name, caller.node.lineno)
         return None
 

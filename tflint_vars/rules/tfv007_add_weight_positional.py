@@ -67,6 +67,7 @@ class AddWeightPositional(Rule):
     code = "TFV007"
     name = "add-weight-positional"
     fix = SAFE
+    fix_title = "Pass every argument by keyword"
     VALID = [
         "import tf_keras\nclass L(tf_keras.layers.Layer):\n    def build(self, s):\n"
         "        self.w = self.add_weight('w', (s[-1],))\n",
@@ -118,7 +119,8 @@ class AddWeightPositional(Rule):
                 and not keywords & set(KERAS2_ORDER[:len(node.args)])
             yield self.finding(
                 node,
-                "`add_weight` with positional arguments in Keras 2's order: Keras 3 takes `shape` first and raises "
-                "ValueError \"`name` must be passed as a keyword argument\"; pass every argument by keyword",
+                "`add_weight` arguments by position in Keras 2's order: Keras 3 takes `shape` first (ValueError)",
                 SAFE if fixable else None,
+                reason=None if fixable else "a `*args`, more arguments than Keras 2's order, or one also given by "
+                                            "keyword cannot be mapped",
             )
