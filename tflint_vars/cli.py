@@ -9,7 +9,7 @@ import sys
 from typing import Iterator, Sequence, TextIO
 
 from tflint_vars import __version__
-from tflint_vars.config import Config, ConfigError, load_config, load_config_file, validate_codes
+from tflint_vars.config import Config, ConfigError, FixPolicy, load_config, load_config_file, validate_codes
 from tflint_vars.engine import DEFAULT_EXCLUDES, CodeSelection, check_files, discover
 from tflint_vars.engine import _excluded as excluded
 from tflint_vars.output import FORMATS
@@ -41,6 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what is left")
     check.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
                        help="with --fix/--diff, apply unsafe fixes too (config: unsafe-fixes = true)")
+    check.add_argument("--fixable", type=_codes,
+                       help="codes or prefixes whose fixes may be applied (default: TFV; config: fixable)")
+    check.add_argument("--unfixable", type=_codes,
+                       help="codes or prefixes whose fixes are never applied (config: unfixable)")
+    check.add_argument("--extend-fixable", type=_codes, default=[], help="codes to make fixable on top of --fixable")
+    check.add_argument("--extend-safe-fixes", type=_codes, default=[],
+                       help="codes whose unsafe fixes count as safe (config: extend-safe-fixes)")
+    check.add_argument("--extend-unsafe-fixes", type=_codes, default=[],
+                       help="codes whose safe fixes count as unsafe (config: extend-unsafe-fixes)")
     check.add_argument("--diff", action="store_true",
                        help="print a unified diff of what --fix would change and write nothing (exit 1 on a diff)")
     check.add_argument("--no-cache", action="store_true",
@@ -82,7 +91,22 @@ def _selection(args: argparse.Namespace, config: Config) -> CodeSelection:
     select = validate_codes(args.select, "--select") if args.select else config.select
     select = select + validate_codes(args.extend_select, "--extend-select")
     ignore = validate_codes(args.ignore, "--ignore") if args.ignore is not None else config.ignore
-    return CodeSelection(select, ignore)
+    return CodeSelection(select, ignore, _fix_policy(args, config.fixes))
+
+
+def _fix_policy(args: argparse.Namespace, configured: FixPolicy) -> FixPolicy:
+    """The configuration's fix settings, as ruff does: --fixable and --unfixable replace its lists, the --extend-*
+    flags add to them."""
+    fixable = tuple(validate_codes(args.fixable, "--fixable")) if args.fixable else configured.fixable
+    unfixable = tuple(validate_codes(args.unfixable, "--unfixable")) if args.unfixable is not None \
+        else configured.unfixable
+    return FixPolicy(
+        fixable=fixable + tuple(validate_codes(args.extend_fixable, "--extend-fixable")),
+        unfixable=unfixable,
+        extend_safe=configured.extend_safe + tuple(validate_codes(args.extend_safe_fixes, "--extend-safe-fixes")),
+        extend_unsafe=configured.extend_unsafe + tuple(validate_codes(args.extend_unsafe_fixes,
+                                                                      "--extend-unsafe-fixes")),
+    )
 
 
 def force_excluded(path: str, config: Config) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable, TypeVar
 
 from tflint_vars.analysis import Resolver, analyze
+from tflint_vars.config import FixPolicy, longest_prefix
 from tflint_vars.diagnostics import Diagnostic
 from tflint_vars.project import resolver_for
 from tflint_vars.rules import ALL_RULES
@@ -37,19 +38,20 @@ DEFAULT_EXCLUDES = frozenset({
 
 
 class CodeSelection:
-    """`--select`/`--ignore` by code prefix, as flake8 and ruff do: the longest matching prefix decides."""
+    """`--select`/`--ignore` by code prefix, as flake8 and ruff do: the longest matching prefix decides. `fixes`:
+    the per-rule fix settings (`fixable`, `extend-safe-fixes`, ...) every diagnostic's fix is judged by."""
 
-    def __init__(self, select: Iterable[str] = ("TFV",), ignore: Iterable[str] = ()):
+    def __init__(self, select: Iterable[str] = ("TFV",), ignore: Iterable[str] = (), fixes: FixPolicy | None = None):
         self.select = tuple(select)
         self.ignore = tuple(ignore)
+        self.fixes = fixes or FixPolicy()
 
     def enabled(self, code: str) -> bool:
-        selected = max((len(p) for p in self.select if code.startswith(p)), default=-1)
-        ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
-        return selected >= 0 and selected > ignored
+        selected = longest_prefix(code, self.select)
+        return selected >= 0 and selected > longest_prefix(code, self.ignore)
 
     def without(self, ignore: Iterable[str]) -> CodeSelection:
-        return CodeSelection(self.select, self.ignore + tuple(ignore))
+        return CodeSelection(self.select, self.ignore + tuple(ignore), self.fixes)
 
 
 def _unreadable(path: str, line: int, column: int, message: str) -> Diagnostic:
@@ -156,9 +158,9 @@ def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection 
             line_text = lines[line - 1] if line <= len(lines) else ""
             if honour_noqa and _noqa_suppresses(line_text, finding.code):
                 continue
-            diagnostics.append(Diagnostic(path, line, _column(line_text, finding.node.col_offset), finding.code,
-                                          finding.message, finding.fix, fix_title=finding.fix_title,
-                                          fix_reason=finding.fix_reason))
+            diagnostics.append(selection.fixes.apply(Diagnostic(
+                path, line, _column(line_text, finding.node.col_offset), finding.code, finding.message, finding.fix,
+                fix_title=finding.fix_title, fix_reason=finding.fix_reason)))
     return sorted(set(diagnostics))
 
 
