@@ -57,8 +57,10 @@ def test_select_and_ignore_by_code_and_prefix():
     ignored = {d["code"] for d in json.loads(run_cli(*args, "--ignore", "TFV0").stdout)}
     narrowed = {d["code"] for d in json.loads(run_cli(*args, "--ignore", "TFV0", "--select", "TFV","--extend-select",
                                                       "TFV007").stdout)}
-    assert len(every) == 11 and only == {"TFV001", "TFV008"} and ignored == set()
-    assert narrowed == {"TFV007"}  # the longer prefix wins, as in ruff
+    from tflint_vars.rules import RULES_BY_CODE
+
+    assert every == set(RULES_BY_CODE) and only == {"TFV001", "TFV008"} and ignored == {"TFV100"}
+    assert narrowed == {"TFV007", "TFV100"}  # the longer prefix wins, as in ruff
 
 
 def test_unknown_code_is_a_usage_error():
@@ -68,11 +70,12 @@ def test_unknown_code_is_a_usage_error():
 
 def test_noqa_in_cli_and_in_flake8():
     path = str(FIXTURES / "noqa_suppressed.py")
-    assert [d["line"] for d in json.loads(run_cli("check", "--output-format", "json", path).stdout)] == [9]
+    found = [(d["line"], d["code"]) for d in json.loads(run_cli("check", "--output-format", "json", path).stdout)]
+    assert found == [(9, "TFV001"), (9, "TFV100")]  # TFV100: its noqa comment for TFV002 silences nothing
     plain = run_flake8("--select", "TFV", path)
     unsuppressed = run_flake8("--select", "TFV", "--disable-noqa", path)
-    assert [line.split(":")[1] for line in plain.stdout.splitlines()] == ["9"]
-    assert [line.split(":")[1] for line in unsuppressed.stdout.splitlines()] == ["7", "8", "9"]
+    assert [line.split(":")[1] for line in plain.stdout.splitlines()] == ["9", "9"]
+    assert [line.split(":")[1] for line in unsuppressed.stdout.splitlines()] == ["7", "8", "9", "9"]
 
 
 def test_unparseable_file_is_reported_and_the_run_goes_on(tmp_path):
@@ -125,7 +128,9 @@ def test_rule_command_prints_the_docstring():
     assert result.returncode == 0
     assert "## Why is this bad?" in result.stdout and "untracked" in result.stdout
     listing = run_cli("rule", "--all").stdout.splitlines()
-    assert len(listing) == 11 and listing[1].startswith("TFV001  variable-in-init")
+    from tflint_vars.rules import ALL_RULES
+
+    assert len(listing) == len(ALL_RULES) and listing[1].startswith("TFV001  variable-in-init")
     assert run_cli("rule", "TFV999").returncode == 2
 
 

@@ -157,7 +157,7 @@ def _code_fingerprint() -> str:
 
 def configuration_key(selection: CodeSelection) -> str:
     material = json.dumps([FORMAT, __version__, _code_fingerprint(), sys.version, sorted(selection.select),
-                           sorted(selection.ignore), selection.fixes.key()])
+                           sorted(selection.ignore), selection.fixes.key(), selection.ignore_noqa])
     return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
 
 

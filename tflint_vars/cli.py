@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--add-noqa", action="store_true",
                        help="add `# noqa: TFVnnn` to the line of every current finding (keeping existing noqa codes "
                             "and line endings); exit 0 when every finding got one")
+    check.add_argument("--ignore-noqa", action="store_true",
+                       help="report (and with --fix, fix) what `# noqa` comments silence; TFV100 is not checked")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when diagnostics are found (or --diff has changes); errors still exit 2")
     check.add_argument("--statistics", action="store_true",
@@ -91,7 +93,7 @@ def _selection(args: argparse.Namespace, config: Config) -> CodeSelection:
     select = validate_codes(args.select, "--select") if args.select else config.select
     select = select + validate_codes(args.extend_select, "--extend-select")
     ignore = validate_codes(args.ignore, "--ignore") if args.ignore is not None else config.ignore
-    return CodeSelection(select, ignore, _fix_policy(args, config.fixes))
+    return CodeSelection(select, ignore, _fix_policy(args, config.fixes), ignore_noqa=args.ignore_noqa)
 
 
 def _fix_policy(args: argparse.Namespace, configured: FixPolicy) -> FixPolicy:
@@ -169,6 +171,8 @@ def _check_usage(args: argparse.Namespace) -> str | None:
     """A combination of flags that cannot mean anything, or None."""
     if args.add_noqa and (args.fix or args.diff):
         return "--add-noqa cannot be combined with --fix or --diff"
+    if args.add_noqa and args.ignore_noqa:
+        return "--add-noqa cannot be combined with --ignore-noqa"
     if args.statistics and args.output_format == "sarif":
         return "--statistics prints counts, not results: use --output-format text or json with it"
     return None

@@ -18,14 +18,12 @@ from tflint_vars.analysis import Resolver, analyze
 from tflint_vars.config import FixPolicy, longest_prefix
 from tflint_vars.diagnostics import Diagnostic
 from tflint_vars.project import resolver_for
-from tflint_vars.rules import ALL_RULES
+from tflint_vars.rules import ALL_RULES, RULES_BY_CODE
+from tflint_vars.rules.tfv100_unused_noqa import NOQA, UnusedNoqa, listed_codes
 
 # A file with none of these words cannot hold a rule's finding (every rule needs one of them in a call, an import
 # or a `call` or `build` method), so it is parsed only to report TFV000, and never analysed.
 TRIGGER_WORDS = (b"ariable", b"add_weight", b"layers", b"def call", b"def build")
-
-# flake8's own pattern (flake8/defaults.py), so a noqa comment means the same in both front ends.
-NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 
 # Python's line ends, the ones ast's line numbers count.
 LINE_END = re.compile(r"\r\n|\r|\n")
@@ -41,17 +39,19 @@ class CodeSelection:
     """`--select`/`--ignore` by code prefix, as flake8 and ruff do: the longest matching prefix decides. `fixes`:
     the per-rule fix settings (`fixable`, `extend-safe-fixes`, ...) every diagnostic's fix is judged by."""
 
-    def __init__(self, select: Iterable[str] = ("TFV",), ignore: Iterable[str] = (), fixes: FixPolicy | None = None):
+    def __init__(self, select: Iterable[str] = ("TFV",), ignore: Iterable[str] = (), fixes: FixPolicy | None = None,
+                 ignore_noqa: bool = False):
         self.select = tuple(select)
         self.ignore = tuple(ignore)
         self.fixes = fixes or FixPolicy()
+        self.ignore_noqa = ignore_noqa  # `--ignore-noqa`: report what noqa comments silence (and no TFV100)
 
     def enabled(self, code: str) -> bool:
         selected = longest_prefix(code, self.select)
         return selected >= 0 and selected > longest_prefix(code, self.ignore)
 
     def without(self, ignore: Iterable[str]) -> CodeSelection:
-        return CodeSelection(self.select, self.ignore + tuple(ignore), self.fixes)
+        return CodeSelection(self.select, self.ignore + tuple(ignore), self.fixes, self.ignore_noqa)
 
 
 def _unreadable(path: str, line: int, column: int, message: str) -> Diagnostic:
@@ -106,11 +106,8 @@ def _noqa_suppresses(line: str, code: str) -> bool:
     match = NOQA.search(line)
     if match is None:
         return False
-    codes = match.group("codes")
-    if codes is None:
-        return True
-    listed = tuple(c for c in re.split(r"[,\s]+", codes.strip()) if c)
-    return code in listed or code.startswith(listed)
+    listed = tuple(listed_codes(match))
+    return not listed or code.startswith(listed)
 
 
 def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
@@ -126,9 +123,9 @@ def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
     parsed = parse_source(data, path)
     if isinstance(parsed, Diagnostic):
         return [parsed] if selection.enabled("TFV000") else []
-    if not any(word in data for word in TRIGGER_WORDS):
-        return []
     text, tree = parsed
+    if not any(word in data for word in TRIGGER_WORDS):
+        return unused_noqa(text, path, {}, selection)  # no rule can fire: every TFV code in a noqa is unused
     return check_tree(tree, text, path, selection, honour_noqa, resolver)
 
 
@@ -143,7 +140,9 @@ def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection 
     except Exception as error:
         return [_internal_error(path, "the analysis", error)] if selection.enabled("TFV000") else []
     lines = LINE_END.split(text)  # not str.splitlines(): it also splits on \f, \v, \x1c.., shifting every line after
+    honour_noqa = honour_noqa and not selection.ignore_noqa
     diagnostics = []
+    reported: dict[int, set[str]] = {}  # the codes found on each line, before noqa comments: TFV100 reads them
     for rule_class in ALL_RULES:
         if not selection.enabled(rule_class.code):
             continue
@@ -156,12 +155,32 @@ def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection 
         for finding in findings:
             line = finding.node.lineno
             line_text = lines[line - 1] if line <= len(lines) else ""
+            reported.setdefault(line, set()).add(finding.code)
             if honour_noqa and _noqa_suppresses(line_text, finding.code):
                 continue
             diagnostics.append(selection.fixes.apply(Diagnostic(
                 path, line, _column(line_text, finding.node.col_offset), finding.code, finding.message, finding.fix,
                 fix_title=finding.fix_title, fix_reason=finding.fix_reason)))
+    if not selection.ignore_noqa:
+        diagnostics.extend(unused_noqa(text, path, reported, selection))
     return sorted(set(diagnostics))
+
+
+def unused_noqa(text: str, path: str, reported: dict[int, set[str]], selection: CodeSelection) -> list[Diagnostic]:
+    """TFV100: the `# noqa` comments of `text` that silence none of the codes `reported` on their lines (ruff's
+    RUF100). Not itself silenced by a bare `# noqa`, which is what it reports; a directive listing TFV100 is never
+    reported."""
+    if not selection.enabled(UnusedNoqa.code) or selection.ignore_noqa:
+        return []
+    rule = UnusedNoqa()
+    enabled = {code for code in RULES_BY_CODE if selection.enabled(code)}
+    diagnostics = []
+    for directive in rule.unused_directives(text, reported, set(RULES_BY_CODE), enabled):
+        message, fix, reason = rule.directive_finding(directive)
+        diagnostics.append(selection.fixes.apply(Diagnostic(path, directive.line, directive.column, rule.code,
+                                                            message, fix, fix_title=rule.fix_title,
+                                                            fix_reason=reason)))
+    return diagnostics
 
 
 def _internal_error(path: str, what: str, error: Exception) -> Diagnostic:
