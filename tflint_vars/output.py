@@ -108,6 +108,7 @@ class SourceLines:
     def __init__(self):
         self._cache: dict[str, str | None] = {}
         self._lines: dict[str | tuple[str, int], list[str]] = {}  # a path, or (a notebook's path, cell)
+        self._positions: dict[tuple[str, str], object] = {}  # a notebook's JsonPositions
 
     def text(self, path: str) -> str | None:
         if path not in self._cache:
@@ -129,6 +130,18 @@ class SourceLines:
             self._lines.setdefault((path, cell), [])
         lines = self._lines[(path, cell)]
         return lines[number - 1] if 1 <= number <= len(lines) else None
+
+    def notebook_position(self, diagnostic: Diagnostic) -> tuple[int, int] | None:
+        """Where a notebook diagnostic's cell line lies in the notebook's own JSON text (line, column), as GitHub
+        reads a location in an `.ipynb`; None when the file cannot be read or the cell line is not there."""
+        from tflint_vars.notebook import JsonPositions
+
+        text = self.text(diagnostic.path)
+        if text is None:
+            return None
+        if (diagnostic.path, "json") not in self._positions:
+            self._positions[(diagnostic.path, "json")] = JsonPositions(text)
+        return self._positions[(diagnostic.path, "json")].locate(diagnostic.cell, diagnostic.line, diagnostic.column)
 
     def source_line(self, diagnostic: Diagnostic) -> str | None:
         if diagnostic.cell is not None:
@@ -331,12 +344,20 @@ def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: 
             }],
         }
         if diagnostic.cell is not None:
-            # A notebook: the region's line and column are in the cell, which the location's property bag names,
-            # as does a logical location ("cell 3"), so a viewer that ignores properties still shows the cell.
+            # A notebook: GitHub reads the region as lines of the .ipynb file itself, so it points at the cell's
+            # line in the notebook's JSON (no region when that cannot be found: the whole file). The cell and the
+            # line and column in it are in the location's property bag, its message and a logical location.
             location = result["locations"][0]
-            location["properties"] = {"cell": diagnostic.cell}
+            position = sources.notebook_position(diagnostic)
+            if position is None:
+                del location["physicalLocation"]["region"]
+            else:
+                location["physicalLocation"]["region"] = {"startLine": position[0], "startColumn": position[1]}
+            location["properties"] = {"cell": diagnostic.cell, "cellLine": diagnostic.line,
+                                      "cellColumn": diagnostic.column}
             location["logicalLocations"] = [{"name": f"cell {diagnostic.cell}"}]
-            location["message"] = {"text": f"cell {diagnostic.cell}, line {diagnostic.line}"}
+            location["message"] = {"text": f"cell {diagnostic.cell}, line {diagnostic.line}, column "
+                                           f"{diagnostic.column}"}
         result["properties"] = sarif_fix_properties(diagnostic)
         if diagnostic.fix:
             try:
@@ -390,15 +411,18 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_command(diagnostic: Diagnostic, base: str | None = None) -> str:
+def github_command(diagnostic: Diagnostic, base: str | None = None, sources: SourceLines | None = None) -> str:
     base = os.path.abspath(base or os.getcwd())
     path = _relative(diagnostic.path, base) or diagnostic.path
     properties = {"file": path, "line": diagnostic.line, "col": diagnostic.column, "title": diagnostic.code}
     message = diagnostic.message
     if diagnostic.cell is not None:
-        # A notebook: GitHub would put line N of the JSON file; the annotation is the file's, the cell in its text.
-        properties = {"file": path, "title": f"{diagnostic.code} (cell {diagnostic.cell}:{diagnostic.line}:"
-                                             f"{diagnostic.column})"}
+        # A notebook: GitHub puts line N of the .ipynb file, its JSON: the annotation goes on the JSON line that
+        # holds the cell's line (on the file when it cannot be found); the cell, line and column in its text.
+        position = (sources or SourceLines()).notebook_position(diagnostic)
+        where = {"line": position[0], "col": position[1]} if position else {}
+        properties = {"file": path, **where, "title": f"{diagnostic.code} (cell {diagnostic.cell}:{diagnostic.line}:"
+                                                      f"{diagnostic.column})"}
         message = f"cell {diagnostic.cell}, line {diagnostic.line}, column {diagnostic.column}: {message}"
     rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
     return f"::error {rendered}::{escape_data(message)}"
@@ -406,8 +430,9 @@ def github_command(diagnostic: Diagnostic, base: str | None = None) -> str:
 
 def write_github(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
                  quiet: bool = False) -> None:
+    sources = SourceLines()
     for diagnostic in diagnostics:
-        stream.write(github_command(diagnostic) + "\n")
+        stream.write(github_command(diagnostic, sources=sources) + "\n")
     for failure in failures:  # an annotation too: a path that could not be checked fails the job
         stream.write(f"::error title=tflint-vars::{escape_data(failure)}\n")
 
