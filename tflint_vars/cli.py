@@ -156,13 +156,14 @@ def _usage_error(message: str) -> int:
     return EXIT_ERROR
 
 
-def _write_report(args: argparse.Namespace, diagnostics: list, stream: TextIO, failures: Sequence[str]) -> None:
+def _write_report(args: argparse.Namespace, diagnostics: list, stream: TextIO, failures: Sequence[str],
+                  docs_url: str | None) -> None:
     from tflint_vars.output import write_fix_status, write_statistics
 
     if args.statistics:
         write_statistics(diagnostics, stream, args.output_format, failures=failures, quiet=args.quiet)
     else:
-        FORMATS[args.output_format](diagnostics, stream, failures=failures, quiet=args.quiet)
+        FORMATS[args.output_format](diagnostics, stream, failures=failures, quiet=args.quiet, docs_url=docs_url)
     if args.show_fixes:
         write_fix_status(diagnostics, stream if args.output_format in ("text", "full", "concise") else sys.stderr)
 
@@ -209,7 +210,7 @@ def run_check(args: argparse.Namespace) -> int:
             return run_fix(found.files, selection, config.ignored_for, unsafe=unsafe, diff=args.diff,
                            output_format=args.output_format, jobs=args.jobs, stdout=stream, stderr=sys.stderr,
                            quiet=args.quiet, show_fixes=args.show_fixes, statistics=args.statistics,
-                           exit_zero=args.exit_zero, failures=failures)
+                           exit_zero=args.exit_zero, failures=failures, docs_url=config.docs_url)
     if args.no_cache:
         diagnostics = check_files(found.files, selection, args.jobs)
     else:
@@ -221,7 +222,7 @@ def run_check(args: argparse.Namespace) -> int:
         diagnostics = [d for d in diagnostics if not d.code.startswith(tuple(config.ignored_for(d.path)) or ("\0",))]
     diagnostics.sort()
     with _report_stream(args, sys.stdout) as stream:
-        _write_report(args, diagnostics, stream, failures)
+        _write_report(args, diagnostics, stream, failures, config.docs_url)
     return _exit_status(args, bool(diagnostics), bool(failures))
 
 
@@ -256,14 +257,15 @@ def run_check_stdin(args: argparse.Namespace) -> int:
             return run_fix_stdin(data, path, selection, lambda _: ignored, unsafe=unsafe, diff=args.diff,
                                  output_format=args.output_format, source_out=sys.stdout.buffer,
                                  report_stream=stream, stderr=sys.stderr, quiet=args.quiet,
-                                 show_fixes=args.show_fixes, statistics=args.statistics, exit_zero=args.exit_zero)
+                                 show_fixes=args.show_fixes, statistics=args.statistics, exit_zero=args.exit_zero,
+                                 docs_url=config.docs_url)
     diagnostics = check_source(data, path, selection.without(ignored))
     try:
         provide_source(path, decode_source(data))
     except (SyntaxError, UnicodeDecodeError, LookupError):
         provide_source(path, None)  # TFV000 says why; no source line is shown (not the file on disk)
     with _report_stream(args, sys.stdout) as stream:
-        _write_report(args, diagnostics, stream, [])
+        _write_report(args, diagnostics, stream, [], config.docs_url)
     return _exit_status(args, bool(diagnostics), False)
 
 

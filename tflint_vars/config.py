@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -15,7 +16,7 @@ from tflint_vars.rules import RULES_BY_CODE
 
 FIX_KEYS = ("fixable", "unfixable", "extend-fixable", "extend-safe-fixes", "extend-unsafe-fixes")
 KNOWN_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "unsafe-fixes",
-              *FIX_KEYS}
+              "docs-url", *FIX_KEYS}
 
 
 class ConfigError(Exception):
@@ -79,6 +80,7 @@ class Config:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     unsafe_fixes: bool = False
     fixes: FixPolicy = field(default_factory=FixPolicy)
+    docs_url: str | None = None  # where the project's files are browsed: rule links are its rule modules under it
     source: str | None = None  # the pyproject.toml it came from
 
     def ignored_for(self, path: str) -> list[str]:
@@ -161,6 +163,10 @@ def load_config_file(path: str) -> Config:
     if not isinstance(unsafe, bool):
         raise ConfigError(f"{where} unsafe-fixes: expected true or false, got {unsafe!r}")
     config.unsafe_fixes = unsafe
+    docs_url = table.get("docs-url")
+    if docs_url is not None and not (isinstance(docs_url, str) and re.match(r"(https?|file)://", docs_url)):
+        raise ConfigError(f"{where} docs-url: expected an http(s):// or file:// URL, got {docs_url!r}")
+    config.docs_url = docs_url
     lists = {key: validate_codes(_string_list(table[key], f"{where} {key}"), f"{where} {key}")
              for key in FIX_KEYS if key in table}
     config.fixes = FixPolicy(

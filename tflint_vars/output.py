@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from tflint_vars import __version__
 from tflint_vars.diagnostics import SAFE, UNSAFE, Diagnostic
-from tflint_vars.docs import REPOSITORY_URL, rule_help_uri, rule_section
+from tflint_vars.docs import rule_help_uri, rule_section
 from tflint_vars.rules import ALL_RULES
 
 # Python's own line ends (the tokenizer's): str.splitlines() also splits on \f, \v, \x1c.. and would shift lines.
@@ -46,7 +46,7 @@ def summary(diagnostics: list[Diagnostic], failures: Sequence[str] = ()) -> str:
 
 
 def write_concise(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
-                  quiet: bool = False) -> None:
+                  quiet: bool = False, docs_url: str | None = None) -> None:
     for diagnostic in diagnostics:
         stream.write(diagnostic.format_text() + "\n")
     if not quiet:
@@ -187,7 +187,7 @@ def _printable(text: str) -> str:
 
 
 def write_text(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
-               quiet: bool = False) -> None:
+               quiet: bool = False, docs_url: str | None = None) -> None:
     style = _Style(use_colour(stream))
     sources = SourceLines()
     for diagnostic in diagnostics:
@@ -209,7 +209,7 @@ def write_text(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Seque
 # --- json --------------------------------------------------------------------------------------------------------
 
 def write_json(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
-               quiet: bool = False) -> None:
+               quiet: bool = False, docs_url: str | None = None) -> None:
     """A list of diagnostics; `failures` go to stderr only, so the output stays a valid list."""
     json.dump([d.to_json() for d in diagnostics], stream, indent=2)
     stream.write("\n")
@@ -247,7 +247,7 @@ def sarif_fix_properties(diagnostic: Diagnostic) -> dict:
     return properties
 
 
-def sarif_rule(rule) -> dict:
+def sarif_rule(rule, docs_url: str | None = None) -> dict:
     documentation = rule.documentation()
     descriptor = {
         "id": rule.code,
@@ -255,10 +255,11 @@ def sarif_rule(rule) -> dict:
         "shortDescription": {"text": rule.summary()},
         "fullDescription": {"text": rule_section(rule, "What it does") or rule.summary()},
         "help": {"text": documentation, "markdown": documentation},
-        "helpUri": rule_help_uri(rule),
         "defaultConfiguration": {"level": "error"},
         "properties": {"fix": rule.fix or "none"},
     }
+    if docs_url:
+        descriptor["helpUri"] = rule_help_uri(rule, docs_url)
     return descriptor
 
 
@@ -323,9 +324,12 @@ def sarif_fix(diagnostic: Diagnostic, text: str | None, physical_location: dict)
     }
 
 
-def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: Sequence[str] = ()) -> dict:
+def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: Sequence[str] = (),
+              docs_url: str | None = None) -> dict:
     """A SARIF 2.1.0 log: one run, every rule in the driver, one result per diagnostic. Columns count Unicode code
-    points, as the diagnostics do (SARIF's default would be UTF-16 code units)."""
+    points, as the diagnostics do (SARIF's default would be UTF-16 code units). Each rule's documentation is in its
+    descriptor; `docs_url` (the `docs-url` setting) adds links to it, `helpUri`, and `informationUri`: without it the
+    log carries no link, since a file URI on the machine that ran the check would not resolve where it is read."""
     base = os.path.abspath(base or os.getcwd())
     rule_index = {rule.code: index for index, rule in enumerate(ALL_RULES)}
     sources = SourceLines()
@@ -382,8 +386,8 @@ def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: 
                 "name": "tflint-vars",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": REPOSITORY_URL,
-                "rules": [sarif_rule(rule) for rule in ALL_RULES],
+                **({"informationUri": docs_url} if docs_url else {}),
+                "rules": [sarif_rule(rule, docs_url) for rule in ALL_RULES],
             }},
             "originalUriBaseIds": {SRCROOT: {"uri": Path(base).as_uri().rstrip("/") + "/"}},
             "columnKind": "unicodeCodePoints",
@@ -394,8 +398,8 @@ def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: 
 
 
 def write_sarif(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
-                quiet: bool = False) -> None:
-    json.dump(sarif_log(diagnostics, failures=failures), stream, indent=2)
+                quiet: bool = False, docs_url: str | None = None) -> None:
+    json.dump(sarif_log(diagnostics, failures=failures, docs_url=docs_url), stream, indent=2)
     stream.write("\n")
 
 
@@ -429,7 +433,7 @@ def github_command(diagnostic: Diagnostic, base: str | None = None, sources: Sou
 
 
 def write_github(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, docs_url: str | None = None) -> None:
     sources = SourceLines()
     for diagnostic in diagnostics:
         stream.write(github_command(diagnostic, sources=sources) + "\n")
