@@ -1,4 +1,5 @@
-"""`tflint-vars check | rule | verify`: the command line. Exit codes: 0 clean, 1 findings, 2 usage or internal error."""
+"""`tflint-vars check | rule | verify | server`: the command line. Exit codes: 0 clean, 1 findings, 2 usage or
+internal error."""
 
 from __future__ import annotations
 
@@ -82,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code, e.g. TFV001")
     rule.add_argument("--all", action="store_true", help="list every rule: code, name, fix")
+
+    commands.add_parser("server", help="run the Language Server over stdio (needs the `server` extra: pygls)")
 
     from tflint_vars import verify  # only its arguments here: it runs code (in subprocesses) for `verify` alone
 
@@ -285,6 +288,16 @@ def run_rule(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def run_server() -> int:
+    try:
+        from tflint_vars.server import main as serve
+    except ImportError as error:
+        print(f"tflint-vars: error: the server needs pygls and lsprotocol: pip install \"tflint-vars[server]\" "
+              f"({error})", file=sys.stderr)
+        return EXIT_ERROR
+    return serve()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -295,6 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tflint_vars.verify import run_command
 
             return run_command(args)
+        if args.command == "server":
+            return run_server()
         return run_rule(args)
     except ConfigError as error:
         print(f"tflint-vars: error: {error}", file=sys.stderr)
