@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from conftest import FIXTURES, check_json
+from conftest import FIXTURES, ROOT, check_json
 from tflint_vars.fixes import fix_source
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -230,3 +231,46 @@ async def test_notebook_cells_get_their_own_diagnostics(client, root):
     assert [(d.range.start.line + 1, d.range.start.character + 1, d.code) for d in diagnostics] == \
         [(e["line"], e["column"], e["code"]) for e in expected if e["cell"] == 3]
     assert len(diagnostics) == 2
+
+
+# --- the editor set-up snippets in docs/editors.md --------------------------------------------------------------
+
+def _snippets() -> dict[str, list[str]]:
+    text = (ROOT / "docs" / "editors.md").read_text(encoding="utf-8")
+    found: dict[str, list[str]] = {}
+    for language, body in re.findall(r"^```(\w+)\n(.*?)^```", text, re.S | re.M):
+        found.setdefault(language, []).append(body)
+    return found
+
+
+def test_each_editor_snippet_parses_and_starts_this_server():
+    import tomllib
+
+    import sexpdata
+    from luaparser import ast as lua
+
+    snippets = _snippets()
+    assert sorted(snippets) == ["elisp", "json", "lua", "toml"]
+    vscode = json.loads(snippets["json"][0])
+    assert (vscode["glspc.server.command"], vscode["glspc.server.commandArguments"]) == ("tflint-vars", ["server"])
+    assert "source.fixAll.tflint-vars" in vscode["editor.codeActionsOnSave"]
+    tree = lua.parse(snippets["lua"][0])
+    assert '"tflint-vars", "server"' in snippets["lua"][0] and tree.body.body
+    helix = tomllib.loads(snippets["toml"][0])
+    assert helix["language-server"]["tflint-vars"] == {"command": "tflint-vars", "args": ["server"]}
+    assert "tflint-vars" in helix["language"][0]["language-servers"]
+    forms = sexpdata.loads(f"(progn {snippets['elisp'][0]})")
+    assert '"tflint-vars" "server"' in snippets["elisp"][0] and len(forms) == 3
+
+
+def test_the_snippet_checks_reject_broken_syntax():
+    """The parsers above do fail on a broken snippet of each kind."""
+    import sexpdata
+    from luaparser import ast as lua
+
+    with pytest.raises(json.JSONDecodeError):
+        json.loads('{"glspc.server.command": "tflint-vars",}')
+    with pytest.raises(lua.SyntaxException):
+        lua.parse("vim.lsp.enable(")
+    with pytest.raises(sexpdata.ExpectClosingBracket):
+        sexpdata.loads("(add-hook 'x")
