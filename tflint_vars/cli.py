@@ -1,4 +1,4 @@
-"""`tflint-vars check | rule | verify | server`: the command line. Exit codes: 0 clean, 1 findings, 2 usage or
+"""`tflint-vars check | rule | verify | server | report`: the command line. Exit codes: 0 clean, 1 findings, 2 usage or
 internal error."""
 
 from __future__ import annotations
@@ -84,6 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("code", nargs="?", help="a rule code, e.g. TFV001")
     rule.add_argument("--all", action="store_true", help="list every rule: code, name, fix")
 
+    report = commands.add_parser("report", help="a migration report: findings per package, module and rule, fix "
+                                 "levels, classes checked, verification status (HTML or markdown)")
+    report.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
+    report.add_argument("--html", metavar="DIR", help="write a self-contained HTML report to DIR/index.html")
+    report.add_argument("--output-format", choices=("text", "markdown"), default="text",
+                        help="what goes to stdout: a summary, or markdown for a pull-request comment")
+    report.add_argument("--verify-report", metavar="JSON", action="append", default=[],
+                        help="a `tflint-vars verify --output-format json` report: its verdicts per module")
+    report.add_argument("--config", help="pyproject.toml to read [tool.tflint-vars] from (default: the nearest)")
+    report.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: every core)")
     commands.add_parser("server", help="run the Language Server over stdio (needs the `server` extra: pygls)")
 
     from tflint_vars import verify  # only its arguments here: it runs code (in subprocesses) for `verify` alone
@@ -288,6 +298,27 @@ def run_rule(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def run_report(args: argparse.Namespace) -> int:
+    from tflint_vars.report import build_report, render_markdown, write_html, write_text
+
+    config = load_config_file(args.config) if args.config else load_config(args.paths[0] if args.paths else ".")
+    missing = [path for path in args.paths if not os.path.exists(path)]
+    if missing:
+        return _usage_error(f"{missing[0]}: no such file or directory")
+    try:
+        report = build_report(args.paths, config, CodeSelection(config.select, config.ignore, config.fixes),
+                              args.verify_report, args.jobs)
+    except (OSError, ValueError) as error:
+        return _usage_error(f"--verify-report: {error}")
+    if args.html:
+        print(f"Wrote {write_html(report, args.html)}", file=sys.stderr)
+    if args.output_format == "markdown":
+        sys.stdout.write(render_markdown(report))
+    else:
+        write_text(report, sys.stdout)
+    return EXIT_CLEAN
+
+
 def run_server() -> int:
     try:
         from tflint_vars.server import main as serve
@@ -310,6 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_command(args)
         if args.command == "server":
             return run_server()
+        if args.command == "report":
+            return run_report(args)
         return run_rule(args)
     except ConfigError as error:
         print(f"tflint-vars: error: {error}", file=sys.stderr)
