@@ -21,9 +21,11 @@ demo: $(STAMP)
 test: lint
 	$(PY) -m pytest
 
-# The project's own lint (the rules in pyproject.toml's [tool.ruff]); `make test` runs it first.
+# The project's own lint (the rules in pyproject.toml's [tool.ruff]) and its import layers (docs/architecture.md,
+# [tool.importlinter]); `make test` runs it first.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-logo --no-cache
 
 # Opt-in: check and --fix (safe, then unsafe) over tf-keras, tensor2tensor, keras, tensorflow-addons and transformers'
 # TF models; wheels not unpacked locally are fetched once into .soak-cache/. Prints one JSON line of figures per corpus.

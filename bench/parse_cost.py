@@ -11,7 +11,7 @@ import libcst
 from tflint_vars.engine import TRIGGER_WORDS
 
 sources = [p.read_bytes() for p in sorted(Path(sys.argv[1]).rglob("*.py"))]
-triggered = [s for s in sources if any(word in s for word in TRIGGER_WORDS)]
+triggered = [s for s in sources if any(word.encode() in s for word in TRIGGER_WORDS)]
 for label, batch in (("all files", sources), ("files with a trigger word", triggered)):
     for parser, parse in (("ast", ast.parse), ("libcst", libcst.parse_module)):
         start = time.perf_counter()

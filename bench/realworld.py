@@ -37,7 +37,7 @@ PARTIAL_FIX_KERAS3 = ("fit step left unchanged", "no gradient for", "variables d
 
 _FIX_SCRIPT = """
 import json, sys
-from tflint_vars.fixes import fix_source
+from tflint_vars.fixes.fixer import fix_source
 job = json.load(sys.stdin)
 sys.stdout.write(fix_source(job["source"], job["path"], unsafe=job["unsafe"]))
 """

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import seed as hypothesis_seed  # noqa: E402
 from prove_strategies import cases  # noqa: E402
 
-from tflint_vars.fixes import fix_bytes  # noqa: E402
+from tflint_vars.fixes.fixer import fix_bytes  # noqa: E402
 from tflint_vars.verify.prove import Case, prove, summary, write_text  # noqa: E402
 from tflint_vars.verify.runner import DEFAULT_FIXER, load_fixer  # noqa: E402
 

@@ -99,7 +99,7 @@ def _tamper(cache: Path, marker: str) -> None:
 def test_unchanged_files_come_from_the_cache_and_changed_ones_are_checked_again(tmp_path, monkeypatch):
     """In-process, with the racy-timestamp window closed, so the stat fast path is what answers."""
     from tflint_vars import cache as cache_module
-    from tflint_vars.engine import CodeSelection
+    from tflint_vars.diagnostics import CodeSelection
 
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
     layer = FIXTURES / "seed1_variable_in_init.py"
@@ -175,7 +175,7 @@ def test_configuration_changes_do_not_reuse_results(tmp_path):
 
 def test_the_key_covers_tool_version_selection_and_python(monkeypatch):
     from tflint_vars import cache
-    from tflint_vars.engine import CodeSelection
+    from tflint_vars.diagnostics import CodeSelection
 
     base = cache.configuration_key(CodeSelection(["TFV001", "TFV002"], ["TFV0"]))
     assert cache.configuration_key(CodeSelection(["TFV002", "TFV001"], ["TFV0"])) == base
@@ -190,7 +190,7 @@ def test_the_key_covers_tool_version_selection_and_python(monkeypatch):
 
 def test_entries_of_files_unseen_for_a_month_are_dropped(tmp_path):
     from tflint_vars.cache import PRUNE_AFTER_DAYS, FileResult, ResultCache
-    from tflint_vars.engine import CodeSelection
+    from tflint_vars.diagnostics import CodeSelection
 
     cache = ResultCache(str(tmp_path), CodeSelection())
     for name in ("kept", "stale"):
@@ -275,7 +275,7 @@ WRITER = """
 import sys
 from tflint_vars.cache import FileResult, ResultCache
 from tflint_vars.diagnostics import Diagnostic
-from tflint_vars.engine import CodeSelection
+from tflint_vars.diagnostics import CodeSelection
 
 directory, writer, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for round_number in range(rounds):
@@ -330,7 +330,7 @@ def test_a_crafted_cache_committed_to_the_repository_does_not_hide_a_finding(tmp
     reports the finding every time. Signed with this user's key, the same index is believed, so the checks below
     would fail if the signature were not what decides."""
     from tflint_vars.cache import CACHE_DIR_NAME, cache_directory, configuration_key, sign
-    from tflint_vars.engine import CodeSelection
+    from tflint_vars.diagnostics import CodeSelection
 
     repo = tmp_path / "repo"
     repo.mkdir()

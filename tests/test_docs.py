@@ -7,7 +7,7 @@ import sys
 
 from conftest import ROOT, run_cli
 from tflint_vars.docs import END_MARKER, START_MARKER, has_markers, render_table, replace_table
-from tflint_vars.rules import ALL_RULES
+from tflint_vars.rules.registry import ALL_RULES
 
 
 def run_docs(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:

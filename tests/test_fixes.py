@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURES, ROOT, expected_diagnostics, fixture_names
 from tflint_vars.diagnostics import SAFE, UNSAFE
 from tflint_vars.engine import check_source
-from tflint_vars.fixes import FixResult, fix_bytes, fix_source
+from tflint_vars.fixes.fixer import FixResult, fix_bytes, fix_source
 
 FIXABLE = [n for n in fixture_names() if any(e["fix"] in (SAFE, UNSAFE) for e in expected_diagnostics(n))]
 WITH_UNSAFE = [n for n in FIXABLE if any(e["fix"] == UNSAFE for e in expected_diagnostics(n))]
@@ -57,7 +57,7 @@ def test_unsafe_only_fixtures_are_unchanged_by_safe_fixes():
 
 
 def test_clean_file_is_returned_untouched_without_loading_libcst():
-    code = ("import sys\nfrom tflint_vars.fixes import fix_bytes\n"
+    code = ("import sys\nfrom tflint_vars.fixes.fixer import fix_bytes\n"
             f"r = fix_bytes(open({str(FIXTURES / 'seed2_add_weight_in_build.py')!r}, 'rb').read())\n"
             "print(r.changed, r.fixed, 'libcst' in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
@@ -136,7 +136,7 @@ def test_fix_result_api():
 
 
 def test_selection_limits_what_is_fixed():
-    from tflint_vars.engine import CodeSelection
+    from tflint_vars.diagnostics import CodeSelection
 
     data = _read("tfv001_lists_dicts_loops.py")
     result = fix_bytes(data, "x.py", selection=CodeSelection(["TFV003"]))

@@ -50,7 +50,7 @@ def test_flake8_reports_what_check_reports(name, flake8_fixture_run):
 
 def test_fixtures_cover_every_rule_both_ways():
     """At least one fixture where each rule fires, and the seeds' six examples are all there."""
-    from tflint_vars.rules import RULES_BY_CODE
+    from tflint_vars.rules.registry import RULES_BY_CODE
 
     fired = {e["code"] for name in fixture_names() for e in expected_diagnostics(name)}
     assert fired == set(RULES_BY_CODE)

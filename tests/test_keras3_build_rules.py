@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from tflint_vars.engine import check_source
-from tflint_vars.fixes import fix_bytes
+from tflint_vars.fixes.fixer import fix_bytes
 
 
 def _diagnostics(source: str, code: str):

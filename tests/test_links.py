@@ -14,7 +14,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT, run_cli
 from tflint_vars.docs import rule_help_uri
-from tflint_vars.rules import ALL_RULES
+from tflint_vars.rules.registry import ALL_RULES
 
 URL = re.compile(r"https?://[^\s\"'`)>\]]+")
 # Addresses of other projects' pages, cited in comments and docs (each was opened when it was written).

@@ -31,7 +31,7 @@ def test_the_fix_reasoning_is_not_in_the_message(fixture_diagnostics):
 
 
 def test_every_fix_has_a_title_and_every_unsafe_or_missing_fix_a_reason(fixture_diagnostics):
-    from tflint_vars.rules import RULES_BY_CODE
+    from tflint_vars.rules.registry import RULES_BY_CODE
 
     for diagnostic in fixture_diagnostics:
         assert diagnostic["applicability"] == (diagnostic["fix"] or "display-only")

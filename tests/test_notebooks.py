@@ -409,7 +409,7 @@ def test_any_mix_of_cells_checks_and_fixes_to_a_valid_notebook(seed, changed):
     import random
 
     from tflint_vars.engine import check_source
-    from tflint_vars.fixes import fix_bytes
+    from tflint_vars.fixes.fixer import fix_bytes
     from tflint_vars.notebook import _parses, checked_source
 
     rng = random.Random(seed)
@@ -442,3 +442,56 @@ def test_any_mix_of_cells_checks_and_fixes_to_a_valid_notebook(seed, changed):
         assert result.fixed
         again = fix_bytes(result.data, "nb.ipynb", unsafe=True)
         assert again.data == result.data
+
+
+SEED1_LAYER = """class Linear(tf.keras.layers.Layer):
+    def __init__(self, units):
+        super().__init__()
+        self.w = tf.Variable(tf.zeros((4, units)), name="w")
+
+    def call(self, inputs):
+        return tf.matmul(inputs, self.w)
+"""
+
+
+def test_a_cell_that_does_not_parse_is_tfv000_there_and_the_other_cells_are_checked_and_fixed(tmp_path):
+    """As ruff: the broken cell is reported and left alone; the layer in another cell is still found and fixed."""
+    path = _write(tmp_path / "mixed.ipynb", _notebook([("code", "import tensorflow as tf\n"),
+                                                        ("code", "x = (1,\n"),
+                                                        ("code", SEED1_LAYER)]))
+    result = run_cli("check", "--output-format", "concise", str(path), cwd=tmp_path)
+    lines = result.stdout.splitlines()
+    assert f"{path}:cell 2:1:5: TFV000 cannot parse: '(' was never closed" in lines
+    assert any(line.startswith(f"{path}:cell 3:4:18: TFV001") for line in lines), lines
+    fixed = run_cli("check", "--fix", str(path), cwd=tmp_path)
+    assert "Fixed 1 of 2" in fixed.stdout, fixed.stdout + fixed.stderr
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    assert _source(cells[1]) == "x = (1,\n"  # the broken cell is kept as it was
+    assert "self.add_weight(" in _source(cells[2]) and "tf.Variable" not in _source(cells[2])
+    _validate(path)
+
+
+def test_a_cell_indented_as_a_whole_is_checked_as_ipython_runs_it_and_fixed_in_place(tmp_path):
+    indented = "".join("  " + line if line.strip() else line for line in SEED1_LAYER.splitlines(keepends=True))
+    path = _write(tmp_path / "indented.ipynb", _notebook([("code", "import tensorflow as tf\n"),
+                                                           ("code", indented)]))
+    result = run_cli("check", "--output-format", "concise", str(path), cwd=tmp_path)
+    assert "TFV000" not in result.stdout
+    # Column 20: the finding's column in the cell as written, with its two-space indentation.
+    assert any(line.startswith(f"{path}:cell 2:4:20: TFV001") for line in result.stdout.splitlines()), result.stdout
+    run_cli("check", "--fix", str(path), cwd=tmp_path)
+    fixed = _source(json.loads(path.read_text(encoding="utf-8"))["cells"][1])
+    assert "self.add_weight(" in fixed
+    assert all(line.startswith("  ") for line in fixed.splitlines() if line.strip()), fixed
+    assert run_cli("check", str(path), cwd=tmp_path).returncode == 0
+
+
+def test_add_noqa_writes_into_the_cell_and_keeps_the_notebook_valid(tmp_path, seed1_copy):
+    before = json.loads(seed1_copy.read_text(encoding="utf-8"))
+    result = run_cli("check", "--add-noqa", str(seed1_copy), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    after = json.loads(seed1_copy.read_text(encoding="utf-8"))  # still JSON
+    assert _without_code(after) == _without_code(before)
+    assert any("# noqa: TFV" in _source(cell) for cell in after["cells"] if cell["cell_type"] == "code")
+    _validate(seed1_copy)
+    assert run_cli("check", str(seed1_copy), cwd=tmp_path).returncode == 0

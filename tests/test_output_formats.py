@@ -153,7 +153,7 @@ def test_sarif_schema_validation_can_fail(sarif_log):
 
 
 def test_sarif_driver_documents_every_rule(sarif_log):
-    from tflint_vars.rules import ALL_RULES
+    from tflint_vars.rules.registry import ALL_RULES
 
     driver = sarif_log["runs"][0]["tool"]["driver"]
     assert driver["name"] == "tflint-vars" and driver["version"] and "informationUri" not in driver  # no docs-url

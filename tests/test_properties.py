@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tflint_vars.engine import check_source
-from tflint_vars.fixes import fix_bytes, wanted
+from tflint_vars.fixes.fixer import fix_bytes, wanted
 
 SCALE = int(os.environ.get("TFLINT_VARS_PROPERTY_EXAMPLES", "0")) or None
 

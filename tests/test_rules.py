@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tflint_vars.engine import CodeSelection, check_source
-from tflint_vars.rules import ALL_RULES, RULES_BY_CODE
+from tflint_vars.engine import check_source
+
+from tflint_vars.diagnostics import CodeSelection
+from tflint_vars.rules.registry import ALL_RULES, RULES_BY_CODE
 
 SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety")
 

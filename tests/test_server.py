@@ -16,7 +16,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 from conftest import FIXTURES, ROOT, check_json
-from tflint_vars.fixes import fix_source
+from tflint_vars.fixes.fixer import fix_source
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -171,7 +171,7 @@ async def test_hover_shows_the_rule_summary(client, root):
     (first, _) = await client.diagnostics(uri)
     hover = await client.lsp.text_document_hover_async(types.HoverParams(
         types.TextDocumentIdentifier(uri), first.range.start))
-    from tflint_vars.rules import RULES_BY_CODE
+    from tflint_vars.rules.registry import RULES_BY_CODE
 
     assert RULES_BY_CODE["TFV001"].summary() in hover.contents.value
     assert "Replace with `self.add_weight(...)`" in hover.contents.value

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import FIXTURES
 from tflint_vars.analysis import statements
-from tflint_vars.fixes.initializers import source_segment
+from tflint_vars.plans.initializers import source_segment
 
 TRICKY = '''
 import a

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tflint_vars.engine import CodeSelection, check_source
+from tflint_vars.engine import check_source
+
+from tflint_vars.diagnostics import CodeSelection
 
 HEADER = "import tensorflow.compat.v1 as tf\n"
 DENSE = HEADER + (

@@ -10,8 +10,9 @@ import re
 import shutil
 
 from conftest import FIXTURES, run_cli
-from tflint_vars.engine import CodeSelection, check_source
-from tflint_vars.fixes import fix_source
+from tflint_vars.diagnostics import CodeSelection
+from tflint_vars.engine import check_source
+from tflint_vars.fixes.fixer import fix_source
 
 LAYER = ("import tensorflow as tf\n\n\nclass L(tf.keras.layers.Layer):\n    def __init__(self):\n"
          "        super().__init__()\n")

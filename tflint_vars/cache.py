@@ -42,15 +42,15 @@ import time
 from dataclasses import dataclass, field
 
 from tflint_vars import __version__
-from tflint_vars.diagnostics import Diagnostic
-from tflint_vars.engine import CodeSelection, check_file, check_source, map_chunks, open_regular_file, read_file
+from tflint_vars.diagnostics import CodeSelection, Diagnostic
+from tflint_vars.engine import check_file, check_source, map_chunks
 from tflint_vars.project import FileResolver, ProjectIndex, set_shared_index, shared_index
+from tflint_vars.sources import RACY_NS, content_digest, open_regular_file, read_file
 
 CACHE_DIR_ENV = "TFLINT_VARS_CACHE_DIR"
 CACHE_DIR_NAME = ".tflint-vars-cache"  # the old in-project location: still excluded from walks, never read
 FORMAT = 4  # bump when the index layout changes (2: signed; 3: dependencies and module summaries; 4: fix fields)
 SECRET_NAME = "cache-key"
-RACY_NS = 2_000_000_000
 PRUNE_AFTER_DAYS = 30  # entries of files no run has seen for this long are dropped
 
 Fingerprint = tuple[int, int, int, int]  # st_size, st_mtime_ns, st_ctime_ns, st_ino
@@ -159,10 +159,6 @@ def configuration_key(selection: CodeSelection) -> str:
     material = json.dumps([FORMAT, __version__, _code_fingerprint(), sys.version, sorted(selection.select),
                            sorted(selection.ignore), selection.fixes.key(), selection.ignore_noqa])
     return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
-
-
-def content_digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _fingerprint(stat: os.stat_result) -> Fingerprint:

@@ -10,11 +10,12 @@ import sys
 from typing import Iterator, Sequence, TextIO
 
 from tflint_vars import __version__
-from tflint_vars.config import Config, ConfigError, FixPolicy, load_config, load_config_file, validate_codes
-from tflint_vars.engine import DEFAULT_EXCLUDES, CodeSelection, check_files, discover
+from tflint_vars.config import Config, ConfigError, load_config, load_config_file, validate_codes
+from tflint_vars.diagnostics import CodeSelection, FixPolicy
+from tflint_vars.engine import DEFAULT_EXCLUDES, check_files, discover
 from tflint_vars.engine import _excluded as excluded
 from tflint_vars.output import FORMATS
-from tflint_vars.rules import ALL_RULES, RULES_BY_CODE
+from tflint_vars.rules.registry import ALL_RULES, RULES_BY_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -96,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: every core)")
     commands.add_parser("server", help="run the Language Server over stdio (needs the `server` extra: pygls)")
 
-    from tflint_vars import verify  # only its arguments here: it runs code (in subprocesses) for `verify` alone
+    # Only its arguments here: it runs code (in subprocesses) for `verify` alone.
+    from tflint_vars.verify import command as verify
 
     verify.add_parser(commands)
     return parser
@@ -211,12 +213,12 @@ def run_check(args: argparse.Namespace) -> int:
     for failure in failures:
         print(f"tflint-vars: error: {failure}", file=sys.stderr)
     if args.add_noqa:
-        from tflint_vars.fixes.noqa import run_add_noqa
+        from tflint_vars.commands import run_add_noqa
 
         return run_add_noqa(found.files, selection, config.ignored_for, jobs=args.jobs, stderr=sys.stderr,
                             quiet=args.quiet, failures=len(failures))
     if args.fix or args.diff:
-        from tflint_vars.fixes.apply import run_fix
+        from tflint_vars.commands import run_fix
 
         unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
         with _report_stream(args, sys.stdout) as stream:
@@ -242,7 +244,8 @@ def run_check(args: argparse.Namespace) -> int:
 def run_check_stdin(args: argparse.Namespace) -> int:
     """`check -` / `--stdin-filename PATH`: one source read from standard input, never cached. PATH (default `-`)
     names it in the report and chooses the configuration, per-file-ignores and, with --force-exclude, excludes."""
-    from tflint_vars.engine import check_source, decode_source
+    from tflint_vars.engine import check_source
+    from tflint_vars.sources import decode_source
     from tflint_vars.output import provide_source
 
     path = args.stdin_filename if args.stdin_filename is not None else "-"
@@ -263,7 +266,7 @@ def run_check_stdin(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     ignored = config.ignored_for(path) if named else []
     if args.fix or args.diff:
-        from tflint_vars.fixes.apply import run_fix_stdin
+        from tflint_vars.commands import run_fix_stdin
 
         unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
         with _report_stream(args, sys.stdout if args.diff else sys.stderr) as stream:
@@ -336,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return run_check(args)
         if args.command == "verify":
-            from tflint_vars.verify import run_command
+            from tflint_vars.verify.command import run_command
 
             return run_command(args)
         if args.command == "server":

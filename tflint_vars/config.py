@@ -3,16 +3,14 @@ rule."""
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from typing import Iterable
 
-from tflint_vars.diagnostics import SAFE, UNSAFE, Diagnostic
-from tflint_vars.rules import RULES_BY_CODE
+from tflint_vars.diagnostics import FixPolicy
+from tflint_vars.rules.registry import RULES_BY_CODE
 
 FIX_KEYS = ("fixable", "unfixable", "extend-fixable", "extend-safe-fixes", "extend-unsafe-fixes")
 KNOWN_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "unsafe-fixes",
@@ -21,55 +19,6 @@ KNOWN_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", 
 
 class ConfigError(Exception):
     """A configuration the user must correct; the CLI prints it and exits 2."""
-
-
-def longest_prefix(code: str, prefixes: Iterable[str]) -> int:
-    """The length of the longest of `prefixes` that `code` starts with, -1 when none does: as in ruff and flake8,
-    the more specific selector decides."""
-    return max((len(prefix) for prefix in prefixes if code.startswith(prefix)), default=-1)
-
-
-@dataclass(frozen=True)
-class FixPolicy:
-    """ruff's per-rule fix settings. `fixable`/`unfixable` choose the rules whose fixes may be applied (the longer
-    prefix decides; on a tie, `unfixable`); `extend-safe-fixes` makes a rule's unsafe fixes safe and
-    `extend-unsafe-fixes` its safe fixes unsafe (the longer prefix decides; on a tie, unsafe). A finding without a
-    fix stays without one (ruff: display-only never changes)."""
-
-    fixable: tuple[str, ...] = ("TFV",)
-    unfixable: tuple[str, ...] = ()
-    extend_safe: tuple[str, ...] = ()
-    extend_unsafe: tuple[str, ...] = ()
-
-    def applicability(self, code: str, fix: str | None) -> str | None:
-        """The applicability of a `fix` of rule `code` under this policy (None: not applied)."""
-        if fix is None:
-            return None
-        fixable = longest_prefix(code, self.fixable)
-        if fixable < 0 or fixable <= longest_prefix(code, self.unfixable):
-            return None
-        safe, unsafe = longest_prefix(code, self.extend_safe), longest_prefix(code, self.extend_unsafe)
-        if unsafe >= 0 and unsafe >= safe:
-            return UNSAFE
-        return SAFE if safe >= 0 else fix
-
-    def apply(self, diagnostic: Diagnostic) -> Diagnostic:
-        """`diagnostic` with the applicability this policy gives its fix, and the setting named in its reason."""
-        fix = self.applicability(diagnostic.code, diagnostic.fix)
-        if fix == diagnostic.fix:
-            return diagnostic
-        if fix is None:
-            reason = f"{diagnostic.code} is not fixable in this configuration (`fixable`/`unfixable`)"
-        elif fix == UNSAFE:
-            reason = f"{diagnostic.code} is listed in `extend-unsafe-fixes`"
-        else:
-            reason = f"{diagnostic.code} is listed in `extend-safe-fixes`" + \
-                (f" (the rule's reason: {diagnostic.fix_reason})" if diagnostic.fix_reason else "")
-        return dataclasses.replace(diagnostic, fix=fix, fix_reason=reason)
-
-    def key(self) -> list:
-        """What the result cache keys on."""
-        return [sorted(self.fixable), sorted(self.unfixable), sorted(self.extend_safe), sorted(self.extend_unsafe)]
 
 
 @dataclass

@@ -1,9 +1,13 @@
-"""The one record every output format, the flake8 adapter and the fixes share."""
+"""The ground every layer stands on: the one record every output format, the flake8 adapter and the fixes share
+(`Diagnostic`), which codes a run selects (`CodeSelection`), and which a `# noqa` comment suppresses."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import asdict, dataclass
 from functools import total_ordering
+from typing import Iterable
 
 SAFE = "safe"
 UNSAFE = "unsafe"
@@ -61,3 +65,92 @@ class Diagnostic:
 
     def format_text(self) -> str:
         return f"{self.location}: {self.code} {self.message}"
+
+
+def longest_prefix(code: str, prefixes: Iterable[str]) -> int:
+    """The length of the longest of `prefixes` that `code` starts with, -1 when none does: as in ruff and flake8,
+    the more specific selector decides."""
+    return max((len(prefix) for prefix in prefixes if code.startswith(prefix)), default=-1)
+
+
+@dataclass(frozen=True)
+class FixPolicy:
+    """ruff's per-rule fix settings. `fixable`/`unfixable` choose the rules whose fixes may be applied (the longer
+    prefix decides; on a tie, `unfixable`); `extend-safe-fixes` makes a rule's unsafe fixes safe and
+    `extend-unsafe-fixes` its safe fixes unsafe (the longer prefix decides; on a tie, unsafe). A finding without a
+    fix stays without one (ruff: display-only never changes)."""
+
+    fixable: tuple[str, ...] = ("TFV",)
+    unfixable: tuple[str, ...] = ()
+    extend_safe: tuple[str, ...] = ()
+    extend_unsafe: tuple[str, ...] = ()
+
+    def applicability(self, code: str, fix: str | None) -> str | None:
+        """The applicability of a `fix` of rule `code` under this policy (None: not applied)."""
+        if fix is None:
+            return None
+        fixable = longest_prefix(code, self.fixable)
+        if fixable < 0 or fixable <= longest_prefix(code, self.unfixable):
+            return None
+        safe, unsafe = longest_prefix(code, self.extend_safe), longest_prefix(code, self.extend_unsafe)
+        if unsafe >= 0 and unsafe >= safe:
+            return UNSAFE
+        return SAFE if safe >= 0 else fix
+
+    def apply(self, diagnostic: Diagnostic) -> Diagnostic:
+        """`diagnostic` with the applicability this policy gives its fix, and the setting named in its reason."""
+        fix = self.applicability(diagnostic.code, diagnostic.fix)
+        if fix == diagnostic.fix:
+            return diagnostic
+        if fix is None:
+            reason = f"{diagnostic.code} is not fixable in this configuration (`fixable`/`unfixable`)"
+        elif fix == UNSAFE:
+            reason = f"{diagnostic.code} is listed in `extend-unsafe-fixes`"
+        else:
+            reason = f"{diagnostic.code} is listed in `extend-safe-fixes`" + \
+                (f" (the rule's reason: {diagnostic.fix_reason})" if diagnostic.fix_reason else "")
+        return dataclasses.replace(diagnostic, fix=fix, fix_reason=reason)
+
+    def key(self) -> list:
+        """What the result cache keys on."""
+        return [sorted(self.fixable), sorted(self.unfixable), sorted(self.extend_safe), sorted(self.extend_unsafe)]
+
+
+class CodeSelection:
+    """`--select`/`--ignore` by code prefix, as flake8 and ruff do: the longest matching prefix decides. `fixes`:
+    the per-rule fix settings (`fixable`, `extend-safe-fixes`, ...) every diagnostic's fix is judged by;
+    `ignore_noqa` (`--ignore-noqa`): report what noqa comments silence, and no TFV100."""
+
+    def __init__(self, select: Iterable[str] = ("TFV",), ignore: Iterable[str] = (), fixes: FixPolicy | None = None,
+                 ignore_noqa: bool = False):
+        self.select = tuple(select)
+        self.ignore = tuple(ignore)
+        self.fixes = fixes or FixPolicy()
+        self.ignore_noqa = ignore_noqa
+
+    def enabled(self, code: str) -> bool:
+        selected = longest_prefix(code, self.select)
+        return selected >= 0 and selected > longest_prefix(code, self.ignore)
+
+    def without(self, ignore: Iterable[str]) -> CodeSelection:
+        return CodeSelection(self.select, self.ignore + tuple(ignore), self.fixes, self.ignore_noqa)
+
+
+# flake8's own pattern (flake8/defaults.py), so a noqa comment means the same in both front ends.
+NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+_CODE_SEPARATOR = re.compile(r"[,\s]+")
+
+
+def listed_codes(match: re.Match) -> list[str]:
+    """The codes a NOQA match lists, in order (none for a bare noqa comment)."""
+    codes = match.group("codes")
+    return [c for c in _CODE_SEPARATOR.split(codes.strip()) if c] if codes else []
+
+
+def noqa_suppresses(line: str, code: str) -> bool:
+    """Whether `line`'s `# noqa` comment (bare, or listing `code` or a prefix of it) suppresses `code`."""
+    match = NOQA.search(line)
+    if match is None:
+        return False
+    listed = tuple(listed_codes(match))
+    return not listed or code.startswith(listed)

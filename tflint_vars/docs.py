@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from tflint_vars.rules import ALL_RULES
+from tflint_vars.rules.registry import ALL_RULES
 
 START_MARKER = "<!-- rules:start -->"
 END_MARKER = "<!-- rules:end -->"

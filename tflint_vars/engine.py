@@ -1,32 +1,25 @@
-"""Read, decode, parse and check one file; find files; check many on every core. The CLI and the flake8 adapter
-both call `check_source`, so they report the same diagnostics by construction."""
+"""Check one file (its module, from `tflint_vars.sources`); find files; check many on every core. The CLI and the
+flake8 adapter both come here, so they report the same diagnostics by construction."""
 
 from __future__ import annotations
 
 import ast
 import gc
-import io
 import os
-import re
-import stat
-import tokenize
 import traceback
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Iterable, TypeVar
+from typing import Callable, Iterable, TypeVar
 
 from tflint_vars.analysis import Resolver, analyze
-from tflint_vars.config import FixPolicy, longest_prefix
-from tflint_vars.diagnostics import Diagnostic
+from tflint_vars.diagnostics import CodeSelection, Diagnostic, noqa_suppresses
 from tflint_vars.project import resolver_for
-from tflint_vars.rules import ALL_RULES, RULES_BY_CODE
-from tflint_vars.rules.tfv100_unused_noqa import NOQA, UnusedNoqa, listed_codes
+from tflint_vars.rules.registry import ALL_RULES, RULES_BY_CODE
+from tflint_vars.rules.tfv100_unused_noqa import UnusedNoqa
+from tflint_vars.sources import LINE_END, Source, load_source, read_error, read_file, unreadable
 
 # A file with none of these words cannot hold a rule's finding (every rule needs one of them in a call, an import
 # or a `call` or `build` method), so it is parsed only to report TFV000, and never analysed.
-TRIGGER_WORDS = (b"ariable", b"add_weight", b"layers", b"def call", b"def build")
-
-# Python's line ends, the ones ast's line numbers count.
-LINE_END = re.compile(r"\r\n|\r|\n")
+TRIGGER_WORDS = ("ariable", "add_weight", "layers", "def call", "def build")
 
 DEFAULT_EXCLUDES = frozenset({
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache",
@@ -35,64 +28,28 @@ DEFAULT_EXCLUDES = frozenset({
 })
 
 
-class CodeSelection:
-    """`--select`/`--ignore` by code prefix, as flake8 and ruff do: the longest matching prefix decides. `fixes`:
-    the per-rule fix settings (`fixable`, `extend-safe-fixes`, ...) every diagnostic's fix is judged by."""
-
-    def __init__(self, select: Iterable[str] = ("TFV",), ignore: Iterable[str] = (), fixes: FixPolicy | None = None,
-                 ignore_noqa: bool = False):
-        self.select = tuple(select)
-        self.ignore = tuple(ignore)
-        self.fixes = fixes or FixPolicy()
-        self.ignore_noqa = ignore_noqa  # `--ignore-noqa`: report what noqa comments silence (and no TFV100)
-
-    def enabled(self, code: str) -> bool:
-        selected = longest_prefix(code, self.select)
-        return selected >= 0 and selected > longest_prefix(code, self.ignore)
-
-    def without(self, ignore: Iterable[str]) -> CodeSelection:
-        return CodeSelection(self.select, self.ignore + tuple(ignore), self.fixes, self.ignore_noqa)
+def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
+                 honour_noqa: bool = True, resolver: Resolver | None = None) -> list[Diagnostic]:
+    """Every diagnostic for one file's bytes, located in the file (a notebook's by cell and line), sorted. `resolver`
+    answers for base classes imported from the project's other modules (default: this process's project index,
+    tflint_vars.project)."""
+    selection = selection or CodeSelection()
+    source = load_source(data, path)
+    if not isinstance(source, Source):
+        return [source] if source is not None and selection.enabled("TFV000") else []
+    return source.report(check_module(source, selection, honour_noqa, resolver), selection)
 
 
-def _unreadable(path: str, line: int, column: int, message: str) -> Diagnostic:
-    return Diagnostic(path, max(line, 1), max(column, 1), "TFV000", message)
-
-
-def decode_source(data: bytes) -> str:
-    """Decode as Python does: BOM, PEP 263 cookie, else UTF-8. Raises SyntaxError/UnicodeDecodeError/LookupError."""
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as error:
-        if "invalid or missing encoding declaration" not in str(error):
-            raise
-        encoding = "utf-8"  # bytes that are not UTF-8 in the first two lines: say where, as for any other line
-        data.decode(encoding)
-        raise
-    return data.decode(encoding)
-
-
-def parse_source(data: bytes, path: str) -> tuple[str, ast.Module] | Diagnostic:
-    """The decoded text and its tree, or the TFV000 diagnostic that says why not."""
-    if b"\0" in data:
-        line = data[:data.index(b"\0")].count(b"\n") + 1
-        return _unreadable(path, line, 1, "cannot parse: a binary file (it contains NUL bytes)")
-    try:
-        text = decode_source(data)
-    except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
-        return _unreadable(path, line, 1, f"cannot decode as {error.encoding}: {error.reason}")
-    except (SyntaxError, LookupError) as error:
-        return _unreadable(path, 1, 1, f"cannot decode: {error}")
-    try:
-        return text, ast.parse(text, filename=path)
-    except SyntaxError as error:
-        message = error.msg or "invalid syntax"
-        return _unreadable(path, error.lineno or 1, error.offset or 1, f"cannot parse: {message}")
-    except RecursionError:
-        # Python's own compiler stops at the same depth, so the file cannot be imported either.
-        return _unreadable(path, 1, 1, "cannot parse: nested too deeply (Python's parser hit its recursion limit)")
-    except (ValueError, MemoryError) as error:
-        return _unreadable(path, 1, 1, f"cannot parse: {type(error).__name__}: {error}")
+def check_module(source: Source, selection: CodeSelection, honour_noqa: bool = True,
+                 resolver: Resolver | None = None) -> list[Diagnostic]:
+    """The diagnostics of `source`'s module text, located in the module (the fixer works there; `Source.report`
+    locates them in the file)."""
+    tree = source.parse()
+    if isinstance(tree, Diagnostic):
+        return [tree] if selection.enabled("TFV000") else []
+    if not any(word in source.text for word in TRIGGER_WORDS):
+        return unused_noqa(source.text, source.path, {}, selection)  # no rule can fire: every TFV code is unused
+    return check_tree(tree, source.text, source.path, selection, honour_noqa, resolver)
 
 
 def _column(text_line: str, byte_offset: int) -> int:
@@ -100,33 +57,6 @@ def _column(text_line: str, byte_offset: int) -> int:
     if text_line.isascii():
         return byte_offset + 1
     return len(text_line.encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
-
-
-def _noqa_suppresses(line: str, code: str) -> bool:
-    match = NOQA.search(line)
-    if match is None:
-        return False
-    listed = tuple(listed_codes(match))
-    return not listed or code.startswith(listed)
-
-
-def check_source(data: bytes, path: str, selection: CodeSelection | None = None,
-                 honour_noqa: bool = True, resolver: Resolver | None = None) -> list[Diagnostic]:
-    """Every diagnostic for one file's bytes, sorted by position (a notebook's by cell and line). `resolver` answers
-    for base classes imported from the project's other modules (default: this process's project index,
-    tflint_vars.project)."""
-    selection = selection or CodeSelection()
-    if path.endswith(".ipynb"):
-        from tflint_vars.notebook import check_notebook
-
-        return check_notebook(data, path, selection, honour_noqa)
-    parsed = parse_source(data, path)
-    if isinstance(parsed, Diagnostic):
-        return [parsed] if selection.enabled("TFV000") else []
-    text, tree = parsed
-    if not any(word in data for word in TRIGGER_WORDS):
-        return unused_noqa(text, path, {}, selection)  # no rule can fire: every TFV code in a noqa is unused
-    return check_tree(tree, text, path, selection, honour_noqa, resolver)
 
 
 def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection | None = None,
@@ -156,20 +86,19 @@ def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection 
             line = finding.node.lineno
             line_text = lines[line - 1] if line <= len(lines) else ""
             reported.setdefault(line, set()).add(finding.code)
-            if honour_noqa and _noqa_suppresses(line_text, finding.code):
+            if honour_noqa and noqa_suppresses(line_text, finding.code):
                 continue
             diagnostics.append(selection.fixes.apply(Diagnostic(
                 path, line, _column(line_text, finding.node.col_offset), finding.code, finding.message, finding.fix,
                 fix_title=finding.fix_title, fix_reason=finding.fix_reason)))
-    if not selection.ignore_noqa:
-        diagnostics.extend(unused_noqa(text, path, reported, selection))
+    diagnostics.extend(unused_noqa(text, path, reported, selection))
     return sorted(set(diagnostics))
 
 
 def unused_noqa(text: str, path: str, reported: dict[int, set[str]], selection: CodeSelection) -> list[Diagnostic]:
-    """TFV100: the `# noqa` comments of `text` that silence none of the codes `reported` on their lines (ruff's
-    RUF100). Not itself silenced by a bare `# noqa`, which is what it reports; a directive listing TFV100 is never
-    reported."""
+    """TFV100: the noqa comments of `text` that silence none of the codes `reported` on their lines (ruff's
+    RUF100). Not itself silenced by a bare noqa comment, which is what it reports; a directive listing TFV100 is
+    never reported."""
     if not selection.enabled(UnusedNoqa.code) or selection.ignore_noqa:
         return []
     rule = UnusedNoqa()
@@ -186,39 +115,15 @@ def unused_noqa(text: str, path: str, reported: dict[int, set[str]], selection: 
 def _internal_error(path: str, what: str, error: Exception) -> Diagnostic:
     frames = traceback.extract_tb(error.__traceback__)
     where = f" (at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
-    return _unreadable(path, 1, 1, f"not fully checked: {what} failed with {type(error).__name__}: {error}{where}; "
+    return unreadable(path, 1, 1, f"not fully checked: {what} failed with {type(error).__name__}: {error}{where}; "
                                    "this is a tflint-vars bug, please report it with this file")
-
-
-def open_regular_file(path: str) -> BinaryIO:
-    """`open(path, "rb")` for a regular file. Raises OSError, also for a FIFO, socket or device, which is reported
-    rather than read: reading a FIFO without a writer, or /dev/zero, would hang the run."""
-    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. No effect on regular files.
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    handle = os.fdopen(descriptor, "rb")
-    mode = os.fstat(descriptor).st_mode
-    if not stat.S_ISREG(mode):
-        handle.close()
-        kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" \
-            if stat.S_ISSOCK(mode) else "a device"
-        raise OSError(0, f"not a regular file ({kind})")
-    return handle
-
-
-def read_file(path: str) -> bytes:
-    """A regular file's bytes (see open_regular_file)."""
-    with open_regular_file(path) as handle:
-        return handle.read()
 
 
 def check_file(path: str, selection: CodeSelection | None = None) -> list[Diagnostic]:
     try:
         data = read_file(path)
     except OSError as error:
-        reason = error.strerror or str(error)
-        if isinstance(error, FileNotFoundError) and os.path.islink(path):
-            reason = f"a broken symbolic link (to {os.readlink(path)!r})"
-        return [_unreadable(path, 1, 1, f"cannot read: {reason}")]
+        return [read_error(path, error)]
     return check_source(data, path, selection)
 
 

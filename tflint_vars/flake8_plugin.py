@@ -10,9 +10,8 @@ import ast
 from typing import Iterator
 
 from tflint_vars import __version__
-from tflint_vars.engine import TRIGGER_WORDS, CodeSelection, check_tree, unused_noqa
-
-TRIGGER_TEXT = tuple(word.decode() for word in TRIGGER_WORDS)
+from tflint_vars.diagnostics import CodeSelection
+from tflint_vars.engine import TRIGGER_WORDS, check_tree, unused_noqa
 
 
 class TFVChecker:
@@ -28,7 +27,7 @@ class TFVChecker:
         # flake8 has parsed "".join(lines) already (a file it cannot parse is its E999 and never gets here), so the
         # rules run on its tree: parsing again was most of the plugin's cost.
         text = "".join(self.lines)
-        if any(word in text for word in TRIGGER_TEXT):
+        if any(word in text for word in TRIGGER_WORDS):
             diagnostics = check_tree(self.tree, text, self.filename, CodeSelection(), honour_noqa=False)
         else:  # no rule can fire: only a noqa comment naming a TFV code can be reported
             diagnostics = unused_noqa(text, self.filename, {}, CodeSelection())

@@ -1,5 +1,6 @@
-"""Jupyter notebooks (`.ipynb`), checked as ruff checks them: the code cells only, IPython escapes skipped, every
-location given as (cell, line in the cell).
+"""Jupyter notebooks (`.ipynb`) translated into one module and back, as ruff reads them: the code cells only,
+IPython escapes skipped, every location given as (cell, line in the cell). `tflint_vars.sources` uses this module
+once per notebook; nothing above the sources layer knows notebooks exist.
 
 The code cells are joined into one module, in order, each after a marker comment line (`# tflint-vars cell N`,
 N = the cell's 1-based index among all the notebook's cells, as ruff and VS Code count). The markers give the map
@@ -15,6 +16,9 @@ is replaced, with its `\\`-continued lines, by a `pass` statement at its indenta
 original lines. A cell whose first line is a cell magic
 that does not run its body as Python (`%%bash`, `%%writefile`, ...) is skipped entirely; `%%time`, `%%timeit`,
 `%%capture` and the like run Python, so only their first line is replaced. Raw and markdown cells are never read.
+A cell indented as a whole is dedented as IPython does (its first line's indentation, removed from every line that
+has it) and re-indented when written back. A cell that does not parse is left out of the module and reported as
+TFV000 at that cell; the other cells are still checked and fixed.
 
 Writing back keeps everything but the changed code cells' `source`: outputs, metadata, cell ids, key order, and the
 JSON formatting, which must round-trip exactly (Jupyter's indent 1, `ensure_ascii=False`, trailing newline, or any of
@@ -67,14 +71,20 @@ class CodeCell:
     source: str  # as in the notebook, joined
     as_list: bool  # the notebook stores it as a list of lines (nbformat's own writer does)
     checked: str  # the text joined into the module: escapes replaced, ending with a line end when not empty
+    indent: str = ""  # the whole cell's leading indentation, which IPython removes before running it
 
 
 @dataclass
 class Notebook:
     document: dict
-    cells: list[CodeCell]
+    cells: list[CodeCell]  # the code cells in the module (not: other-language cell magics, cells that do not parse)
     magics: dict[int, str] = field(default_factory=dict)  # placeholder number -> the original line
     text: str = ""  # the module: each checked cell after its marker
+    tree: ast.Module | None = None  # the module's tree (None when even the parsable cells do not parse together)
+    broken: list[tuple[int, int, int, str]] = field(default_factory=list)  # (cell, line, column, why) not parsed
+
+    def indent_of(self, cell_number: int) -> int:
+        return next((len(c.indent) for c in self.cells if c.index + 1 == cell_number), 0)
 
 
 def _source(cell: dict, index: int) -> tuple[str, bool]:
@@ -162,13 +172,27 @@ def _parses(source: str) -> bool:
     return True
 
 
+def leading_indent(source: str) -> str:
+    """The indentation IPython strips from a whole cell: its first line's, removed from every line that has it."""
+    match = re.match(r"[ \t]+", source)
+    return match.group(0) if match else ""
+
+
+def _dedent(source: str, indent: str) -> str:
+    return "".join(line[len(indent):] if line.startswith(indent) else line for line in LINE.findall(source))
+
+
 def checked_source(source: str, magics: dict[int, str]) -> str | None:
-    """The Python a code cell holds (escapes replaced), or None when the cell is not Python (a cell magic)."""
+    """The Python a code cell holds (whole-cell indentation removed and escapes replaced, as IPython does), or None
+    when the cell is not Python (a cell magic)."""
     first = source.lstrip("\n").split("\n", 1)[0].strip()
     if first.startswith("%%"):
         name = first[2:].split(None, 1)[0] if first[2:].strip() else ""
         if name not in PYTHON_CELL_MAGICS:
             return None
+    indent = leading_indent(source)
+    if indent:
+        source = _dedent(source, indent)
     if source and not source.endswith("\n"):
         source += "\n"
     if ("%" not in source and "!" not in source and "?" not in source) or not ANY_ESCAPE.search(source):
@@ -176,8 +200,21 @@ def checked_source(source: str, magics: dict[int, str]) -> str | None:
     return _replace_escapes(source, magics)
 
 
-def load(data: bytes) -> Notebook:
-    """The notebook in `data`, its code cells and the module they make. Raises NotNotebook."""
+def _syntax_error(text: str) -> tuple[int, int, str] | None:
+    """(line, column, message) when `text` does not parse, else None."""
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        return error.lineno or 1, error.offset or 1, f"cannot parse: {error.msg or 'invalid syntax'}"
+    except (RecursionError, ValueError, MemoryError) as error:
+        return 1, 1, f"cannot parse: {type(error).__name__}: {error}"
+    return None
+
+
+def load(data: bytes, path: str = "<notebook>") -> Notebook:
+    """The notebook in `data`, its code cells and the module they make, parsed. A cell that does not parse is left
+    out of the module and listed in `broken`, so the other cells are still checked (as ruff does). Raises
+    NotNotebook."""
     try:
         document = json.loads(data)
     except UnicodeDecodeError as error:
@@ -193,20 +230,51 @@ def load(data: bytes) -> Notebook:
                               "`jupyter nbconvert --to notebook --nbformat 4`)")
         raise NotNotebook("not a valid notebook: the JSON has no \"cells\" list")
     notebook = Notebook(document, [])
-    parts = []
+    magics_by_cell: dict[int, dict[int, str]] = {}
+    numbered = 0  # placeholders are numbered across the notebook, so that the module's are unique
     for index, cell in enumerate(document["cells"]):
         if not isinstance(cell, dict):
             raise NotNotebook(f"not a valid notebook: cell {index + 1} is not a JSON object")
         if cell.get("cell_type") != "code":
             continue
         source, as_list = _source(cell, index)
-        checked = checked_source(source, notebook.magics)
+        magics: dict[int, str] = {}
+        checked = checked_source(source, magics)
         if checked is None:
             continue
-        notebook.cells.append(CodeCell(index, source, as_list, checked))
-        parts.append(MARKER.format(index + 1) + "\n" + checked)
-    notebook.text = "".join(parts)
+        if magics and numbered:
+            checked = PLACEHOLDER_LINE.sub(
+                lambda m, o=numbered: f"{m.group(1)}{PLACEHOLDER.format(int(m.group(2)) + o)}", checked)
+            magics = {number + numbered: line for number, line in magics.items()}
+        numbered += len(magics)
+        magics_by_cell[index] = magics
+        notebook.cells.append(CodeCell(index, source, as_list, checked, leading_indent(source)))
+    if not python_language(document):
+        return notebook
+    notebook.text = _module(notebook.cells)
+    if notebook.cells and _syntax_error(notebook.text) is not None:
+        # Find the cells that do not parse on their own, leave them out, and check the rest.
+        kept = []
+        for cell in notebook.cells:
+            error = _syntax_error(cell.checked)
+            if error is None:
+                kept.append(cell)
+            else:
+                line, column, message = error
+                notebook.broken.append((cell.index + 1, line, column + len(cell.indent), message))
+        notebook.cells = kept
+        notebook.text = _module(kept)
+    for cell in notebook.cells:
+        notebook.magics.update(magics_by_cell[cell.index])
+    try:
+        notebook.tree = ast.parse(notebook.text, filename=path)
+    except (SyntaxError, RecursionError, ValueError, MemoryError):
+        notebook.tree = None  # cells that parse alone but not together: the engine reports the module's error
     return notebook
+
+
+def _module(cells: list[CodeCell]) -> str:
+    return "".join(MARKER.format(cell.index + 1) + "\n" + cell.checked for cell in cells)
 
 
 def python_language(document: dict) -> bool:
@@ -239,73 +307,23 @@ def line_map(text: str) -> list[tuple[int, int]]:
     return result
 
 
-def to_cell(diagnostic: Diagnostic, lines: list[tuple[int, int]]) -> Diagnostic:
-    """`diagnostic`, located in the module, located in its cell instead."""
+def to_cell(diagnostic: Diagnostic, lines: list[tuple[int, int]], notebook: Notebook | None = None) -> Diagnostic:
+    """`diagnostic`, located in the module, located in its cell instead (its column in the cell as written, with
+    any whole-cell indentation)."""
     index = min(max(diagnostic.line, 1), len(lines)) - 1 if lines else -1
     cell, line = lines[index] if index >= 0 else (1, 1)
-    return dataclasses.replace(diagnostic, line=line, cell=cell)
+    shift = notebook.indent_of(cell) if notebook is not None else 0
+    return dataclasses.replace(diagnostic, line=line, column=diagnostic.column + shift, cell=cell)
 
 
-def to_module(diagnostic: Diagnostic, lines: list[tuple[int, int]]) -> Diagnostic | None:
+def to_module(diagnostic: Diagnostic, lines: list[tuple[int, int]],
+              notebook: Notebook | None = None) -> Diagnostic | None:
     """`diagnostic`, located in its cell, located in the module; None when that line is not there."""
+    shift = notebook.indent_of(diagnostic.cell) if notebook is not None and diagnostic.cell else 0
     for number, (cell, line) in enumerate(lines, start=1):
         if cell == diagnostic.cell and line == diagnostic.line:
-            return dataclasses.replace(diagnostic, line=number, cell=None)
+            return dataclasses.replace(diagnostic, line=number, column=max(diagnostic.column - shift, 1), cell=None)
     return None
-
-
-# --- checking ------------------------------------------------------------------------------------------------------
-
-def _unreadable(path: str, message: str, line: int = 1, column: int = 1, cell: int | None = None) -> Diagnostic:
-    return Diagnostic(path, max(line, 1), max(column, 1), "TFV000", message, None, cell)
-
-
-def _parse_module(text: str, path: str) -> ast.Module | Diagnostic:
-    """The module's tree, or TFV000 located in the module."""
-    try:
-        return ast.parse(text, filename=path)
-    except SyntaxError as error:
-        return _unreadable(path, f"cannot parse: {error.msg or 'invalid syntax'}", error.lineno or 1, error.offset or 1)
-    except (RecursionError, ValueError, MemoryError) as error:
-        return _unreadable(path, f"cannot parse: {type(error).__name__}: {error}")
-
-
-def prepare(data: bytes, path: str) -> tuple[Notebook, ast.Module | Diagnostic | None]:
-    """The notebook and its module's tree (or TFV000; None for a notebook in another language, not parsed): one parse
-    per notebook, as for a .py file. Raises NotNotebook."""
-    notebook = load(data)
-    if not python_language(notebook.document):
-        return notebook, None
-    return notebook, _parse_module(notebook.text, path)
-
-
-def check_module(text: str, path: str, selection, honour_noqa: bool = True,
-                 tree: ast.Module | Diagnostic | None = None) -> list[Diagnostic]:
-    """The diagnostics of a notebook's module, located in the module."""
-    from tflint_vars.engine import TRIGGER_WORDS, check_tree
-
-    if tree is None:
-        tree = _parse_module(text, path)
-    if isinstance(tree, Diagnostic):
-        return [tree] if selection.enabled("TFV000") else []
-    if not any(word.decode() in text for word in TRIGGER_WORDS):
-        return []
-    return check_tree(tree, text, path, selection, honour_noqa)
-
-
-def check_notebook(data: bytes, path: str, selection, honour_noqa: bool = True) -> list[Diagnostic]:
-    """Every diagnostic for one notebook's bytes, located by cell, sorted."""
-    try:
-        notebook, tree = prepare(data, path)
-    except NotNotebook as error:
-        return [_unreadable(path, str(error), error.line, error.column)] if selection.enabled("TFV000") else []
-    if tree is None:
-        return []
-    diagnostics = check_module(notebook.text, path, selection, honour_noqa, tree)
-    if not diagnostics:
-        return []
-    lines = line_map(notebook.text)
-    return sorted(to_cell(d, lines) for d in diagnostics)
 
 
 # --- writing back --------------------------------------------------------------------------------------------------
@@ -378,6 +396,10 @@ def split_module(text: str, notebook: Notebook) -> dict[int, str] | str:
                 restored.append(notebook.magics[number] + line[len(body):])
             else:
                 restored.append(line)
+        if cell.indent:  # put back the indentation IPython strips (on lines with code: blank lines stay blank)
+            if any(line.strip() and not line.startswith(cell.indent) for line in LINE.findall(cell.source)):
+                return f"cell {cell.index + 1}'s indentation is not uniform, so the fix cannot re-indent it"
+            restored = [cell.indent + line if line.strip() else line for line in restored]
         source = "".join(restored)
         if not cell.source.endswith("\n") and source.endswith("\n"):
             source = source[:-1]  # the line end the module added
@@ -421,83 +443,6 @@ def rebuild(data: bytes, notebook: Notebook, text: str) -> bytes | str:
     if _strip_sources(reloaded) != _strip_sources(notebook.document):
         return "the fixed notebook would differ in more than its code"
     return new_data
-
-
-def fix_notebook(data: bytes, path: str, *, unsafe: bool = False, selection=None):
-    """`fixes.fix_bytes` for a notebook: the FixResult's data is the whole notebook's bytes, its diagnostics are
-    located by cell."""
-    from tflint_vars.engine import CodeSelection
-    from tflint_vars.fixes import MAX_PASSES, FixResult, wanted
-
-    selection = selection or CodeSelection()
-    diagnostics = check_notebook(data, path, selection)
-    result = FixResult(data, [], diagnostics, [], original=data)
-    if not any(wanted(d, unsafe) for d in diagnostics):
-        return result
-    notebook, tree = prepare(data, path)  # it loaded above, or no diagnostic would be fixable
-
-    from tflint_vars.fixes.transform import fix_text_once
-
-    text = notebook.text
-    lines = line_map(text)
-    todo = [d for d in check_module(text, path, selection, tree=tree) if wanted(d, unsafe)]
-    fixed: list[Diagnostic] = []
-    seen_drops: set[tuple[str, str, str]] = set()
-    for _ in range(MAX_PASSES):
-        try:
-            new_text, fixed_now, dropped = fix_text_once(text, path, todo)
-        except RecursionError:
-            result.dropped.extend((to_cell(d, lines), "the code is nested too deeply for libcst to rewrite")
-                                  for d in todo)
-            break
-        except Exception as error:  # a bug in a fixer must not cost the user the notebook or the run
-            result.dropped.extend((to_cell(d, lines), f"internal error in the fixer: {type(error).__name__}: {error}")
-                                  for d in todo)
-            break
-        for diagnostic, why in dropped:
-            key = (diagnostic.code, diagnostic.message, why)
-            if key not in seen_drops:
-                seen_drops.add(key)
-                result.dropped.append((to_cell(diagnostic, lines), why))
-        if new_text == text:
-            break
-        reason = split_module(new_text, notebook)
-        if isinstance(reason, str):
-            result.dropped.extend((to_cell(d, lines), reason) for d in fixed_now)
-            break
-        fixed.extend(to_cell(d, lines) for d in fixed_now)
-        text, lines = new_text, line_map(new_text)
-        todo = [d for d in check_module(text, path, selection) if wanted(d, unsafe)]
-        if not todo:
-            break
-    if text == notebook.text:
-        return result
-    new_data = rebuild(data, notebook, text)
-    if isinstance(new_data, str):
-        result.dropped.extend((d, new_data) for d in fixed)
-        return result
-    result.data = new_data
-    result.fixed = fixed
-    result.remaining = check_notebook(new_data, path, selection)
-    return result
-
-
-def fix_one(data: bytes, path: str, diagnostic: Diagnostic) -> bytes | None:
-    """The notebook with only `diagnostic`'s fix applied (for SARIF), or None when it cannot be applied alone."""
-    from tflint_vars.fixes.transform import fix_text_once
-
-    try:
-        notebook, _ = prepare(data, path)
-    except NotNotebook:
-        return None
-    located = to_module(diagnostic, line_map(notebook.text))
-    if located is None:
-        return None
-    new_text, fixed, _ = fix_text_once(notebook.text, diagnostic.path, [located])
-    if not fixed or new_text == notebook.text:
-        return None
-    new_data = rebuild(data, notebook, new_text)
-    return None if isinstance(new_data, str) else new_data
 
 
 def cell_sources(data: bytes) -> dict[int, str]:

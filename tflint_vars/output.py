@@ -18,7 +18,7 @@ from urllib.parse import quote
 from tflint_vars import __version__
 from tflint_vars.diagnostics import SAFE, UNSAFE, Diagnostic
 from tflint_vars.docs import rule_help_uri, rule_section
-from tflint_vars.rules import ALL_RULES
+from tflint_vars.rules.registry import ALL_RULES
 
 # Python's own line ends (the tokenizer's): str.splitlines() also splits on \f, \v, \x1c.. and would shift lines.
 LINE_END = re.compile(r"\r\n|\r|\n")
@@ -118,7 +118,7 @@ class SourceLines:
     def cell_line(self, path: str, cell: int, number: int) -> str | None:
         """Line `number` of a notebook's code cell `cell` (both 1-based), as the notebook holds it."""
         if (path, cell) not in self._lines:
-            from tflint_vars.engine import read_file
+            from tflint_vars.sources import read_file
             from tflint_vars.notebook import cell_sources
 
             try:
@@ -159,7 +159,7 @@ class SourceLines:
 
     @staticmethod
     def _read(path: str) -> str | None:
-        from tflint_vars.engine import decode_source, read_file
+        from tflint_vars.sources import decode_source, read_file
 
         if path in PROVIDED_SOURCES:  # standard input, named by --stdin-filename: the file on disk may differ
             return PROVIDED_SOURCES[path]
@@ -304,7 +304,7 @@ def sarif_fix(diagnostic: Diagnostic, text: str | None, physical_location: dict)
     if text is None:
         return None
     if diagnostic.cell is not None:  # a notebook: the change to its JSON text, which is the artifact
-        from tflint_vars.notebook import fix_one
+        from tflint_vars.fixes.fixer import fix_one
 
         fixed_data = fix_one(text.encode("utf-8"), diagnostic.path, diagnostic)
         fixed_text, fixed = (fixed_data.decode("utf-8"), [diagnostic]) if fixed_data is not None else (text, [])
@@ -456,7 +456,7 @@ FORMATS: dict[str, Callable[..., None]] = {  # (diagnostics, stream, *, failures
 def statistics(diagnostics: list[Diagnostic]) -> list[dict]:
     """Counts per code, most frequent first (ruff's `--statistics`): code, rule name, count, and how many have a safe
     fix (`fixable` when any has)."""
-    from tflint_vars.rules import RULES_BY_CODE
+    from tflint_vars.rules.registry import RULES_BY_CODE
 
     counts: dict[str, list[int]] = {}
     for diagnostic in diagnostics:
@@ -489,7 +489,7 @@ def write_statistics(diagnostics: list[Diagnostic], stream: TextIO, output_forma
 def fix_status(diagnostic: Diagnostic) -> str:
     """The fix a diagnostic has, and why it is unsafe or absent: `--show-fixes` prints it beside each finding that
     `--fix` leaves. Without a reason of its own, the first sentence of the rule's "Fix safety" section."""
-    from tflint_vars.rules import RULES_BY_CODE
+    from tflint_vars.rules.registry import RULES_BY_CODE
 
     title = f" ({diagnostic.fix_title})" if diagnostic.fix_title else ""
     if diagnostic.fix == SAFE:
@@ -517,7 +517,7 @@ def write_fix_status(diagnostics: list[Diagnostic], stream: TextIO) -> None:
 
 def write_fixed(fixed: list[Diagnostic], stream: TextIO) -> None:
     """`--show-fixes` with `--fix`: the fixes applied, per file and code (ruff's layout)."""
-    from tflint_vars.rules import RULES_BY_CODE
+    from tflint_vars.rules.registry import RULES_BY_CODE
 
     if not fixed:
         return

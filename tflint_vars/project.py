@@ -30,6 +30,7 @@ import os
 import time
 
 from tflint_vars.analysis import _collect_imports, canonical_name, dotted_name, keras_class_kind
+from tflint_vars.sources import RACY_NS, content_digest, decode_source
 
 KerasKind = tuple[str, str]  # (flavour, kind): ("keras3", "layer")
 # A module's summary, JSON-able: {"c": {class name: [base, ...]}, "b": {name: import target}, "s": [star modules]}.
@@ -155,8 +156,6 @@ class ProjectIndex:
                     data = handle.read()
                 summary = self._summarize(data, path)
                 if summary is not None:
-                    from tflint_vars.cache import RACY_NS, content_digest
-
                     # A stat taken within the clock's resolution of a write may miss a later write: not kept.
                     racy = time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) < RACY_NS
                     self.read[path] = self._consulted[path] = self.fresh[path] = [None if racy else fingerprint(stat),
@@ -170,8 +169,6 @@ class ProjectIndex:
     def _summarize(data: bytes, path: str) -> Summary | None:
         if b"class" not in data and b"import" not in data:  # defines and re-exports nothing
             return {"c": {}, "b": {}, "s": []}
-        from tflint_vars.engine import decode_source
-
         return summarize(ast.parse(decode_source(data), filename=path))
 
     def module_file(self, directory: str, parts: tuple[str, ...]) -> str | None:

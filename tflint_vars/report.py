@@ -21,8 +21,10 @@ from typing import TextIO
 from tflint_vars import __version__
 from tflint_vars.config import Config
 from tflint_vars.diagnostics import SAFE, UNSAFE, Diagnostic
-from tflint_vars.engine import CodeSelection, check_files, discover, parse_source, read_file
-from tflint_vars.rules import RULES_BY_CODE
+from tflint_vars.diagnostics import CodeSelection
+from tflint_vars.engine import check_files, discover
+from tflint_vars.rules.registry import RULES_BY_CODE
+from tflint_vars.sources import Source, load_source, read_file
 
 LEVELS = ("safe", "unsafe", "none")
 COLOURS = {"safe": "#2e7d32", "unsafe": "#ef6c00", "none": "#c62828"}
@@ -75,28 +77,21 @@ class Report:
 
 
 def keras_classes(path: str) -> int:
-    """The Keras classes (layers, models, metrics, ...) the rules look into, in one module."""
+    """The Keras classes (layers, models, metrics, ...) the rules look into, in one module (a notebook's cells)."""
     from tflint_vars.analysis import analyze
     from tflint_vars.project import resolver_for
 
-    if path.endswith(".ipynb"):
-        from tflint_vars.notebook import NotNotebook, load
-
-        try:
-            text = load(read_file(path)).text
-        except (OSError, NotNotebook, ValueError):
-            return 0
-        parsed = parse_source(text.encode("utf-8"), path)
-    else:
-        try:
-            parsed = parse_source(read_file(path), path)
-        except OSError:
-            return 0
-    if isinstance(parsed, Diagnostic):
-        return 0
-    text, tree = parsed
     try:
-        return len(analyze(tree, text, resolver_for(path)).keras_classes)
+        source = load_source(read_file(path), path)
+    except OSError:
+        return 0
+    if not isinstance(source, Source):
+        return 0
+    tree = source.parse()
+    if isinstance(tree, Diagnostic):
+        return 0
+    try:
+        return len(analyze(tree, source.text, resolver_for(path)).keras_classes)
     except Exception:  # the check reports the analysis' failure as TFV000; the count just leaves the module out
         return 0
 

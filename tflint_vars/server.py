@@ -22,8 +22,9 @@ from tflint_vars import __version__
 from tflint_vars.config import Config, ConfigError, find_pyproject, load_config_file
 from tflint_vars.diagnostics import SAFE, UNSAFE, Diagnostic
 from tflint_vars.docs import rule_help_uri
-from tflint_vars.engine import CodeSelection, check_source
-from tflint_vars.rules import RULES_BY_CODE
+from tflint_vars.diagnostics import CodeSelection
+from tflint_vars.engine import check_source
+from tflint_vars.rules.registry import RULES_BY_CODE
 
 SOURCE = "tflint-vars"
 FIX_ALL = "source.fixAll.tflint-vars"
@@ -186,7 +187,7 @@ def fix_one(checked: Checked, diagnostic: Diagnostic) -> str | None:
 
 
 def fix_all_safe(checked: Checked) -> str:
-    from tflint_vars.fixes import fix_source
+    from tflint_vars.fixes.fixer import fix_source
 
     return fix_source(checked.text, checked.path, unsafe=False, selection=checked.selection)
 

@@ -14,11 +14,12 @@ import re
 import stat
 import tempfile
 from dataclasses import dataclass, field
-from typing import Callable, Sequence, TextIO
+from typing import Callable, TextIO
 
-from tflint_vars.diagnostics import Diagnostic
-from tflint_vars.engine import CodeSelection, check_files
-from tflint_vars.fixes import fix_bytes, source_encoding, wanted
+from tflint_vars.diagnostics import CodeSelection, Diagnostic
+from tflint_vars.engine import check_files
+from tflint_vars.fixes.fixer import fix_bytes, wanted
+from tflint_vars.sources import source_encoding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -129,83 +130,3 @@ def fix_files(files: list[str], selection: CodeSelection, ignored_for: Callable[
         report.remaining.extend(result.remaining)
     report.remaining.sort()
     return report
-
-
-def run_fix(files: list[str], selection: CodeSelection, ignored_for: Callable[[str], list[str]], *, unsafe: bool,
-            diff: bool, output_format: str, jobs: int | None, stdout: TextIO, stderr: TextIO,
-            quiet: bool = False, show_fixes: bool = False, statistics: bool = False, exit_zero: bool = False,
-            failures: Sequence[str] = (), docs_url: str | None = None) -> int:
-    """The `check --fix` / `--diff` command: exit 0 when nothing is left (no diff), 1 when diagnostics remain (or
-    there is a diff), 2 when a file could not be read or written (or a named path, `failures`, could not be
-    checked). `quiet` drops the closing lines, `exit_zero` turns 1 into 0."""
-    report = fix_files(files, selection, ignored_for, unsafe=unsafe, diff=diff, jobs=jobs, stdout=stdout,
-                       stderr=stderr)
-    return _finish(report, diff=diff, output_format=output_format, report_stream=stdout, stderr=stderr, quiet=quiet,
-                   show_fixes=show_fixes, statistics=statistics, exit_zero=exit_zero, failures=failures,
-                   docs_url=docs_url)
-
-
-def _finish(report: FixReport, *, diff: bool, output_format: str, report_stream: TextIO, stderr: TextIO,
-            quiet: bool, show_fixes: bool, statistics: bool, exit_zero: bool, failures: Sequence[str],
-            docs_url: str | None = None) -> int:
-    from tflint_vars.output import FORMATS, write_fix_status, write_fixed, write_statistics
-
-    noun = "file" if report.changed_files == 1 else "files"
-    text_like = output_format in ("text", "full", "concise")
-    if diff:
-        if not quiet:
-            print(f"Would fix {report.fixed} of {report.total} diagnostics ({report.changed_files} {noun} would "
-                  "change).", file=stderr)
-        if report.errors or failures:
-            return EXIT_ERROR
-        return EXIT_FINDINGS if report.changed_files and not exit_zero else EXIT_CLEAN
-    if statistics:
-        write_statistics(report.remaining, report_stream, output_format, failures=failures, quiet=quiet)
-    else:
-        FORMATS[output_format](report.remaining, report_stream, failures=failures, quiet=quiet, docs_url=docs_url)
-    if show_fixes:
-        extra = report_stream if text_like else stderr
-        write_fixed(report.applied, extra)
-        write_fix_status(report.remaining, extra)
-    if not quiet:
-        print(f"Fixed {report.fixed} of {report.total} diagnostics ({report.changed_files} {noun} changed).",
-              file=report_stream if text_like else stderr)
-    if report.errors or failures:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if report.remaining and not exit_zero else EXIT_CLEAN
-
-
-def run_fix_stdin(data: bytes, path: str, selection: CodeSelection, ignored_for: Callable[[str], list[str]], *,
-                  unsafe: bool, diff: bool, output_format: str, source_out, report_stream: TextIO, stderr: TextIO,
-                  quiet: bool = False, show_fixes: bool = False, statistics: bool = False,
-                  exit_zero: bool = False, docs_url: str | None = None) -> int:
-    """`check --fix -` / `--diff -`: fix standard input's bytes (`path` names it). --fix writes the whole source,
-    fixed or not, to `source_out` (a binary stream: stdout, as ruff does) and the report to `report_stream` (stderr
-    unless --output-file); --diff writes the diff to `report_stream`. Nothing is written to disk."""
-    from tflint_vars.engine import check_source
-
-    file_selection = selection.without(ignored_for(path))
-    before = check_source(data, path, file_selection)  # one buffer: the count "Fixed N of M" needs is cheap
-    result = fix_bytes(data, path, unsafe=unsafe, selection=file_selection)
-    for diagnostic, why in result.dropped:
-        print(f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} fix not applied: "
-              f"{why}", file=stderr)
-    report = FixReport(total=len(before), remaining=sorted(result.remaining))
-    from tflint_vars.output import provide_source
-
-    try:  # the report's source lines are those of the fixed text, never of a file that PATH may name on disk
-        encoding = source_encoding(data)
-        provide_source(path, result.data.decode(encoding))
-    except (SyntaxError, UnicodeDecodeError, LookupError):
-        provide_source(path, None)
-    if result.changed:
-        report.changed_files, report.fixed, report.applied = 1, len(result.fixed), list(result.fixed)
-    if diff:
-        if result.changed:
-            report_stream.write(unified_diff(path, data.decode(encoding), result.data.decode(encoding)))
-    else:
-        source_out.write(result.data if result.changed else data)
-        source_out.flush()
-    return _finish(report, diff=diff, output_format=output_format, report_stream=report_stream, stderr=stderr,
-                   quiet=quiet, show_fixes=show_fixes, statistics=statistics, exit_zero=exit_zero, failures=(),
-                   docs_url=docs_url)

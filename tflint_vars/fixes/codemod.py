@@ -16,8 +16,8 @@ import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext, SkipFile
 
 from tflint_vars.config import ConfigError, load_config
-from tflint_vars.engine import CodeSelection
-from tflint_vars.fixes import fix_bytes
+from tflint_vars.diagnostics import CodeSelection
+from tflint_vars.fixes.fixer import fix_bytes
 
 
 class TFLintVarsCommand(CodemodCommand):

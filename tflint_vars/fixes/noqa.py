@@ -13,16 +13,14 @@ Every rewritten file keeps its encoding, BOM and line endings, is re-parsed and 
 
 from __future__ import annotations
 
-import ast
 import io
 import re
-import sys
 import tokenize
 from dataclasses import dataclass, field
-from typing import Callable, TextIO
 
-from tflint_vars.diagnostics import Diagnostic
-from tflint_vars.engine import NOQA, CodeSelection, _noqa_suppresses, check_files, check_source
+from tflint_vars.diagnostics import NOQA, CodeSelection, Diagnostic, noqa_suppresses
+from tflint_vars.engine import check_source
+from tflint_vars.sources import Source, load_source
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -121,7 +119,7 @@ def add_noqa_to_text(text: str, diagnostics: list[Diagnostic]) -> tuple[str, int
         else:
             new_body = body.rstrip(" \t") + "  # noqa: " + ", ".join(codes)
         # The engine reads the first noqa comment on the line: one inside a string would still win.
-        if not all(_noqa_suppresses(new_body, code) for code in codes):
+        if not all(noqa_suppresses(new_body, code) for code in codes):
             skipped.extend((d, "the line holds another `# noqa` (in a string?) that the check would read first")
                            for d in found)
             continue
@@ -132,75 +130,34 @@ def add_noqa_to_text(text: str, diagnostics: list[Diagnostic]) -> tuple[str, int
 
 def add_noqa_to_bytes(data: bytes, path: str, diagnostics: list[Diagnostic], selection: CodeSelection
                       ) -> tuple[bytes, int, list[tuple[Diagnostic, str]]]:
-    """`add_noqa_to_text` on a file's bytes, keeping its encoding and BOM. The result is re-checked: if it would not
-    parse, or a finding it was meant to silence is still reported, nothing changes and every finding is skipped."""
-    from tflint_vars.fixes import source_encoding
-
-    encoding = source_encoding(data)
-    text = data.decode(encoding)
-    new_text, changed, skipped = add_noqa_to_text(text, diagnostics)
+    """`add_noqa_to_text` on a file's module (a notebook's code cells: the comment goes into the cell's source),
+    written back as the fixer writes (encoding, BOM, the notebook's JSON otherwise unchanged). The result is
+    re-checked: if it would not parse, or a finding it was meant to silence is still reported, nothing changes and
+    every finding is skipped."""
+    source = load_source(data, path)
+    if not isinstance(source, Source):
+        return data, 0, [(d, "the file cannot be read as Python") for d in diagnostics]
+    located = {}
+    for diagnostic in diagnostics:
+        in_module = source.to_module(diagnostic)
+        if in_module is not None:
+            located[in_module] = diagnostic
+    new_text, changed, skipped_in_module = add_noqa_to_text(source.text, list(located))
+    skipped = [(located[d], why) for d, why in skipped_in_module]
+    skipped += [(d, "its line is not in the checked code") for d in diagnostics if d not in located.values()]
     if not changed:
         return data, 0, skipped
-    new_data = new_text.encode(encoding)
-    try:
-        ast.parse(new_data, path)  # parse only, never run
-    except (SyntaxError, ValueError) as error:
-        return data, 0, [(d, f"the result would not parse ({error}); nothing written") for d in diagnostics]
-    skipped_keys = {(d.line, d.column, d.code) for d, _ in skipped}
-    still = {(d.line, d.column, d.code) for d in check_source(new_data, path, selection)}
-    meant = {(d.line, d.column, d.code) for d in diagnostics} - skipped_keys
+    fixed = source.with_text(new_text)
+    if isinstance(fixed, str):
+        return data, 0, [(d, f"{fixed}; nothing written") for d in diagnostics]
+    if isinstance(fixed.parse(), Diagnostic):
+        return data, 0, [(d, "the result would not parse; nothing written") for d in diagnostics]
+    skipped_keys = {(d.line, d.column, d.code, d.cell) for d, _ in skipped}
+    still = {(d.line, d.column, d.code, d.cell) for d in check_source(fixed.data, path, selection)}
+    meant = {(d.line, d.column, d.code, d.cell) for d in diagnostics} - skipped_keys
     if still & meant:
         return data, 0, [(d, "the added noqa would not silence it; nothing written") for d in diagnostics]
-    return new_data, changed, skipped
+    return fixed.data, changed, skipped
 
 
-def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callable[[str], list[str]], *,
-                 jobs: int | None, stderr: TextIO = sys.stderr, quiet: bool = False,
-                 failures: int = 0) -> int:
-    """The `check --add-noqa` command, as ruff's: "Added N noqa directives." on stderr, exit 0. Exit 1 when a
-    finding could not be given a noqa (each is named), 2 when a file could not be read or written."""
-    from tflint_vars.fixes.apply import WriteError, write_atomic
-
-    diagnostics = check_files(files, selection, jobs)
-    diagnostics = [d for d in diagnostics if not d.code.startswith(tuple(ignored_for(d.path)) or ("\0",))]
-    by_path: dict[str, list[Diagnostic]] = {}
-    for diagnostic in sorted(diagnostics):
-        by_path.setdefault(diagnostic.path, []).append(diagnostic)
-    report = NoqaReport()
-    for path, found in by_path.items():
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as error:
-            print(f"tflint-vars: error: {path}: cannot read: {error.strerror or error}", file=stderr)
-            report.errors += 1
-            continue
-        try:
-            new_data, changed, skipped = add_noqa_to_bytes(data, path, found, selection.without(ignored_for(path)))
-        except (SyntaxError, UnicodeError, LookupError) as error:  # TFV000 files are skipped before; belt and braces
-            report.skipped.extend((d, f"cannot decode the file: {error}") for d in found)
-            continue
-        report.skipped.extend(skipped)
-        if not changed:
-            continue
-        try:
-            write_atomic(path, new_data, data)
-        except (OSError, WriteError) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-            print(f"tflint-vars: error: {path}: noqa not added, cannot write: {reason}", file=stderr)
-            report.errors += 1
-            continue
-        report.added += changed
-        report.files += 1
-    for diagnostic, why in report.skipped:
-        print(f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} noqa not added: {why}",
-              file=stderr)
-    if not quiet and report.added:
-        noun = "directive" if report.added == 1 else "directives"
-        print(f"Added {report.added} noqa {noun}.", file=stderr)
-    if report.errors or failures:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if report.skipped else EXIT_CLEAN
-
-
-__all__ = ["add_noqa_to_bytes", "add_noqa_to_text", "run_add_noqa"]
+__all__ = ["NoqaReport", "add_noqa_to_bytes", "add_noqa_to_text"]

@@ -2,7 +2,7 @@
 
 Planning runs on the stdlib `ast` the rules already use: the rules are re-run to get each diagnostic's node and
 context, and the rule's own `fix_edit` turns it into an `Edit` (which ast nodes to rewrite, which statement to move
-into `build`, which import to add); the rendering the add_weight fixes share is in `tflint_vars.fixes.weights`.
+into `build`, which import to add); the rendering the add_weight fixes share is in `tflint_vars.plans.weights`.
 The edits are then located in the libcst tree by source range and applied by one transformer, which leaves every
 other token untouched. The result is re-parsed by libcst and compiled; when it does
 not parse, the edits are applied one at a time and those that break it are dropped with the parser's message.
@@ -11,11 +11,9 @@ not parse, the edits are applied one at a time and those that break it are dropp
 from __future__ import annotations
 
 import ast
-import io
 import re
 import warnings
-import tokenize
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import libcst as cst
@@ -23,129 +21,12 @@ from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvide
 
 from tflint_vars.analysis import CallSite, ModuleAnalysis, analyze
 from tflint_vars.diagnostics import Diagnostic
-from tflint_vars.fixes.hoist import HoistPlan
+from tflint_vars.plans.edits import Edit, PlanContext, Rewrite, Unfixable
 from tflint_vars.project import resolver_for
-from tflint_vars.rules import ALL_RULES, RULES_BY_CODE
+from tflint_vars.rules.registry import ALL_RULES, RULES_BY_CODE
 from tflint_vars.rules.tfv100_unused_noqa import UnusedNoqa, without_codes
 
-Rewrite = Callable[[cst.CSTNode], cst.CSTNode]
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-@dataclass
-class Edit:
-    """What fixing one diagnostic changes, in ast terms."""
-
-    diagnostic: Diagnostic | None = None  # set by the engine
-    rewrites: list[tuple[ast.AST, Rewrite]] = field(default_factory=list)
-    opaque: set[int] = field(default_factory=set)  # ids of rewritten nodes whose content is re-rendered, not kept
-    hoist: HoistPlan | None = None
-    imports: list[str] = field(default_factory=list)
-    # (statement, `super().__init__(...)` statement): the statement moves to just after the super call.
-    move_after: tuple[ast.stmt, ast.stmt] | None = None
-
-
-class PlanContext:
-    """One module as the fixers see it: its analysis, text, lines and conventions."""
-
-    def __init__(self, analysis: ModuleAnalysis, text: str, path: str):
-        self.analysis = analysis
-        self.text = text
-        self.path = path
-        self.lines = _LINE.findall(text)
-        self.sites = {id(site.node): site for site in analysis.calls}
-        self._parents: dict[ast.AST, ast.AST] | None = None
-        self._quote: str | None = None
-        longest = max((len(line.rstrip("\r\n")) for line in self.lines), default=0)
-        # Wrap where the module itself wraps: at its longest line, kept between 79 and 120 columns.
-        self.line_limit = min(max(longest, 79), 120)
-        self.module_imports = _module_imports(analysis.tree)
-        self.module_names = _module_bindings(analysis.tree)
-
-    def line(self, lineno: int) -> str:
-        return self.lines[lineno - 1].rstrip("\r\n") if 0 < lineno <= len(self.lines) else ""
-
-    def char_col(self, lineno: int, byte_col: int) -> int:
-        """ast's UTF-8 byte column as libcst's character column."""
-        line = self.line(lineno)
-        return byte_col if line.isascii() else len(line.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
-
-    def parent(self, node: ast.AST) -> ast.AST | None:
-        if self._parents is None:
-            self._parents = {c: n for n in ast.walk(self.analysis.tree) for c in ast.iter_child_nodes(n)}
-        return self._parents.get(node)
-
-    def statement_indent(self, node: ast.AST) -> str:
-        """The indentation of the block holding the statement that contains `node`."""
-        while node is not None and not isinstance(node, ast.stmt):
-            node = self.parent(node)
-        line = self.line(node.lineno) if node is not None else ""
-        return line[:len(line) - len(line.lstrip(" \t"))]
-
-    @property
-    def quote(self) -> str:
-        """The module's usual string quote, for the literals a fix writes itself."""
-        if self._quote is None:
-            single = double = 0
-            try:
-                for token in tokenize.generate_tokens(io.StringIO(self.text).readline):
-                    if token.type == tokenize.STRING:
-                        body = token.string.lstrip("rRbBuUfF")
-                        single += body.startswith("'")
-                        double += body.startswith('"')
-            except (tokenize.TokenError, SyntaxError):
-                pass
-            self._quote = "'" if single > double else '"'
-        return self._quote
-
-    def segment(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.text, node) or ""
-
-
-def _module_imports(tree: ast.Module) -> dict[str, str]:
-    """Names bound by module-level imports (also inside top-level if/try), local name -> imported module path."""
-    imports: dict[str, str] = {}
-    stack = list(tree.body)
-    while stack:
-        node = stack.pop(0)
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    imports[alias.asname] = alias.name
-                else:
-                    imports.setdefault(alias.name.partition(".")[0], alias.name.partition(".")[0])
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                if alias.name != "*":
-                    imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-        elif isinstance(node, (ast.If, ast.Try)):
-            stack.extend(node.body + node.orelse + getattr(node, "finalbody", []))
-            for handler in getattr(node, "handlers", []):
-                stack.extend(handler.body)
-    return imports
-
-
-def _module_bindings(tree: ast.Module) -> set[str]:
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).partition(".")[0] for a in node.names)
-    return names
-
-
-class _Unfixable(Exception):
-    """A fixer cannot build its edit: the reason is reported with the dropped fix."""
-
-
-Unfixable = _Unfixable  # the name the rules' fixers raise
-
+_KEEPENDS = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # lines with their ends
 
 # ---------------------------------------------------------------------------------------------------------------
 # The fixers are the rules' own: a rule with a fix defines `fix_edit(self, ctx, site) -> Edit | str` (a str: why
@@ -156,7 +37,7 @@ def _rule_fixer(rule) -> Callable[[PlanContext, CallSite, Diagnostic], Edit]:
     def fixer(ctx: PlanContext, site: CallSite, diagnostic: Diagnostic) -> Edit:
         edit = rule.fix_edit(ctx, site)
         if isinstance(edit, str):
-            raise _Unfixable(edit)
+            raise Unfixable(edit)
         edit.diagnostic = diagnostic
         return edit
     return fixer
@@ -234,7 +115,7 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
     for ast_node, rewrite in edit.rewrites:
         node = tree.find(ctx, ast_node)
         if node is None:
-            raise _Unfixable("the code to rewrite could not be located in the libcst tree")
+            raise Unfixable("the code to rewrite could not be located in the libcst tree")
         rewrites.append((node, rewrite))
         ranges.append(tree.span(node))
         if id(ast_node) in edit.opaque:
@@ -244,24 +125,24 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
         assign = tree.find(ctx, edit.hoist.statement)
         statement = tree.parents.get(assign) if assign is not None else None
         if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-            raise _Unfixable("the statement to move could not be located in the libcst tree")
+            raise Unfixable("the statement to move could not be located in the libcst tree")
         located.statement = statement
         if edit.hoist.guard is not None:
             guard = tree.parents.get(tree.parents.get(statement))
             if not isinstance(guard, cst.If) or not isinstance(guard.body, cst.IndentedBlock):
-                raise _Unfixable("the guard could not be located in the libcst tree")
+                raise Unfixable("the guard could not be located in the libcst tree")
             located.guard = guard
         located.klass = tree.enclosing(statement, cst.ClassDef)
         if edit.hoist.has_build:
             build = _method(located.klass, "build")
             if build is None or not isinstance(build.body, cst.IndentedBlock):
-                raise _Unfixable("`build` is not an indented block")
+                raise Unfixable("`build` is not an indented block")
         ranges.append(tree.span(statement))
     if edit.move_after is not None:
         statement, anchor = (_statement_line(tree, tree.find(ctx, node)) for node in
                              (edit.move_after[0], edit.move_after[1].value))
         if statement is None or anchor is None:
-            raise _Unfixable("the statement to move could not be located in the libcst tree")
+            raise Unfixable("the statement to move could not be located in the libcst tree")
         located.moved, located.anchor = statement, anchor
         ranges.append(tree.span(statement))
     return located
@@ -504,7 +385,7 @@ def remove_unused_noqa(text: str, directives: list[Diagnostic]
                        ) -> tuple[str, list[Diagnostic], list[tuple[Diagnostic, str]]]:
     """`text` without the unused codes TFV100's `directives` name (see UnusedNoqa.directive_finding):
     (new text, fixed, dropped with why)."""
-    lines = _LINE.findall(text)
+    lines = _KEEPENDS.findall(text)
     fixed, dropped = [], []
     for diagnostic in directives:
         codes = set(re.findall(r"`([A-Za-z]+[0-9]+)`", diagnostic.message))
@@ -538,7 +419,7 @@ def _fix_code_once(text: str, path: str, diagnostics: list[Diagnostic]
             continue
         try:
             edits.append(fixer(ctx, site, diagnostic))
-        except _Unfixable as reason:
+        except Unfixable as reason:
             dropped.append((diagnostic, str(reason)))
     if not edits:
         return text, [], dropped
@@ -551,7 +432,7 @@ def _fix_code_once(text: str, path: str, diagnostics: list[Diagnostic]
     for edit in edits:
         try:
             candidate = _locate(ctx, tree, edit)
-        except _Unfixable as reason:
+        except Unfixable as reason:
             dropped.append((edit.diagnostic, str(reason)))
             continue
         conflict = _conflicts(candidate, located)
@@ -608,7 +489,7 @@ def _render(tree: _Tree, edits: list[_Located], path: str) -> tuple[str, str | N
     ordered = sorted(edits, key=lambda item: tree.span(item.statement) if item.statement is not None else ((0, 0),))
     try:
         code = tree.module.visit(_Apply(ordered)).code
-    except _Unfixable as reason:
+    except Unfixable as reason:
         return "", str(reason)
     except Exception as error:  # a transformation that builds an invalid tree: libcst raises on codegen/validation
         return "", f"{type(error).__name__}: {error}"

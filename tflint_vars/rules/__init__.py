@@ -1,24 +1,2 @@
-"""The rules, one module each. `ALL_RULES` is the registry every front end reads."""
-
-from tflint_vars.rules.base import Finding, Rule
-from tflint_vars.rules.tfv000_unreadable import Unreadable
-from tflint_vars.rules.tfv001_variable_in_init import VariableInInit
-from tflint_vars.rules.tfv002_variable_in_call import VariableInCall
-from tflint_vars.rules.tfv003_variable_in_method import VariableInMethod
-from tflint_vars.rules.tfv004_get_variable_in_layer import GetVariableInLayer
-from tflint_vars.rules.tfv005_get_variable_without_reuse import GetVariableWithoutReuse
-from tflint_vars.rules.tfv006_state_outside_build import StateOutsideBuild
-from tflint_vars.rules.tfv007_add_weight_positional import AddWeightPositional
-from tflint_vars.rules.tfv008_tf1_layers_api import Tf1LayersApi
-from tflint_vars.rules.tfv009_add_weight_keras2_keyword import AddWeightKeras2Keyword
-from tflint_vars.rules.tfv010_tensorshape_api_in_build import TensorShapeApiInBuild
-from tflint_vars.rules.tfv100_unused_noqa import UnusedNoqa
-
-ALL_RULES: tuple[type[Rule], ...] = (
-    Unreadable, VariableInInit, VariableInCall, VariableInMethod, GetVariableInLayer, GetVariableWithoutReuse,
-    StateOutsideBuild, AddWeightPositional, Tf1LayersApi, AddWeightKeras2Keyword,
-    TensorShapeApiInBuild, UnusedNoqa,
-)
-RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
-
-__all__ = ["ALL_RULES", "RULES_BY_CODE", "Finding", "Rule"]
+"""The rules, one module each (`tfvNNN_name.py`), on the contract in `base`; `registry` lists them. This package
+imports nothing, so importing one rule does not import them all."""

@@ -30,7 +30,8 @@ from typing import Iterator
 
 from tflint_vars.analysis import (BUILTIN_METRIC, KERAS2, LAYER_KINDS, METRIC_KINDS, CallSite, ModuleAnalysis,
                                   dotted_name)
-from tflint_vars.fixes.initializers import Scope, WeightPlan, plan_add_weight
+from tflint_vars.plans.hoist import move_after_super
+from tflint_vars.plans.initializers import Scope, WeightPlan, plan_add_weight
 
 VARIABLE = "tensorflow.Variable"
 # Methods that implement variable creation for their class (tf_keras' Metric.add_weight): a raw tf.Variable is
@@ -184,75 +185,6 @@ def _super_init_line(init: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
                 return statement.lineno
     return None
-
-
-def move_after_super(site: CallSite) -> tuple[ast.Assign, ast.stmt] | None:
-    """(the statement creating the variable, the `super().__init__(...)` statement) when the variable is created in
-    `__init__` before `super().__init__()` and its statement can move to just after that call without changing what
-    it reads or what reads it, else None.
-
-    The statement must be `target = <call>` directly in `__init__`'s body, on its own line; its value must read only
-    the constructor's parameters that nothing rebinds before the super call, and names `__init__` never binds
-    (module names, builtins), never `self`; its target (`self.x` or a local) must not be read, or `self.x` set, by
-    any statement from it to the super call (which may pass the local on)."""
-    cls = site.context.keras_class
-    init = cls.method("__init__")
-    if site.context.method != "__init__" or init is None or site.context.function is not init:
-        return None
-    anchor = next((statement for statement in init.body if any(
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"
-        for node in ast.walk(statement))), None)
-    statement = next((s for s in init.body if any(node is site.node for node in ast.walk(s))), None)
-    if anchor is None or not isinstance(anchor, ast.Expr) or not isinstance(statement, ast.Assign) \
-            or len(statement.targets) != 1 or statement.lineno >= anchor.lineno:
-        return None
-    target = statement.targets[0]
-    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
-        key = ("self", target.attr)
-    elif isinstance(target, ast.Name):
-        key = ("local", target.id)
-    else:
-        return None
-    params = {a.arg for a in init.args.posonlyargs + init.args.args + init.args.kwonlyargs}
-    params |= {a.arg for a in (init.args.vararg, init.args.kwarg) if a is not None}
-    index = init.body.index(statement)
-    between = init.body[index + 1:init.body.index(anchor) + 1]
-    bound_before = {n.id for s in init.body[:init.body.index(anchor) + 1] for n in ast.walk(s)
-                    if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
-    bound_anywhere = {n.id for n in ast.walk(init) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    read = set()
-    for node in ast.walk(statement.value):
-        if isinstance(node, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)):
-            return None
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not _lambda_arg(statement.value, node):
-            if node.id == "self" or (node.id in params and node.id in bound_before) or \
-                    (node.id not in params and node.id in bound_anywhere):
-                return None
-            read.add(node.id)
-    # Names the value uses through an attribute or item (`kwargs.pop(...)`, `config["k"]`): it may change them.
-    used = {node.value.id for node in ast.walk(statement.value)
-            if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.value, ast.Name)}
-    for later in between:
-        for node in ast.walk(later):
-            if isinstance(node, ast.Name) and (node.id == key[1] if key[0] == "local" else
-                                               node.id in ("getattr", "setattr", "vars")):
-                return None
-            if isinstance(node, ast.Name) and node.id in read and (later is not anchor or node.id in used):
-                return None  # a statement in between may change what the value reads, or the value what the super
-                # call reads (`tf.Variable(kwargs.pop("init"))`)
-            if key[0] == "self" and isinstance(node, ast.Attribute) and node.attr == key[1] \
-                    and isinstance(node.value, ast.Name) and node.value.id == "self":
-                return None
-    return statement, anchor
-
-
-def _lambda_arg(value: ast.expr, name: ast.Name) -> bool:
-    """`name` is a parameter of a lambda in `value` that holds it (`constraint=lambda z: ...`)."""
-    for node in ast.walk(value):
-        if isinstance(node, ast.Lambda) and name.id in {a.arg for a in node.args.args} \
-                and any(inner is name for inner in ast.walk(node.body)):
-            return True
-    return False
 
 
 def _self_calls(cls_node: ast.ClassDef, method: str) -> list[tuple[str, ast.Call]]:

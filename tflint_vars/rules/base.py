@@ -28,9 +28,9 @@ class Rule:
     the sections What it does / Why is this bad? / Example / Use instead / Fix safety. `VALID` and `INVALID` hold
     more examples; tests check every example, including the docstring's, against the rule.
 
-    A rule with a fix also defines `fix_edit(self, ctx, site) -> Edit | str`: the `tflint_vars.fixes.transform.Edit`
+    A rule with a fix also defines `fix_edit(self, ctx, site) -> Edit | str`: the `tflint_vars.plans.edits.Edit`
     for the finding at `site` (a str: why there is no fix there). It runs only when a fix is applied, so it imports
-    libcst (and `tflint_vars.fixes.weights`) inside the method; the engine locates, applies and re-parses the edits."""
+    libcst (and `tflint_vars.plans.weights`) inside the method; the engine locates, applies and re-parses the edits."""
 
     code: ClassVar[str]
     name: ClassVar[str]

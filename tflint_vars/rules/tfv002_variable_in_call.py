@@ -4,8 +4,8 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import UNSAFE
-from tflint_vars.fixes.hoist import HoistPlan, plan_hoist
-from tflint_vars.fixes.initializers import WeightPlan
+from tflint_vars.plans.hoist import HoistPlan, plan_hoist
+from tflint_vars.plans.initializers import WeightPlan
 from tflint_vars.rules._raw_variables import fix_plan, raw_variables, where
 from tflint_vars.rules.base import Finding, Rule
 
@@ -66,7 +66,7 @@ class VariableInCall(Rule):
 
     def fix_edit(self, ctx, site):
         """Move the statement creating the state from `call` into `build(self, input_shape)` (`plan_hoist`)."""
-        from tflint_vars.fixes.weights import hoist_edit
+        from tflint_vars.plans.weights import hoist_edit
         return hoist_edit(ctx, site)
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:

@@ -62,7 +62,7 @@ class VariableInMethod(Rule):
 
     def fix_edit(self, ctx, site):
         """`tf.Variable(...)` -> `self.add_weight(...)` where it stands, as `fix_plan` decides."""
-        from tflint_vars.fixes.weights import weight_edit
+        from tflint_vars.plans.weights import weight_edit
         return weight_edit(ctx, site, fix_plan(ctx.analysis, site))
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:

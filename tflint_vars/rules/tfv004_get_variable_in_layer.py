@@ -4,7 +4,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.fixes.initializers import WeightPlan, plan_get_variable
+from tflint_vars.plans.initializers import WeightPlan, plan_get_variable
 from tflint_vars.rules._raw_variables import planned_in_place, weight_finding, where
 from tflint_vars.rules.base import Finding, Rule
 
@@ -77,7 +77,7 @@ class GetVariableInLayer(Rule):
 
     def fix_edit(self, ctx, site):
         """`get_variable(...)` -> `self.add_weight(...)` where it stands, as `plan` decides."""
-        from tflint_vars.fixes.weights import weight_edit
+        from tflint_vars.plans.weights import weight_edit
         return weight_edit(ctx, site, self.plan(ctx.analysis, site))
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:

@@ -5,7 +5,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import CallSite, ModuleAnalysis, ScopeEntry, canonical_name, statements
 from tflint_vars.diagnostics import UNSAFE
-from tflint_vars.fixes.initializers import bind_arguments
+from tflint_vars.plans.initializers import bind_arguments
 from tflint_vars.rules.base import Finding, Rule
 
 GET_VARIABLE = "tensorflow.get_variable"
@@ -202,7 +202,7 @@ def scope_reuse_edit(ctx, site: CallSite):
     """`reuse=<alias>.AUTO_REUSE` on the innermost variable_scope, spelled with the scope call's prefix."""
     import libcst as cst
 
-    from tflint_vars.fixes.transform import Edit, Unfixable as _Unfixable
+    from tflint_vars.plans.edits import Edit, Unfixable as _Unfixable
 
     scope = site.context.scopes[-1].call
     edit = Edit()
@@ -262,7 +262,7 @@ def _imported_auto_reuse(ctx, func: ast.expr, edit) -> str:
     for local, target in imports.items():
         if target == "tensorflow":
             return f"{local}.compat.v1.AUTO_REUSE"
-    from tflint_vars.fixes.transform import Unfixable as _Unfixable
+    from tflint_vars.plans.edits import Unfixable as _Unfixable
 
     source = imports.get(getattr(func, "id", ""), "")
     module = source.rpartition(".")[0]

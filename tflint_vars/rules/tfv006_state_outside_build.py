@@ -5,7 +5,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import KERAS3, KerasClass, ModuleAnalysis, statements
 from tflint_vars.diagnostics import UNSAFE
-from tflint_vars.fixes.hoist import HoistPlan, guarded_attributes, plan_hoist, state_kind
+from tflint_vars.plans.hoist import HoistPlan, guarded_attributes, plan_hoist, state_kind
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -160,7 +160,7 @@ class StateOutsideBuild(Rule):
 
     def fix_edit(self, ctx, site):
         """Move the statement creating the state from `call` into `build(self, input_shape)` (`plan_hoist`)."""
-        from tflint_vars.fixes.weights import hoist_edit
+        from tflint_vars.plans.weights import hoist_edit
         return hoist_edit(ctx, site)
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:

@@ -85,7 +85,7 @@ class AddWeightPositional(Rule):
         """Each positional argument gets its Keras 2 keyword; nothing else changes."""
         import libcst as cst
 
-        from tflint_vars.fixes.transform import Edit, Unfixable
+        from tflint_vars.plans.edits import Edit, Unfixable
 
         count = len(site.node.args)
 

@@ -7,20 +7,11 @@ from dataclasses import dataclass
 from typing import Iterator, Mapping
 
 from tflint_vars.analysis import ModuleAnalysis
-from tflint_vars.diagnostics import SAFE, UNSAFE
+from tflint_vars.diagnostics import NOQA, SAFE, UNSAFE, listed_codes
 from tflint_vars.rules.base import Finding, Rule
 
-# flake8's own pattern (flake8/defaults.py), so a noqa comment means the same in every front end.
-NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 OURS = "TFV"
-_CODE_SEPARATOR = re.compile(r"[,\s]+")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-def listed_codes(match: re.Match) -> list[str]:
-    """The codes a NOQA match lists, in order (none for a bare `# noqa`)."""
-    codes = match.group("codes")
-    return [c for c in _CODE_SEPARATOR.split(codes.strip()) if c] if codes else []
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ DEFAULT_TIMEOUT = 120.0
 STARTUP_TIMEOUT = 120.0
 # A worker is replaced after this many fixtures, so that state Keras keeps between them (names, caches) stays small.
 JOBS_PER_WORKER = 50
-DEFAULT_FIXER = "tflint_vars.fixes:fix_source"
+DEFAULT_FIXER = "tflint_vars.fixes.fixer:fix_source"
 # Run by path, not `-m`: the worker imports nothing of tflint_vars, so any interpreter with TensorFlow can run it
 # (`--python`) without this package or its dependencies installed there, and nothing is added to its sys.path.
 WORKER_SCRIPT = str(Path(__file__).resolve().with_name("worker.py"))

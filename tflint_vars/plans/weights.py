@@ -12,9 +12,9 @@ import re
 import libcst as cst
 
 from tflint_vars.analysis import KERAS2, CallSite, KerasClass, canonical_name, dotted_name
-from tflint_vars.fixes.hoist import HoistPlan, plan_hoist
-from tflint_vars.fixes.initializers import WeightPlan
-from tflint_vars.fixes.transform import Edit, PlanContext, Rewrite, Unfixable as _Unfixable
+from tflint_vars.plans.hoist import HoistPlan, move_after_super, plan_hoist
+from tflint_vars.plans.initializers import WeightPlan
+from tflint_vars.plans.edits import Edit, PlanContext, Rewrite, Unfixable as _Unfixable
 
 # add_weight keywords in the order the fixes write them.
 ADD_WEIGHT_ORDER = ("name", "shape", "initializer", "regularizer", "trainable", "dtype", "autocast", "constraint")
@@ -203,7 +203,6 @@ def weight_edit(ctx: PlanContext, site: CallSite, plan: WeightPlan | str, hoist:
     edit.rewrites.append((site.node, _replace_with(node)))
     edit.opaque.add(id(site.node))
     if site.context.method == "__init__":
-        from tflint_vars.rules._raw_variables import move_after_super
         edit.move_after = move_after_super(site)  # created before super().__init__(): moved after it
     return edit
 

@@ -1,0 +1,188 @@
+"""Sources: a file's bytes read safely, decoded as Python decodes them, and translated once into the module text that
+the engine checks and the fixer rewrites. A `.py` file's module is its text; a notebook's is its code cells joined,
+with the cell map (`tflint_vars.notebook`) that locates a module line in its cell and splits fixed text back into
+cells. Everything above this layer works on module text only; `Source.locate` and `Source.rebuild` are the two ways
+back to the file.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import os
+import re
+import stat
+import tokenize
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from tflint_vars import notebook as notebooks
+from tflint_vars.diagnostics import CodeSelection, Diagnostic
+
+# Python's line ends, the ones ast's line numbers count.
+LINE_END = re.compile(r"\r\n|\r|\n")
+
+# A stat taken within the clock's resolution of a write may miss a later same-size write ("racy" timestamps, as git
+# says): such a fingerprint is not trusted by the caches.
+RACY_NS = 2_000_000_000
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# --- reading -------------------------------------------------------------------------------------------------------
+
+def open_regular_file(path: str) -> BinaryIO:
+    """`open(path, "rb")` for a regular file. Raises OSError, also for a FIFO, socket or device, which is reported
+    rather than read: reading a FIFO without a writer, or /dev/zero, would hang the run."""
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. No effect on regular files.
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    handle = os.fdopen(descriptor, "rb")
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        handle.close()
+        kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" \
+            if stat.S_ISSOCK(mode) else "a device"
+        raise OSError(0, f"not a regular file ({kind})")
+    return handle
+
+
+def read_file(path: str) -> bytes:
+    """A regular file's bytes (see open_regular_file)."""
+    with open_regular_file(path) as handle:
+        return handle.read()
+
+
+def unreadable(path: str, line: int, column: int, message: str, cell: int | None = None) -> Diagnostic:
+    """TFV000: why a file, or part of it, was not checked."""
+    return Diagnostic(path, max(line, 1), max(column, 1), "TFV000", message, None, cell)
+
+
+def read_error(path: str, error: OSError) -> Diagnostic:
+    reason = error.strerror or str(error)
+    if isinstance(error, FileNotFoundError) and os.path.islink(path):
+        reason = f"a broken symbolic link (to {os.readlink(path)!r})"
+    return unreadable(path, 1, 1, f"cannot read: {reason}")
+
+
+# --- decoding ------------------------------------------------------------------------------------------------------
+
+def source_encoding(data: bytes) -> str:
+    """The encoding Python reads `data` with: BOM, coding cookie, else UTF-8."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return encoding
+
+
+def decode_source(data: bytes) -> str:
+    """Decode as Python does: BOM, PEP 263 cookie, else UTF-8. Raises SyntaxError/UnicodeDecodeError/LookupError."""
+    try:
+        encoding = source_encoding(data)
+    except SyntaxError as error:
+        if "invalid or missing encoding declaration" not in str(error):
+            raise
+        encoding = "utf-8"  # bytes that are not UTF-8 in the first two lines: say where, as for any other line
+        data.decode(encoding)
+        raise
+    return data.decode(encoding)
+
+
+def parse_module(text: str, path: str) -> ast.Module | Diagnostic:
+    """The module's tree, or the TFV000 that says why not (located in the module)."""
+    try:
+        return ast.parse(text, filename=path)
+    except SyntaxError as error:
+        return unreadable(path, error.lineno or 1, error.offset or 1, f"cannot parse: {error.msg or 'invalid syntax'}")
+    except RecursionError:
+        # Python's own compiler stops at the same depth, so the file cannot be imported either.
+        return unreadable(path, 1, 1, "cannot parse: nested too deeply (Python's parser hit its recursion limit)")
+    except (ValueError, MemoryError) as error:
+        return unreadable(path, 1, 1, f"cannot parse: {type(error).__name__}: {error}")
+
+
+# --- the module a file is checked as -------------------------------------------------------------------------------
+
+@dataclass
+class Source:
+    """One file as the engine and the fixer see it: `text` is the module to check and fix; `locate` and `rebuild`
+    translate back to the file (identity for a `.py` file, the cell map for a notebook)."""
+
+    path: str
+    data: bytes  # the file's bytes
+    text: str  # the module
+    encoding: str = "utf-8"  # a .py file's encoding, kept by rebuild
+    notebook: notebooks.Notebook | None = None
+    problems: list[Diagnostic] = field(default_factory=list)  # TFV000 for parts left out (a notebook's broken cells)
+    tree: ast.Module | Diagnostic | None = field(default=None, repr=False)  # parse(), once
+    _cells: list[tuple[int, int]] | None = field(default=None, repr=False)
+
+    def parse(self) -> ast.Module | Diagnostic:
+        """The module's tree, or TFV000 located in the module; parsed once."""
+        if self.tree is None:
+            self.tree = parse_module(self.text, self.path)
+        return self.tree
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.notebook is not None
+
+    def locate(self, diagnostic: Diagnostic) -> Diagnostic:
+        """`diagnostic`, located in the module, located in the file (a notebook's: cell and line in the cell)."""
+        if self.notebook is None:
+            return diagnostic
+        if self._cells is None:
+            self._cells = notebooks.line_map(self.text)
+        return notebooks.to_cell(diagnostic, self._cells, self.notebook)
+
+    def report(self, diagnostics: list[Diagnostic], selection: CodeSelection) -> list[Diagnostic]:
+        """The module's `diagnostics` located in the file, with the parts left out (TFV000), sorted."""
+        problems = self.problems if selection.enabled("TFV000") else []
+        return sorted(problems + [self.locate(d) for d in diagnostics])
+
+    def to_module(self, diagnostic: Diagnostic) -> Diagnostic | None:
+        """The inverse of `locate`; None when that line is not in the module."""
+        if self.notebook is None:
+            return diagnostic
+        if self._cells is None:
+            self._cells = notebooks.line_map(self.text)
+        return notebooks.to_module(diagnostic, self._cells, self.notebook)
+
+    def with_text(self, text: str) -> Source | str:
+        """This file with its module replaced by `text` (a fix's output), or why it cannot be written back."""
+        if self.notebook is None:
+            try:
+                data = text.encode(self.encoding)
+            except UnicodeEncodeError as error:
+                return f"the fixed code cannot be encoded as {self.encoding}: {error.reason}"
+            return Source(self.path, data, text, self.encoding)
+        data = notebooks.rebuild(self.data, self.notebook, text)
+        if isinstance(data, str):
+            return data
+        return Source(self.path, data, text, notebook=self.notebook, problems=self.problems)
+
+
+def load_source(data: bytes, path: str) -> Source | Diagnostic | None:
+    """The module `data` holds, or TFV000 when it cannot be read as one, or None when there is no Python to check
+    (a notebook in another language)."""
+    if path.endswith(".ipynb"):
+        try:
+            notebook = notebooks.load(data, path)
+        except notebooks.NotNotebook as error:
+            return unreadable(path, error.line, error.column, str(error))
+        if not notebooks.python_language(notebook.document):
+            return None
+        problems = [unreadable(path, line, column, message, cell) for cell, line, column, message in notebook.broken]
+        return Source(path, data, notebook.text, notebook=notebook, problems=problems, tree=notebook.tree)
+    if b"\0" in data:
+        line = data[:data.index(b"\0")].count(b"\n") + 1
+        return unreadable(path, line, 1, "cannot parse: a binary file (it contains NUL bytes)")
+    try:
+        text = decode_source(data)
+        encoding = source_encoding(data)
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        return unreadable(path, line, 1, f"cannot decode as {error.encoding}: {error.reason}")
+    except (SyntaxError, LookupError) as error:
+        return unreadable(path, 1, 1, f"cannot decode: {error}")
+    return Source(path, data, text, encoding)
