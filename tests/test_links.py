@@ -19,7 +19,7 @@ from tflint_vars.rules.registry import ALL_RULES
 URL = re.compile(r"https?://[^\s\"'`)>\]]+")
 # Addresses of other projects' pages, cited in comments and docs (each was opened when it was written).
 EXTERNAL = ("https://docs.oasis-open.org/sarif/", "https://bford.info/cachedir/", "https://pre-commit.com",
-            "https://keepachangelog.com/", "https://docs.astral.sh/ruff/")
+            "https://keepachangelog.com/", "https://docs.astral.sh/ruff/", "https://import-linter.readthedocs.io/")
 
 
 def _shipped_texts() -> list[Path]:
