@@ -138,6 +138,15 @@ async def test_quick_fix_per_diagnostic_and_fix_all_applies_safe_fixes_only(clie
     assert [d["code"] for d in check_json_text(root, fixed)] == ["TFV002"]  # the unsafe one is left
 
 
+async def open_seed1(client: Client, root: Path) -> str:
+    """Seed 1 on disk and open in the editor, with its two diagnostics in; its uri."""
+    path = root / "layer.py"
+    path.write_text(SEED1)
+    uri = client.open(path, SEED1)
+    assert len(await client.diagnostics(uri)) == 2
+    return uri
+
+
 def check_json_text(root: Path, text: str) -> list[dict]:
     probe = root / "probe" / "layer.py"
     probe.parent.mkdir(exist_ok=True)
@@ -147,10 +156,7 @@ def check_json_text(root: Path, text: str) -> list[dict]:
 
 @run
 async def test_change_is_debounced_and_save_checks_again(client, root):
-    path = root / "layer.py"
-    path.write_text(SEED1)
-    uri = client.open(path, SEED1)
-    assert len(await client.diagnostics(uri)) == 2
+    uri = await open_seed1(client, root)
     clean = SEED1.replace("tf.Variable(", "tf.constant(")
     for version in range(2, 6):  # a burst of edits: checked once, after the last
         client.lsp.text_document_did_change(types.DidChangeTextDocumentParams(
@@ -179,10 +185,7 @@ async def test_hover_shows_the_rule_summary(client, root):
 
 @run
 async def test_configuration_is_read_again_when_pyproject_changes(client, root):
-    path = root / "layer.py"
-    path.write_text(SEED1)
-    uri = client.open(path, SEED1)
-    assert len(await client.diagnostics(uri)) == 2
+    uri = await open_seed1(client, root)
     pyproject = root / "pyproject.toml"
     pyproject.write_text('[tool.tflint-vars]\nignore = ["TFV001"]\n')
     client.lsp.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[types.FileEvent(
