@@ -174,7 +174,7 @@ def write_text(report: Report, stream: TextIO) -> None:
 
 def bar_chart(rows: list[tuple[str, Tally]], title: str) -> str:
     """A horizontal stacked bar per row (safe, unsafe, none), inline SVG."""
-    width, label, height = 640, 150, 22
+    width, label, height = 760, 230, 22
     scale = (width - label - 50) / max((tally.total for _, tally in rows), default=1)
     parts = [f'<svg role="img" width="{width}" '
              f'height="{height * len(rows) + 30}" aria-label="{html.escape(title)}">',
