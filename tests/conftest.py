@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["pytester"]
+# tests/data/sample_project has its own suite, run by test_pytest_plugin.py in its own pytest, never collected here.
+collect_ignore = ["data"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -57,6 +62,18 @@ def run_cli(*args: str, cwd: Path | str | None = None, input: str | None = None)
                           text=True, input=input, env=env, timeout=300)
 
 
+def bench_facts(script: str, legacy: bool) -> dict[str, str]:
+    """The `name: result` lines a bench/*_facts.py script prints, under Keras 3, or Keras 2 when `legacy`."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("TF_USE_LEGACY_KERAS", None)
+    if legacy:
+        env["TF_USE_LEGACY_KERAS"] = "1"
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / script)], capture_output=True, text=True, env=env,
+                            timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
+
+
 def run_flake8(*args: str, cwd: Path | str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "flake8", "--isolated", *args], cwd=cwd or ROOT,
                           capture_output=True, text=True, timeout=300)
@@ -88,3 +105,18 @@ def flake8_fixture_run() -> list[tuple[str, int, int, str]]:
 def read_index(index: Path) -> dict:
     """A result-cache index's JSON, after its signature line (tflint_vars.cache)."""
     return json.loads(index.read_bytes().partition(b"\n")[2])
+
+
+def readme_blocks(heading: str, language: str) -> list[str]:
+    """The fenced `language` blocks of one `## heading` section of README.md, in order."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    assert section, f"README.md has no '## {heading}' section"
+    blocks = re.findall(rf"^```{language}\n(.*?)^```", section.group(1), re.S | re.M)
+    assert blocks, f"README.md's '{heading}' section has no {language} block"
+    return blocks
+
+
+def commands(block: str) -> list[str]:
+    """The shell commands of a block: one a line, comments and blanks dropped."""
+    return [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]

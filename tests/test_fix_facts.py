@@ -4,30 +4,15 @@ changes one of these, a precondition of a safe fix may no longer hold: this test
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
-from conftest import ROOT
+from conftest import bench_facts
 
 pytestmark = pytest.mark.slow
 
 
-def _facts(legacy: bool) -> dict[str, str]:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    env.pop("TF_USE_LEGACY_KERAS", None)
-    if legacy:
-        env["TF_USE_LEGACY_KERAS"] = "1"
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "keras_fix_facts.py")], capture_output=True,
-                            text=True, env=env, timeout=600, cwd=ROOT)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
-
-
 @pytest.fixture(scope="module")
 def facts():
-    return {"keras3": _facts(False), "keras2": _facts(True)}
+    return {"keras3": bench_facts("keras_fix_facts.py", False), "keras2": bench_facts("keras_fix_facts.py", True)}
 
 
 def test_shapes_and_names(facts):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -21,28 +20,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, commands, readme_blocks
 
 pytestmark = pytest.mark.network
 
 PLACEHOLDER = "/path/to/tflint-vars"
 BAD = (FIXTURES / "seed1_variable_in_init.py").read_text()  # two TFV001 findings, lines 8 and 9
 GOOD = "import tensorflow as tf\n\nlayer = tf.keras.layers.Dense(3)\n"
-
-
-def readme_blocks(heading: str, language: str) -> list[str]:
-    """The fenced `language` blocks of one `## heading` section of README.md, in order."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
-    assert section, f"README.md has no '## {heading}' section"
-    blocks = re.findall(rf"^```{language}\n(.*?)^```", section.group(1), re.S | re.M)
-    assert blocks, f"README.md's '{heading}' section has no {language} block"
-    return blocks
-
-
-def commands(block: str) -> list[str]:
-    """The shell commands of a block: one a line, comments and blanks dropped."""
-    return [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
 @pytest.fixture(scope="module")

@@ -42,10 +42,11 @@ import time
 from dataclasses import dataclass, field
 
 from tflint_vars import __version__
-from tflint_vars.diagnostics import CodeSelection, Diagnostic
+from tflint_vars.diagnostics import CodeSelection, Diagnostic, working_on
 from tflint_vars.engine import check_file, check_source, map_chunks
 from tflint_vars.project import FileResolver, ProjectIndex, set_shared_index, shared_index
-from tflint_vars.sources import RACY_NS, content_digest, open_regular_file, read_file
+from tflint_vars.sources import (MAX_CACHE_INDEX_BYTES, RACY_NS, content_digest, read_file, read_regular_file,
+                                 read_with_status, source_limit)
 
 CACHE_DIR_ENV = "TFLINT_VARS_CACHE_DIR"
 CACHE_DIR_NAME = ".tflint-vars-cache"  # the old in-project location: still excluded from walks, never read
@@ -112,13 +113,11 @@ def user_secret() -> bytes | None:
                     pass
             finally:
                 os.unlink(temporary)
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(descriptor, "rb") as handle:
-            status = os.fstat(handle.fileno())
-            owner = os.geteuid() if hasattr(os, "geteuid") else status.st_uid  # no owners to compare on Windows
-            if status.st_uid != owner or status.st_mode & 0o077:
-                raise PermissionError(0, f"{path} must belong to you and be private (mode 0600)")
-            secret = bytes.fromhex(handle.read().decode("ascii").strip())
+        data, status = read_with_status(path, 4096, follow_symlinks=False)  # a FIFO or a link is refused
+        owner = os.geteuid() if hasattr(os, "geteuid") else status.st_uid  # no owners to compare on Windows
+        if status.st_uid != owner or status.st_mode & 0o077:
+            raise PermissionError(0, f"{path} must belong to you and be private (mode 0600)")
+        secret = bytes.fromhex(data.decode("ascii").strip())
         if len(secret) < 16:
             raise ValueError("too short")
     except (OSError, ValueError, UnicodeDecodeError) as error:
@@ -182,24 +181,25 @@ def _check_chunk_remembering(args: tuple[list[str], CodeSelection]) -> list[File
     results = []
     now = time.time_ns()
     for path in paths:
-        try:
-            with open_regular_file(path) as handle:  # a FIFO is reported by check_file, not waited on
-                stat = os.fstat(handle.fileno())  # before reading: a write during the read leaves a newer mtime
-                data = handle.read()
-        except OSError:  # check_file reports it as TFV000; nothing to remember
-            results.append(FileResult(path, check_file(path, selection), None, None))
-            continue
-        fingerprint = _fingerprint(stat)
-        if now - max(stat.st_mtime_ns, stat.st_ctime_ns) < RACY_NS:
-            fingerprint = None
-        index = shared_index()  # this process's: inherited from the parent, seeded with the cache's summaries
-        resolver = FileResolver(index, path)
-        diagnostics = check_source(data, path, selection, resolver=resolver)
-        read = index.take_fresh()
-        results.append(FileResult(path, diagnostics, fingerprint, content_digest(data),
-                                  {ref: list(answer) if answer else None for ref, answer in resolver.asked.items()},
-                                  read))
+        with working_on(path):
+            results.append(_check_remembering(path, selection, now))
     return results
+
+
+def _check_remembering(path: str, selection: CodeSelection, now: int) -> FileResult:
+    try:
+        data, stat = read_with_status(path, source_limit(path))  # a FIFO is reported by check_file
+    except OSError:  # check_file reports it as TFV000; nothing to remember
+        return FileResult(path, check_file(path, selection), None, None)
+    fingerprint = _fingerprint(stat)
+    if now - max(stat.st_mtime_ns, stat.st_ctime_ns) < RACY_NS:
+        fingerprint = None
+    index = shared_index()  # this process's: inherited from the parent, seeded with the cache's summaries
+    resolver = FileResolver(index, path)
+    diagnostics = check_source(data, path, selection, resolver=resolver)
+    read = index.take_fresh()
+    return FileResult(path, diagnostics, fingerprint, content_digest(data),
+                      {ref: list(answer) if answer else None for ref, answer in resolver.asked.items()}, read)
 
 
 def _diagnostic(path: str, row: list) -> Diagnostic:
@@ -230,8 +230,7 @@ class ResultCache:
         if self.secret is None:
             return {}
         try:
-            with open(self.index_path, "rb") as handle:
-                payload = authenticated_payload(self.secret, handle.read())
+            payload = authenticated_payload(self.secret, read_regular_file(self.index_path, MAX_CACHE_INDEX_BYTES))
             if payload is None:  # not written by this user with this key: it must not answer for any file
                 return {}
             index = json.loads(payload)

@@ -11,10 +11,9 @@ from typing import Iterator, Sequence, TextIO
 
 from tflint_vars import __version__
 from tflint_vars.config import Config, ConfigError, load_config, load_config_file, validate_codes
-from tflint_vars.diagnostics import CodeSelection, FixPolicy
-from tflint_vars.engine import DEFAULT_EXCLUDES, check_files, discover
-from tflint_vars.engine import _excluded as excluded
-from tflint_vars.output import FORMATS
+from tflint_vars.diagnostics import CodeSelection, FileFailure, FixPolicy
+from tflint_vars.engine import check_files, discover, excluded_path
+from tflint_vars.output import FORMATS, ReportBuffer
 from tflint_vars.rules.registry import ALL_RULES, RULES_BY_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -80,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the diagnostics and nothing else (no summary or `Fixed` line)")
     check.add_argument("--silent", "-s", action="store_true",
                        help="print nothing but errors (the exit code still says whether there were findings)")
+    check.add_argument("--verbose", "-v", action="store_true",
+                       help="on an internal error (a tflint-vars bug, exit 2), print its traceback too")
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code, e.g. TFV001")
@@ -130,34 +131,35 @@ def force_excluded(path: str, config: Config) -> bool:
     """Whether an exclude (the defaults or the configuration's, relative to the pyproject.toml's directory) matches
     the file or one of its directories: pre-commit names every staged file, so a walk's excludes never apply."""
     base = os.path.dirname(config.source) if config.source else os.getcwd()
-    parts = os.path.relpath(os.path.abspath(path), base).split(os.sep)
-    for depth, name in enumerate(parts, start=1):
-        if name == os.pardir:
-            continue
-        if name in DEFAULT_EXCLUDES or name.endswith(".egg-info") \
-                or excluded(name, os.path.join(*parts[:depth]), config.exclude):
-            return True
-    return False
+    return excluded_path(os.path.relpath(os.path.abspath(path), base), config.exclude)
+
+
+class ReportWriteError(ConfigError):
+    """The report could not be written (a full disk, a closed stream): exit 2, whatever --exit-zero says."""
 
 
 @contextlib.contextmanager
 def _report_stream(args: argparse.Namespace, default: TextIO) -> Iterator[TextIO]:
     """Where the report goes: --output-file (its directory created, as ruff does), nowhere with --silent, else
-    `default`."""
+    `default`. The report is gathered first and written at the end, so a write that fails (`-o /dev/full`) is one
+    clear error and exit 2."""
+    buffer = ReportBuffer(tty=not (args.silent or args.output_file) and default.isatty())
+    yield buffer
     if args.silent:
-        import io
-
-        yield io.StringIO()
-    elif args.output_file:
-        try:
+        return
+    target = f"--output-file {args.output_file}" if args.output_file else "cannot write the report to standard output"
+    try:
+        if args.output_file:
             os.makedirs(os.path.dirname(os.path.abspath(args.output_file)), exist_ok=True)
-            handle = open(args.output_file, "w", encoding="utf-8")
-        except OSError as error:
-            raise ConfigError(f"--output-file {args.output_file}: {error.strerror or error}") from error
-        with handle:
-            yield handle
-    else:
-        yield default
+            with open(args.output_file, "w", encoding="utf-8") as handle:
+                handle.write(buffer.getvalue())
+        else:
+            default.write(buffer.getvalue())
+            default.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise ReportWriteError(f"{target}: {error.strerror or error}") from error
 
 
 def _exit_status(args: argparse.Namespace, findings: bool, error: bool) -> int:
@@ -216,7 +218,7 @@ def run_check(args: argparse.Namespace) -> int:
         from tflint_vars.commands import run_add_noqa
 
         return run_add_noqa(found.files, selection, config.ignored_for, jobs=args.jobs, stderr=sys.stderr,
-                            quiet=args.quiet, failures=len(failures))
+                            quiet=args.quiet, failures=len(failures), named=found.named, linked=found.linked)
     if args.fix or args.diff:
         from tflint_vars.commands import run_fix
 
@@ -225,7 +227,8 @@ def run_check(args: argparse.Namespace) -> int:
             return run_fix(found.files, selection, config.ignored_for, unsafe=unsafe, diff=args.diff,
                            output_format=args.output_format, jobs=args.jobs, stdout=stream, stderr=sys.stderr,
                            quiet=args.quiet, show_fixes=args.show_fixes, statistics=args.statistics,
-                           exit_zero=args.exit_zero, failures=failures, docs_url=config.docs_url)
+                           exit_zero=args.exit_zero, failures=failures, named=found.named, linked=found.linked,
+                           docs_url=config.docs_url)
     if args.no_cache:
         diagnostics = check_files(found.files, selection, args.jobs)
     else:
@@ -332,23 +335,63 @@ def run_server() -> int:
     return serve()
 
 
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "check":
+        return run_check(args)
+    if args.command == "verify":
+        from tflint_vars.verify.command import run_command
+
+        return run_command(args)
+    if args.command == "server":
+        return run_server()
+    if args.command == "report":
+        return run_report(args)
+    return run_rule(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "check":
-            return run_check(args)
-        if args.command == "verify":
-            from tflint_vars.verify.command import run_command
-
-            return run_command(args)
-        if args.command == "server":
-            return run_server()
-        if args.command == "report":
-            return run_report(args)
-        return run_rule(args)
+        status = _run(args)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise ReportWriteError(f"cannot write to standard output: {error.strerror or error}") from error
+        return status
     except ConfigError as error:
         print(f"tflint-vars: error: {error}", file=sys.stderr)
+        if isinstance(error, ReportWriteError):
+            _drop_standard_output()
         return EXIT_ERROR
     except BrokenPipeError:
+        _drop_standard_output()
         return EXIT_CLEAN
+    except Exception as error:  # a bug: exit 2 ("error"), never 1 ("findings"), and say where
+        return _internal_error(error, getattr(args, "verbose", False))
+
+
+def _internal_error(error: Exception, verbose: bool) -> int:
+    import traceback
+
+    if isinstance(error, FileFailure):
+        where, what, details = f" while checking {error.path}", error.summary, error.details
+    else:
+        where, what, details = "", f"{type(error).__name__}: {error}", traceback.format_exc()
+    if verbose:
+        print(details, file=sys.stderr, end="")
+    print(f"tflint-vars: internal error{where}: {what}. This is a tflint-vars bug: please report it with that file"
+          f"{'' if verbose else ' and the output of the same command with --verbose'}.", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _drop_standard_output() -> None:
+    """Point stdout at /dev/null: what is still buffered for it (a closed pipe, a full disk) would otherwise fail
+    again at exit, with a second message and exit status 120."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

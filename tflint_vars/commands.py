@@ -4,11 +4,12 @@ fixer in `tflint_vars.fixes` does the work; this face prints what happened and c
 from __future__ import annotations
 
 import sys
-from typing import Callable, Sequence, TextIO
+from typing import Callable, Collection, Sequence, TextIO
 
-from tflint_vars.diagnostics import CodeSelection, Diagnostic
+from tflint_vars.diagnostics import CodeSelection, Diagnostic, working_on
 from tflint_vars.engine import check_files, check_source
-from tflint_vars.fixes.apply import FixReport, WriteError, fix_files, unified_diff, write_atomic
+from tflint_vars.fixes.apply import (LINKED_IN_WALK, FixReport, WriteError, fix_files, read_or_report, unified_diff,
+                                     write_atomic)
 from tflint_vars.fixes.fixer import fix_bytes
 from tflint_vars.fixes.noqa import NoqaReport, add_noqa_to_bytes
 from tflint_vars.output import FORMATS, provide_source, write_fix_status, write_fixed, write_statistics
@@ -20,12 +21,13 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 def run_fix(files: list[str], selection: CodeSelection, ignored_for: Callable[[str], list[str]], *, unsafe: bool,
             diff: bool, output_format: str, jobs: int | None, stdout: TextIO, stderr: TextIO,
             quiet: bool = False, show_fixes: bool = False, statistics: bool = False, exit_zero: bool = False,
-            failures: Sequence[str] = (), docs_url: str | None = None) -> int:
+            failures: Sequence[str] = (), named: Collection[str] | None = None, linked: Collection[str] = (),
+            docs_url: str | None = None) -> int:
     """The `check --fix` / `--diff` command: exit 0 when nothing is left (no diff), 1 when diagnostics remain (or
     there is a diff), 2 when a file could not be read or written (or a named path, `failures`, could not be
     checked). `quiet` drops the closing lines, `exit_zero` turns 1 into 0."""
     report = fix_files(files, selection, ignored_for, unsafe=unsafe, diff=diff, jobs=jobs, stdout=stdout,
-                       stderr=stderr)
+                       stderr=stderr, named=named, linked=linked)
     return _finish(report, diff=diff, output_format=output_format, report_stream=stdout, stderr=stderr, quiet=quiet,
                    show_fixes=show_fixes, statistics=statistics, exit_zero=exit_zero, failures=failures,
                    docs_url=docs_url)
@@ -93,9 +95,11 @@ def run_fix_stdin(data: bytes, path: str, selection: CodeSelection, ignored_for:
 
 def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callable[[str], list[str]], *,
                  jobs: int | None, stderr: TextIO = sys.stderr, quiet: bool = False,
-                 failures: int = 0) -> int:
+                 failures: int = 0, named: Collection[str] | None = None, linked: Collection[str] = ()) -> int:
     """The `check --add-noqa` command, as ruff's: "Added N noqa directives." on stderr, exit 0. Exit 1 when a
-    finding could not be given a noqa (each is named), 2 when a file could not be read or written."""
+    finding could not be given a noqa (each is named), 2 when a file could not be read or written. A symlink is
+    written through only when `named` (default: every file is); a file in `linked` (reached through a symlink in a
+    directory walk) is never written."""
     diagnostics = check_files(files, selection, jobs)
     diagnostics = [d for d in diagnostics if not d.code.startswith(tuple(ignored_for(d.path)) or ("\0",))]
     by_path: dict[str, list[Diagnostic]] = {}
@@ -103,15 +107,17 @@ def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callab
         by_path.setdefault(diagnostic.path, []).append(diagnostic)
     report = NoqaReport()
     for path, found in by_path.items():
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as error:
-            print(f"tflint-vars: error: {path}: cannot read: {error.strerror or error}", file=stderr)
+        if path in linked:
+            report.skipped.extend((d, LINKED_IN_WALK) for d in found)
+            continue
+        data = read_or_report(path, stderr)
+        if data is None:
             report.errors += 1
             continue
         try:
-            new_data, changed, skipped = add_noqa_to_bytes(data, path, found, selection.without(ignored_for(path)))
+            with working_on(path):
+                new_data, changed, skipped = add_noqa_to_bytes(data, path, found,
+                                                               selection.without(ignored_for(path)))
         except (SyntaxError, UnicodeError, LookupError) as error:  # TFV000 files are skipped before; belt and braces
             report.skipped.extend((d, f"cannot decode the file: {error}") for d in found)
             continue
@@ -119,7 +125,7 @@ def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callab
         if not changed:
             continue
         try:
-            write_atomic(path, new_data, data)
+            write_atomic(path, new_data, data, follow_symlinks=named is None or path in named)
         except (OSError, WriteError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             print(f"tflint-vars: error: {path}: noqa not added, cannot write: {reason}", file=stderr)
@@ -128,8 +134,7 @@ def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callab
         report.added += changed
         report.files += 1
     for diagnostic, why in report.skipped:
-        print(f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} noqa not added: {why}",
-              file=stderr)
+        print(f"{diagnostic.location}: {diagnostic.code} noqa not added: {why}", file=stderr)
     if not quiet and report.added:
         noun = "directive" if report.added == 1 else "directives"
         print(f"Added {report.added} noqa {noun}.", file=stderr)

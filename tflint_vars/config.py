@@ -6,11 +6,13 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 
 from tflint_vars.diagnostics import FixPolicy
 from tflint_vars.rules.registry import RULES_BY_CODE
+from tflint_vars.sources import MAX_CONFIG_BYTES, read_regular_file
 
 FIX_KEYS = ("fixable", "unfixable", "extend-fixable", "extend-safe-fixes", "extend-unsafe-fixes")
 KNOWN_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "unsafe-fixes",
@@ -73,19 +75,41 @@ def _string_list(value: object, where: str) -> list[str]:
 def load_config(start: str = ".") -> Config:
     """The `[tool.tflint-vars]` table of the nearest pyproject.toml above `start`, or the defaults."""
     path = find_pyproject(start)
-    return Config() if path is None else load_config_file(path)
+    return Config() if path is None else load_config_file(path, named=False)
 
 
-def load_config_file(path: str) -> Config:
-    """The `[tool.tflint-vars]` table of this file (`--config`): a missing file is an error, not the defaults."""
-    config = Config()
-    if not os.path.isfile(path):
-        raise ConfigError(f"--config {path}: no such file")
+def _our_table(path: str, named: bool) -> dict | None:
+    """The `[tool.tflint-vars]` table of the file, None when it has none. A file that is not TOML is an error only
+    when it may hold our table (or was named by --config): other tools' odd pyproject.toml must not stop a check."""
     try:
-        with open(path, "rb") as handle:
-            table = tomllib.load(handle).get("tool", {}).get("tflint-vars")
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: {error}") from error
+        data = read_regular_file(path, MAX_CONFIG_BYTES)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from error
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError, MemoryError) as error:
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error) or type(error).__name__
+        if named or b"tflint-vars" in data:
+            raise ConfigError(f"{path}: not valid TOML: {reason}") from None
+        print(f"tflint-vars: warning: {path} is not valid TOML ({reason}); it holds no [tool.tflint-vars], so the "
+              "defaults apply", file=sys.stderr)
+        return None
+    tool = document.get("tool")
+    table = tool.get("tflint-vars") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        kind = "an array of tables" if isinstance(table, list) and table and all(isinstance(t, dict) for t in table) \
+            else repr(table)[:40]
+        raise ConfigError(f"{path}: tool.tflint-vars must be a table ([tool.tflint-vars]), not {kind}")
+    return table
+
+
+def load_config_file(path: str, named: bool = True) -> Config:
+    """The `[tool.tflint-vars]` table of this file (`--config`, `named`: a missing or unreadable file is an error,
+    not the defaults)."""
+    config = Config()
+    if named and not os.path.lexists(path):
+        raise ConfigError(f"--config {path}: no such file")
+    table = _our_table(path, named)
     if table is None:
         return config
     config.source = path

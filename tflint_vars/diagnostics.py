@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
+import traceback
 from dataclasses import asdict, dataclass
 from functools import total_ordering
-from typing import Iterable
+from typing import Iterable, Iterator
 
 SAFE = "safe"
 UNSAFE = "unsafe"
@@ -154,3 +156,26 @@ def noqa_suppresses(line: str, code: str) -> bool:
         return False
     listed = tuple(listed_codes(match))
     return not listed or code.startswith(listed)
+
+
+class FileFailure(Exception):
+    """An unexpected exception (a tflint-vars bug) while working on one file: the CLI names the file and exits 2.
+    It carries the traceback as text, so it survives the trip back from a worker process."""
+
+    def __init__(self, path: str, summary: str, details: str):
+        super().__init__(path, summary, details)
+        self.path, self.summary, self.details = path, summary, details
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.summary}"
+
+
+@contextlib.contextmanager
+def working_on(path: str) -> Iterator[None]:
+    """Turns any exception raised inside into a FileFailure naming `path`."""
+    try:
+        yield
+    except FileFailure:
+        raise
+    except Exception as error:
+        raise FileFailure(path, f"{type(error).__name__}: {error}", traceback.format_exc()) from error

@@ -6,12 +6,13 @@ from __future__ import annotations
 import ast
 import gc
 import os
+import stat
 import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, TypeVar
 
 from tflint_vars.analysis import Resolver, analyze
-from tflint_vars.diagnostics import CodeSelection, Diagnostic, noqa_suppresses
+from tflint_vars.diagnostics import CodeSelection, Diagnostic, noqa_suppresses, working_on
 from tflint_vars.project import resolver_for
 from tflint_vars.rules.registry import ALL_RULES, RULES_BY_CODE
 from tflint_vars.rules.tfv100_unused_noqa import UnusedNoqa
@@ -132,6 +133,8 @@ class FileSet:
     files: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # named paths that do not exist: a usage error (exit 2)
     unlistable: list[tuple[str, str]] = field(default_factory=list)  # (directory, reason) the walk could not list
+    named: set[str] = field(default_factory=set)  # files named on the command line: written through a symlink
+    linked: set[str] = field(default_factory=set)  # files a walk reached through a symlink: checked, never written
 
 
 def _excluded(name: str, relative: str, patterns: Iterable[str]) -> bool:
@@ -141,42 +144,107 @@ def _excluded(name: str, relative: str, patterns: Iterable[str]) -> bool:
                for p in patterns)
 
 
-def discover(paths: Iterable[str], extra_excludes: Iterable[str] = ()) -> FileSet:
-    """Python files and Jupyter notebooks under the named paths. A named file is always checked; excludes apply to
-    what a walk finds. Directory symlinks are not followed, so a symlink loop cannot trap the walk."""
-    patterns = tuple(extra_excludes)
-    found = FileSet()
-    seen: set[str] = set()
-    for root in paths:
-        if os.path.isfile(root) or (os.path.lexists(root) and not os.path.isdir(root)):
-            if root not in seen:
-                seen.add(root)
-                found.files.append(root)
+def excluded_path(relative: str, patterns: Iterable[str]) -> bool:
+    """Whether a default exclude or a pattern matches the relative path or one of its directories."""
+    parts = relative.split(os.sep)
+    for depth, name in enumerate(parts, start=1):
+        if name == os.pardir:
             continue
-        if not os.path.isdir(root):
-            found.missing.append(root)
-            continue
-        # os.walk skips a directory it cannot list unless told: report it rather than pass silently.
-        def report(error: OSError, root: str = root) -> None:
-            found.unlistable.append((error.filename or root, error.strerror or str(error)))
+        if name in DEFAULT_EXCLUDES or name.endswith(".egg-info") \
+                or _excluded(name, os.path.join(*parts[:depth]), patterns):
+            return True
+    return False
 
-        for directory, subdirs, filenames in os.walk(root, onerror=report):
-            # os.walk joins onto `root` itself, so slicing gives what os.path.relpath does, at a fraction of the cost.
-            rel_dir = directory[len(root):].lstrip(os.sep) or "."
-            subdirs[:] = sorted(
-                d for d in subdirs
-                if d not in DEFAULT_EXCLUDES and not d.endswith(".egg-info")
-                and not (patterns and _excluded(d, os.path.normpath(os.path.join(rel_dir, d)), patterns))
-            )
+
+def _inside(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _walk(root: str, patterns: tuple[str, ...], found: FileSet) -> list[tuple[str, bool]]:
+    """The Python files and notebooks under the directory `root`, as (path, reached through a symlink).
+
+    Symbolic links met in the walk (to files or directories) are followed only when their target lies inside
+    `root` (resolved), and a file is listed once, preferably by its own path rather than a link's: a link into a
+    virtual environment, /etc or another checkout is skipped, and a link loop cannot trap the walk."""
+    root_real = os.path.realpath(root)
+    direct: list[str] = []
+    via_link: list[str] = []
+    pending: list[str] = []  # symlinked directories to walk once the real tree is known
+    walked: set[str] = set()  # real directories walked
+
+    def report(error: OSError) -> None:  # os.walk skips a directory it cannot list unless told
+        found.unlistable.append((error.filename or root, error.strerror or str(error)))
+
+    def walk_tree(top: str, linked: bool) -> None:
+        for directory, subdirs, filenames in os.walk(top, onerror=report):
+            walked.add(os.path.realpath(directory))
+            # os.walk joins onto `root`/`top`, so slicing gives what os.path.relpath does, at a fraction of the cost.
+            rel_dir = os.path.relpath(directory, root) if linked else directory[len(root):].lstrip(os.sep) or "."
+            kept = []
+            for name in sorted(subdirs):
+                if name in DEFAULT_EXCLUDES or name.endswith(".egg-info") or \
+                        (patterns and _excluded(name, os.path.normpath(os.path.join(rel_dir, name)), patterns)):
+                    continue
+                if os.path.islink(os.path.join(directory, name)):
+                    pending.append(os.path.join(directory, name))  # os.walk does not descend into it
+                else:
+                    kept.append(name)
+            subdirs[:] = kept
             for filename in sorted(filenames):
                 if not filename.endswith((".py", ".ipynb")):
                     continue
                 path = os.path.join(directory, filename)
-                if path in seen or (patterns and _excluded(filename, os.path.normpath(os.path.join(rel_dir, filename)),
-                                                           patterns)):
+                if patterns and _excluded(filename, os.path.normpath(os.path.join(rel_dir, filename)), patterns):
                     continue
-                seen.add(path)
-                found.files.append(path)
+                (via_link if linked or os.path.islink(path) else direct).append(path)
+
+    walk_tree(root, False)
+    while pending:
+        link = pending.pop(0)
+        real = os.path.realpath(link)
+        if _inside(real, root_real) and real not in walked and os.path.isdir(real) \
+                and not excluded_path(os.path.relpath(real, root_real), patterns):
+            walk_tree(link, True)
+    listed = {os.path.realpath(path) for path in direct}
+    result = [(path, False) for path in direct]
+    for path in via_link:
+        real = os.path.realpath(path)
+        if _inside(real, root_real) and real not in listed \
+                and not excluded_path(os.path.relpath(real, root_real), patterns):
+            listed.add(real)
+            result.append((path, True))
+    return result
+
+
+def discover(paths: Iterable[str], extra_excludes: Iterable[str] = ()) -> FileSet:
+    """Python files and Jupyter notebooks under the named paths. A named file is always checked (a symlink named
+    is followed, as ruff does); excludes apply to what a walk finds, and so does the symlink rule of `_walk`."""
+    patterns = tuple(extra_excludes)
+    found = FileSet()
+    seen: set[str] = set()
+    for root in paths:
+        try:
+            is_directory = stat.S_ISDIR(os.stat(root).st_mode)
+        except FileNotFoundError:
+            if not os.path.lexists(root):
+                found.missing.append(root)
+                continue
+            is_directory = False  # a broken symlink: check_file says so
+        except OSError:
+            is_directory = False  # no search permission on a parent, a loop: check_file says which
+        if not is_directory:
+            if root not in seen:
+                seen.add(root)
+                found.files.append(root)
+                found.named.add(root)
+            continue
+        for path, linked in _walk(root, patterns, found):
+            if path in seen:
+                continue
+            seen.add(path)
+            found.files.append(path)
+            if linked:
+                found.linked.add(path)
     return found
 
 
@@ -184,7 +252,8 @@ def _check_chunk(args: tuple[list[str], CodeSelection]) -> list[Diagnostic]:
     paths, selection = args
     result = []
     for path in paths:
-        result.extend(check_file(path, selection))
+        with working_on(path):
+            result.extend(check_file(path, selection))
     return result
 
 

@@ -82,6 +82,11 @@ class Notebook:
     text: str = ""  # the module: each checked cell after its marker
     tree: ast.Module | None = None  # the module's tree (None when even the parsable cells do not parse together)
     broken: list[tuple[int, int, int, str]] = field(default_factory=list)  # (cell, line, column, why) not parsed
+    marker: str = MARKER  # a cell that holds a marker line itself gets the notebook another one (_marker_for)
+
+    @property
+    def marker_line(self) -> re.Pattern:
+        return MARKER_LINE if self.marker == MARKER else re.compile(re.escape(self.marker).replace(r"\{\}", r"(\d+)"))
 
     def indent_of(self, cell_number: int) -> int:
         return next((len(c.indent) for c in self.cells if c.index + 1 == cell_number), 0)
@@ -251,7 +256,8 @@ def load(data: bytes, path: str = "<notebook>") -> Notebook:
         notebook.cells.append(CodeCell(index, source, as_list, checked, leading_indent(source)))
     if not python_language(document):
         return notebook
-    notebook.text = _module(notebook.cells)
+    notebook.marker = _marker_for(notebook.cells)
+    notebook.text = _module(notebook.cells, notebook.marker)
     if notebook.cells and _syntax_error(notebook.text) is not None:
         # Find the cells that do not parse on their own, leave them out, and check the rest.
         kept = []
@@ -263,7 +269,7 @@ def load(data: bytes, path: str = "<notebook>") -> Notebook:
                 line, column, message = error
                 notebook.broken.append((cell.index + 1, line, column + len(cell.indent), message))
         notebook.cells = kept
-        notebook.text = _module(kept)
+        notebook.text = _module(kept, notebook.marker)
     for cell in notebook.cells:
         notebook.magics.update(magics_by_cell[cell.index])
     try:
@@ -273,8 +279,17 @@ def load(data: bytes, path: str = "<notebook>") -> Notebook:
     return notebook
 
 
-def _module(cells: list[CodeCell]) -> str:
-    return "".join(MARKER.format(cell.index + 1) + "\n" + cell.checked for cell in cells)
+def _module(cells: list[CodeCell], marker: str) -> str:
+    return "".join(marker.format(cell.index + 1) + "\n" + cell.checked for cell in cells)
+
+
+def _marker_for(cells: list[CodeCell]) -> str:
+    """MARKER, unless a cell's own code holds text like it (a notebook about tflint-vars, or a hostile one): then a
+    variant no cell holds, so a cell's line is never taken for the start of a cell."""
+    marker, number = MARKER, 1
+    while any(marker.split("{")[0] in cell.checked for cell in cells):
+        marker, number = f"# tflint-vars cell#{number} {{}}", number + 1
+    return marker
 
 
 def python_language(document: dict) -> bool:
@@ -291,13 +306,14 @@ def python_language(document: dict) -> bool:
 
 # --- locations -----------------------------------------------------------------------------------------------------
 
-def line_map(text: str) -> list[tuple[int, int]]:
+def line_map(text: str, marker_line: re.Pattern = MARKER_LINE) -> list[tuple[int, int]]:
     """For each line of the module (0-based), (cell number, line in the cell); a marker line is given as the line
-    after the previous cell's last (where a parser reports "unexpected end" of that cell), or line 1 of the first."""
+    after the previous cell's last (where a parser reports "unexpected end" of that cell), or line 1 of the first.
+    `marker_line`: the notebook's (Notebook.marker_line)."""
     result: list[tuple[int, int]] = []
     cell, line = 0, 0
     for text_line in LINE_END.split(text):  # the line ends ast counts
-        marker = MARKER_LINE.fullmatch(text_line)
+        marker = marker_line.fullmatch(text_line)
         if marker:
             result.append((cell, line + 1) if cell else (int(marker.group(1)), 1))
             cell, line = int(marker.group(1)), 0
@@ -370,7 +386,7 @@ def split_module(text: str, notebook: Notebook) -> dict[int, str] | str:
     order: list[int] = []
     current: list[str] | None = None
     for line in LINE.findall(text):
-        marker = MARKER_LINE.fullmatch(line.rstrip("\n"))
+        marker = notebook.marker_line.fullmatch(line.rstrip("\n"))
         if marker:
             number = int(marker.group(1))
             order.append(number)

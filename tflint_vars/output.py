@@ -7,6 +7,7 @@ GitHub Actions shows as annotations)."""
 from __future__ import annotations
 
 import difflib
+import io
 import json
 import os
 import re
@@ -54,6 +55,18 @@ def write_concise(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Se
 
 
 # --- text (full) -------------------------------------------------------------------------------------------------
+
+class ReportBuffer(io.StringIO):
+    """A report gathered before it is written (cli: so that a write that fails is one clear error), coloured as the
+    stream it will be written to: `tty` says whether that is a terminal."""
+
+    def __init__(self, tty: bool):
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
 
 def use_colour(stream: TextIO, environ: dict[str, str] | None = None) -> bool:
     """CPython's rule (Lib/_colorize.py): NO_COLOR wins, then FORCE_COLOR, then TERM=dumb, then whether it is a TTY.

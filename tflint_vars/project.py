@@ -30,7 +30,7 @@ import os
 import time
 
 from tflint_vars.analysis import _collect_imports, canonical_name, dotted_name, keras_class_kind
-from tflint_vars.sources import RACY_NS, content_digest, decode_source
+from tflint_vars.sources import RACY_NS, content_digest, decode_source, read_regular_file
 
 KerasKind = tuple[str, str]  # (flavour, kind): ("keras3", "layer")
 # A module's summary, JSON-able: {"c": {class name: [base, ...]}, "b": {name: import target}, "s": [star modules]}.
@@ -152,8 +152,7 @@ class ProjectIndex:
                 summary = remembered[2]
                 self._consulted[path] = self.fresh[path] = remembered
             else:
-                with open(path, "rb") as handle:
-                    data = handle.read()
+                data = read_regular_file(path)  # a FIFO or /dev/zero named like a module is not waited on
                 summary = self._summarize(data, path)
                 if summary is not None:
                     # A stat taken within the clock's resolution of a write may miss a later write: not kept.

@@ -87,12 +87,13 @@ def fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool = True) -> We
     return plan
 
 
-def untracked_message(site: CallSite) -> str:
-    """The finding's message for a raw variable in a Keras class: what being untracked costs the class, by kind."""
-    cost = "`reset_state()` skips it" if site.context.keras_class.kind in METRIC_KINDS else "not trained or saved"
-    if site.context.keras_class.flavor == KERAS2:  # tf_keras tracks it today: it breaks on the move
-        return f"`tf.Variable` in {where(site)} is tracked by tf_keras, not by Keras 3: {cost}"
-    return f"`tf.Variable` in {where(site)} is untracked under Keras 3: {cost}"
+def untracked_effects(site: CallSite) -> str:
+    """What being untracked costs the class, by kind."""
+    return effects_for(site.context.keras_class.kind in METRIC_KINDS)
+
+
+def effects_for(metric: bool) -> str:
+    return "`reset_state()` skips it" if metric else "not trained or saved"
 
 
 def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_place: bool = True,
@@ -303,6 +304,26 @@ def _method_place(cls, name: str, line: int, seen: frozenset, move=None) -> str 
             return reason if reason.startswith("unsafe: ") or caller != "call" else \
                 f"`{cls.name}.{name}` is called from `call`, which runs after the layer is built"
     return None
+
+
+def untracked_message(where: str, effects: str, note: str = "") -> str:
+    """TFV001's and TFV003's message (the pytest plugin words its runtime findings with it too)."""
+    return f"`tf.Variable` in {where} is untracked under Keras 3{note}: {effects}"
+
+
+def per_call_message(where: str) -> str:
+    """TFV002's message."""
+    return f"`tf.Variable` in {where} is a new variable each call (`tf.function` raises ValueError)"
+
+
+def get_variable_message(where: str) -> str:
+    """TFV004's message."""
+    return f"`get_variable` in {where} makes a variable Keras 3 does not track (Keras 2 did)"
+
+
+def keras2_note(site: CallSite) -> str:
+    """A class on tf_keras (Keras 2) tracks the variable today: it breaks on the move."""
+    return " (tf_keras, Keras 2, tracks it)" if site.context.keras_class.flavor == KERAS2 else ""
 
 
 def where(site: CallSite) -> str:

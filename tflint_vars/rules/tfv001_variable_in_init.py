@@ -4,7 +4,8 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.rules._raw_variables import fix_plan, raw_variables, untracked_message, weight_finding
+from tflint_vars.rules._raw_variables import (fix_plan, keras2_note, raw_variables, untracked_effects,
+                                                untracked_message, weight_finding, where)
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -133,4 +134,5 @@ class VariableInInit(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method == "__init__"):
             plan = fix_plan(analysis, site)
-            yield weight_finding(self, site, untracked_message(site), plan)
+            message = untracked_message(where(site), untracked_effects(site), keras2_note(site))
+            yield weight_finding(self, site, message, plan)

@@ -46,6 +46,8 @@ from typing import Any
 
 import tomllib
 
+from tflint_vars.sources import MAX_CONFIG_BYTES, read_regular_file
+
 KINDS = ("layer", "model", "tf-module", "metric", "tf1-graph", "script", "skip")
 CLAIMS = ("untracked", "per-call", "raises")
 RUNTIMES = ("keras3", "keras2")
@@ -221,10 +223,12 @@ def load_fixture(py_path: Path) -> Fixture:
         reason = f"no {toml_path.name} with a [verify] table"
         return Fixture(py_path.stem, py_path, [Exercise(kind="skip", reason=reason)])
     try:
-        with open(toml_path, "rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise DeclarationError(f"{where}: {error}") from None
+        data = tomllib.loads(read_regular_file(toml_path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except OSError as error:
+        raise DeclarationError(f"{where}: cannot read: {error.strerror or error}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as error:
+        raise DeclarationError(f"{where}: {'nested too deeply' if isinstance(error, RecursionError) else error}"
+                               ) from None
     tables = data.get("verify")
     if tables is None:
         return Fixture(py_path.stem, py_path, [Exercise(kind="skip", reason=f"{toml_path.name} has no [verify] table")])

@@ -9,12 +9,12 @@ interpreter or exits gets `error` for itself, the worker is replaced, and the re
 from __future__ import annotations
 
 import collections
+import contextlib
 import importlib
 import importlib.util
 import json
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tflint_vars.sources import read_regular_file
 from tflint_vars.verify.declaration import DeclarationError, Fixture, discover_fixtures, load_fixture
 from tflint_vars.verify.judge import Judgement, combine, judge_exercise
+from tflint_vars.verify.processes import adopting_orphans, end_orphans, forget_worker, kill_tree, start_worker
 
 Fixer = Callable[..., str]
 RUNTIME_ENV = {"keras3": "0", "keras2": "1"}  # TF_USE_LEGACY_KERAS: tf.keras is Keras 3, or tf-keras (Keras 2)
@@ -69,12 +71,14 @@ class Job:
     original: str = ""
     fixed: str = ""
     error: str | None = None  # could not prepare (unreadable file, fixer raised, bad declaration)
+    fixed_path: str | None = None  # the fixed module's own file, in a fixed copy of its package (replay)
 
     def payload(self) -> str:
         return json.dumps({
             "fixture": self.fixture.name, "path": str(self.fixture.path),
             "sources": {"original": self.original, "fixed": self.fixed},
             "exercises": [ex.to_json() for ex in self.fixture.exercises if ex.kind != "skip"],
+            **({"paths": {"fixed": self.fixed_path}} if self.fixed_path else {}),
         }) + "\n"
 
 
@@ -118,14 +122,14 @@ class Worker:
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(TF_USE_LEGACY_KERAS=RUNTIME_ENV[self.runtime], CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3",
-                   PYTHONUNBUFFERED="1", PYTHONHASHSEED="0")
+                   PYTHONUNBUFFERED="1", PYTHONHASHSEED="0", TFLINT_VARS_VERIFY_PARENT=str(os.getpid()))
         return env
 
     def start(self, timeout: float) -> None:
         try:
-            self.process = subprocess.Popen(
+            self.process = start_worker(lambda: subprocess.Popen(
                 [self.python, self.script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, text=True, encoding="utf-8", env=self.environment(), start_new_session=True)
+                stderr=subprocess.PIPE, text=True, encoding="utf-8", env=self.environment(), start_new_session=True))
         except OSError as error:
             raise WorkerCrashed(f"cannot run the interpreter {self.python}: {error.strerror or error}") from None
         self.lines = queue.Queue()
@@ -134,15 +138,19 @@ class Worker:
         threading.Thread(target=self._drain, args=(process.stderr,), daemon=True).start()
         self.info = self._receive(timeout, "starting TensorFlow")
 
+    # The reading threads own the worker's stdout and stderr, and close them at end of file: closing a stream while
+    # a thread is blocked reading it waits for that read, forever when an escaped grandchild holds the pipe open.
     @staticmethod
     def _pump(stream, lines: queue.Queue) -> None:
-        for line in stream:
-            lines.put(line)
+        with contextlib.suppress(OSError, ValueError), stream:
+            for line in stream:
+                lines.put(line)
         lines.put(None)
 
     def _drain(self, stream) -> None:
-        for line in stream:
-            self.stderr_tail.append(line.rstrip())
+        with contextlib.suppress(OSError, ValueError), stream:
+            for line in stream:
+                self.stderr_tail.append(line.rstrip())
 
     def _receive(self, timeout: float, what: str) -> dict[str, Any]:
         try:
@@ -181,20 +189,18 @@ class Worker:
         return answer
 
     def stop(self) -> None:
+        """Kill the worker and everything it started (processes.kill_tree), without waiting on their pipes."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
-            try:
-                stream.close()  # type: ignore[union-attr]
-            except (OSError, ValueError):
-                pass
-        self.process = None
+        process, self.process = self.process, None
+        if process.poll() is None:
+            kill_tree(process.pid)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)  # a SIGKILLed process ends unless stuck in the kernel; never hang on it
+        forget_worker(process.pid)
+        with contextlib.suppress(OSError, ValueError):
+            process.stdin.close()  # type: ignore[union-attr]
+        end_orphans()  # what a worker that died by itself left to this process (a subreaper during verify())
 
 
 def prepare(fixture_paths: list[Path], fixer: Fixer) -> list[Job]:
@@ -208,7 +214,7 @@ def prepare(fixture_paths: list[Path], fixer: Fixer) -> list[Job]:
         job = Job(fixture)
         if fixture.skip_reason is None:
             try:
-                job.original = path.read_text(encoding="utf-8")
+                job.original = read_regular_file(str(path)).decode("utf-8")  # a FIFO fixture is not waited on
             except (OSError, UnicodeDecodeError) as error:
                 job.error = f"cannot read {path}: {error}"
             else:
@@ -285,10 +291,11 @@ def verify(paths: list[str], runtimes: list[str], *, timeout: float = DEFAULT_TI
 
     threads = [threading.Thread(target=run_runtime, args=(runtime, jobs, timeout, report, infos[runtime], python))
                for runtime in runtimes]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with adopting_orphans():
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     order = {str(job.fixture.path): index for index, job in enumerate(jobs)}
     results.sort(key=lambda r: (order.get(r.path, 0), runtimes.index(r.runtime)))
     facts = {"missing": missing, "runtimes": infos, "seconds": round(time.monotonic() - started, 2),

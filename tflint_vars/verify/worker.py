@@ -176,6 +176,10 @@ def load_module(source: str, path: str, version: str, tf1: bool = False) -> type
     sys.modules[name] = module
     import_root, package = package_context(path)
     module.__package__ = package  # relative imports resolve as they do when the package imports this module
+    if package:  # its sibling modules come from this version's tree (a fixed copy, on replay), not an earlier one's
+        top = package.split(".")[0]
+        for loaded in [m for m in sys.modules if m == top or m.startswith(top + ".")]:
+            del sys.modules[loaded]
     sys.path.insert(0, import_root)
     try:
         code = compile(source, path if version == "original" else f"{path} (fixed)", "exec")
@@ -641,7 +645,8 @@ def run_job(job: dict) -> dict[str, Any]:
             recorders[version] = Recorder()
             try:
                 with recorders[version]:
-                    eager_modules[version] = load_module(job["sources"][version], job["path"], version)
+                    eager_modules[version] = load_module(job["sources"][version],
+                                                         job.get("paths", {}).get(version, job["path"]), version)
                 _instrument_add_weight()
             except Exception as error:
                 eager_modules[version] = None
@@ -683,8 +688,26 @@ def reset_tf1_state() -> None:
         tf.compat.v1.reset_default_graph()
 
 
+def stay_below_the_verifier() -> None:
+    """Linux: die with the verify process (PR_SET_PDEATHSIG), and keep whatever the fixtures start below this
+    process even when they orphan it or leave the session (PR_SET_CHILD_SUBREAPER), so that the verifier can find
+    and kill it (tflint_vars/verify/processes.py). Elsewhere a no-op."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return
+    if str(os.getppid()) != os.environ.get("TFLINT_VARS_VERIFY_PARENT", str(os.getppid())):
+        os._exit(4)  # the verifier died before the death signal was armed
+
+
 def main() -> int:
     global np, tf
+    stay_below_the_verifier()
     # Started as a script: its own directory heads sys.path, where fixtures would import judge.py, report.py... as
     # top-level modules. Drop it.
     if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
