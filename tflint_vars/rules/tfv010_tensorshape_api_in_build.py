@@ -273,8 +273,10 @@ class TensorShapeApiInBuild(Rule):
             shape = subscript.value.value if pattern == "dims-value" else subscript.value
             segment = lambda part: ast.get_source_segment(analysis.source, part)  # noqa: E731
             indexed = f"{segment(shape)}[{segment(subscript.slice)}]"
-            problem = f"Keras 3's `{method}` gets a tuple, with no `.dims` (AttributeError)" if pattern == "dims-value" \
-                else "a Keras 3 dimension is an int or None, with no `.value` (AttributeError)"
+            if pattern == "dims-value":
+                problem = f"Keras 3's `{method}` gets a tuple, with no `.dims` (AttributeError)"
+            else:
+                problem = "a Keras 3 dimension is an int or None, with no `.value` (AttributeError)"
             return self.finding(node, f"`{text}` in {where}: {problem}", SAFE, title=f"Replace with `{indexed}`")
         call = _called(analysis, node)
         target = call if call is not None else node
