@@ -52,8 +52,8 @@ def test_moves_before_super_are_indexed_too(monkeypatch):
     # Only the last may move: a later statement up to the call reads `units`, which the earlier ones read too.
     diagnostics = check_source(before_super(3).encode(), "wide.py", CodeSelection(["TFV001"]))
     assert [d.fix for d in diagnostics] == [None, None, "unsafe"]
-    assert "the fix moves the statement to just after it" in diagnostics[-1].message
-    assert all("its statement cannot move after it" in d.message for d in diagnostics[:2])
+    assert "the fix moves the statement to just after it" in diagnostics[-1].fix_reason
+    assert all("its statement cannot move after it" in d.fix_reason for d in diagnostics[:2])
 
 
 def test_an_edit_that_does_not_parse_is_dropped_in_its_class_and_the_others_apply(monkeypatch):
@@ -75,5 +75,5 @@ def test_an_edit_that_does_not_parse_is_dropped_in_its_class_and_the_others_appl
         [(broken_line, "the fixed code would not parse")]
     assert "(line " in result.dropped[0][1]
     assert len(result.fixed) == 7 and result.data.count(b"self.add_weight(") == 7
-    assert [d.message.split(" is ")[0] for d in result.remaining] == ["`tf.Variable` created in `Scale1.__init__`"]
+    assert [d.message.split(" is ")[0] for d in result.remaining] == ["`tf.Variable` in `Scale1.__init__`"]
     ast.parse(result.data)
