@@ -19,7 +19,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from one_file import many_classes, many_findings  # noqa: E402  (bench/ is not a package)
 
 
-def _walks_of_the_class_and_its_methods(monkeypatch, text: str) -> int:
+def _walks_of_the_class_and_its_methods(monkeypatch, text: str, code: str = "TFV001",
+                                        marker: str = "tf.Variable(") -> int:
     real_walk = ast.walk
     count = 0
 
@@ -30,15 +31,28 @@ def _walks_of_the_class_and_its_methods(monkeypatch, text: str) -> int:
         return real_walk(node)
 
     monkeypatch.setattr(ast, "walk", counting_walk)
-    diagnostics = check_source(text.encode(), "wide.py", CodeSelection(["TFV001"]))
+    diagnostics = check_source(text.encode(), "wide.py", CodeSelection([code]))
     monkeypatch.setattr(ast, "walk", real_walk)
-    assert len(diagnostics) == text.count("tf.Variable(") and all(d.code == "TFV001" for d in diagnostics)
+    assert len(diagnostics) == text.count(marker) and all(d.code == code for d in diagnostics)
     return count
 
 
 def test_a_method_is_walked_as_often_with_40_findings_as_with_10(monkeypatch):
     assert _walks_of_the_class_and_its_methods(monkeypatch, many_findings(40)) == \
         _walks_of_the_class_and_its_methods(monkeypatch, many_findings(10))
+
+
+def test_lazy_sublayers_in_call_ask_the_guards_once(monkeypatch):
+    """TFV006 asks, per sublayer created in `call`, whether a lazy-creation guard holds it: the guards of `call` are
+    collected once, not walked again per sublayer."""
+    def lazy_sublayers(count: int) -> str:
+        guarded = "".join(f"        if self.dense{i} is None:\n            self.dense{i} = tf.keras.layers.Dense(4)\n"
+                          f"        x = self.dense{i}(x)\n" for i in range(count))
+        return ("import tensorflow as tf\n\n\nclass Lazy(tf.keras.layers.Layer):\n    def __init__(self):\n"
+                "        super().__init__()\n" + "".join(f"        self.dense{i} = None\n" for i in range(count)) +
+                "\n    def call(self, x):\n" + guarded + "        return x\n")
+    assert _walks_of_the_class_and_its_methods(monkeypatch, lazy_sublayers(40), "TFV006", "Dense(") == \
+        _walks_of_the_class_and_its_methods(monkeypatch, lazy_sublayers(10), "TFV006", "Dense(")
 
 
 def test_moves_before_super_are_indexed_too(monkeypatch):

@@ -47,10 +47,6 @@ class HoistPlan:
     weight_plan: WeightPlan | None = None  # for a tf.Variable: the add_weight call replacing it
 
 
-def _parents(root: ast.AST) -> dict[ast.AST, ast.AST]:
-    return {child: node for node in ast.walk(root) for child in ast.iter_child_nodes(node)}
-
-
 def _positional(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     return [a.arg for a in function.args.posonlyargs + function.args.args]
 
@@ -173,6 +169,25 @@ def _movable(plan: WeightPlan | str) -> bool:
     return isinstance(plan, WeightPlan) and not plan.computed
 
 
+def _bound_names_of(analysis: ModuleAnalysis, function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, int]:
+    """_bound_names, once per function and analysis: every site in `call` asks it."""
+    key = ("bound names", function)
+    if key not in analysis.memos:
+        analysis.memos[key] = _bound_names(function)
+    return analysis.memos[key]
+
+
+def _self_attributes_set(analysis: ModuleAnalysis, function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The `self.<name>` attributes `function` assigns, once per function and analysis."""
+    key = ("self attributes set", function)
+    if key not in analysis.memos:
+        analysis.memos[key] = {a for node in ast.walk(function)
+                               if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+                               for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                               for a in [_self_attribute(target)] if a}
+    return analysis.memos[key]
+
+
 def _alone_on_its_lines(stmt: ast.stmt, body: list[ast.stmt]) -> bool:
     index = body.index(stmt)
     before = body[index - 1].end_lineno if index else 0
@@ -207,7 +222,7 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
     if not params or params[0] != "self":
         raise _Refused("`call` has no `self`")
     input_param = params[1] if len(params) > 1 else None
-    parents = _parents(call_fn)
+    parents = analysis.index(call_fn).parents
     stmt = parents.get(site.node)
     if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and stmt.value is site.node):
         raise _Refused("it is not assigned on a line of its own (`x = ...` or `self.x = ...`)")
@@ -222,11 +237,9 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
     if not _alone_on_its_lines(stmt, body) or (guard and not _alone_on_its_lines(guard, call_fn.body)):
         raise _Refused("it shares its line with another statement")
 
-    call_locals = _bound_names(call_fn)
+    call_locals = _bound_names_of(analysis, call_fn)
     scope = Scope(function=call_fn, module=analysis.tree, imports=analysis.imports)
-    call_sets = {a for node in ast.walk(call_fn) if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
-                 for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
-                 for a in [_self_attribute(target)] if a}
+    call_sets = _self_attributes_set(analysis, call_fn)
 
     if guard is not None:
         if guard.orelse:
@@ -291,7 +304,7 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
     returns = [n for n in ast.walk(build) if isinstance(n, ast.Return)]
     if any(r is not build.body[-1] for r in returns):
         raise _Refused("`build` returns early")
-    build_locals = _bound_names(build)
+    build_locals = _bound_names_of(analysis, build)
     reads = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)} - {"self", input_param}
     shadowed = sorted(reads & set(build_locals))
     if shadowed:

@@ -44,14 +44,15 @@ def self_attribute_assignments(function: ast.AST) -> dict[int, ast.Assign]:
     return assigned
 
 
-def _created_once(keras_class: KerasClass, call: ast.Call) -> bool:
+def _created_once(analysis: ModuleAnalysis, keras_class: KerasClass, call: ast.Call) -> bool:
     """The call sits under a lazy-creation guard of `call` (`if self.x is None:`, `if not hasattr(self, "x"):`)."""
     call_method = keras_class.method("call")
-    for node in ast.walk(call_method):
-        if isinstance(node, ast.If) and guarded_attributes(node.test) and \
-                any(call is inner for stmt in node.body for inner in ast.walk(stmt)):
-            return True
-    return False
+    key = ("tfv006-guarded", id(call_method))
+    if key not in analysis.memos:  # once per method, not once per call site in it
+        analysis.memos[key] = {id(inner) for node in ast.walk(call_method)
+                               if isinstance(node, ast.If) and guarded_attributes(node.test)
+                               for stmt in node.body for inner in ast.walk(stmt)}
+    return id(call) in analysis.memos[key]
 
 
 def _keras3_traced_base(analysis: ModuleAnalysis, keras_class: KerasClass) -> str | None:
@@ -191,7 +192,7 @@ class StateOutsideBuild(Rule):
             kind = state_kind(analysis, site.node)
             if kind not in ("add_weight", "layer"):
                 continue
-            lazy = _created_once(ctx.keras_class, site.node)
+            lazy = _created_once(analysis, ctx.keras_class, site.node)
             traced = _keras3_traced_base(analysis, ctx.keras_class) if lazy else None
             if traced == "Model":
                 continue
