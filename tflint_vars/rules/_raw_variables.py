@@ -89,14 +89,70 @@ def fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool = True) -> We
 
 def untracked_effects(site: CallSite) -> str:
     """What being untracked costs the class, by kind."""
-    return effects_for(site.context.keras_class.kind in METRIC_KINDS)
+    keras_class = site.context.keras_class
+    if keras_class.kind not in METRIC_KINDS:
+        return effects_for(False)
+    return effects_for(True, accumulates=_may_accumulate(keras_class.node, _stored_attribute(site)))
 
 
-def effects_for(metric: bool) -> str:
-    if metric:
+def effects_for(metric: bool, accumulates: bool = True) -> str:
+    if metric and accumulates:
         return ("not in `metric.variables`, so `reset_state()` never resets it (the metric accumulates across "
                 "epochs), not saved")
+    if metric:
+        return "not in `metric.variables`, not saved"
     return "not in `layer.weights`, never trained by `fit`, not saved"
+
+
+# Variable methods that add to the value they hold: a metric that only `assign`s a value computed without the
+# variable holds the last batch's value, and the base `reset_state` not resetting it changes nothing.
+_ACCUMULATING = frozenset({"assign_add", "assign_sub", "scatter_add", "scatter_sub", "scatter_nd_add",
+                           "scatter_nd_sub", "scatter_update", "scatter_nd_update", "scatter_max", "scatter_min"})
+
+
+def _stored_attribute(site: CallSite) -> str | None:
+    """X when the tf.Variable call is the whole value of `self.X = ...`."""
+    method = site.context.keras_class.method(site.context.method)
+    for node in ast.walk(method) if method is not None else ():
+        if type(node) is ast.Assign and node.value is site.node and len(node.targets) == 1:
+            return _self_attribute(node.targets[0])
+    return None
+
+
+def _self_attribute(node: ast.AST) -> str | None:
+    if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id == "self":
+        return node.attr
+    return None
+
+
+def _may_accumulate(cls: ast.ClassDef, attribute: str | None) -> bool:
+    """False only when the metric cannot carry `self.<attribute>` across epochs: its own `reset_state` touches
+    it (assigns or replaces it), or every write sets it to a value that does not read it and it is never handed
+    to other code (which might add to it)."""
+    if attribute is None:
+        return True
+    for statement in cls.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and statement.name in ("reset_state", "reset_states") \
+                and any(_self_attribute(n) == attribute for n in ast.walk(statement)):
+            return False
+    parents = {child: node for node in ast.walk(cls) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(cls):
+        if _self_attribute(node) != attribute:
+            continue
+        parent = parents.get(node)
+        if type(parent) is ast.Attribute:  # self.X.method(...)
+            call = parents.get(parent)
+            if parent.attr in _ACCUMULATING or (parent.attr == "assign" and type(call) is ast.Call
+                                                and any(_self_attribute(n) == attribute for a in call.args
+                                                        for n in ast.walk(a))):
+                return True
+        elif type(parent) is ast.AugAssign or type(parent) is ast.Call or type(parent) is ast.keyword:
+            return True
+        elif type(parent) is ast.Assign and node in parent.targets \
+                and any(_self_attribute(n) == attribute for n in ast.walk(parent.value)):
+            return True
+    return False
 
 
 def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_place: bool = True,

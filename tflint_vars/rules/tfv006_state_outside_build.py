@@ -3,9 +3,9 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import KERAS3, KerasClass, ModuleAnalysis, statements
+from tflint_vars.analysis import KERAS3, KerasClass, ModuleAnalysis, dotted_name, statements
 from tflint_vars.diagnostics import UNSAFE
-from tflint_vars.plans.hoist import HoistPlan, guarded_attributes, plan_hoist, state_kind
+from tflint_vars.plans.hoist import HoistPlan, guarded_attributes, plain_layer_base, plan_hoist, state_kind
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -22,6 +22,31 @@ STATELESS_LAYERS = frozenset({
     "AvgPool2D", "AvgPool3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
     "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
 })
+
+
+def _stateless_local_layer(analysis: ModuleAnalysis, call: ast.Call) -> bool:
+    """A layer class of this module that owns no state: a plain `Layer` subclass with no `build` and no variable,
+    `add_weight`, sublayer or seed made anywhere in it (deepchem's `NeighborList`). Constructed in `call` and used at
+    once, Keras 3's `fit` runs (bench/precision_facts.py, `stateless_layer_built_in_call_fit`)."""
+    name = call.func.id if type(call.func) is ast.Name else None
+    local = [c for c in analysis.keras_classes.values() if c.name == name]
+    if len(local) != 1 or local[0].method("build") is not None or not plain_layer_base(analysis, local[0]):
+        return False
+    return not any(type(node) is ast.Call and (state_kind(analysis, node) is not None or _makes_state(analysis, node))
+                   for node in ast.walk(local[0].node))
+
+
+# Calls that make state under names `state_kind` does not know: Keras 3's seeds, a variable by any spelling, and
+# the backend's variable makers (`K.zeros` is a variable, `tf.zeros` a tensor).
+_STATEFUL_CALLS = frozenset({"SeedGenerator", "Variable", "add_weight", "add_variable"})
+_BACKEND_VARIABLES = frozenset({"variable", "zeros", "ones", "eye", "random_uniform_variable",
+                                "random_normal_variable"})
+
+
+def _makes_state(analysis: ModuleAnalysis, call: ast.Call) -> bool:
+    name = analysis.qualify(call.func) or dotted_name(call.func) or ""
+    last = name.rsplit(".", 1)[-1]
+    return last in _STATEFUL_CALLS or (".backend." in f".{name}" and last in _BACKEND_VARIABLES)
 
 
 def self_attribute_assignments(function: ast.AST) -> dict[int, ast.Assign]:
@@ -177,7 +202,7 @@ class StateOutsideBuild(Rule):
             traced = _keras3_traced_base(analysis, ctx.keras_class) if lazy else None
             if traced == "Model":
                 continue
-            if kind == "layer" and not self._layer_adds_state(site, stored_on_self=id(site.node) in stored):
+            if kind == "layer" and not self._layer_adds_state(analysis, site, stored_on_self=id(site.node) in stored):
                 continue
             where = f"`{ctx.keras_class.name}.call`"
             plan = plan_hoist(analysis, site)
@@ -202,9 +227,12 @@ class StateOutsideBuild(Rule):
             yield self.finding(site.node, f"{problem}; {advice}{why}", fix)
 
     @staticmethod
-    def _layer_adds_state(site, stored_on_self: bool) -> bool:
+    def _layer_adds_state(analysis: ModuleAnalysis, site, stored_on_self: bool) -> bool:
         """Any layer stored on `self` adds state (Keras 3 then raises), and so does a layer with weights even when
-        used once (fresh untrained weights every call); a weightless built-in used at once does not."""
-        if stored_on_self or not site.name:
-            return True  # stored, or a Keras layer class of this module
+        used once (fresh untrained weights every call); a weightless built-in or module class used at once does
+        not."""
+        if stored_on_self:
+            return True
+        if not site.name:  # a Keras layer class of this module
+            return not _stateless_local_layer(analysis, site.node)
         return site.name.rsplit(".", 1)[1] not in STATELESS_LAYERS
