@@ -116,13 +116,14 @@ def test_a_metric_that_cannot_accumulate_is_not_said_to():
     """tensorflow-similarity's DistanceMetric remakes its variable in `reset_state`, DistanceGapMetric only
     `assign`s a per-batch value: untracked under Keras 3 (not saved), but nothing carries over epochs."""
     head = "import tensorflow as tf\nclass M(tf.keras.metrics.Metric):\n"
-    remade = (head + "    def __init__(self, **kw):\n        super().__init__(**kw)\n        self.d = tf.Variable(0.0)\n"
+    init = "    def __init__(self, **kw):\n        super().__init__(**kw)\n"
+    remade = (head + init + "        self.d = tf.Variable(0.0)\n"
               "    def update_state(self, x):\n        self.d = tf.reduce_mean(x)\n"
               "    def reset_state(self):\n        self.d = tf.Variable(0.0)\n")
-    assigned = (head + "    def __init__(self, **kw):\n        super().__init__(**kw)\n        self.g = tf.Variable(0.0)\n"
+    assigned = (head + init + "        self.g = tf.Variable(0.0)\n"
                 "    def update_state(self, x):\n        self.g.assign(tf.reduce_max(x))\n"
                 "    def result(self):\n        return self.g\n")
-    summed = (head + "    def __init__(self, **kw):\n        super().__init__(**kw)\n        self.s = tf.Variable(0.0)\n"
+    summed = (head + init + "        self.s = tf.Variable(0.0)\n"
               "    def update_state(self, x):\n        self.s.assign(self.s + tf.reduce_sum(x))\n")
     for source in (remade, assigned):
         messages = _messages(source)
