@@ -32,6 +32,11 @@ def tfv005(source: str) -> list[int]:
     ("dense(1, name='a')\ndense(2, name='a', reuse=flag)\n", []),  # unknown reuse: no claim
     ("dense(1, 'a')\ndense(2, 'a', **kw)\n", []),          # unknowable arguments
     ("for n in ['a', 'b']:\n    dense(1, n)\n", []),        # the name varies per iteration
+    # magenta sketch_rnn: `if not gpu_mode:` builds on the CPU, `else:` on the GPU; one run enters the scope once.
+    ("if cpu:\n    dense(1, 'a')\nelse:\n    dense(2, 'a')\n", []),
+    ("if cpu:\n    dense(1, 'a')\nelif gpu:\n    dense(2, 'a')\n", []),
+    ("if cpu:\n    dense(1, 'a')\nelse:\n    dense(2, 'a')\ndense(3, 'a')\n", [4]),  # then once more
+    ("if cpu:\n    dense(1, 'a')\nif gpu:\n    dense(2, 'a')\n", [4]),  # two tests: both may run
 ])
 def test_callers_of_the_enclosing_function(calls, lines):
     assert tfv005(DENSE + calls) == lines

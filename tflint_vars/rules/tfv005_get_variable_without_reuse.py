@@ -53,6 +53,21 @@ def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef, is_method: boo
     return (names[1:] if is_method else names), defaults
 
 
+def _exclusive_branches(analysis: ModuleAnalysis, first: CallSite, second: CallSite) -> bool:
+    """The two calls stand in the `if` and the `else` of one test, so one run makes only one of them (magenta's
+    sketch_rnn builds its model under `if not gpu_mode:` or under `else:`)."""
+    if first.context.function is not second.context.function:
+        return False
+    for node in ast.walk(first.context.function or analysis.tree):
+        if type(node) is ast.If and node.orelse:
+            branches = [{id(n) for statement in block for n in ast.walk(statement)}
+                        for block in (node.body, node.orelse)]
+            if any(id(first.node) in one and id(second.node) in other
+                   for one, other in (branches, branches[::-1])):
+                return True
+    return False
+
+
 class GetVariableWithoutReuse(Rule):
     """`get_variable` under a `variable_scope` that is entered twice without `reuse`: TF1 raises "already exists".
 
@@ -165,7 +180,7 @@ class GetVariableWithoutReuse(Rule):
 
         if function is None:
             return None
-        entered: dict[str, int] = {}
+        entered: dict[str, CallSite] = {}
         for caller in self._callers(analysis, function, is_method):
             bound = bind_arguments(caller.node, tuple(params))
             if bound is None or caller.context.function in self._fresh_graph_functions:
@@ -176,9 +191,9 @@ class GetVariableWithoutReuse(Rule):
                 continue
             if _falsy(reuse) and caller.context.in_loop:
                 return name, f"by the call in a loop on line {caller.node.lineno}"
-            if _falsy(reuse) and name in entered:
-                return name, f"by the call on line {caller.node.lineno}; first on line {entered[name]}"
-            entered.setdefault(name, caller.node.lineno)
+            if _falsy(reuse) and name in entered and not _exclusive_branches(analysis, entered[name], caller):
+                return name, f"by the call on line {caller.node.lineno}; first on line {entered[name].node.lineno}"
+            entered.setdefault(name, caller)
         return None
 
     @staticmethod
