@@ -71,6 +71,24 @@ def test_enclosing_scope_with_reuse_is_inherited():
     assert tfv005(source) == []
 
 
+CELLS = HEADER + (
+    "def layer_norm(h, scope):\n    with tf.variable_scope(scope):\n        return tf.get_variable('g', [1]) * h\n"
+    "class LSTMCell:\n    def __call__(self, x, scope=None):\n"
+    "        with tf.variable_scope(scope or {name}):\n            return layer_norm(x, 'ln_all')\n"
+    "class HyperCell:\n    def __call__(self, x, scope=None):\n"
+    "        with tf.variable_scope(scope or {name}):\n            return layer_norm(x, 'ln_all')\n"
+)
+
+
+@pytest.mark.parametrize("name,lines", [
+    ("type(self).__name__", []),      # magenta sketch_rnn: each cell class under its own name
+    ("self.__class__.__name__", []),
+    ("'cell'", [4]),                  # one constant name: both cells make cell/ln_all/g
+])
+def test_a_helper_under_each_class_own_scope_name(name, lines):
+    assert tfv005(CELLS.format(name=name)) == lines
+
+
 def test_one_diagnostic_per_scope():
     source = DENSE.replace("        return tf.get_variable('w', [1])\n",
                            "        tf.get_variable('w', [1])\n        return tf.get_variable('b', [1])\n")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import CallSite, ModuleAnalysis, ScopeEntry, canonical_name, statements
+from tflint_vars.analysis import CallSite, ModuleAnalysis, ScopeEntry, canonical_name, dotted_name, statements
 from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.plans.initializers import bind_arguments
 from tflint_vars.rules.base import Finding, Rule
@@ -74,7 +74,10 @@ class GetVariableWithoutReuse(Rule):
     ## What it does
     Finds `get_variable` calls under `variable_scope(name)` whose `reuse` is false or None while the same scope
     name is entered more than once: the enclosing function is called twice in the module with the same constant
-    scope name and no truthy `reuse` (defaults included), or the scope or its function is entered in a loop.
+    scope name and no truthy `reuse` (defaults included), or the scope or its function is entered in a loop. A
+    call under an enclosing scope whose name changes with the loop (`variable_scope("layer_%d" % i)`), or under
+    enclosing scopes of other names (`variable_scope(scope or type(self).__name__)` in two classes), makes other
+    full names and is not a second entry; nor are two calls in the `if` and the `else` of one test.
 
     ## Why is this bad?
     In TF1 graph code (`tf.compat.v1`), the second `get_variable("weights")` in scope `s` raises at graph build
@@ -189,12 +192,40 @@ class GetVariableWithoutReuse(Rule):
             name, reuse = _constant(name_node, env), _constant(reuse_node, env)
             if not isinstance(name, str):
                 continue
-            if _falsy(reuse) and caller.context.in_loop:
+            if _falsy(reuse) and caller.context.in_loop and not self._own_scope_per_pass(caller):
                 return name, f"by the call in a loop on line {caller.node.lineno}"
-            if _falsy(reuse) and name in entered and not _exclusive_branches(analysis, entered[name], caller):
-                return name, f"by the call on line {caller.node.lineno}; first on line {entered[name].node.lineno}"
-            entered.setdefault(name, caller)
+            # The full name is the caller's enclosing scopes, then this one: only the same full name collides.
+            full = (tuple(self._scope_key(analysis, e) for e in caller.context.scopes), name)
+            if _falsy(reuse) and full in entered and not _exclusive_branches(analysis, entered[full], caller):
+                return name, f"by the call on line {caller.node.lineno}; first on line {entered[full].node.lineno}"
+            entered.setdefault(full, caller)
         return None
+
+    def _scope_key(self, analysis: ModuleAnalysis, entry: ScopeEntry) -> tuple[str, str | None]:
+        """An enclosing scope's name as written, and its class where the name is the class's own
+        (`variable_scope(scope or type(self).__name__)` in magenta's RNN cells: one name per cell class)."""
+        name = self._scope_args(entry.call).get("name_or_scope")
+        written = ast.dump(name or entry.call)
+        reads_class = name is not None and any(
+            (type(n) is ast.Call and dotted_name(n.func) == "type" and [dotted_name(a) for a in n.args] == ["self"])
+            or dotted_name(n) == "self.__class__" for n in ast.walk(name))
+        owner = next((n.name for n in statements(analysis.tree) if type(n) is ast.ClassDef
+                      and entry.function in n.body), None) if reads_class else None
+        return written, owner
+
+    def _own_scope_per_pass(self, caller: CallSite) -> bool:
+        """The call stands, in its loop, under a `variable_scope` entered in that loop whose name reads the loop's
+        variables (`variable_scope("layer_%d" % i)`): each pass opens a scope of its own, so the names the called
+        function makes differ from pass to pass (measured: the graph builds)."""
+        loop = caller.context.loop
+        targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)} \
+            if isinstance(loop, (ast.For, ast.AsyncFor, ast.comprehension)) else set()
+        for entry in caller.context.scopes:
+            name = self._scope_args(entry.call).get("name_or_scope")
+            if entry.loop is loop and name is not None and any(
+                    isinstance(n, ast.Name) and n.id in targets for n in ast.walk(name)):
+                return True
+        return False
 
     @staticmethod
     def _is_method(analysis: ModuleAnalysis, function: ast.AST) -> bool:
