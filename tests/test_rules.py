@@ -131,3 +131,12 @@ def test_a_metric_that_cannot_accumulate_is_not_said_to():
                                 for _, m in messages), messages
     assert [code for code, _ in _messages(remade)] == ["TFV001", "TFV003"]
     assert "the metric accumulates across epochs" in _messages(summed)[0][1]
+
+
+def test_a_variable_kept_through_a_list_element_reaches_the_layer():
+    """deepchem's AtomicConvolution.build: `vars.append(tf.Variable(val))` then `self.rc = vars[0]`."""
+    head = "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, s):\n"
+    kept = head + "        vs = []\n        vs.append(tf.Variable(1.0))\n        self.rc = vs[0]\n"
+    sliced = head + "        v = tf.Variable([1.0, 2.0])\n        self.first = v[0] * 2.0\n"
+    assert codes_in(kept) == ["TFV003"]
+    assert codes_in(sliced) == []

@@ -132,7 +132,7 @@ def helper_finding(rule, site: CallSite, helper: str, created: str, in_call: boo
 _CARRIERS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
              ast.Starred, ast.IfExp, ast.keyword, ast.comprehension, ast.NamedExpr, ast.Await)
 # Where a value is consumed: the result is a tensor or nothing, never the variable.
-_CONSUMERS = (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Subscript, ast.Expr, ast.withitem, ast.JoinedStr,
+_CONSUMERS = (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Expr, ast.withitem, ast.JoinedStr,
               ast.FormattedValue, ast.If, ast.While, ast.Assert, ast.Delete)
 # Methods of a variable whose result may be the variable itself (`v.assign(x)` returns it in TF2).
 _RETURNS_SELF = frozenset({"assign", "assign_add", "assign_sub", "scatter_update", "scatter_add", "scatter_sub"})
@@ -156,6 +156,11 @@ def _escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, node: a
             return True  # returned: a caller may keep it
         if isinstance(parent, _CARRIERS):
             node = parent
+            continue
+        if isinstance(parent, ast.Subscript):
+            if parent.value is not node:
+                return False  # an index
+            node = parent  # `variables[0]` of a list is the variable (deepchem's `self.rc = vars[0]`)
             continue
         if isinstance(parent, ast.Attribute):  # `v.assign(...)`, `v.shape`, `v.numpy()`
             grand = parents.get(parent)
