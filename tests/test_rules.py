@@ -140,3 +140,12 @@ def test_a_variable_kept_through_a_list_element_reaches_the_layer():
     sliced = head + "        v = tf.Variable([1.0, 2.0])\n        self.first = v[0] * 2.0\n"
     assert codes_in(kept) == ["TFV003"]
     assert codes_in(sliced) == []
+
+
+def test_a_variable_in_a_theano_branch_is_not_reported():
+    """keras-rl2's NAFLayer.call: `if K.backend() == 'theano':` never runs with TensorFlow's Keras."""
+    source = ("import tensorflow as tf\nfrom tensorflow.keras import backend as K\n"
+              "class L(tf.keras.layers.Layer):\n    def call(self, x):\n        if K.backend() == 'theano':\n"
+              "            z = K.zeros((2,))\n        elif K.backend() == 'tensorflow':\n"
+              "            z = K.zeros((2,))\n        return x + z\n")
+    assert [(d.code, d.line) for d in check_source(source.encode(), "m.py", CodeSelection())] == [("TFV002", 8)]

@@ -66,7 +66,7 @@ def raw_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[CallSite
         ctx = site.context
         if is_keras3_class(ctx.keras_class) and ctx.method is not None and ctx.method not in VARIABLE_FACTORIES \
                 and ctx.keras_class.kind in REPORTED_KINDS and method_matches(ctx.method) \
-                and not _untracked_by_design(site) \
+                and not _untracked_by_design(site) and not _other_backend_branch(site) \
                 and (ctx.method in CALL_METHODS or ctx.function is None
                      or reaches_layer(analysis, ctx.function, site.node)):
             yield site  # (in `call`, a variable made on every call fails under `tf.function` wherever it goes)
@@ -204,6 +204,20 @@ def _name_escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, na
         return True
     return any(_escapes(analysis, function, parents, n, names) for n in ast.walk(function)
                if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load))
+
+
+def _other_backend_branch(site: CallSite) -> bool:
+    """Under `if K.backend() == "theano":` (keras-rl2's NAFLayer): never runs with TensorFlow's Keras."""
+    method = site.context.keras_class.method(site.context.method)
+    for node in ast.walk(method) if method is not None else ():
+        test = node.test if isinstance(node, ast.If) else None
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq) \
+                and isinstance(test.left, ast.Call) and (dotted_name(test.left.func) or "").endswith("backend") \
+                and isinstance(test.comparators[0], ast.Constant) \
+                and test.comparators[0].value in ("theano", "cntk") \
+                and any(n is site.node for statement in node.body for n in ast.walk(statement)):
+            return True
+    return False
 
 
 def _untracked_by_design(site: CallSite) -> bool:
