@@ -36,8 +36,8 @@ class UnusedNoqa(Rule):
     selected by name (`--extend-select TFV100`), bare `# noqa` comments on a line with no TFV finding: a bare one
     usually serves another tool (155 of them on the 24 held-out code bases of docs/precision.md), so by default it
     is not judged, as ruff's RUF100 is not on by default. Codes of other tools (`E501`, `F401`) are never
-    reported: tflint-vars cannot know whether they are used, and the fix keeps them. Codes of rules not selected in the run are not
-    reported either; unknown TFV codes are. The engine computes this rule after the others, from their findings
+    reported: tflint-vars cannot know whether they are used, and the fix keeps them. Codes of rules not selected
+    in the run are not reported either; unknown TFV codes are. The engine computes this rule after the others, from their findings
     before `# noqa` is applied (ruff's RUF100); a directive that lists TFV100 itself is left alone.
 
     ## Why is this bad?
