@@ -37,8 +37,9 @@ class UnusedNoqa(Rule):
     usually serves another tool (155 of them on the 24 held-out code bases of docs/precision.md), so by default it
     is not judged, as ruff's RUF100 is not on by default. Codes of other tools (`E501`, `F401`) are never
     reported: tflint-vars cannot know whether they are used, and the fix keeps them. Codes of rules not selected
-    in the run are not reported either; unknown TFV codes are. The engine computes this rule after the others, from their findings
-    before `# noqa` is applied (ruff's RUF100); a directive that lists TFV100 itself is left alone.
+    in the run are not reported either; unknown TFV codes are. The engine computes this rule after the others,
+    from their findings before `# noqa` is applied (ruff's RUF100); a directive that lists TFV100 itself is left
+    alone.
 
     ## Why is this bad?
     `--add-noqa` freezes a code base's findings so a team can adopt the linter at once and burn the baseline down.
