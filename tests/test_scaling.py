@@ -42,6 +42,14 @@ def test_a_method_is_walked_as_often_with_40_findings_as_with_10(monkeypatch):
         _walks_of_the_class_and_its_methods(monkeypatch, many_findings(10))
 
 
+def test_a_metric_asks_what_its_variables_accumulate_once_per_class(monkeypatch):
+    """A Metric's message says whether each variable may accumulate across epochs: the class is read once for all."""
+    def metric(count: int) -> str:
+        return many_findings(count).replace("tf.keras.layers.Layer", "tf.keras.metrics.Metric")
+    assert _walks_of_the_class_and_its_methods(monkeypatch, metric(40)) == \
+        _walks_of_the_class_and_its_methods(monkeypatch, metric(10))
+
+
 def test_lazy_sublayers_in_call_ask_the_guards_once(monkeypatch):
     """TFV006 asks, per sublayer created in `call`, whether a lazy-creation guard holds it: the guards of `call` are
     collected once, not walked again per sublayer."""

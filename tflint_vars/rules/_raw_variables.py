@@ -280,15 +280,16 @@ def untracked_message(analysis: ModuleAnalysis, site: CallSite) -> str:
         # Measured: Keras 3's own `keras.backend` has none of the constructors (`tf.keras.backend` keeps them).
         return (f"{creator(site)} in {where(site)}: Keras 3's `keras.backend` has no "
                 f"`{site.name.rpartition('.')[2]}` (AttributeError)")
-    return untracked_text(where(site), untracked_effects(site), creator(site))
+    return untracked_text(where(site), untracked_effects(analysis, site), creator(site))
 
 
-def untracked_effects(site: CallSite) -> str:
+def untracked_effects(analysis: ModuleAnalysis, site: CallSite) -> str:
     """What being untracked costs the class, by kind."""
     keras_class = site.context.keras_class
     if keras_class.kind not in METRIC_KINDS:
         return effects_for(False)
-    return effects_for(True, accumulates=_may_accumulate(keras_class.node, _stored_attribute(site)))
+    attribute = _stored_attribute(analysis, site)
+    return effects_for(True, accumulates=attribute is None or attribute in _accumulating(analysis, keras_class.node))
 
 
 def effects_for(metric: bool, accumulates: bool = True) -> str:
@@ -304,12 +305,12 @@ _ACCUMULATING = frozenset({"assign_add", "assign_sub", "scatter_add", "scatter_s
                            "scatter_nd_sub", "scatter_update", "scatter_nd_update", "scatter_max", "scatter_min"})
 
 
-def _stored_attribute(site: CallSite) -> str | None:
+def _stored_attribute(analysis: ModuleAnalysis, site: CallSite) -> str | None:
     """X when the tf.Variable call is the whole value of `self.X = ...`."""
-    method = site.context.keras_class.method(site.context.method)
-    for node in ast.walk(method) if method is not None else ():
-        if type(node) is ast.Assign and node.value is site.node and len(node.targets) == 1:
-            return _self_attribute(node.targets[0])
+    function = site.context.function
+    parent = analysis.index(function).parents.get(site.node) if function is not None else None
+    if type(parent) is ast.Assign and parent.value is site.node and len(parent.targets) == 1:
+        return _self_attribute(parent.targets[0])
     return None
 
 
@@ -319,17 +320,36 @@ def _self_attribute(node: ast.AST) -> str | None:
     return None
 
 
-def _may_accumulate(cls: ast.ClassDef, attribute: str | None) -> bool:
-    """False only when the metric cannot carry `self.<attribute>` across epochs: its own `reset_state` touches
-    it (assigns or replaces it), or every write sets it to a value that does not read it and it is never handed
-    to other code (which might add to it)."""
-    if attribute is None:
-        return True
-    for statement in cls.body:
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) \
-                and statement.name in ("reset_state", "reset_states") \
-                and any(_self_attribute(n) == attribute for n in ast.walk(statement)):
-            return False
+def _accumulating(analysis: ModuleAnalysis, cls: ast.ClassDef) -> frozenset[str]:
+    """The `self.<attribute>`s the metric may carry across epochs, computed once per class (every variable of the
+    class asks). Not one whose own `reset_state` touches it (assigns or replaces it), nor one every write of which
+    sets a value that does not read it and that is never handed to other code (which might add to it)."""
+    key = ("accumulating attributes", cls)
+    if key in analysis.memos:
+        return analysis.memos[key]
+    reset = {attribute for statement in cls.body if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+             and statement.name in ("reset_state", "reset_states")
+             for n in ast.walk(statement) for attribute in [_self_attribute(n)] if attribute}
+    parents = {child: node for node in ast.walk(cls) for child in ast.iter_child_nodes(node)}
+    accumulating = set()
+    for node in ast.walk(cls):
+        attribute = _self_attribute(node)
+        if attribute is None or attribute in reset or attribute in accumulating:
+            continue
+        parent = parents.get(node)
+        if type(parent) is ast.Attribute:  # self.X.method(...)
+            call = parents.get(parent)
+            if parent.attr in _ACCUMULATING or (parent.attr == "assign" and type(call) is ast.Call
+                                                and any(_self_attribute(n) == attribute for a in call.args
+                                                        for n in ast.walk(a))):
+                accumulating.add(attribute)
+        elif type(parent) is ast.AugAssign or type(parent) is ast.Call or type(parent) is ast.keyword:
+            accumulating.add(attribute)
+        elif type(parent) is ast.Assign and node in parent.targets \
+                and any(_self_attribute(n) == attribute for n in ast.walk(parent.value)):
+            accumulating.add(attribute)
+    analysis.memos[key] = frozenset(accumulating)
+    return analysis.memos[key]
     parents = {child: node for node in ast.walk(cls) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(cls):
         if _self_attribute(node) != attribute:
