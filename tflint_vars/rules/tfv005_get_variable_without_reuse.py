@@ -56,16 +56,33 @@ def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef, is_method: boo
 def _exclusive_branches(analysis: ModuleAnalysis, first: CallSite, second: CallSite) -> bool:
     """The two calls stand in the `if` and the `else` of one test, so one run makes only one of them (magenta's
     sketch_rnn builds its model under `if not gpu_mode:` or under `else:`)."""
-    if first.context.function is not second.context.function:
+    function = first.context.function
+    if function is not second.context.function:
         return False
-    for node in ast.walk(first.context.function or analysis.tree):
-        if type(node) is ast.If and node.orelse:
-            branches = [{id(n) for statement in block for n in ast.walk(statement)}
-                        for block in (node.body, node.orelse)]
-            if any(id(first.node) in one and id(second.node) in other
-                   for one, other in (branches, branches[::-1])):
-                return True
-    return False
+    parents = analysis.index(function).parents if function is not None else _module_parents(analysis)
+    first_blocks, second_blocks = _if_blocks(parents, first.node), _if_blocks(parents, second.node)
+    return any(block != second_blocks.get(test, block) for test, block in first_blocks.items())
+
+
+def _module_parents(analysis: ModuleAnalysis) -> dict[ast.AST, ast.AST]:
+    key = ("module parents", analysis.tree)
+    if key not in analysis.memos:
+        analysis.memos[key] = {child: node for node in ast.walk(analysis.tree) for child in ast.iter_child_nodes(node)}
+    return analysis.memos[key]
+
+
+def _if_blocks(parents: dict[ast.AST, ast.AST], node: ast.AST) -> dict[int, str]:
+    """For each `if` with an `else` around `node`: which of its blocks holds it (its test is in neither)."""
+    blocks = {}
+    child, parent = node, parents.get(node)
+    while parent is not None:
+        if type(parent) is ast.If and parent.orelse:
+            if any(statement is child for statement in parent.body):
+                blocks[id(parent)] = "body"
+            elif any(statement is child for statement in parent.orelse):
+                blocks[id(parent)] = "orelse"
+        child, parent = parent, parents.get(parent)
+    return blocks
 
 
 class GetVariableWithoutReuse(Rule):
