@@ -31,7 +31,13 @@ def _stateless_local_layer(analysis: ModuleAnalysis, call: ast.Call) -> bool:
     `add_weight`, sublayer or seed made anywhere in it (deepchem's `NeighborList`). Constructed in `call` and used at
     once, Keras 3's `fit` runs (bench/precision_facts.py, `stateless_layer_built_in_call_fit`)."""
     name = call.func.id if type(call.func) is ast.Name else None
-    local = [c for c in analysis.keras_classes.values() if c.name == name]
+    key = ("stateless local layer", name)
+    if key not in analysis.memos:  # once per class name, not once per construction
+        analysis.memos[key] = _stateless(analysis, [c for c in analysis.keras_classes.values() if c.name == name])
+    return analysis.memos[key]
+
+
+def _stateless(analysis: ModuleAnalysis, local: list[KerasClass]) -> bool:
     if len(local) != 1 or local[0].method("build") is not None or not plain_layer_base(analysis, local[0]):
         return False
     return not any(type(node) is ast.Call and (state_kind(analysis, node) is not None or _makes_state(analysis, node))
