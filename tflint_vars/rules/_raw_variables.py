@@ -350,23 +350,6 @@ def _accumulating(analysis: ModuleAnalysis, cls: ast.ClassDef) -> frozenset[str]
             accumulating.add(attribute)
     analysis.memos[key] = frozenset(accumulating)
     return analysis.memos[key]
-    parents = {child: node for node in ast.walk(cls) for child in ast.iter_child_nodes(node)}
-    for node in ast.walk(cls):
-        if _self_attribute(node) != attribute:
-            continue
-        parent = parents.get(node)
-        if type(parent) is ast.Attribute:  # self.X.method(...)
-            call = parents.get(parent)
-            if parent.attr in _ACCUMULATING or (parent.attr == "assign" and type(call) is ast.Call
-                                                and any(_self_attribute(n) == attribute for a in call.args
-                                                        for n in ast.walk(a))):
-                return True
-        elif type(parent) is ast.AugAssign or type(parent) is ast.Call or type(parent) is ast.keyword:
-            return True
-        elif type(parent) is ast.Assign and node in parent.targets \
-                and any(_self_attribute(n) == attribute for n in ast.walk(parent.value)):
-            return True
-    return False
 
 
 def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_place: bool = True,
