@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["pytester"]
+# tests/data/sample_project has its own suite, run by test_pytest_plugin.py in its own pytest, never collected here.
+collect_ignore = ["data"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"  # vendored: see tests/data/README.md

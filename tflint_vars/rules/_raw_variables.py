@@ -89,7 +89,11 @@ def fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool = True) -> We
 
 def untracked_effects(site: CallSite) -> str:
     """What being untracked costs the class, by kind."""
-    if site.context.keras_class.kind in METRIC_KINDS:
+    return effects_for(site.context.keras_class.kind in METRIC_KINDS)
+
+
+def effects_for(metric: bool) -> str:
+    if metric:
         return ("not in `metric.variables`, so `reset_state()` never resets it (the metric accumulates across "
                 "epochs), not saved")
     return "not in `layer.weights`, never trained by `fit`, not saved"
@@ -303,6 +307,23 @@ def _method_place(cls, name: str, line: int, seen: frozenset, move=None) -> str 
             return reason if reason.startswith("unsafe: ") or caller != "call" else \
                 f"`{cls.name}.{name}` is called from `call`, which runs after the layer is built"
     return None
+
+
+def untracked_message(where: str, effects: str, note: str = "") -> str:
+    """TFV001's and TFV003's message (the pytest plugin words its runtime findings with it too)."""
+    return f"`tf.Variable` created in {where} is untracked under Keras 3: {effects}{note}; use `self.add_weight(...)`"
+
+
+def per_call_message(where: str) -> str:
+    """TFV002's message."""
+    return (f"`tf.Variable` created in {where} makes a new variable on every call (`tf.function` raises ValueError) "
+            f"and is untracked under Keras 3; create it once in `build` with `self.add_weight(...)`")
+
+
+def get_variable_message(where: str) -> str:
+    """TFV004's message."""
+    return (f"`get_variable` in {where} creates a variable Keras 3 does not track (Keras 2 did): not in "
+            f"`layer.weights`, never trained by `fit`; use `self.add_weight(...)`")
 
 
 def where(site: CallSite) -> str:

@@ -5,7 +5,7 @@ from typing import Iterator
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
 from tflint_vars.rules._raw_variables import (fix_plan, keras2_note, raw_variables, untracked_effects,
-                                                weight_finding, where)
+                                                untracked_message, weight_finding, where)
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -133,6 +133,5 @@ class VariableInInit(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method == "__init__"):
             plan = fix_plan(analysis, site)
-            message = (f"`tf.Variable` created in {where(site)} is untracked under Keras 3: "
-                       f"{untracked_effects(site)}{keras2_note(site)}; use `self.add_weight(...)`")
+            message = untracked_message(where(site), untracked_effects(site), keras2_note(site))
             yield weight_finding(self, site, message, plan)

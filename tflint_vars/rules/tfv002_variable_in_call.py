@@ -6,7 +6,7 @@ from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.plans.hoist import HoistPlan, plan_hoist
 from tflint_vars.plans.initializers import WeightPlan
-from tflint_vars.rules._raw_variables import fix_plan, raw_variables, where
+from tflint_vars.rules._raw_variables import fix_plan, per_call_message, raw_variables, where
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -75,9 +75,7 @@ class VariableInCall(Rule):
                 plan = plan.unsafe.split(": the fix fills")[0]
             if not isinstance(plan, str):
                 plan = plan_hoist(analysis, site)
-            message = (f"`tf.Variable` created in {where(site)} makes a new variable on every call (`tf.function` "
-                       f"raises ValueError) and is untracked under Keras 3; create it once in `build` with "
-                       f"`self.add_weight(...)`")
+            message = per_call_message(where(site))
             if isinstance(plan, HoistPlan):
                 yield self.finding(site.node, message, UNSAFE)
             else:

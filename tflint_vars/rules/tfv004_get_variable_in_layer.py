@@ -5,7 +5,7 @@ from typing import Iterator
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
 from tflint_vars.plans.initializers import WeightPlan, plan_get_variable
-from tflint_vars.rules._raw_variables import planned_in_place, weight_finding, where
+from tflint_vars.rules._raw_variables import get_variable_message, planned_in_place, weight_finding, where
 from tflint_vars.rules.base import Finding, Rule
 
 GET_VARIABLE = "tensorflow.get_variable"
@@ -84,8 +84,7 @@ class GetVariableInLayer(Rule):
             ctx = site.context
             if ctx.keras_class is None or ctx.method is None or not ctx.keras_class.is_layer:
                 continue
-            message = (f"`get_variable` in {where(site)} creates a variable Keras 3 does not track (Keras 2 did): "
-                       f"not in `layer.weights`, never trained by `fit`; use `self.add_weight(...)`")
+            message = get_variable_message(where(site))
             yield weight_finding(self, site, message, self.plan(analysis, site))
 
     @staticmethod

@@ -36,6 +36,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                              "TensorFlow and packages (default: the one running tflint-vars)")
     parser.add_argument("--fixer", default=DEFAULT_FIXER,
                         help=f"MODULE:FUNCTION or FILE.py:FUNCTION producing the fixed code (default: {DEFAULT_FIXER})")
+    parser.add_argument("--replay", metavar="REPORT",
+                        help="instead of fixtures, replay each class of REPORT (written by `pytest --tflint-vars "
+                             "--tflint-vars-report=REPORT`) as the tests built and called it: the original module "
+                             "against a fixed copy of its package, under Keras 2 and Keras 3; one line per class")
 
 
 def _progress(result: Result, done: int, total: int) -> None:
@@ -64,6 +68,8 @@ def run_command(args: argparse.Namespace) -> int:
         if python is None:
             print(f"tflint-vars: error: --python {args.python}: no such executable", file=sys.stderr)
             return 2
+    if args.replay:
+        return run_replay(args, fixer, python)
     runtimes = ["keras3", "keras2"] if args.runtime == "both" else [args.runtime]
     results, facts = verify(args.paths, runtimes, timeout=args.timeout, fixer=fixer, progress=_progress,
                             python=python)
@@ -75,3 +81,16 @@ def run_command(args: argparse.Namespace) -> int:
             print("tflint-vars: error: no fixtures found", file=sys.stderr)
         return 2
     return 0 if all(r.verdict in ("pass", "skip") for r in results) else 1
+
+
+def run_replay(args: argparse.Namespace, fixer, python: str | None) -> int:
+    """`verify --replay REPORT`: exit 0 unless a fix is wrong (1) or the report cannot be read (2)."""
+    from tflint_vars.verify.replay import WRONG, ReportError, replay, write_json, write_text
+
+    try:
+        replays = replay(args.replay, fixer=fixer, timeout=args.timeout, python=python)
+    except ReportError as error:
+        print(f"tflint-vars: error: --replay: {error}", file=sys.stderr)
+        return 2
+    (write_json if args.output_format == "json" else write_text)(replays, sys.stdout)
+    return 1 if any(r.verdict == WRONG for r in replays) else 0

@@ -71,12 +71,14 @@ class Job:
     original: str = ""
     fixed: str = ""
     error: str | None = None  # could not prepare (unreadable file, fixer raised, bad declaration)
+    fixed_path: str | None = None  # the fixed module's own file, in a fixed copy of its package (replay)
 
     def payload(self) -> str:
         return json.dumps({
             "fixture": self.fixture.name, "path": str(self.fixture.path),
             "sources": {"original": self.original, "fixed": self.fixed},
             "exercises": [ex.to_json() for ex in self.fixture.exercises if ex.kind != "skip"],
+            **({"paths": {"fixed": self.fixed_path}} if self.fixed_path else {}),
         }) + "\n"
 
 

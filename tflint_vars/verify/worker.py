@@ -176,6 +176,10 @@ def load_module(source: str, path: str, version: str, tf1: bool = False) -> type
     sys.modules[name] = module
     import_root, package = package_context(path)
     module.__package__ = package  # relative imports resolve as they do when the package imports this module
+    if package:  # its sibling modules come from this version's tree (a fixed copy, on replay), not an earlier one's
+        top = package.split(".")[0]
+        for loaded in [m for m in sys.modules if m == top or m.startswith(top + ".")]:
+            del sys.modules[loaded]
     sys.path.insert(0, import_root)
     try:
         code = compile(source, path if version == "original" else f"{path} (fixed)", "exec")
@@ -641,7 +645,8 @@ def run_job(job: dict) -> dict[str, Any]:
             recorders[version] = Recorder()
             try:
                 with recorders[version]:
-                    eager_modules[version] = load_module(job["sources"][version], job["path"], version)
+                    eager_modules[version] = load_module(job["sources"][version],
+                                                         job.get("paths", {}).get(version, job["path"]), version)
                 _instrument_add_weight()
             except Exception as error:
                 eager_modules[version] = None
