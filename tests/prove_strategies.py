@@ -49,7 +49,7 @@ def variable_specs(draw, place: str) -> dict:
     rank = draw(st.sampled_from([1, 1, 2, 0]))
     shape_forms = ["tuple", "list"]
     if rank == 1:
-        shape_forms += ["int", "tensorshape", "ctor"]
+        shape_forms += ["int", "tensorshape"] + ([] if place == "module_helper" else ["ctor"])
         if place in ("build", "helper_build"):
             shape_forms.append("input_shape")
         if place == "call_guarded":  # the input's width, read in call (a hoist into build maps it to input_shape)
@@ -60,8 +60,12 @@ def variable_specs(draw, place: str) -> dict:
     if place == "call_sized":
         rank, shape_form = 1, "call_input"
     shape = [draw(dims) for _ in range(rank)]
-    creator = draw(st.sampled_from(["variable"] * 4 + ["variable_kw", "get_variable"]))
-    if dtype == "int32":
+    creator = draw(st.sampled_from(["variable"] * 4 + ["variable_kw", "get_variable", "backend", "backend"]))
+    if creator == "backend" and dtype == "int32":
+        creator = "variable"  # the backend constructors make float variables (floatx) unless told
+    if creator == "backend":
+        values = ["zeros", "ones", "normal", "uniform", "literal", "python_list"]
+    elif dtype == "int32":
         values = ["zeros", "fill", "uniform_int", "constant_shape"]
     else:
         values = ["zeros", "ones", "fill", "normal", "uniform", "truncated", "constant_shape", "numpy_zeros",
@@ -79,6 +83,8 @@ def variable_specs(draw, place: str) -> dict:
     if value == "python_list" and rank == 0:
         value = "literal"
     dtype_form = draw(st.sampled_from(["value", "keyword"])) if dtype != "float32" else "none"
+    if creator == "backend" and dtype_form == "value":
+        dtype_form = "keyword"  # the backend takes its dtype as an argument: `K.zeros(s, dtype=...)`
     if dtype_form == "keyword" and value not in ("python_list", "literal", "numpy_zeros", "numpy_full"):
         dtype_form = "value"  # tf.Variable(float32 tensor, dtype=float64) raises before any fix is involved
     return {
@@ -168,6 +174,8 @@ def creation(var: dict, attr: str, tf: str, keras: str, where: str, previous_nam
         if init:
             args.append(f"initializer={init}")
         return f"{v1}.get_variable({', '.join(args + keywords)})"
+    if var["creator"] == "backend":
+        return _backend_creation(var, name, tf, keras, where)
     value = _value_expr(var, tf, keras, where)
     args = [f"initial_value={value}" if var["creator"] == "variable_kw" else value]
     if var["dtype_form"] == "keyword":
@@ -175,6 +183,30 @@ def creation(var: dict, attr: str, tf: str, keras: str, where: str, previous_nam
     if name is not None:
         args.append(f"name={name!r}")
     return f"{tf}.Variable({', '.join(args + keywords)})"
+
+
+def _backend_creation(var: dict, name: str | None, tf: str, keras: str, where: str) -> str:
+    """Keras 2's backend constructor of a variable: `K.zeros(s)`, `K.random_normal_variable(s, mean, scale)`, ..."""
+    backend = f"{keras}.backend"
+    s = _shape_expr(var, tf, where)
+    kind, c, scale, mean = var["value"], var["constant"], var["scale"], var["mean"]
+    n = var["shape"][0] if var["shape"] else 1
+    call = {
+        "zeros": f"{backend}.zeros({s}",
+        "ones": f"{backend}.ones({s}",
+        "normal": f"{backend}.random_normal_variable({s}, {mean}, {scale}",
+        "uniform": f"{backend}.random_uniform_variable({s}, {mean}, {float(mean) + float(scale)}",
+        "literal": f"{backend}.variable({c}",
+        "python_list": f"{backend}.variable([{c}] * {n}" if len(var["shape"]) < 2
+        else f"{backend}.variable([[{c}] * {var['shape'][-1]}] * {n}",
+    }[kind]
+    if var["dtype_form"] == "keyword":
+        call += f", dtype={tf}.{var['dtype']}"
+    if name is not None:
+        call += f", name={name!r}"
+    if var["constraint"] and kind in ("literal", "python_list"):
+        call += f", constraint=lambda v: {tf}.clip_by_value(v, -1.0, 1.0)"
+    return call + ")"
 
 
 def use(var: dict, attr: str, tf: str) -> str:
@@ -186,7 +218,7 @@ def use(var: dict, attr: str, tf: str) -> str:
 
 
 PLACES = ["init", "init", "init", "before_super", "before_super_local", "build", "build", "helper_init",
-          "helper_build", "call_guarded", "call_sized", "reset"]
+          "helper_build", "call_guarded", "call_sized", "reset", "module_helper"]
 
 
 @st.composite
@@ -198,6 +230,10 @@ def cases(draw) -> Case:
     for index in range(count):
         place = draw(st.sampled_from(PLACES))
         spec = draw(variable_specs(place))
+        if spec["creator"] == "backend" and keras == "keras":
+            spec["creator"] = "variable"
+            spec["dtype_form"] = "value" if spec["dtype_form"] == "keyword" and spec["value"] not in (
+                "python_list", "literal") else spec["dtype_form"]
         place = "call_guarded" if place == "call_sized" else place
         attr = f"{draw(identifiers)}_{index}"  # distinct, and never one of the layer's own attributes
         specs.append((attr, place, spec))
@@ -212,9 +248,12 @@ def cases(draw) -> Case:
             blocks[place].append(f"{attr} = {expr}")
         elif place == "call_guarded":
             blocks[place] += [f"if self.{attr} is None:", f"    self.{attr} = {expr}"]
+        elif place == "module_helper":  # a module function returns it (reported, no fix), kept in __init__
+            blocks[place] += [f"def make_{attr}():", f"    return {expr}", "", ""]
+            blocks["init"].append(f"self.{attr} = make_{attr}()")
         else:
             blocks[place].append(f"self.{attr} = {expr}")
-    lines = [*imports, "", "", f"class {cls}({base}):"]
+    lines = [*imports, "", "", *blocks["module_helper"], f"class {cls}({base}):"]
     params = "self, units=None, **kwargs" if units else "self, **kwargs"
     before_super = blocks["before_super"] + blocks["before_super_local"]
     init = [f"def __init__({params}):", *("    " + line for line in before_super),

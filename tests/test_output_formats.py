@@ -236,7 +236,10 @@ def test_sarif_fixes_apply_to_exactly_their_result(sarif_log):
         diagnostics_before = check_source(before.encode(), str(path))
         diagnostics_after = check_source(after.encode(), str(path))
         assert here in {(d.code, d.line, d.column) for d in diagnostics_before}
-        assert len(diagnostics_after) == len(diagnostics_before) - 1, (path.name, here)
+        # TFV001/TFV003's fix also removes the Keras 2 tracking-list lines of its variable, and their TFV030 with them.
+        hacks = [sum(d.code == "TFV030" for d in found) for found in (diagnostics_before, diagnostics_after)]
+        coupled = hacks[0] - hacks[1] if here[0] in ("TFV001", "TFV003") else 0
+        assert len(diagnostics_after) == len(diagnostics_before) - 1 - coupled, (path.name, here)
         if sum(1 for r in with_fix if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
                == change["artifactLocation"]["uri"]) == 1:
             suffix = ".fixed" if result["properties"]["fix"] == "safe" else ".unsafe-fixed"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, read_index, run_flake8
+from conftest import ROOT, check_json, read_index, run_flake8
 
 VARIABLE = "        self.v = tf.Variable(1.0)"
 EXPECTED = f"{VARIABLE}  # expect"
@@ -169,3 +169,24 @@ def test_a_namespace_package_without_a_project_marker(tmp_path):
                      "pkg/layers.py": "import tensorflow as tf\nfrom pkg.base import BaseLayer\n"
                                       + layer("Scale", "BaseLayer")})
     assert check(tmp_path) == expected(tmp_path) == {("pkg/layers.py", 8)}
+
+
+def test_a_helper_returning_a_variable_is_found_through_re_exports_and_stars(tmp_path):
+    """`self.w = make_w()` where `make_w` returns a raw variable in another module, imported directly, through the
+    package's re-export or a star import: reported (TFV001) by the CLI and flake8 alike; a helper that returns
+    something else is not."""
+    helper = "import tensorflow as tf\n\n\ndef make_w():\n    return tf.Variable(1.0)\n\n\ndef make_x():\n    " \
+             "return tf.constant(1.0)\n"
+    user = ("import tensorflow as tf\nfrom hp import make_w as exported\nfrom hp.helpers import make_w, make_x\n"
+            "from hp.star import *\n\n\nclass L(tf.keras.layers.Layer):\n    def __init__(self):\n"
+            "        super().__init__()\n        self.a = make_w()  # expect\n        self.b = exported()  # expect\n"
+            "        self.c = starred()  # expect\n        self.d = make_x()\n")
+    write(tmp_path, {"pyproject.toml": "", "hp/__init__.py": "from .helpers import make_w\n",
+                     "hp/helpers.py": helper, "hp/star.py": "from .helpers import make_w as starred\n",
+                     "user.py": user})
+    expected = [i + 1 for i, line in enumerate(user.splitlines()) if line.endswith("# expect")]
+    found = check_json("--no-cache", "user.py", cwd=tmp_path)
+    assert sorted(d["line"] for d in found if d["code"] == "TFV001") == expected
+    assert all("returns a `tf.Variable`" in d["message"] for d in found)
+    flake8 = run_flake8("--select", "TFV", "--format", "%(row)d %(code)s", "user.py", cwd=tmp_path)
+    assert sorted(int(line.split()[0]) for line in flake8.stdout.splitlines() if "TFV001" in line) == expected

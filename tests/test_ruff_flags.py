@@ -22,7 +22,7 @@ TWO_PER_LINE = '''import tensorflow as tf
 class Two(tf.keras.layers.Layer):
     def __init__(self):
         super().__init__()
-        self.w = tf.compat.v1.layers.dense(tf.Variable(tf.zeros((2, 2))), 3)
+        self.w = (tf.compat.v1.layers.dense(tf.zeros((2, 2)), 3), tf.Variable(tf.zeros((2, 2))))
 
     def build(self, input_shape):
         self.a = tf.Variable(1.0); self.b = tf.Variable(tf.zeros((3,)))
@@ -39,7 +39,7 @@ class Edge(tf.keras.layers.Layer):
         self.b = tf.Variable(tf.zeros((3,)))  # the bias
         self.c = tf.Variable("""a string
 that spans lines""")
-        self.d = tf.Variable(tf.zeros((3,))) + \\
+        self.d = self.keep(tf.Variable(tf.zeros((3,)))) + \\
             0
         self.e = tf.Variable(
             tf.zeros((3,)))
@@ -65,7 +65,7 @@ def test_add_noqa_silences_every_finding_and_a_second_run_changes_nothing(tmp_pa
     result = run_cli("check", "--add-noqa", str(target))
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "Added 2 noqa directives.\n")
     lines = target.read_text().splitlines()
-    assert lines[6].endswith("3)  # noqa: TFV001, TFV008")
+    assert lines[6].endswith("2))))  # noqa: TFV001, TFV008")
     assert lines[9] == "        self.a = tf.Variable(1.0); self.b = tf.Variable(tf.zeros((3,)))  # noqa: TFV003"
     assert target.stat().st_mode & 0o777 == 0o640
     assert sorted(os.listdir(tmp_path)) == ["two.py"]  # written atomically: no temporary file left
@@ -84,7 +84,7 @@ def test_add_noqa_merges_existing_codes_and_skips_lines_it_cannot_comment(tmp_pa
     result = run_cli("check", "--add-noqa", str(target))
     assert result.returncode == 1  # two findings could not get a noqa: they are named, and still fail the check
     assert f"{target}:9:18: TFV001 noqa not added: the line ends inside a multi-line string" in result.stderr
-    assert f"{target}:11:18: TFV001 noqa not added: the line continues with a backslash" in result.stderr
+    assert f"{target}:11:28: TFV001 noqa not added: the line continues with a backslash" in result.stderr
     assert "Added 4 noqa directives." in result.stderr
     lines = target.read_text().splitlines()
     assert lines[6] == "        self.a = tf.Variable(tf.zeros((3,)))  # noqa: E501, TFV001"
@@ -217,7 +217,7 @@ def test_show_fixes_explains_each_finding_and_lists_the_fixes_applied(tmp_path):
     assert f"{tmp_path / 'no_safe.py'}:9:18: TFV001 no fix: its initial value is a string, and Keras 3's Constant " \
            "initializer cannot fill a string weight" in fixes
     # An unsafe fix shows the finding's own reason, not the rule's whole Fix-safety section.
-    assert f"{tmp_path / 'no_safe.py'}:11:18: TFV001 unsafe fix, applied only with `--unsafe-fixes`: it is not " \
+    assert f"{tmp_path / 'no_safe.py'}:11:28: TFV001 unsafe fix, applied only with `--unsafe-fixes`: it is not " \
            "stored on the layer" in fixes
 
     fixed = run_cli("check", "--fix", "--show-fixes", str(tmp_path))
@@ -235,3 +235,15 @@ def test_every_flag_is_documented_in_help_and_usage():
         assert flag in help_text, flag
         assert f"`{flag}" in usage, flag
     assert "`-` reads the" in help_text and "read the source from standard input" in help_text
+
+
+def test_show_fixes_gives_each_no_fix_line_its_own_reason(tmp_path):
+    """A "(no fix: ...)" reason, as TFV002 and TFV030 write it, is the line's status, not the rule's generic text."""
+    (tmp_path / "hack.py").write_text(
+        "import tensorflow as tf\n\n\nclass L(tf.keras.layers.Layer):\n    def call(self, x):\n"
+        "        v = tf.Variable(lambda: 1.0)\n        for w in self._trainable_weights:\n            print(w)\n"
+        "        return x * v\n")
+    fixes = run_cli("check", "--show-fixes", "--output-format", "concise", str(tmp_path)).stdout.split("\nFixes:\n")[1]
+    assert f"{tmp_path / 'hack.py'}:6:13: TFV002 no fix: its initial value is a callable, which tf.Variable " \
+           "calls" in fixes
+    assert f"{tmp_path / 'hack.py'}:7:18: TFV030 no fix: only `.append`/`.extend` of weights go" in fixes

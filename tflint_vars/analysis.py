@@ -65,6 +65,17 @@ _NOT_LAYERS = frozenset({"InputSpec", "Input", "Node", "KerasTensor", "InputLaye
 _NOT_OF_KIND = frozenset({"Reduction", "ReductionV2", "schedules", "LearningRateSchedule"})
 
 
+VARIABLE = "tensorflow.Variable"
+# Keras 2's backend functions that create a variable (tf_keras 2.21 `backend.py`; Keras 3 keeps them in
+# `tf.keras.backend` only, as `keras.src.legacy.backend`). Each makes `tf.Variable(value, dtype=dtype or floatx())`:
+# measured, a plain `tf.Variable` under both runtimes, tracked by Keras 2 only. `zeros_like`/`ones_like` return
+# tensors in both (measured), so they are not here.
+BACKEND_VARIABLE_FUNCTIONS = ("variable", "zeros", "ones", "eye", "random_uniform_variable", "random_normal_variable")
+BACKEND_VARIABLES = frozenset(f"{package}.backend.{function}" for package in ("keras", "tf_keras")
+                              for function in BACKEND_VARIABLE_FUNCTIONS)
+RAW_VARIABLES = BACKEND_VARIABLES | {VARIABLE}
+
+
 @functools.lru_cache(maxsize=8192)  # the same few hundred names recur in every file of a project
 def canonical_name(qualified: str) -> str:
     """`tensorflow.compat.v1.get_variable` -> `tensorflow.get_variable`; `tensorflow.keras.X` -> `keras.X`."""
@@ -203,6 +214,8 @@ class ModuleAnalysis:
     keras_classes: dict[ast.ClassDef, KerasClass] = field(default_factory=dict)
     calls: list[CallSite] = field(default_factory=list)
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = field(default_factory=dict)
+    # Answers for names imported from the project's other modules (tflint_vars.project), or None
+    resolver: Resolver | None = None
 
     def qualify(self, node: ast.AST) -> str | None:
         """Canonical qualified name of a Name/Attribute chain whose head is imported, else None. Not written as
@@ -514,12 +527,50 @@ def _walk(analysis: ModuleAnalysis) -> None:
 def analyze(tree: ast.Module, source: str, resolver: Resolver | None = None) -> ModuleAnalysis:
     """`resolver` answers for bases imported from the project's other modules (tflint_vars.project); without one,
     such a base is not a Keras class."""
-    analysis = ModuleAnalysis(tree=tree, source=source)
+    analysis = ModuleAnalysis(tree=tree, source=source, resolver=resolver)
     module_statements = list(statements(tree))
     analysis.imports = _collect_imports(tree, module_statements, analysis.star_imports)
     _classify_classes(analysis, module_statements, resolver)
     _walk(analysis)
     return analysis
+
+
+def qualifier(imports: dict[str, str]) -> Callable[[ast.AST], str | None]:
+    """`ModuleAnalysis.qualify` for a module known only by its import bindings (a project module's summary)."""
+    def qualify(node: ast.AST) -> str | None:
+        head, _, rest = (dotted_name(node) or "").partition(".")
+        target = imports.get(head)
+        return None if target is None else canonical_name(f"{target}.{rest}" if rest else target)
+    return qualify
+
+
+def returned_variable(function: ast.FunctionDef | ast.AsyncFunctionDef,
+                      qualify: Callable[[ast.AST], str | None]) -> str | None:
+    """The canonical name of the raw variable constructor (`tensorflow.Variable`, `keras.backend.zeros` ...) whose
+    variable `function` returns: `return tf.Variable(...)`, or `v = tf.Variable(...)` (its only binding of `v`) then
+    `return v`; else None. The returns of nested functions and classes are theirs, not its own."""
+    created: dict[str, str] = {}
+    stores: dict[str, int] = {}
+    returns: list[ast.expr] = []
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Return) and node.value is not None:
+            returns.append(node.value)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Call) and qualify(node.value.func) in RAW_VARIABLES:
+            created[node.targets[0].id] = qualify(node.value.func)
+        pending.extend(ast.iter_child_nodes(node))
+    for value in returns:
+        if isinstance(value, ast.Call) and qualify(value.func) in RAW_VARIABLES:
+            return qualify(value.func)
+        if isinstance(value, ast.Name) and value.id in created and stores.get(value.id) == 1:
+            return created[value.id]
+    return None
 
 
 def is_self_method_call(call: ast.Call, method: str) -> bool:

@@ -471,9 +471,12 @@ def fix_status(diagnostic: Diagnostic) -> str:
     if diagnostic.fix == UNSAFE:
         reason = re.search(r"\(unsafe fix: (.*)\)", diagnostic.message)
         return f"unsafe fix, applied only with `--unsafe-fixes`: {reason.group(1) if reason else safety}".rstrip(": ")
-    reason = re.search(r"\(no safe fix: (.*)\)", diagnostic.message)
+    reason = re.search(r"\(no (?:safe )?fix: (.*)\)$", diagnostic.message)
     if reason:
         return f"no fix: {reason.group(1)}"
+    if rule is not None and rule.fix is not None:
+        # The rule fixes other findings: its generic text would describe those, not why this one has none.
+        return f"no fix here (`tflint-vars rule {diagnostic.code}` says when there is one)"
     return f"no fix: {safety}".rstrip(": ")
 
 

@@ -29,12 +29,17 @@ import functools
 import os
 import time
 
-from tflint_vars.analysis import _collect_imports, canonical_name, dotted_name, keras_class_kind
+from tflint_vars.analysis import (_collect_imports, canonical_name, dotted_name, keras_class_kind, qualifier,
+                                  returned_variable)
 from tflint_vars.sources import RACY_NS, content_digest, decode_source, read_regular_file
 
-KerasKind = tuple[str, str]  # (flavour, kind): ("keras3", "layer")
-# A module's summary, JSON-able: {"c": {class name: [base, ...]}, "b": {name: import target}, "s": [star modules]}.
-# A base is its qualified name as imported, or "=Name" for a name the module neither defines nor imports by name.
+KerasKind = tuple[str, str]  # (flavour, kind): ("keras3", "layer"); for a function ref ("variable", constructor)
+# A module's summary, JSON-able: {"c": {class name: [base, ...]}, "b": {name: import target}, "s": [star modules],
+# "f": {function name: the raw variable constructor it returns}}. A base is its qualified name as imported, or
+# "=Name" for a name the module neither defines nor imports by name.
+# A ref ending in "()" asks about a function rather than a class: whether it returns a raw variable.
+FUNCTION = "()"
+RETURNS_VARIABLE = "variable"
 Summary = dict
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
@@ -44,6 +49,8 @@ def summarize(tree: ast.Module) -> Summary:
     stars: list[str] = []
     imports = _collect_imports(tree, None, stars)
     classes: dict[str, list[str]] = {}
+    functions: dict[str, str] = {}
+    qualify = qualifier(imports)
     pending = list(tree.body)
     while pending:  # module-level classes, also those defined under if/try
         node = pending.pop()
@@ -59,12 +66,16 @@ def summarize(tree: ast.Module) -> Summary:
                 elif not rest:
                     bases.append(f"={head}")
             classes.setdefault(node.name, bases)
+        elif type(node) in (ast.FunctionDef, ast.AsyncFunctionDef):
+            created = returned_variable(node, qualify)
+            if created:
+                functions[node.name] = created
         elif isinstance(node, (ast.If, ast.Try, getattr(ast, "TryStar", ast.Try))):
             pending.extend(node.body)
             pending.extend(node.orelse)
             for handler in getattr(node, "handlers", ()):
                 pending.extend(handler.body)
-    return {"c": classes, "b": imports, "s": stars}
+    return {"c": classes, "b": imports, "s": stars, "f": functions}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -166,8 +177,8 @@ class ProjectIndex:
 
     @staticmethod
     def _summarize(data: bytes, path: str) -> Summary | None:
-        if b"class" not in data and b"import" not in data:  # defines and re-exports nothing
-            return {"c": {}, "b": {}, "s": []}
+        if b"class" not in data and b"import" not in data and b"def" not in data:  # defines and re-exports nothing
+            return {"c": {}, "b": {}, "s": [], "f": {}}
         return summarize(ast.parse(decode_source(data), filename=path))
 
     def module_file(self, directory: str, parts: tuple[str, ...]) -> str | None:
@@ -205,12 +216,13 @@ class ProjectIndex:
     def _resolve(self, importer: str, ref: str) -> KerasKind | None:
         if ref.startswith("="):  # a name of the importer itself: its class, or from its star imports
             return self._resolve_in_module(importer, ref[1:], ())
-        if not ref.startswith("."):
+        if not ref.startswith(".") and not ref.endswith(FUNCTION):
             kind = keras_class_kind(canonical_name(ref))
             if kind is not None:
                 return kind
+        function = ref.endswith(FUNCTION)
         level = len(ref) - len(ref.lstrip("."))
-        parts = tuple(p for p in ref[level:].split(".") if p)
+        parts = tuple(p for p in ref[level:].removesuffix(FUNCTION).split(".") if p)
         if not parts:
             return None
         directory = os.path.dirname(importer)
@@ -225,16 +237,20 @@ class ProjectIndex:
             for split in range(len(parts) - 1, shortest - 1, -1):
                 module = self.module_file(root, parts[:split])
                 if module is not None:
-                    return self._resolve_in_module(module, parts[split], parts[split + 1:])
+                    return self._resolve_in_module(module, parts[split], parts[split + 1:], function)
         return None
 
-    def _resolve_in_module(self, module: str, name: str, rest: tuple[str, ...]) -> KerasKind | None:
+    def _resolve_in_module(self, module: str, name: str, rest: tuple[str, ...], function: bool = False
+                           ) -> KerasKind | None:
         summary = self.summary(module)
         if summary is None:
             return None
         classes, bindings, stars = summary.get("c", {}), summary.get("b", {}), summary.get("s", [])
+        suffix = FUNCTION if function else ""
+        if function and not rest and name in summary.get("f", {}):
+            return RETURNS_VARIABLE, summary["f"][name]
         if name in classes:
-            if rest:
+            if rest or function:
                 return None  # a nested class: not followed
             for base in classes[name]:
                 kind = self.resolve(module, base)
@@ -242,10 +258,10 @@ class ProjectIndex:
                     return kind
             return None
         if name in bindings:
-            return self.resolve(module, ".".join((bindings[name], *rest)))
+            return self.resolve(module, ".".join((bindings[name], *rest)) + suffix)
         for star in stars:
             separator = "" if star.endswith(".") else "."
-            kind = self.resolve(module, f"{star}{separator}{'.'.join((name, *rest))}")
+            kind = self.resolve(module, f"{star}{separator}{'.'.join((name, *rest))}{suffix}")
             if kind is not None:
                 return kind
         return None

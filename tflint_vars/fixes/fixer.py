@@ -48,11 +48,11 @@ def fix_bytes(data: bytes, path: str = "<string>", *, unsafe: bool = False, sele
 
     from tflint_vars.fixes.transform import fix_text_once
 
-    current = source
+    current, reported = source, diagnostics
     seen_drops: set[tuple[str, str, str]] = set()
     for _ in range(MAX_PASSES):
         try:
-            new_text, fixed, dropped = fix_text_once(current.text, path, todo)
+            new_text, fixed, dropped = fix_text_once(current.text, path, todo, reported)
         except RecursionError:  # libcst's visitors recurse about 5 frames per level: a 200-call method chain
             result.dropped.extend((current.locate(d), "the code is nested too deeply for libcst to rewrite")
                                   for d in todo)
@@ -74,7 +74,7 @@ def fix_bytes(data: bytes, path: str = "<string>", *, unsafe: bool = False, sele
             break
         result.fixed.extend(current.locate(d) for d in fixed)
         current = fixed_source
-        remaining = check_module(current, selection)
+        remaining = reported = check_module(current, selection)
         todo = [d for d in remaining if wanted(d, unsafe)]
         result.data = current.data
         result.remaining = current.report(remaining, selection)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 import libcst as cst
@@ -72,6 +72,7 @@ class _Located:
     klass: cst.ClassDef | None = None
     moved: cst.SimpleStatementLine | None = None  # Edit.move_after's statement and anchor, in libcst
     anchor: cst.SimpleStatementLine | None = None
+    removed: list[cst.SimpleStatementLine] = field(default_factory=list)
 
 
 class _Tree:
@@ -142,6 +143,13 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
             raise Unfixable("the statement to move could not be located in the libcst tree")
         located.moved, located.anchor = statement, anchor
         ranges.append(tree.span(statement))
+    for call in edit.removals:
+        statement = _statement_line(tree, tree.find(ctx, call))
+        if statement is None:
+            raise Unfixable("the statement to remove could not be located in the libcst tree")
+        located.removed.append(statement)
+        ranges.append(tree.span(statement))
+        opaque.append(tree.span(statement))
     return located
 
 
@@ -186,6 +194,7 @@ class _Apply(cst.CSTTransformer):
         self.hoists: dict[cst.ClassDef, list[_Located]] = {}
         self.imports: list[str] = []
         self.move_after: dict[cst.SimpleStatementLine, list[cst.SimpleStatementLine]] = {}  # anchor -> moved
+        self.removed = {statement for located in edits for statement in located.removed}
         for located in edits:
             if located.moved is not None and located.moved not in self.move_after.get(located.anchor, []):
                 self.move_after.setdefault(located.anchor, []).append(located.moved)
@@ -211,6 +220,8 @@ class _Apply(cst.CSTTransformer):
         return updated
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
+        if original_node in self.removed:
+            return cst.RemoveFromParent()
         if original_node in self.moved or any(original_node in moved for moved in self.move_after.values()):
             self.captured[original_node] = updated_node
             return cst.RemoveFromParent()
@@ -364,10 +375,13 @@ def _findings(analysis: ModuleAnalysis, ctx: PlanContext, codes: set[str]) -> di
     return found
 
 
-def fix_text_once(text: str, path: str, diagnostics: Iterable[Diagnostic]
+def fix_text_once(text: str, path: str, diagnostics: Iterable[Diagnostic], reported: Iterable[Diagnostic] = ()
                   ) -> tuple[str, list[Diagnostic], list[tuple[Diagnostic, str]]]:
-    """Apply the fixes of `diagnostics` (all from `text`) in one pass: (new text, fixed, dropped with why)."""
+    """Apply the fixes of `diagnostics` (all from `text`) in one pass: (new text, fixed, dropped with why). `reported`:
+    every diagnostic of `text`; those on a statement a fix removes with its own (a Keras 2 tracking-list line the
+    add_weight fix removes, TFV030) count as fixed too."""
     diagnostics = list(diagnostics)
+    reported = list(reported)
     analysis = analyze(ast.parse(text, path), text, resolver_for(path))  # the project's bases too
     ctx = PlanContext(analysis, text, path)
     found = _findings(analysis, ctx, {d.code for d in diagnostics})
@@ -418,7 +432,8 @@ def fix_text_once(text: str, path: str, diagnostics: Iterable[Diagnostic]
 
     new_text, error = _render(tree, [item for unit in units for item in unit], path)
     if error is None:
-        return new_text, [item.edit.diagnostic for unit in units for item in unit], dropped
+        return new_text, [item.edit.diagnostic for unit in units for item in unit] + _removed_with(
+            ctx, [item for unit in units for item in unit], reported), dropped
     # Something does not parse: add the fixes one unit at a time and keep those that leave the module parseable.
     accepted: list[_Located] = []
     best = text
@@ -429,7 +444,15 @@ def fix_text_once(text: str, path: str, diagnostics: Iterable[Diagnostic]
             best = attempt
         else:
             dropped.extend((item.edit.diagnostic, f"the fixed code would not parse: {error}") for item in unit)
-    return best, [item.edit.diagnostic for item in accepted], dropped
+    return best, [item.edit.diagnostic for item in accepted] + _removed_with(ctx, accepted, reported), dropped
+
+
+def _removed_with(ctx: PlanContext, applied: list[_Located], reported: list[Diagnostic]) -> list[Diagnostic]:
+    """The reported diagnostics, other than the applied ones', that stand on a statement an applied edit removes."""
+    lines = {call.lineno: call for item in applied for call in item.edit.removals}
+    own = {id(item.edit.diagnostic) for item in applied}
+    return [d for d in reported if id(d) not in own and d.line in lines
+            and d.column == ctx.char_col(d.line, lines[d.line].col_offset) + 1]
 
 
 def _complete_guards(tree: _Tree, located: list[_Located], dropped: list) -> list[_Located]:

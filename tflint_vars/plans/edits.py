@@ -32,6 +32,8 @@ class Edit:
     imports: list[str] = field(default_factory=list)
     # (statement, `super().__init__(...)` statement): the statement moves to just after the super call.
     move_after: tuple[ast.stmt, ast.stmt] | None = None
+    # Calls standing alone as statements (`self._trainable_weights.append(self.w)`): their statements are removed.
+    removals: list[ast.Call] = field(default_factory=list)
 
 
 class PlanContext:

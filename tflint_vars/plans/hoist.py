@@ -16,10 +16,9 @@ import ast
 from dataclasses import dataclass, field
 
 from tflint_vars.analysis import CallSite, KerasClass, ModuleAnalysis, is_self_method_call, keras_flavor_of, \
-    keras_layer_class_flavor
-from tflint_vars.plans.initializers import Scope, WeightPlan, plan_add_weight
+    keras_layer_class_flavor, RAW_VARIABLES
+from tflint_vars.plans.initializers import Scope, WeightPlan, plan_variable
 
-VARIABLE = "tensorflow.Variable"
 
 # Attributes a Keras Layer already has: a local hoisted to `self.<name>` must not shadow them.
 LAYER_ATTRIBUTES = frozenset({
@@ -116,8 +115,8 @@ def guarded_attributes(test: ast.expr) -> set[str] | None:
 
 
 def state_kind(analysis: ModuleAnalysis, call: ast.Call) -> str | None:
-    """'variable' (tf.Variable), 'add_weight', 'layer' (a Keras layer constructed), or None."""
-    if analysis.qualify(call.func) == VARIABLE:
+    """'variable' (tf.Variable, `K.variable`...), 'add_weight', 'layer' (a Keras layer constructed), or None."""
+    if analysis.qualify(call.func) in RAW_VARIABLES:
         return "variable"
     if is_self_method_call(call, "add_weight"):
         return "add_weight"
@@ -191,6 +190,8 @@ def plan_hoist(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan | str:
 
 def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
     cls = site.context.keras_class
+    if site.context.method == "__call__":
+        raise _Refused("`__call__` overrides Keras' own, which calls `build`: move the variable into `build` by hand")
     call_fn = cls.method("call") if cls else None
     if call_fn is None or site.context.function is not call_fn:
         raise _Refused("it is created in a function nested in `call`")
@@ -232,7 +233,7 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
                     and state_kind(analysis, member.value)):
                 raise _Refused("its guard does more than create state on `self`")
             if state_kind(analysis, member.value) == "variable" and \
-                    not _movable(plan_add_weight(member.value, analysis.source, analysis.qualify, scope)):
+                    not _movable(plan_variable(member.value, analysis.source, analysis.qualify, scope)):
                 raise _Refused("a tf.Variable in the same guard has no add_weight equivalent")
             assigned.add(_self_attribute(member.targets[0]))
             _check_reads(member.value, parents, call_locals, input_param, call_sets - assigned)
@@ -260,7 +261,7 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
     plan = HoistPlan(statement=stmt, guard=guard, attribute=attribute, local_name=local_name,
                      local_uses=local_uses, input_param=input_param, shape_uses=shape_uses)
     if state_kind(analysis, site.node) == "variable":
-        weight_plan = plan_add_weight(site.node, analysis.source, analysis.qualify, scope)
+        weight_plan = plan_variable(site.node, analysis.source, analysis.qualify, scope)
         if not isinstance(weight_plan, WeightPlan):
             raise _Refused(weight_plan)
         if weight_plan.computed:  # its value is evaluated where it stands, in `call`: it cannot move

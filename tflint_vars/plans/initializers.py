@@ -15,6 +15,7 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Callable
 
+from tflint_vars.analysis import BACKEND_VARIABLE_FUNCTIONS, BACKEND_VARIABLES
 
 # tf.Variable's positional parameters, in order (TF 2.21).
 VARIABLE_PARAMS = ("initial_value", "trainable", "validate_shape", "caching_device", "name", "variable_def", "dtype",
@@ -264,7 +265,7 @@ def dtype_kind(dtype: str | None) -> str | None:
     if dtype is None:
         return None
     spelled = dtype.strip("'\" ").rsplit(".", 1)[-1]
-    if _FLOAT_DTYPE.fullmatch(spelled):
+    if _FLOAT_DTYPE.fullmatch(spelled) or spelled == "floatx()":  # `K.floatx()`: Keras takes only float floatx
         return "float"
     if _INT_DTYPE.fullmatch(spelled):
         return "int"
@@ -394,6 +395,8 @@ def _value_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightPla
                 plan.initializer_args.append((keras_kw, text(args[tf_param])))
             elif kind == "float":
                 plan.initializer_args.append((keras_kw, default))
+            elif kind is None:
+                raise _NoFix(f"its dtype {dtype} is not known, so neither is the default `{tf_param}` to write")
             elif keras_kw == "minval":
                 # Keras 2 casts the bounds to the dtype and raises on 0.0 for an integer (fact
                 # int_random_uniform_float_bounds); 0 and 1 are the same bounds for a float.
@@ -606,6 +609,17 @@ def _finish(plan: WeightPlan, dtype: str | None, keywords: dict[str, str], bound
     return plan
 
 
+def _is_callable_value(value: ast.expr, qualify, scope: Scope) -> bool:
+    """`functools.partial(...)`, a lambda, or a name bound to one or to a function of the module: tf.Variable calls
+    such an initial value (measured: `tf.convert_to_tensor` of a partial raises under both runtimes)."""
+    if isinstance(value, ast.Name):
+        if scope.module is not None and any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+                                            and s.name == value.id for s in scope.module.body):
+            return True
+        value = scope.binding(value.id) or value
+    return isinstance(value, ast.Lambda) or (isinstance(value, ast.Call) and qualify(value.func) == "functools.partial")
+
+
 def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], str | None],
                     scope: Scope | None = None) -> WeightPlan | str:
     """The add_weight plan for a tf.Variable call (with `unsafe` set when it is not safe), or the reason no fix
@@ -627,6 +641,9 @@ def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], st
     value = bound.get("initial_value")
     if value is None:
         return "it has no initial value"
+    if _is_callable_value(value, qualify, scope):
+        return ("its initial value is a callable, which tf.Variable calls; add_weight needs an initializer that takes "
+                "a shape and dtype")
     keywords = {key: text(bound[key]) for key in ("trainable", "dtype", "constraint") if key in bound}
     try:
         try:
@@ -635,6 +652,96 @@ def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], st
             # No initializer keeps this value: fill the weight with the value itself (unsafe), saying why.
             plan, dtype = _computed_plan(value, text, scope)
             plan.unsafe = f"{reason}: the fix fills the weight with the value, which needs its shape fully known"
+        return _finish(plan, dtype, keywords, bound, text, [], scope)
+    except _NoFix as reason:
+        return str(reason)
+
+
+# The parameters of Keras 2's backend functions that create a variable (tf_keras 2.21 `backend.py`); each makes
+# `tf.Variable(value, dtype=dtype or floatx())` (see tflint_vars.analysis.BACKEND_VARIABLES).
+BACKEND_VARIABLE_PARAMS = {
+    "variable": ("value", "dtype", "name", "constraint"),
+    "zeros": ("shape", "dtype", "name"),
+    "ones": ("shape", "dtype", "name"),
+    "eye": ("size", "dtype", "name"),
+    "random_uniform_variable": ("shape", "low", "high", "dtype", "name", "seed"),
+    "random_normal_variable": ("shape", "mean", "scale", "dtype", "name", "seed"),
+}
+assert set(BACKEND_VARIABLE_PARAMS) == set(BACKEND_VARIABLE_FUNCTIONS)
+
+
+def plan_variable(call: ast.Call, source: str, qualify: Callable[[ast.AST], str | None],
+                  scope: Scope | None = None) -> WeightPlan | str:
+    """The add_weight plan for a `tf.Variable(...)` or a Keras backend constructor (`K.zeros(...)`)."""
+    if (qualify(call.func) or "") in BACKEND_VARIABLES:
+        return plan_backend_variable(call, source, qualify, scope)
+    return plan_add_weight(call, source, qualify, scope)
+
+
+def plan_backend_variable(call: ast.Call, source: str, qualify: Callable[[ast.AST], str | None],
+                          scope: Scope | None = None) -> WeightPlan | str:
+    """The add_weight plan for `K.variable/zeros/ones/eye/random_*_variable(...)`: the backend makes
+    `tf.Variable(value, dtype=dtype or K.floatx())`, trainable, so the weight gets that dtype (`K.floatx()` spelled
+    through the same backend name when none is given) and the value's initializer."""
+    text = functools.partial(source_segment, source)
+    scope = scope or Scope()
+    if has_comment(source, call):
+        return "a comment inside the call would be lost"
+    function = (qualify(call.func) or "").rpartition(".")[2]
+    params = BACKEND_VARIABLE_PARAMS[function]
+    bound = bind_arguments(call, params)
+    if bound is None:
+        return "its arguments are passed with * or **"
+    unknown = sorted(set(bound) - set(params))
+    if unknown:
+        return f"`{unknown[0]}=` is not a parameter of `{function}`"
+    if "dtype" in bound:
+        dtype = text(bound["dtype"])
+    elif isinstance(call.func, ast.Attribute):
+        dtype = f"{text(call.func.value)}.floatx()"  # the backend's own default, whatever floatx is set to
+    else:
+        return f"no backend name spells `floatx()`, its default dtype (imported as `{function}` alone)"
+    keywords = {"dtype": dtype}
+    if "constraint" in bound:
+        keywords["constraint"] = text(bound["constraint"])
+    try:
+        if function == "variable":
+            if "value" not in bound:
+                return "it has no value"
+            try:
+                plan, value_dtype = _value_plan(bound["value"], text, qualify, scope)
+            except _NoFix as reason:
+                plan, value_dtype = _computed_plan(bound["value"], text, scope)
+                plan.unsafe = f"{reason}: the fix fills the weight with the value, which needs its shape fully known"
+            # The backend casts a constant to the dtype; a random draw of another kind is another distribution.
+            if plan.initializer_class not in (None, "Constant") and dtype_kind(value_dtype) != dtype_kind(dtype):
+                raise _NoFix(f"its value's dtype {value_dtype} differs from the variable's {dtype}")
+        elif function in ("zeros", "ones"):
+            if "shape" not in bound:
+                return "it has no shape"
+            plan = WeightPlan(shape=_shape(bound["shape"], text, scope), initializer=f'"{function}"')
+            plan.generated.add("initializer")
+        elif function == "eye":
+            if "size" not in bound:
+                return "it has no size"
+            size = bound["size"]  # a number: `tf.eye(size)` raises on a pair
+            if not _is_static_shape(size):
+                return f"its size `{text(size)}` is computed at run time, and the fix would write it twice"
+            plan = WeightPlan(shape=f"({text(size)}, {text(size)})", initializer_class="Identity")
+        else:
+            moments = (("low", "minval"), ("high", "maxval")) if function == "random_uniform_variable" \
+                else (("mean", "mean"), ("scale", "stddev"))
+            missing = [p for p in ("shape", *(m for m, _ in moments)) if p not in bound]
+            if missing:
+                return f"it has no `{missing[0]}`"
+            plan = WeightPlan(shape=_shape(bound["shape"], text, scope),
+                              initializer_class="RandomUniform" if function == "random_uniform_variable"
+                              else "RandomNormal",
+                              initializer_args=[(keras, text(bound[param])) for param, keras in moments])
+            if "seed" in bound:
+                plan.initializer_args.append(("seed", text(bound["seed"])))
+        if function != "variable" and dtype_kind(dtype) in ("int", "other"):
+            raise _NoFix(f"a `{function}` of dtype {dtype} is not a distribution Keras draws")
         return _finish(plan, dtype, keywords, bound, text, [], scope)
     except _NoFix as reason:
         return str(reason)

@@ -13,6 +13,7 @@ import libcst as cst
 
 from tflint_vars.analysis import KERAS2, CallSite, KerasClass, canonical_name, dotted_name
 from tflint_vars.plans.hoist import HoistPlan, move_after_super, plan_hoist
+from tflint_vars.plans.tracking import tracking_hacks
 from tflint_vars.plans.initializers import WeightPlan
 from tflint_vars.plans.edits import Edit, PlanContext, Rewrite, Unfixable as _Unfixable
 
@@ -204,6 +205,8 @@ def weight_edit(ctx: PlanContext, site: CallSite, plan: WeightPlan | str, hoist:
     edit.opaque.add(id(site.node))
     if site.context.method == "__init__":
         edit.move_after = move_after_super(site)  # created before super().__init__(): moved after it
+    if hoist is None:
+        edit.removals = tracking_hacks(site)[0]  # Keras 2's `self._trainable_weights.append(...)`: add_weight tracks
     return edit
 
 

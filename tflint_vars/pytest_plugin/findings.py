@@ -13,7 +13,7 @@ from typing import Any
 
 from tflint_vars.diagnostics import noqa_suppresses
 from tflint_vars.engine import check_file
-from tflint_vars.rules._raw_variables import effects_for, get_variable_message, per_call_message, untracked_message
+from tflint_vars.rules._raw_variables import effects_for, get_variable_message, per_call_message, untracked_text
 from tflint_vars.sources import LINE_END
 
 REPORT_VERSION = 1
@@ -79,7 +79,7 @@ def runtime_message(finding: Any) -> str:
         return get_variable_message(where)
     if finding.code == "TFV002":
         return per_call_message(where)
-    return untracked_message(where, effects_for(_kind(finding.cls) == "metric"))
+    return untracked_text(where, effects_for(_kind(finding.cls) == "metric"))
 
 
 def observed(finding: Any) -> str:

@@ -28,12 +28,13 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import (BUILTIN_METRIC, KERAS2, LAYER_KINDS, METRIC_KINDS, CallSite, ModuleAnalysis,
-                                  dotted_name)
+from tflint_vars.analysis import (BACKEND_VARIABLES, BUILTIN_METRIC, KERAS3, LAYER_KINDS, METRIC_KINDS, VARIABLE,
+                                  CallSite, ModuleAnalysis, dotted_name, returned_variable)
 from tflint_vars.plans.hoist import move_after_super
-from tflint_vars.plans.initializers import Scope, WeightPlan, plan_add_weight
+from tflint_vars.plans.tracking import tracking_hacks
+from tflint_vars.plans.initializers import Scope, WeightPlan, plan_variable
+from tflint_vars.project import FUNCTION, RETURNS_VARIABLE
 
-VARIABLE = "tensorflow.Variable"
 # Methods that implement variable creation for their class (tf_keras' Metric.add_weight): a raw tf.Variable is
 # their job, not a bug.
 VARIABLE_FACTORIES = frozenset({"add_weight", "add_variable", "_add_variable_with_custom_getter"})
@@ -48,13 +49,156 @@ METRIC_KEYWORDS = frozenset({"name", "dtype"})
 UNTRACKED_BY_DESIGN = "no_automatic_dependency_tracking"
 
 
+# The methods that run on every forward pass: `call`, and a `__call__` override (which wraps Keras' own).
+CALL_METHODS = frozenset({"call", "__call__"})
+
+
+def is_keras3_class(keras_class) -> bool:
+    """A Keras 3 class (`tf.keras` since TF 2.16, or `keras`). A class on `tf_keras` (itself, or through a project
+    module that imports it) is Keras 2 by construction: its raw variables stay tracked for as long as it runs, so
+    the variable rules skip it, as TFV006/TFV007/TFV009/TFV010 do (issue 17's precision reading counted them
+    false)."""
+    return keras_class is not None and keras_class.flavor == KERAS3
+
+
 def raw_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[CallSite]:
-    for site in analysis.calls_named(VARIABLE):
+    for site in analysis.calls_named(VARIABLE, *BACKEND_VARIABLES):
         ctx = site.context
-        if ctx.keras_class is not None and ctx.method is not None and ctx.method not in VARIABLE_FACTORIES \
+        if is_keras3_class(ctx.keras_class) and ctx.method is not None and ctx.method not in VARIABLE_FACTORIES \
                 and ctx.keras_class.kind in REPORTED_KINDS and method_matches(ctx.method) \
-                and not _untracked_by_design(site):
-            yield site
+                and not _untracked_by_design(site) \
+                and (ctx.method in CALL_METHODS or ctx.function is None
+                     or reaches_layer(analysis, ctx.function, site.node)):
+            yield site  # (in `call`, a variable made on every call fails under `tf.function` wherever it goes)
+
+
+# Packages whose functions are not project helpers: not looked up in the project index.
+_NOT_PROJECT = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "math", "functools", "builtins"})
+
+
+def helper_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[tuple[CallSite, str, str]]:
+    """(the call, the helper as written, the constructor's canonical name) for each call, in a method of a Keras
+    class, of a function outside the class that returns a raw variable (a module-level function of this module, or
+    one of another module of the project, through the project index) whose result reaches the layer (`_stored`).
+    The variable is made in the helper, where the class-bound rules do not look: it is reported where the layer
+    gets it."""
+    module_helpers = None
+    for site in analysis.calls:
+        ctx = site.context
+        if not is_keras3_class(ctx.keras_class) or ctx.method is None or ctx.method in VARIABLE_FACTORIES \
+                or ctx.keras_class.kind not in REPORTED_KINDS or not method_matches(ctx.method):
+            continue
+        func = site.node.func
+        created = None
+        if isinstance(func, ast.Name) and func.id not in analysis.imports:
+            if module_helpers is None:
+                module_helpers = {f.name: returned_variable(f, analysis.qualify) for f in analysis.tree.body
+                                  if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            created = module_helpers.get(func.id)
+            if func.id not in module_helpers and analysis.resolver is not None:  # maybe from a star import
+                refs = [f"{star}{'' if star.endswith('.') else '.'}{func.id}" for star in analysis.star_imports]
+                created = next(filter(None, (_project_helper(analysis, ref) for ref in refs)), None)
+        elif analysis.resolver is not None and site.name is not None \
+                and site.name.split(".")[0] not in _NOT_PROJECT:
+            created = _project_helper(analysis, analysis.qualify_raw(func))
+        if created is None or _untracked_by_design(site):
+            continue
+        method = ctx.keras_class.method(ctx.method)
+        if method is not None and _stored(method, site.node):
+            yield site, dotted_name(func) or "the helper", created
+
+
+def _project_helper(analysis: ModuleAnalysis, ref: str) -> str | None:
+    """The raw variable constructor the project function `ref` returns (tflint_vars.project), else None."""
+    if ref.split(".")[0] in _NOT_PROJECT:
+        return None
+    answer = analysis.resolver(ref + FUNCTION)
+    return answer[1] if answer and answer[0] == RETURNS_VARIABLE else None
+
+
+def helper_finding(rule, site: CallSite, helper: str, created: str, in_call: bool = False):
+    """The finding for a helper's variable reaching the layer: no fix (it is made outside the class)."""
+    made = "tf.Variable" if created == VARIABLE else f"backend.{created.rpartition('.')[2]}"
+    if in_call:
+        message = (f"`{helper}` makes a `{made}` on every call of {where(site)}: `tf.function` raises ValueError, "
+                   f"and Keras 3 does not track it")
+    else:
+        message = f"`{helper}` returns a `{made}` that {where(site)} keeps: Keras 3 never tracks, trains or saves it"
+    return weight_finding(rule, site, message, f"it is made in `{helper}`, outside the layer; make it with "
+                                               f"`self.add_weight(...)` in the layer")
+
+
+# Where a value flows on unchanged (the variable itself may be in the result).
+_CARRIERS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+             ast.Starred, ast.IfExp, ast.keyword, ast.comprehension, ast.NamedExpr, ast.Await)
+# Where a value is consumed: the result is a tensor or nothing, never the variable.
+_CONSUMERS = (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Subscript, ast.Expr, ast.withitem, ast.JoinedStr,
+              ast.FormattedValue, ast.If, ast.While, ast.Assert, ast.Delete)
+# Methods of a variable whose result may be the variable itself (`v.assign(x)` returns it in TF2).
+_RETURNS_SELF = frozenset({"assign", "assign_add", "assign_sub", "scatter_update", "scatter_add", "scatter_sub"})
+# Functions whose result is a tensor or an op, never an object holding their arguments.
+_TENSOR_FUNCTIONS = ("tensorflow.", "keras.backend.", "tf_keras.backend.", "keras.ops.")
+
+
+def reaches_layer(analysis: ModuleAnalysis, function: ast.AST, call: ast.Call) -> bool:
+    """Whether the variable `call` makes may end on the layer, where Keras 2 tracked it. Conservative: False only
+    when every path provably drops it: consumed by an operation or a TensorFlow/backend function
+    (`tf.reduce_sum(v)`, `K.moving_average_update(v, x, 0.9)`), or bound to a local only used so. A variable that
+    never reaches the layer was untracked by Keras 2 as well: moving to Keras 3 changes nothing for it."""
+    parents = {child: node for node in ast.walk(function) for child in ast.iter_child_nodes(node)}
+    return _escapes(analysis, function, parents, call, set())
+
+
+def _escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, node: ast.AST, names: set[str]) -> bool:
+    while True:
+        parent = parents.get(node)
+        if parent is None or isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom)):
+            return True  # returned: a caller may keep it
+        if isinstance(parent, _CARRIERS):
+            node = parent
+            continue
+        if isinstance(parent, ast.Attribute):  # `v.assign(...)`, `v.shape`, `v.numpy()`
+            grand = parents.get(parent)
+            if parent.attr in _RETURNS_SELF and isinstance(grand, ast.Call) and grand.func is parent:
+                node = grand
+                continue
+            return False
+        if isinstance(parent, ast.Call):
+            if node is parent.func:
+                return True
+            func = parent.func
+            if isinstance(func, ast.Name) and func.id == "setattr" or _on_self(func) \
+                    or (isinstance(func, ast.Attribute) and _on_self(func.value)):
+                return True  # `setattr(self, ...)`, `self.f(v)`, `self.items.append(v)`
+            if isinstance(func, ast.Attribute) and func.attr in _CONTAINER_METHODS and isinstance(func.value, ast.Name):
+                return _name_escapes(analysis, function, parents, func.value.id, names)
+            if (analysis.qualify(func) or "").startswith(_TENSOR_FUNCTIONS):
+                return False
+            node = parent  # any other callable may keep its argument in what it returns
+            continue
+        if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            for target in targets:
+                for name in (target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]):
+                    while isinstance(name, (ast.Subscript, ast.Starred)):
+                        name = name.value
+                    if not isinstance(name, ast.Name) or _name_escapes(analysis, function, parents, name.id, names):
+                        return True
+            return False
+        if isinstance(parent, _CONSUMERS):
+            return False
+        return True
+
+
+def _name_escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, name: str, names: set[str]) -> bool:
+    """Whether a local's value may reach the layer: through any of its reads."""
+    if name in names:
+        return False  # already being followed
+    names.add(name)
+    if any(isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names for n in ast.walk(function)):
+        return True
+    return any(_escapes(analysis, function, parents, n, names) for n in ast.walk(function)
+               if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load))
 
 
 def _untracked_by_design(site: CallSite) -> bool:
@@ -77,7 +221,11 @@ def fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool = True) -> We
     if keras_class.kind == BUILTIN_METRIC and keras_class.method("reset_state") is None:
         return ("Keras 3's built-in metrics reset only their own variables in `reset_state`, so it would not reset "
                 "this one as Keras 2 did; add the variable with `self.add_weight(...)` and reset it in `reset_state`")
-    plan = planned_in_place(analysis, site, plan_add_weight, check_place=place)
+    plan = planned_in_place(analysis, site, plan_variable, check_place=place)
+    if isinstance(plan, WeightPlan):
+        blocked = tracking_hacks(site)[1]
+        if blocked:
+            plan.unsafe = f"{plan.unsafe}; {blocked}" if plan.unsafe else blocked
     if keras_class.kind in METRIC_KINDS and isinstance(plan, WeightPlan):
         # Neither Metric.add_weight takes `autocast`; a metric's update_state runs outside a layer's autocast scope.
         plan.keywords.pop("autocast", None)
@@ -85,6 +233,23 @@ def fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool = True) -> We
         if unsupported:
             return f"a Metric's `add_weight` takes no {', '.join(f'`{k}`' for k in unsupported)}"
     return plan
+
+
+def creator(site: CallSite) -> str:
+    """The call as messages name it: `tf.Variable`, or a backend constructor as written (`K.zeros`)."""
+    if site.name == VARIABLE:
+        return "`tf.Variable`"
+    return f"`{dotted_name(site.node.func) or site.name}`"
+
+
+def untracked_message(analysis: ModuleAnalysis, site: CallSite) -> str:
+    """TFV001's and TFV003's message: what Keras 3 does with the variable."""
+    raw = analysis.qualify_raw(site.node.func) or ""
+    if site.name != VARIABLE and raw.startswith("keras."):
+        # Measured: Keras 3's own `keras.backend` has none of the constructors (`tf.keras.backend` keeps them).
+        return (f"{creator(site)} in {where(site)}: Keras 3's `keras.backend` has no "
+                f"`{site.name.rpartition('.')[2]}` (AttributeError); use `self.add_weight(...)`")
+    return untracked_text(where(site), untracked_effects(site), creator(site))
 
 
 def untracked_effects(site: CallSite) -> str:
@@ -129,6 +294,10 @@ def _numpy_names(analysis: ModuleAnalysis) -> set[str]:
     for statement in analysis.tree.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and _reads(statement, names):
             names.add(statement.name)
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None \
+                and _reads(statement.value, names):  # a module constant such as `DECAY = np.float32(0.9)`
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
     return names
 
 
@@ -147,7 +316,8 @@ def numpy_operands(analysis: ModuleAnalysis, site: CallSite) -> str | None:
     if not names:
         return None
     reason = (f"`{site.context.keras_class.name}` may combine the weight with a numpy value: a Keras 3 weight times "
-              f"a numpy float64 (`np.sqrt(2.0)`) gives float64 where the tf.Variable gave float32")
+              f"a numpy float64 gives float64 where the tf.Variable gave float32, and with a numpy scalar "
+              f"(`np.float32`) in a traced step Keras 3 raises NotImplementedError")
     for method in site.context.keras_class.node.body:
         if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
@@ -164,8 +334,9 @@ def numpy_operands(analysis: ModuleAnalysis, site: CallSite) -> str | None:
             flat = [t for target in targets for t in (target.elts if isinstance(target, (ast.Tuple, ast.List))
                                                       else [target])]
             tainted.update(t.id for t in flat if isinstance(t, ast.Name))
-            creates_variable = isinstance(node.value, ast.Call) and \
+            creates_variable = isinstance(node.value, ast.Call) and (
                 (dotted_name(node.value.func) or "").split(".")[-1] in ("Variable", "add_weight", "get_variable")
+                or analysis.qualify(node.value.func) in BACKEND_VARIABLES)
             if any(_on_self(t) for t in flat) and not creates_variable:
                 return reason
     return None
@@ -213,6 +384,8 @@ def place_check(analysis: ModuleAnalysis, site: CallSite, seen: frozenset = froz
     or lambda, which may run at any time."""
     cls = site.context.keras_class
     method = cls.method(site.context.method)
+    if site.context.function in cls.node.body:
+        method = site.context.function  # one of several defs of the name: a property's setter, an overload
     if method is None:
         return "its method could not be found"
     if site.context.function is not method:
@@ -222,11 +395,15 @@ def place_check(analysis: ModuleAnalysis, site: CallSite, seen: frozenset = froz
             return f"it is created in a {'lambda' if isinstance(node, ast.Lambda) else 'generator'}, which may run " \
                    f"after the layer is built"
     if not _stored(method, site.node):
-        return "unsafe: it is not stored on the layer, so Keras 2 did not track it, and add_weight tracks it (it " \
-               "joins `layer.weights` and is trained)"
+        return "unsafe: it is not stored on the layer where this method shows it (it goes through a call or is " \
+               "returned), so Keras 2 may not have tracked it, and add_weight tracks it (it joins `layer.weights` " \
+               "and is trained)"
     decorators = {getattr(d, "id", getattr(d, "attr", "")) for d in method.decorator_list}
-    if decorators & {"staticmethod", "classmethod", "property"}:
-        return f"`{site.context.method}` is a {sorted(decorators & {'staticmethod', 'classmethod', 'property'})[0]}"
+    kinds = {"staticmethod": "staticmethod", "classmethod": "classmethod", "property": "property",
+             "setter": "property setter", "getter": "property", "deleter": "property deleter"}
+    found = sorted(kinds[d] for d in decorators if d in kinds)
+    if found:
+        return f"`{site.context.method}` is a {found[0]}, which may run at any time, also after the layer is built"
     return _method_place(cls, site.context.method, site.node.lineno, seen, move_after_super(site))
 
 
@@ -252,6 +429,9 @@ def _stored(method: ast.AST, call: ast.Call) -> bool:
                                ast.Starred, ast.IfExp, ast.keyword, ast.comprehension)):
             node = parent
             continue
+        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "setattr" \
+                and len(parent.args) == 3 and parent.args[2] is node:
+            return _on_self(parent.args[0])  # `setattr(self, name, v)`: an attribute, tracked by Keras 2
         if isinstance(parent, ast.Call) and node in parent.args and isinstance(parent.func, ast.Attribute) \
                 and parent.func.attr in _CONTAINER_METHODS:
             target = parent.func.value
@@ -288,8 +468,8 @@ def _method_place(cls, name: str, line: int, seen: frozenset, move=None) -> str 
         return None
     if name == "build":
         return None
-    if name == "call":
-        return "`call` runs after the layer is built, when Keras 3 raises on new state"
+    if name in CALL_METHODS:
+        return f"`{name}` runs after the layer is built, when Keras 3 raises on new state"
     if not name.startswith("_") or (name.startswith("__") and name.endswith("__")):
         # Code outside the class may call a public method again, after the layer is built (an epoch callback's
         # `layer.reset()`).
@@ -304,19 +484,19 @@ def _method_place(cls, name: str, line: int, seen: frozenset, move=None) -> str 
             continue
         reason = _method_place(cls, caller, call.lineno, seen | {name})
         if reason is not None:
-            return reason if reason.startswith("unsafe: ") or caller != "call" else \
-                f"`{cls.name}.{name}` is called from `call`, which runs after the layer is built"
+            return reason if reason.startswith("unsafe: ") or caller not in CALL_METHODS else \
+                f"`{cls.name}.{name}` is called from `{caller}`, which runs after the layer is built"
     return None
 
 
-def untracked_message(where: str, effects: str, note: str = "") -> str:
+def untracked_text(where: str, effects: str, created: str = "`tf.Variable`") -> str:
     """TFV001's and TFV003's message (the pytest plugin words its runtime findings with it too)."""
-    return f"`tf.Variable` created in {where} is untracked under Keras 3: {effects}{note}; use `self.add_weight(...)`"
+    return f"{created} created in {where} is untracked under Keras 3: {effects}; use `self.add_weight(...)`"
 
 
-def per_call_message(where: str) -> str:
-    """TFV002's message."""
-    return (f"`tf.Variable` created in {where} makes a new variable on every call (`tf.function` raises ValueError) "
+def per_call_message(where: str, created: str = "`tf.Variable`") -> str:
+    """TFV002's message for a variable made on every call (the pytest plugin's too)."""
+    return (f"{created} created in {where} makes a new variable on every call (`tf.function` raises ValueError) "
             f"and is untracked under Keras 3; create it once in `build` with `self.add_weight(...)`")
 
 
@@ -328,12 +508,6 @@ def get_variable_message(where: str) -> str:
 
 def where(site: CallSite) -> str:
     return f"`{site.context.keras_class.name}.{site.context.method}`"
-
-
-def keras2_note(site: CallSite) -> str:
-    if site.context.keras_class.flavor == KERAS2:
-        return " (this class is on tf_keras, Keras 2, which tracks it: it breaks on the move to Keras 3)"
-    return ""
 
 
 def weight_finding(rule, site: CallSite, message: str, plan: WeightPlan | str):

@@ -12,11 +12,12 @@ from tflint_vars.rules.tfv007_add_weight_positional import AddWeightPositional
 from tflint_vars.rules.tfv008_tf1_layers_api import Tf1LayersApi
 from tflint_vars.rules.tfv009_add_weight_keras2_keyword import AddWeightKeras2Keyword
 from tflint_vars.rules.tfv010_tensorshape_api_in_build import TensorShapeApiInBuild
+from tflint_vars.rules.tfv030_tracking_list_hack import TrackingListHack
 
 ALL_RULES: tuple[type[Rule], ...] = (
     Unreadable, VariableInInit, VariableInCall, VariableInMethod, GetVariableInLayer, GetVariableWithoutReuse,
     StateOutsideBuild, AddWeightPositional, Tf1LayersApi, AddWeightKeras2Keyword,
-    TensorShapeApiInBuild,
+    TensorShapeApiInBuild, TrackingListHack,
 )
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 

@@ -4,8 +4,8 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.rules._raw_variables import (fix_plan, keras2_note, raw_variables, untracked_effects,
-                                                untracked_message, weight_finding, where)
+from tflint_vars.rules._raw_variables import (fix_plan, helper_finding, helper_variables, raw_variables,
+                                              untracked_message, weight_finding)
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -14,7 +14,21 @@ class VariableInInit(Rule):
 
     ## What it does
     Finds `tf.Variable(...)` inside `__init__` of a Keras `Layer`/`Model` subclass, including variables created in
-    loops, appended to lists or stored in dicts.
+    loops, appended to lists or stored in dicts. Keras 2's backend constructors (`K.variable`, `K.zeros`, `K.ones`,
+    `K.eye`, `K.random_uniform_variable`, `K.random_normal_variable`, with `K` the `keras`, `tf.keras` or `tf_keras`
+    backend) are the same: each makes a plain `tf.Variable` (measured: tracked by Keras 2, not in `layer.weights`
+    under Keras 3; Keras 3's standalone `keras.backend` has none of them, so there the call raises AttributeError).
+    `K.zeros_like`/`K.ones_like` return tensors under both and are not reported. Not reported either: a variable
+    that provably never reaches the layer (consumed at once by an operation or a TensorFlow/backend function, such
+    as `tf.reduce_sum(v)` or `K.moving_average_update(v, x, 0.9)`, or bound to a local used only so), which Keras 2
+    did not track either, and classes on `tf_keras` (itself, or through a project module importing it), which are
+    Keras 2 by construction and keep tracking their variables, as TFV006/TFV007/TFV009/TFV010 decide.
+
+    A variable returned by a helper outside the class (a module-level function of the module, or of another module
+    of the project, found by the project index through imports, re-exports and star imports) and kept by the layer
+    (`self.w = make_bias(n)`) is reported where the layer gets it, naming the helper (TFV001/TFV002/TFV003 by the
+    method holding the call). No fix: the variable is made in the helper, where `self.add_weight` cannot run; a
+    helper method or staticmethod of the class is reported where it creates the variable.
 
     ## Why is this bad?
     Since TensorFlow 2.16, `tf.keras` is Keras 3. Keras 3 does not track a raw `tf.Variable` assigned in a layer: it
@@ -63,16 +77,22 @@ class VariableInInit(Rule):
       before that call and module names (never `self`), and nothing up to the call reads its target or is read
       through an attribute or item by the value (`kwargs.pop(...)`), else none; unsafe in another method, or
       in a public one (`reset()`) even when `build` calls it, since code outside the class may call it again
-      after build. The variable must reach the layer (assigned to `self.x`,
+      after build. The variable must reach the layer (assigned to `self.x` or by `setattr(self, ...)`,
       maybe in a list, dict or comprehension, appended to a container on `self`, returned, or bound to a local
       read again): one that does not was untracked in Keras 2 too, and add_weight would track it (unsafe).
+    - Tracking lists: the lines that add the variable to Keras 2's `self._trainable_weights` /
+      `self._non_trainable_weights` (`.append(self.x)`, `.extend([self.x])`) go with the fix, since add_weight
+      tracks it and the line raises AttributeError under Keras 3 (TFV030); the fix is unsafe when such a line adds
+      other values too or uses the list another way, since it would still raise.
     - Value: it must map to an initializer with the same distribution and dtype: `tf.zeros`/`tf.ones`/`tf.fill`,
       `tf.random.*` (every moment spelled out: Keras' "random_normal" has stddev 0.05), numbers, lists and numpy
       arrays of numbers (`Constant`; numpy keeps float64), `c * tf.ones(s)`, `[c] * n`, `tf.constant(v, shape=s)`,
       and initializer objects called with a shape (the TF guide's `w_init(shape=..., dtype=...)`: add_weight takes
       `w_init` itself). Any other value is evaluated once, where it stood, into a fresh name and fills the weight
       through `Constant`, with the dtype `tf.convert_to_tensor` gives it: unsafe, since add_weight needs its shape
-      fully known (no fix for a string: Keras 3's `Constant` raises on a string weight, tf-keras fills it).
+      fully known (no fix for a string: Keras 3's `Constant` raises on a string weight, tf-keras fills it; none
+      for a callable, a lambda, `functools.partial(...)` or a function of the module, which tf.Variable calls and
+      `tf.convert_to_tensor` rejects under both runtimes).
       It is evaluated inside `tf.init_scope()`: Keras 3 builds an RNN cell inside a scratch graph,
       where the plain value is a symbolic tensor that `Constant` cannot use (TypeError "out of scope"; fact
       computed_value_in_trace: both Kerases pass with `init_scope`).
@@ -87,14 +107,25 @@ class VariableInInit(Rule):
       weight under Keras 3 and float32 for a tf.Variable (fact numpy_float64_operand; np.float32 values and python
       floats stay float32), so float32 math in `call` then raises "float vs double". Unsafe where the class may
       combine the weight with numpy: a method other than `__init__`/`build` reads numpy, or one of those stores on
-      `self` a value computed with numpy (through locals and the module's functions that use it). A numpy value
-      passed in from outside the module is not seen.
+      `self` a value computed with numpy (through locals, the module's functions that use it and its module-level
+      constants, `DECAY = np.float32(0.9)`: with such a scalar in `train_step`, Keras 3's `fit` raised
+      NotImplementedError on a held-out module where the original trained, issue 17). A numpy value passed in
+      from outside the module is not seen.
     - Name: Keras 3 rejects `/`: it becomes `_` (unsafe); a computed name may hold one (unsafe), except a
       conditional of literals or an f-string of `range` counters.
     - Keywords: `name`, `trainable`, `dtype`, `constraint` pass through (a constraint is applied by `fit` in both);
       `validate_shape=True`, `caching_device=None`, `import_scope=None` are dropped; `shape=` (a partly unknown
       shape lets a variable change shape; add_weight's must be fully defined), `synchronization=`,
       `aggregation=` and any other keyword have no fix.
+    - Backend constructors: `K.variable(value, dtype, name, constraint)` is `tf.Variable(value, dtype=dtype or
+      K.floatx())`, so the weight gets that dtype, written `dtype=K.floatx()` through the same backend name when
+      none is given (no fix when the function is imported alone: nothing spells `floatx()`), and the value the
+      initializer above (a random value of another dtype kind than the variable's: no fix). `K.zeros`/`K.ones(shape)`
+      become "zeros"/"ones", `K.eye(n)` shape `(n, n)` with `Identity()`, `K.random_uniform_variable(shape, low,
+      high)` `RandomUniform(minval=low, maxval=high)`, `K.random_normal_variable(shape, mean, scale)`
+      `RandomNormal(mean=mean, stddev=scale)`, with the seed passed on. All are trainable, as add_weight's default.
+      Verified under both runtimes, with a save and load (fixture tfv001_backend_variables). Not seen statically: a
+      `K.zeros` shape with a 0 dimension gives a constant tensor, not a variable, in both Kerases.
     - Metric: the same keyword `add_weight` call works with Keras 3's and tf_keras' `Metric.add_weight` and makes
       a variable `reset_state` sets to zero, as Keras 2 did; `autocast` is not written (neither takes it). No fix
       for `trainable=` and other keywords a Metric's `add_weight` lacks, nor for subclasses of built-in metrics such
@@ -133,5 +164,6 @@ class VariableInInit(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in raw_variables(analysis, lambda method: method == "__init__"):
             plan = fix_plan(analysis, site)
-            message = untracked_message(where(site), untracked_effects(site), keras2_note(site))
-            yield weight_finding(self, site, message, plan)
+            yield weight_finding(self, site, untracked_message(analysis, site), plan)
+        for site, helper, created in helper_variables(analysis, lambda method: method == "__init__"):
+            yield helper_finding(self, site, helper, created)

@@ -1,25 +1,46 @@
 from __future__ import annotations
 
+import ast
 from typing import Iterator
 
-from tflint_vars.analysis import ModuleAnalysis
+from tflint_vars.analysis import ModuleAnalysis, dotted_name
 from tflint_vars.diagnostics import UNSAFE
-from tflint_vars.plans.hoist import HoistPlan, plan_hoist
+from tflint_vars.plans.hoist import HoistPlan, guarded_attributes, plan_hoist
 from tflint_vars.plans.initializers import WeightPlan
-from tflint_vars.rules._raw_variables import fix_plan, per_call_message, raw_variables, where
+from tflint_vars.rules._raw_variables import (CALL_METHODS, creator, fix_plan, helper_finding, helper_variables,
+                                              per_call_message, raw_variables, where)
 from tflint_vars.rules.base import Finding, Rule
+
+
+def _guarded_once(site) -> str | None:
+    """`if self.x is None: self.x = tf.Variable(...)` (or `if not self.x`, `if not hasattr(self, "x")`): made on
+    the first call only (measured: one variable, and `fit` runs), so the defect is that it is untracked. The guard's
+    test as written, else None."""
+    method = site.context.function
+    for node in ast.walk(method) if method is not None else ():
+        if isinstance(node, ast.If):
+            attributes = guarded_attributes(node.test)  # empty for `if not self.built`, which also runs once
+            for statement in node.body if attributes is not None else ():
+                if isinstance(statement, ast.Assign) and statement.value is site.node and len(statement.targets) == 1 \
+                        and (not attributes or (dotted_name(statement.targets[0]) or "")[5:] in attributes):
+                    return ast.unparse(node.test)
+    return None
 
 
 class VariableInCall(Rule):
     """Raw `tf.Variable` created in `call` of a Keras Layer or Model: a new, untracked variable on every call.
 
     ## What it does
-    Finds `tf.Variable(...)` inside the `call` method of a Keras `Layer`/`Model` subclass.
+    Finds `tf.Variable(...)` inside the `call` method of a Keras `Layer`/`Model` subclass, or a `__call__` override,
+    which also runs on every forward pass (no fix there: it wraps Keras' own `__call__`, which calls `build`).
 
     ## Why is this bad?
     `call` runs on every forward pass: each run creates a fresh variable with its initial value, so nothing it
     learns survives, and under `tf.function` (which `fit` uses) TensorFlow raises `ValueError` because a
     `tf.function` may only create variables on its first trace. Under Keras 3 the variable is also untracked.
+    Behind a guard (`if self.v is None: self.v = tf.Variable(...)`, `if not self.built:`) it is made once (measured:
+    one variable, and `fit` runs): there the message says the real defect, that Keras 3 leaves it untracked, never
+    trained and unsaved.
 
     ## Example
     ```python
@@ -69,14 +90,21 @@ class VariableInCall(Rule):
         return hoist_edit(ctx, site)
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
-        for site in raw_variables(analysis, lambda method: method == "call"):
+        for site in raw_variables(analysis, lambda method: method in CALL_METHODS):
             plan = fix_plan(analysis, site, place=False)
             if isinstance(plan, WeightPlan) and plan.computed:  # evaluated in `call`: it cannot move to `build`
                 plan = plan.unsafe.split(": the fix fills")[0]
             if not isinstance(plan, str):
                 plan = plan_hoist(analysis, site)
-            message = per_call_message(where(site))
+            guard = _guarded_once(site)
+            if guard:
+                message = (f"{creator(site)} made once in {where(site)} (behind `if {guard}`): Keras 3 never "
+                           f"tracks, trains or saves it; create it in `build` with `self.add_weight(...)`")
+            else:
+                message = per_call_message(where(site), creator(site))
             if isinstance(plan, HoistPlan):
                 yield self.finding(site.node, message, UNSAFE)
             else:
                 yield self.finding(site.node, f"{message} (no fix: {plan})")
+        for site, helper, created in helper_variables(analysis, lambda method: method in CALL_METHODS):
+            yield helper_finding(self, site, helper, created, in_call=True)

@@ -4,8 +4,8 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.rules._raw_variables import (fix_plan, keras2_note, raw_variables, untracked_effects,
-                                                untracked_message, weight_finding, where)
+from tflint_vars.rules._raw_variables import (CALL_METHODS, fix_plan, helper_finding, helper_variables, raw_variables,
+                                              untracked_message, weight_finding)
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -66,7 +66,8 @@ class VariableInMethod(Rule):
         return weight_edit(ctx, site, fix_plan(ctx.analysis, site))
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
-        for site in raw_variables(analysis, lambda method: method not in ("__init__", "call")):
+        for site in raw_variables(analysis, lambda method: method != "__init__" and method not in CALL_METHODS):
             plan = fix_plan(analysis, site)
-            message = untracked_message(where(site), untracked_effects(site), keras2_note(site))
-            yield weight_finding(self, site, message, plan)
+            yield weight_finding(self, site, untracked_message(analysis, site), plan)
+        for site, helper, created in helper_variables(analysis, lambda m: m != "__init__" and m not in CALL_METHODS):
+            yield helper_finding(self, site, helper, created)

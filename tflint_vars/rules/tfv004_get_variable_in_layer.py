@@ -5,7 +5,8 @@ from typing import Iterator
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
 from tflint_vars.plans.initializers import WeightPlan, plan_get_variable
-from tflint_vars.rules._raw_variables import get_variable_message, planned_in_place, weight_finding, where
+from tflint_vars.rules._raw_variables import (get_variable_message, is_keras3_class, planned_in_place,
+                                              weight_finding, where)
 from tflint_vars.rules.base import Finding, Rule
 
 GET_VARIABLE = "tensorflow.get_variable"
@@ -59,7 +60,11 @@ class GetVariableInLayer(Rule):
     did not put get_variable's regularization loss in `layer.losses`, add_weight does, so `fit` minimises a loss it
     did not before. None under a `variable_scope` with `reuse`, which shares one variable between calls. Unsafe,
     as TFV001, where the class may combine the weight with numpy values (a Keras 3 weight times a numpy float64 is
-    float64; get_variable's variable stays float32).
+    float64; get_variable's variable stays float32). All or none: when one `get_variable` of the class (outside
+    `__init__`) gets no safe fix, the others' fixes are unsafe too. tf-keras calls `build` again when it loads a
+    model, and there get_variable returns the variables it already made while add_weight makes new ones, so a
+    partly fixed `build` changes the weight order between save and load: values load into the wrong variables
+    (measured on a held-out module: prediction difference 5.6 after load, 0.0 for the original; issue 17).
     """
 
     code = "TFV004"
@@ -82,11 +87,31 @@ class GetVariableInLayer(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for site in analysis.calls_named(GET_VARIABLE):
             ctx = site.context
-            if ctx.keras_class is None or ctx.method is None or not ctx.keras_class.is_layer:
+            if not is_keras3_class(ctx.keras_class) or ctx.method is None or not ctx.keras_class.is_layer:
                 continue
             message = get_variable_message(where(site))
             yield weight_finding(self, site, message, self.plan(analysis, site))
 
     @staticmethod
     def plan(analysis: ModuleAnalysis, site) -> WeightPlan | str:
-        return planned_in_place(analysis, site, plan_get_variable, refuse=_shared_by_scope)
+        """The call's own plan, made unsafe when another `get_variable` of the class outside `__init__` gets no safe
+        fix: tf-keras re-runs `build` when it loads a model, where get_variable returns the variables it made and
+        add_weight makes new ones, so a partly fixed set loads its values into the wrong variables (issue 17)."""
+        plan = _own_plan(analysis, site)
+        if not isinstance(plan, WeightPlan) or plan.unsafe or site.context.method == "__init__":
+            return plan
+        for other in analysis.calls_named(GET_VARIABLE):
+            if other is site or other.context.keras_class is not site.context.keras_class \
+                    or other.context.method in (None, "__init__"):
+                continue
+            other_plan = _own_plan(analysis, other)
+            if not isinstance(other_plan, WeightPlan) or other_plan.unsafe:
+                plan.unsafe = (f"the `get_variable` on line {other.node.lineno} gets no safe fix, and tf-keras re-runs "
+                               f"`build` when loading, where get_variable returns its variables and add_weight makes "
+                               f"new ones: a partly fixed set loads into the wrong variables")
+                break
+        return plan
+
+
+def _own_plan(analysis: ModuleAnalysis, site) -> WeightPlan | str:
+    return planned_in_place(analysis, site, plan_get_variable, refuse=_shared_by_scope)

@@ -59,7 +59,9 @@ class GetVariableWithoutReuse(Rule):
     ## What it does
     Finds `get_variable` calls under `variable_scope(name)` whose `reuse` is false or None while the same scope
     name is entered more than once: the enclosing function is called twice in the module with the same constant
-    scope name and no truthy `reuse` (defaults included), or the scope or its function is entered in a loop.
+    scope name and no truthy `reuse` (defaults included), or the scope or its function is entered in a loop. A
+    call under an enclosing scope whose name changes with the loop (`variable_scope("layer_%d" % i)`), or under
+    enclosing scopes of other names, makes other full names and is not a second entry.
 
     ## Why is this bad?
     In TF1 graph code (`tf.compat.v1`), the second `get_variable("weights")` in scope `s` raises at graph build
@@ -174,12 +176,29 @@ class GetVariableWithoutReuse(Rule):
             name, reuse = _constant(name_node, env), _constant(reuse_node, env)
             if not isinstance(name, str):
                 continue
-            if _falsy(reuse) and caller.context.in_loop:
+            if _falsy(reuse) and caller.context.in_loop and not self._own_scope_per_pass(caller):
                 return name, f"by the call in a loop on line {caller.node.lineno}"
-            if _falsy(reuse) and name in entered:
-                return name, f"by the call on line {caller.node.lineno}; first on line {entered[name]}"
-            entered.setdefault(name, caller.node.lineno)
+            # The full name is the caller's enclosing scopes, then this one: only the same full name collides.
+            full = (tuple(ast.dump(self._scope_args(e.call).get("name_or_scope") or e.call)
+                          for e in caller.context.scopes), name)
+            if _falsy(reuse) and full in entered:
+                return name, f"by the call on line {caller.node.lineno}; first on line {entered[full]}"
+            entered.setdefault(full, caller.node.lineno)
         return None
+
+    def _own_scope_per_pass(self, caller: CallSite) -> bool:
+        """The call stands, in its loop, under a `variable_scope` entered in that loop whose name reads the loop's
+        variables (`variable_scope("layer_%d" % i)`): each pass opens a scope of its own, so the names the called
+        function makes differ from pass to pass (measured: the graph builds)."""
+        loop = caller.context.loop
+        targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)} \
+            if isinstance(loop, (ast.For, ast.AsyncFor, ast.comprehension)) else set()
+        for entry in caller.context.scopes:
+            name = self._scope_args(entry.call).get("name_or_scope")
+            if entry.loop is loop and name is not None and any(
+                    isinstance(n, ast.Name) and n.id in targets for n in ast.walk(name)):
+                return True
+        return False
 
     @staticmethod
     def _is_method(analysis: ModuleAnalysis, function: ast.AST) -> bool:

@@ -19,14 +19,52 @@ _CATCHES = {"AttributeError", "Exception", "BaseException"}
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def _shape_root(node: ast.AST, param: str) -> bool:
-    """`param`, or `param` subscripted any number of times (`param[1:]`, `param[0]`): what `build` received."""
+def _shape_root(node: ast.AST, names: frozenset[str]) -> bool:
+    """One of `names` (the parameter and its aliases), subscripted any number of times (`param[1:]`, `param[0]`,
+    `param["query"]`): what `build` received."""
     while isinstance(node, ast.Subscript):
         node = node.value
-    return isinstance(node, ast.Name) and node.id == param
+    return isinstance(node, ast.Name) and node.id in names
 
 
-def _mentions_type_test(test: ast.AST, param: str) -> bool:
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _aliases(build: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> dict[str, ast.stmt]:
+    """`shape = input_shape` or `query = input_shape["query"]` at the top of `build`, the alias bound nowhere else
+    in it: alias -> its statement. It holds what Keras passed (a tuple, or a dict of tuples, under Keras 3)."""
+    stores: dict[str, int] = {}
+    for node in ast.walk(build):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    return {statement.targets[0].id: statement for statement in build.body
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id != param
+            and stores.get(statement.targets[0].id) == 1 and _shape_root(statement.value, frozenset({param}))}
+
+
+def _raising_type_guard(statement: ast.stmt, names: frozenset[str]) -> bool:
+    """`if <type test of the shape>: ... raise ...` with no else: the statements after it run only when it passes."""
+    return isinstance(statement, ast.If) and not statement.orelse and bool(statement.body) \
+        and isinstance(statement.body[-1], ast.Raise) and _mentions_type_test(statement.test, names)
+
+
+def _rejects_tuple(test: ast.expr, names: frozenset[str]) -> ast.Call | None:
+    """The `isinstance(param, tf.TensorShape)` call of `not isinstance(param, tf.TensorShape)`: true for a tuple."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call):
+        call = test.operand
+        if isinstance(call.func, ast.Name) and call.func.id == "isinstance" and len(call.args) == 2 \
+                and isinstance(call.args[0], ast.Name) and call.args[0].id in names:
+            kinds = call.args[1].elts if isinstance(call.args[1], ast.Tuple) else [call.args[1]]
+            if kinds and all((dotted_name(k) or "").endswith("TensorShape") for k in kinds):
+                return call
+    return None
+
+
+def _mentions_type_test(test: ast.AST, param: frozenset[str]) -> bool:
     """`isinstance(param, ...)`, `hasattr(param, ...)` or a TensorShape check in a condition: the code already
     tells a tuple from a TensorShape."""
     for node in ast.walk(test):
@@ -49,7 +87,7 @@ class _Uses(ast.NodeVisitor):
     """The TensorShape-only uses of `build`'s shape parameter, outside nested functions, guards that test its type,
     and `try` blocks that catch AttributeError."""
 
-    def __init__(self, param: str):
+    def __init__(self, param: frozenset[str]):
         self.param = param
         self.uses: list[tuple[ast.AST, str]] = []  # (node to report and rewrite, pattern)
         self.consumed: set[int] = set()
@@ -119,6 +157,10 @@ class TensorShapeApiInBuild(Rule):
     `.with_rank(...)`, `.concatenate(...)` and the rest of `tf.TensorShape`'s methods a tuple lacks. Not reported: uses
     after the parameter is rebound (`input_shape = tf.TensorShape(input_shape)`), under a condition that tests its
     type (`isinstance`, `hasattr`, `TensorShape`), in a `try` that catches AttributeError, and classes on `tf_keras`.
+    A local alias bound once at the top of `build` (`shape = input_shape`, `query = input_shape["query"]` for a dict
+    of shapes) is the parameter too. After `if <type test>: raise ...` nothing is reported (it runs only on a
+    TensorShape); `if not isinstance(input_shape, tf.TensorShape): raise ...` is itself reported, with no fix: under
+    Keras 3 it always raises.
 
     ## Why is this bad?
     Keras 3 calls `build` with a tuple (`(None, 3)`), where Keras 2 passed a `tf.TensorShape`. Measured on TF 2.21 /
@@ -188,12 +230,24 @@ class TensorShapeApiInBuild(Rule):
             param = build_parameter(build)
             if param is None:
                 continue
-            uses = _Uses(param)
+            aliases = _aliases(build, param)
+            names = frozenset({param, *aliases})
+            uses = _Uses(names)
             for statement in build.body:
+                if _raising_type_guard(statement, names):
+                    # What follows runs only on a TensorShape: under Keras 3 the guard itself is the break.
+                    test = _rejects_tuple(statement.test, names)
+                    if test is not None:
+                        yield self.finding(test, f"`{cls.name}.build` raises unless `{param}` is a TensorShape, and "
+                                                 f"Keras 3 passes a tuple; no fix: start `build` with `{param} = "
+                                                 f"tf.TensorShape({param})`")
+                    break
                 uses.visit(statement)
             rebound = rebinding_ends(build, param) if uses.uses else []
             for node, pattern in uses.uses:
-                start = (node.lineno, node.col_offset)
+                root = _root_name(node)
+                start = (node.lineno, node.col_offset) if root == param else \
+                    (aliases[root].lineno, aliases[root].col_offset)  # an alias of a rebound parameter is rebound
                 if any(end <= start for end in rebound):
                     continue
                 yield self._finding(analysis, cls.name, node, pattern, param)
