@@ -18,21 +18,28 @@ collect_ignore = ["data"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+# The installed packages of the fixtures' environment (fixtures/environment/site-packages/README.md).
+FIXTURE_SITE = FIXTURES / "environment" / "site-packages"
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"  # vendored: see tests/data/README.md
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _cache_outside_the_project(tmp_path_factory):
     """Every CLI run of the suite caches in a temporary directory, never in the project, and keeps the cache's key
-    and the user cache directory in temporary ones, never in the real home."""
+    and the user cache directory in temporary ones, never in the real home. The fixtures' installed packages are on
+    the PYTHONPATH of every interpreter the suite starts, and on this one's sys.path, as a user's site-packages would
+    be."""
     variables = {
         "TFLINT_VARS_CACHE_DIR": tmp_path_factory.mktemp("tflint-vars-cache"),
         "XDG_CONFIG_HOME": tmp_path_factory.mktemp("xdg-config"),
         "XDG_CACHE_HOME": tmp_path_factory.mktemp("xdg-cache"),
+        "PYTHONPATH": os.pathsep.join(filter(None, (str(FIXTURE_SITE), os.environ.get("PYTHONPATH")))),
     }
     previous = {name: os.environ.get(name) for name in variables}
     os.environ.update({name: str(value) for name, value in variables.items()})
+    sys.path.append(str(FIXTURE_SITE))  # and on this process's, for the tests that check in-process
     yield
+    sys.path.remove(str(FIXTURE_SITE))
     for name, value in previous.items():
         if value is None:
             del os.environ[name]

@@ -169,3 +169,30 @@ def test_a_resolver_answers_only_for_bases_not_keras_by_name():
     analysis = analyze(ast.parse(source), source, resolver)
     assert sorted(c.name for c in analysis.keras_classes.values()) == ["A", "B", "BaseLayer", "C"]
     assert sorted(set(asked)) == [".base.BaseLayer", "pkg.mixins.Mixin"]
+
+
+def test_an_import_is_asked_what_it_stands_for_only_when_a_call_uses_it_as_tensorflow():
+    """`tf.Variable` / `tf.layers.dense` / a bare imported `Variable` through a project module make the analysis ask
+    (tflint_vars.project's `alias`); a project helper such as `common_layers.layers()` or `util.dense()`, and
+    TensorFlow's own names, do not: the index never reads those modules for it."""
+    source = ("import tensorflow\nfrom pkg import compat as tf\nfrom pkg.layers import common_layers, util\n"
+              "from pkg.compat import Variable\nimport mtf\n"
+              "tf.Variable(1.0)\ntf.layers.dense(x, 3)\nVariable(2.0)\ncommon_layers.layers()\nutil.dense(x)\n"
+              "tensorflow.Variable(3.0)\nmtf.layers.dense(x)\n")
+
+    class Resolver:
+        asked: list[str] = []
+
+        def __call__(self, ref):
+            return None
+
+        def alias(self, ref):
+            self.asked.append(ref)
+            return "tensorflow.compat.v2" if ref == "pkg.compat" else None
+
+    resolver = Resolver()
+    analysis = analyze(ast.parse(source), source, resolver)
+    assert sorted(resolver.asked) == ["mtf", "pkg.compat", "pkg.compat.Variable"]
+    assert [site.name for site in analysis.calls] == [
+        "tensorflow.Variable", "tensorflow.layers.dense", "pkg.compat.Variable", "pkg.layers.common_layers.layers",
+        "pkg.layers.util.dense", "tensorflow.Variable", "mtf.layers.dense"]

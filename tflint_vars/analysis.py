@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -369,8 +370,23 @@ def _collect_imports(tree: ast.Module, module_statements: list[ast.AST] | None =
 
 
 # Resolves a base class the module imports from elsewhere, by its name as imported (absolute, or relative with its
-# dots): (flavour, kind) when it is a Keras class, else None. See tflint_vars.project.
+# dots): (flavour, kind) when it is a Keras class, else None. See tflint_vars.project. A resolver with an `alias`
+# method also says which TensorFlow or Keras name an imported module or name stands for (`_follow_aliases`).
 Resolver = Callable[[str], "tuple[str, str] | None"]
+
+# The top-level packages whose names the rules know (every canonical name of TensorFlow or Keras is under one).
+FRAMEWORKS = frozenset({"tensorflow", "keras", "tf_keras"})
+_FRAMEWORK_PREFIXES = tuple(f"{framework}." for framework in sorted(FRAMEWORKS))
+# Names by which a call through an imported project module may be TensorFlow's or Keras': only such calls make the
+# analysis ask what the module stands for (`tf.Variable` where `tf` is a project module star-importing TensorFlow),
+# so the other modules a file imports are not read for it. The functions a rule looks for, called; the namespaces
+# that hold them, followed by an attribute (`tf.layers.dense`, not a project helper `common_layers.layers()`).
+_FRAMEWORK_FUNCTIONS = frozenset({"Variable", "VariableV1", "get_variable", "variable_scope"})
+_FRAMEWORK_NAMESPACES = frozenset({"layers", "keras", "compat", "v1", "v2", "initializers", "backend"})
+# A first sieve on the whole name, import target included, so most calls are passed over without looking at their
+# node: a name holding none of those words cannot qualify.
+_FRAMEWORK_WORD = re.compile(rf"\.(?:{'|'.join(sorted(_FRAMEWORK_NAMESPACES))})\."
+                             rf"|(?:^|\.)(?:{'|'.join(sorted(_FRAMEWORK_FUNCTIONS))})$")
 
 
 def _classify_classes(analysis: ModuleAnalysis, module_statements: list[ast.AST] | None = None,
@@ -524,14 +540,53 @@ def _walk(analysis: ModuleAnalysis) -> None:
                 push((value, child_ctx))
 
 
+def _follow_aliases(analysis: ModuleAnalysis, alias: Callable[[str], str | None]) -> None:
+    """Rebind the imports that stand for TensorFlow or Keras through another module (`from pkg import compat as tf`
+    where pkg/compat.py star-imports tensorflow.compat.v2), and name the calls through them anew. Asked only for an
+    import a call uses as TensorFlow (_FRAMEWORK_FUNCTIONS, _FRAMEWORK_NAMESPACES): bases are resolved by the
+    resolver itself."""
+    asked: dict[str, str | None] = {}
+    worded: dict[str, bool] = {}  # a file calls the same helpers again and again
+    for site in analysis.calls:
+        name = site.name
+        if name is None or name.startswith(_FRAMEWORK_PREFIXES):
+            continue
+        sieved = worded.get(name)
+        if sieved is None:
+            sieved = worded[name] = _FRAMEWORK_WORD.search(name) is not None
+        if not sieved:
+            continue
+        dotted = dotted_name(site.node.func)
+        head, _, rest = dotted.partition(".")
+        if head in asked:
+            continue
+        target = analysis.imports[head]
+        if target.partition(".")[0] in FRAMEWORKS:
+            continue  # a framework name that is no rule's business
+        *namespaces, function = rest.split(".") if rest else (target.rpartition(".")[2],)
+        if function not in _FRAMEWORK_FUNCTIONS and not _FRAMEWORK_NAMESPACES.intersection(namespaces):
+            continue
+        asked[head] = alias(target)
+    rebound = {head: target for head, target in asked.items() if target is not None}
+    if not rebound:
+        return
+    analysis.imports.update(rebound)
+    for site in analysis.calls:
+        if site.name is not None and dotted_name(site.node.func).partition(".")[0] in rebound:
+            site.name = analysis.qualify(site.node.func)
+
+
 def analyze(tree: ast.Module, source: str, resolver: Resolver | None = None) -> ModuleAnalysis:
-    """`resolver` answers for bases imported from the project's other modules (tflint_vars.project); without one,
-    such a base is not a Keras class."""
+    """`resolver` answers for bases imported from the project's other modules and installed packages
+    (tflint_vars.project); without one, such a base is not a Keras class."""
     analysis = ModuleAnalysis(tree=tree, source=source, resolver=resolver)
     module_statements = list(statements(tree))
     analysis.imports = _collect_imports(tree, module_statements, analysis.star_imports)
     _classify_classes(analysis, module_statements, resolver)
     _walk(analysis)
+    alias = getattr(resolver, "alias", None)
+    if alias is not None:
+        _follow_aliases(analysis, alias)
     return analysis
 
 

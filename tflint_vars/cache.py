@@ -9,13 +9,15 @@ reads nor writes it; deleting it is safe.
 What: one JSON index per configuration, `index-<key>.json`, where the key hashes the tool version, a fingerprint of
 the installed rule code, the Python version (its parser writes TFV000's messages) and the selected codes. The index
 maps each file's absolute path to its stat fingerprint, the BLAKE2 hash of its content, its diagnostics and its
-dependencies: the base classes it imports from the project's other modules, with the project index's answer
-(tflint_vars.project). A file whose stat fingerprint (size, mtime, ctime, inode) is unchanged is a hit without being
-read; otherwise its content is hashed and compared. A hit whose dependencies now get another answer (a base class
-changed in another module) is checked again. The index also keeps the summaries of the modules the project index
-read in the last run (keyed by path, stat fingerprint and content hash), so a warm run answers without parsing
-them. A fingerprint taken within two seconds of a write may miss a later same-size write in the same clock tick, so
-it is not stored and that file is hashed next time ("racy" timestamps, as git does).
+dependencies: the base classes it imports from the project's other modules or installed packages, and the imports
+it uses as TensorFlow (`@`-prefixed), with the project index's answer (tflint_vars.project). A file whose stat
+fingerprint (size, mtime, ctime, inode) is unchanged is a hit without being read; otherwise its content is hashed
+and compared. A hit whose dependencies now get another answer (a base class changed in another module) is checked
+again. The index also keeps the summaries of the modules the project index read in the last run (keyed by path,
+stat fingerprint and content hash; installed modules too), so a warm run answers without parsing them, and the
+`sys.path` of a `--python` interpreter with the key that says when to ask it again (tflint_vars.environment). A
+fingerprint taken within two seconds of a write may miss a later same-size write in the same clock tick, so it is
+not stored and that file is hashed next time ("racy" timestamps, as git does).
 
 Trust: a cache must never hide a finding, so an index counts only if this user wrote it. Its first line is an
 HMAC-SHA256 of the rest, keyed by a per-user secret (32 random bytes) kept outside any repository in
@@ -44,13 +46,14 @@ from dataclasses import dataclass, field
 from tflint_vars import __version__
 from tflint_vars.diagnostics import CodeSelection, Diagnostic, working_on
 from tflint_vars.engine import check_file, check_source, map_chunks
+from tflint_vars.environment import Environment
 from tflint_vars.project import FileResolver, ProjectIndex, set_shared_index, shared_index
 from tflint_vars.sources import (MAX_CACHE_INDEX_BYTES, RACY_NS, content_digest, read_file, read_regular_file,
                                  read_with_status, source_limit)
 
 CACHE_DIR_ENV = "TFLINT_VARS_CACHE_DIR"
 CACHE_DIR_NAME = ".tflint-vars-cache"  # the old in-project location: still excluded from walks, never read
-FORMAT = 3  # bump when the index layout changes (2: signed; 3: dependencies and module summaries)
+FORMAT = 4  # bump when the index layout changes (2: signed; 3: dependencies and module summaries; 4: environment)
 SECRET_NAME = "cache-key"
 PRUNE_AFTER_DAYS = 30  # entries of files no run has seen for this long are dropped
 
@@ -172,8 +175,10 @@ class FileResult:
     diagnostics: list[Diagnostic]
     fingerprint: Fingerprint | None  # None: not worth remembering (racy timestamps, or unreadable)
     digest: str | None  # None: the file could not be read
-    dependencies: dict[str, list | None] = field(default_factory=dict)  # base class as imported -> project's answer
+    # question -> the project index's answer (ProjectIndex.answer): base classes as imported, and `@`-aliases
+    dependencies: dict[str, list | str | None] = field(default_factory=dict)
     summaries: dict[str, list] = field(default_factory=dict)  # module summaries the worker consulted
+    environment: dict | None = None  # the interpreter's sys.path, when this worker asked for it
 
 
 def _check_chunk_remembering(args: tuple[list[str], CodeSelection]) -> list[FileResult]:
@@ -198,8 +203,8 @@ def _check_remembering(path: str, selection: CodeSelection, now: int) -> FileRes
     resolver = FileResolver(index, path)
     diagnostics = check_source(data, path, selection, resolver=resolver)
     read = index.take_fresh()
-    return FileResult(path, diagnostics, fingerprint, content_digest(data),
-                      {ref: list(answer) if answer else None for ref, answer in resolver.asked.items()}, read)
+    return FileResult(path, diagnostics, fingerprint, content_digest(data), resolver.asked, read,
+                      index.environment.take_fresh())
 
 
 def _diagnostic(path: str, row: list) -> Diagnostic:
@@ -219,10 +224,11 @@ class ResultCache:
         self.index_path = os.path.join(directory, f"index-{configuration_key(selection)}.json")
         self.secret = user_secret()  # None: the cache is off for this run (neither read nor written)
         self.modules: dict[str, list] = {}  # module summaries for the project index, see tflint_vars.project
+        self.environment: dict | None = None  # the interpreter's sys.path, see tflint_vars.environment
         self.entries: dict[str, list] = self._load()
         self.dirty = False
         self.today = int(time.time() // 86400)
-        self.project = ProjectIndex(self.modules)
+        self.project = ProjectIndex(self.modules, Environment(remembered=self.environment))
         self.modules_used: dict[str, list] = {}  # the summaries this run's workers read
 
     def _load(self) -> dict[str, list]:
@@ -239,15 +245,13 @@ class ResultCache:
             return {}
         if isinstance(index.get("modules"), dict):
             self.modules = index["modules"]
+        if isinstance(index.get("environment"), dict):
+            self.environment = index["environment"]
         return index["files"]
 
     def _dependencies_hold(self, absolute: str, dependencies: dict) -> bool:
         """Whether the project index still gives the answers the file was checked with."""
-        for ref, answer in dependencies.items():
-            now = self.project.resolve(absolute, ref)
-            if (list(now) if now else None) != answer:
-                return False
-        return True
+        return all(self.project.answer(absolute, question) == answer for question, answer in dependencies.items())
 
     def lookup(self, path: str, absolute: str) -> list[Diagnostic] | None:
         """The remembered diagnostics of `path`, or None when it must be checked."""
@@ -283,7 +287,13 @@ class ResultCache:
         self.entries[absolute] = [list(result.fingerprint) if result.fingerprint else None, result.digest, rows,
                                   self.today, result.dependencies]
         self.modules_used.update(result.summaries)
+        self.remember_environment(result.environment)
         self.dirty = True
+
+    def remember_environment(self, answer: dict | None) -> None:
+        if answer is not None and answer != self.environment:
+            self.environment = answer
+            self.dirty = True
 
     def save(self) -> None:
         """Write the index atomically when it changed. A cache that cannot be written is reported, not fatal."""
@@ -298,8 +308,8 @@ class ResultCache:
         try:
             self._create_directory()
             descriptor, temporary = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=self.directory)
-            payload = json.dumps({"format": FORMAT, "tool": __version__, "files": files, "modules": modules},
-                                 separators=(",", ":")).encode("utf-8")
+            payload = json.dumps({"format": FORMAT, "tool": __version__, "files": files, "modules": modules,
+                                  "environment": self.environment}, separators=(",", ":")).encode("utf-8")
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(sign(self.secret, payload) + b"\n" + payload)
             os.replace(temporary, self.index_path)
@@ -351,5 +361,6 @@ def check_files_cached(paths: list[str], selection: CodeSelection, jobs: int | N
         cache.remember(result, absolute_of[result.path])
     if cache.project.read:  # the parent read summaries to validate dependencies: keep them for the next run
         cache.dirty = True
+    cache.remember_environment(cache.project.environment.take_fresh())  # asked to validate dependencies
     cache.save()
     return diagnostics

@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-cache", action="store_true",
                        help="neither read nor write the result cache (in the user cache directory, or "
                             "$TFLINT_VARS_CACHE_DIR)")
+    check.add_argument("--python", metavar="PATH",
+                       help="the interpreter whose installed packages base classes are resolved in (default: the "
+                            "one running tflint-vars); asked once for its sys.path, never imported from")
     check.add_argument("--stdin-filename", metavar="PATH",
                        help="read the source from standard input and report it as PATH: PATH chooses the "
                             "configuration and per-file-ignores, and with --force-exclude an excluded PATH is not "
@@ -159,6 +162,13 @@ def run_check(args: argparse.Namespace) -> int:
     problem = _check_usage(args)
     if problem:
         return _usage_error(problem)
+    if args.python is not None:
+        from tflint_vars.environment import interpreter_error, use_python
+
+        problem = interpreter_error(args.python)
+        if problem:
+            return _usage_error(problem)
+        use_python(args.python)
     if args.stdin_filename is not None or args.paths == ["-"]:
         return run_check_stdin(args)
     if "-" in args.paths:

@@ -12,6 +12,7 @@ from typing import Iterator
 from tflint_vars import __version__
 from tflint_vars.diagnostics import CodeSelection
 from tflint_vars.engine import TRIGGER_WORDS, check_tree
+from tflint_vars.environment import use_python
 
 
 class TFVChecker:
@@ -22,6 +23,16 @@ class TFVChecker:
         self.tree = tree
         self.filename = filename
         self.lines = lines
+
+    @staticmethod
+    def add_options(manager) -> None:
+        manager.add_option("--tflint-vars-python", metavar="PATH", parse_from_config=True, default=None,
+                           help="the interpreter whose installed packages tflint-vars resolves base classes in "
+                                "(default: the one running flake8), as `tflint-vars check --python`")
+
+    @staticmethod
+    def parse_options(options) -> None:
+        use_python(options.tflint_vars_python)
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         # flake8 has parsed "".join(lines) already (a file it cannot parse is its E999 and never gets here), so the

@@ -3,15 +3,24 @@
 `class Scale(BaseLayer)` is a Keras layer when `BaseLayer` is one in the module it comes from, whether it is imported
 absolutely (`from pkg.base import BaseLayer`), relatively (`from ..base import BaseLayer`, `from . import base` then
 `base.BaseLayer`), through a re-export (`from .base import BaseLayer` or `from .base import *` in `pkg/__init__.py`),
-or through a chain of such modules of any depth. A base that cannot be found in the project (a third-party package)
-is not a Keras class unless its name is a Keras name (tflint_vars.analysis.keras_class_kind).
+or through a chain of such modules of any depth. A base found neither in the project nor in the environment's
+installed packages is not a Keras class unless its name is a Keras name (tflint_vars.analysis.keras_class_kind).
 
 Modules are found on disk as Python finds them, from the importing file, so every front end gets the same answer for
 a file whatever else it was given: a relative import from the file's own package directory; an absolute import under
 the file's package root (the first directory upward without an `__init__.py`, as pytest's rootdir rule), then under
 each directory above it up to the project root (the nearest directory upward holding pyproject.toml, setup.cfg,
-setup.py or .git; without one, up to the file system's root), then under the project root's `src/`. Namespace
-packages (directories without `__init__.py`) are found the same way, since the lookup is by path.
+setup.py or .git; without one, up to the file system's root), then under the project root's `src/`, then under the
+file's own directory and the package directories above it (a script's directory is sys.path[0]: `from tf2 import x`
+in a script of `efficientdet/`, which holds an `__init__.py`), last on the environment's sys.path
+(tflint_vars.environment: installed packages, read, never imported; never for tensorflow, keras, tf_keras or the
+standard library, whose Keras classes are known by name). A module of an installed package imports from sys.path
+only. Namespace packages (directories without `__init__.py`) are found the same way, since the lookup is by path.
+
+Besides bases, the index says which TensorFlow or Keras name an imported module or name stands for (`alias`): a
+project module that star-imports TensorFlow (`# pkg/compat.py: from tensorflow.compat.v2 import *`) imported as
+`from pkg import compat as tf` makes `tf.Variable` TensorFlow's. The analysis asks only for imports its calls use as
+TensorFlow.
 
 Cheap by construction: a module is read only when some checked file's class has a base imported from it that is not
 a Keras name, and then only its summary is kept (its classes' bases and its import bindings, from the stdlib ast).
@@ -27,10 +36,12 @@ from __future__ import annotations
 import ast
 import functools
 import os
+import sys
 import time
 
-from tflint_vars.analysis import (_collect_imports, canonical_name, dotted_name, keras_class_kind, qualifier,
-                                  returned_variable)
+from tflint_vars.analysis import (FRAMEWORKS, _collect_imports, canonical_name, dotted_name, keras_class_kind,
+                                  qualifier, returned_variable)
+from tflint_vars.environment import Environment
 from tflint_vars.sources import RACY_NS, content_digest, decode_source, read_regular_file
 
 KerasKind = tuple[str, str]  # (flavour, kind): ("keras3", "layer"); for a function ref ("variable", constructor)
@@ -42,6 +53,10 @@ FUNCTION = "()"
 RETURNS_VARIABLE = "variable"
 Summary = dict
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+# Top-level packages never read from the environment: the frameworks' Keras classes are known by name
+# (keras_class_kind), any other class of theirs is not a Keras class, and their sources are large. The standard
+# library is never Keras.
+NEVER_INSTALLED_KERAS = FRAMEWORKS | frozenset(sys.stdlib_module_names)
 
 
 def summarize(tree: ast.Module) -> Summary:
@@ -103,9 +118,12 @@ def project_root(directory: str) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def search_roots(directory: str) -> tuple[str, ...]:
-    """Where an absolute import made by a module in `directory` is looked for, in order: its package root, then
-    each directory above it up to the project root (where a namespace package or a script's directory may put the
-    importable top), then the project root's `src/`. Without a project root, every directory above."""
+    """Where an absolute import made by a module in `directory` is looked for in the project, in order: its package
+    root, then each directory above it up to the project root (where a namespace package or a script's directory may
+    put the importable top), then the project root's `src/`. Without a project root, every directory above. Last,
+    the module's own directory and the package directories between it and the package root: a script run from one
+    of them has it on sys.path[0] (`from tf2 import x` in a script of `efficientdet/`, which holds an
+    `__init__.py`)."""
     root = package_root(directory)
     top = project_root(directory)
     roots = [root]
@@ -117,6 +135,13 @@ def search_roots(directory: str) -> tuple[str, ...]:
         root = parent
     if top is not None:
         roots.append(os.path.join(top, "src"))
+    inner = directory
+    while inner != roots[0]:
+        roots.append(inner)
+        parent = os.path.dirname(inner)
+        if parent == inner:
+            break
+        inner = parent
     return tuple(dict.fromkeys(roots))
 
 
@@ -127,15 +152,20 @@ def fingerprint(stat: os.stat_result) -> list[int]:
 class ProjectIndex:
     """Module summaries, read as resolution needs them, and the answers given. `known` seeds it with summaries
     remembered by the cache: {absolute path: [stat fingerprint, content digest, summary]}, used while the file's
-    stat fingerprint is unchanged."""
+    stat fingerprint is unchanged. `environment` is where installed packages are looked for (default: the
+    interpreter of `use_python`, else the one running tflint-vars)."""
 
-    def __init__(self, known: dict[str, list] | None = None):
+    def __init__(self, known: dict[str, list] | None = None, environment: Environment | None = None):
         self.known = known or {}
+        self.environment = environment or Environment()
         self.read: dict[str, list] = {}  # summaries this process computed, same layout as `known`, for the cache
         self._summaries: dict[str, Summary | None] = {}
         self._modules: dict[tuple[str, tuple[str, ...]], str | None] = {}
         self._answers: dict[tuple[str, str], KerasKind | None] = {}
         self._resolving: set[tuple[str, str]] = set()
+        self._aliases: dict[tuple[str, str], str | None] = {}
+        self._aliasing: set[tuple[str, str]] = set()
+        self._installed: set[str] = set()  # module files found on the environment's sys.path
         self._consulted: dict[str, list] = {}
         self.fresh: dict[str, list] = {}  # consulted since the last `take_fresh`
 
@@ -220,30 +250,49 @@ class ProjectIndex:
             kind = keras_class_kind(canonical_name(ref))
             if kind is not None:
                 return kind
-        function = ref.endswith(FUNCTION)
+        located = self._locate(importer, ref, whole=False)
+        return self._resolve_in_module(*located, ref.endswith(FUNCTION)) if located is not None else None
+
+    def _locate(self, importer: str, ref: str, whole: bool) -> tuple[str, str | None, tuple[str, ...]] | None:
+        """The module file `ref` (absolute, or relative with its dots) leads to from `importer`, the name in it and
+        the attributes after it: the longest prefix of `ref` that is a module file is the module. With `whole`, the
+        module may be all of `ref` (the name is then None). Looked for as Python would: relative to the importer's
+        package, else in the project (search_roots), else on the environment's sys.path; a module of an installed
+        package looks on sys.path only."""
         level = len(ref) - len(ref.lstrip("."))
         parts = tuple(p for p in ref[level:].removesuffix(FUNCTION).split(".") if p)
         if not parts:
             return None
         directory = os.path.dirname(importer)
+        installed = importer in self._installed
         if level:
             for _ in range(level - 1):
                 directory = os.path.dirname(directory)
-            roots, shortest = (directory,), 0  # `from . import X`: X may be a name of the package's __init__
-        else:
-            roots, shortest = search_roots(directory), 1
+            # `from . import X`: X may be a name of the package's __init__
+            return self._find((directory,), parts, 0, whole, installed)
+        if not installed:
+            found = self._find(search_roots(directory), parts, 1, whole, False)
+            if found is not None or parts[0] in NEVER_INSTALLED_KERAS:
+                return found
+        elif parts[0] in NEVER_INSTALLED_KERAS:
+            return None
+        return self._find(self.environment.search_path(), parts, 1, whole, True)
+
+    def _find(self, roots: tuple[str, ...], parts: tuple[str, ...], shortest: int, whole: bool, installed: bool
+              ) -> tuple[str, str | None, tuple[str, ...]] | None:
         for root in roots:
-            # The longest prefix that is a module file is the module; the rest is a name in it.
-            for split in range(len(parts) - 1, shortest - 1, -1):
+            for split in range(len(parts) if whole else len(parts) - 1, shortest - 1, -1):
                 module = self.module_file(root, parts[:split])
                 if module is not None:
-                    return self._resolve_in_module(module, parts[split], parts[split + 1:], function)
+                    if installed:
+                        self._installed.add(module)
+                    return module, parts[split] if split < len(parts) else None, parts[split + 1:]
         return None
 
-    def _resolve_in_module(self, module: str, name: str, rest: tuple[str, ...], function: bool = False
+    def _resolve_in_module(self, module: str, name: str | None, rest: tuple[str, ...], function: bool = False
                            ) -> KerasKind | None:
         summary = self.summary(module)
-        if summary is None:
+        if summary is None or name is None:
             return None
         classes, bindings, stars = summary.get("c", {}), summary.get("b", {}), summary.get("s", [])
         suffix = FUNCTION if function else ""
@@ -266,27 +315,91 @@ class ProjectIndex:
                 return kind
         return None
 
+    # Aliases of TensorFlow and Keras
+
+    def alias(self, importer: str, ref: str) -> str | None:
+        """The TensorFlow or Keras name (`tensorflow.compat.v2`, `tensorflow.Variable`) that `ref`, a module or a
+        name as `importer` imports it, stands for: through the bindings and star imports of project and installed
+        modules (`# pkg/compat.py: from tensorflow.compat.v2 import *`, then `from pkg import compat as tf`).
+        None when it leads elsewhere."""
+        key = (importer, ref)
+        if key in self._aliases:
+            return self._aliases[key]
+        if key in self._aliasing:  # an import cycle
+            return None
+        self._aliasing.add(key)
+        try:
+            if not ref.startswith(".") and ref.partition(".")[0] in FRAMEWORKS:
+                answer: str | None = ref
+            else:
+                located = self._locate(importer, ref, whole=True)
+                answer = self._alias_in_module(*located) if located is not None else None
+        finally:
+            self._aliasing.discard(key)
+        self._aliases[key] = answer
+        return answer
+
+    def _alias_in_module(self, module: str, name: str | None, rest: tuple[str, ...]) -> str | None:
+        summary = self.summary(module)
+        if summary is None:
+            return None
+        bindings, stars = summary.get("b", {}), summary.get("s", [])
+        if name is not None:
+            if name in summary.get("c", {}):
+                return None
+            if name in bindings:
+                return self.alias(module, ".".join((bindings[name], *rest)))
+        # The module itself stands for the namespace it star-imports; a name missing from it comes from its star
+        # imports, the last one first as Python binds them.
+        for star in reversed(stars):
+            separator = "" if star.endswith(".") else "."
+            target = self.alias(module, star if name is None else f"{star}{separator}{'.'.join((name, *rest))}")
+            if target is not None:
+                return target
+        return None
+
+    def answer(self, importer: str, question: str) -> list | str | None:
+        """A question as the cache stores it, answered now: `@ref` asks `alias`, any other `resolve`."""
+        if question.startswith("@"):
+            return self.alias(importer, question[1:])
+        kind = self.resolve(importer, question)
+        return list(kind) if kind else None
 
 
 class FileResolver:
     """The index as one file sees it: answers the analysis' questions and records them (the file's dependencies,
-    which the cache re-asks before it trusts the file's remembered diagnostics)."""
+    which the cache re-asks before it trusts the file's remembered diagnostics), as `ProjectIndex.answer` gives
+    them."""
 
     def __init__(self, index: ProjectIndex, path: str):
         self.index = index
         self.path = path
-        self.asked: dict[str, KerasKind | None] = {}
+        self.asked: dict[str, list | str | None] = {}
         self._absolute: str | None = None
 
-    def __call__(self, ref: str) -> KerasKind | None:
+    def _importer(self) -> str:
         if self._absolute is None:
             # A file on disk only: "<string>", "-" or a path that is not a file has no project to look in.
             self._absolute = os.path.abspath(self.path) if os.path.isfile(self.path) else ""
+        return self._absolute
+
+    def __call__(self, ref: str) -> KerasKind | None:
+        """Whether the base class `ref` is a Keras class: (flavour, kind) or None."""
+        answer = self._ask(ref)
+        return (answer[0], answer[1]) if isinstance(answer, list) else None
+
+    def alias(self, ref: str) -> str | None:
+        """The TensorFlow or Keras name the imported module or name `ref` stands for, or None."""
+        answer = self._ask(f"@{ref}")
+        return answer if isinstance(answer, str) else None
+
+    def _ask(self, question: str) -> list | str | None:
+        importer = self._importer()
         try:
-            answer = self.index.resolve(self._absolute, ref) if self._absolute else None
+            answer = self.index.answer(importer, question) if importer else None
         except RecursionError:  # a chain of modules deeper than the interpreter's stack: not followed to its end
             answer = None
-        self.asked[ref] = answer
+        self.asked[question] = answer
         return answer
 
 
