@@ -69,14 +69,15 @@ def run_cli(*args: str, cwd: Path | str | None = None, input: str | None = None)
                           text=True, input=input, env=env, timeout=300)
 
 
-def bench_facts(script: str, legacy: bool) -> dict[str, str]:
-    """The `name: result` lines a bench/*_facts.py script prints, under Keras 3, or Keras 2 when `legacy`."""
+def bench_facts(script: str, legacy: bool, *args: str) -> dict[str, str]:
+    """The `name: result` lines a bench/*_facts.py script (run with `args`) prints, under Keras 3, or Keras 2 when
+    `legacy`."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("TF_USE_LEGACY_KERAS", None)
     if legacy:
         env["TF_USE_LEGACY_KERAS"] = "1"
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / script)], capture_output=True, text=True, env=env,
-                            timeout=600, cwd=ROOT)
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], capture_output=True, text=True,
+                            env=env, timeout=600, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-3000:]
     return dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
 

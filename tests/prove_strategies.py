@@ -2,8 +2,10 @@
 
 Each example is a `Case`: one Keras layer module that creates one to three raw variables, varied along the dimensions
 that decide whether a fix is right: shape form, initial-value form, dtype and policy, name, trainable, constraint,
-place of creation and import form. Every variable is used in `call`, so a wrong value, shape, dtype or a lost gradient
-shows in the outputs or the gradients. Identifiers and class names come from `test_properties`' strategies.
+place of creation and import form; and Keras 2 API forms (a constructor without `**kwargs`, positional or `dynamic`
+base arguments, `add_variable` with the name first). Every variable is used in `call`, so a wrong value, shape,
+dtype or a lost gradient shows in the outputs or the gradients. Identifiers and class names come from
+`test_properties`' strategies.
 """
 
 from __future__ import annotations
@@ -254,10 +256,18 @@ def cases(draw) -> Case:
         else:
             blocks[place].append(f"self.{attr} = {expr}")
     lines = [*imports, "", "", *blocks["module_helper"], f"class {cls}({base}):"]
-    params = "self, units=None, **kwargs" if units else "self, **kwargs"
+    # Keras 2 constructor forms (TFV013, TFV014): no **kwargs, positional base arguments, `dynamic=False`.
+    # Keras 2 forms only where Keras 2 runs them: through `tf.keras` (tf-keras under TF_USE_LEGACY_KERAS=1), not
+    # the standalone `keras` package (Keras 3 under both runtimes, where the original could not run under Keras 2).
+    keras2_api = keras == f"{tf}.keras"
+    init_form = draw(st.sampled_from(["kwargs"] * 5 + ["no_kwargs"] + ["positional", "dynamic_false"] * keras2_api))
+    super_args = {"kwargs": "**kwargs", "no_kwargs": "", "positional": "True, None, **kwargs",
+                  "dynamic_false": "dynamic=False, **kwargs"}[init_form]
+    params = "self, units=None" if units else "self"
+    params += "" if init_form == "no_kwargs" else ", **kwargs"
     before_super = blocks["before_super"] + blocks["before_super_local"]
     init = [f"def __init__({params}):", *("    " + line for line in before_super),
-            "    super().__init__(**kwargs)"]
+            f"    super().__init__({super_args})"]
     if units:
         init.append("    self.units = units")
     init += ["    " + f"self.{attr} = {attr}" for attr, place, _ in specs if place == "before_super_local"]
@@ -269,6 +279,11 @@ def cases(draw) -> Case:
     if blocks["helper_init"]:
         body.append(["def _create_state(self):", *("    " + line for line in blocks["helper_init"])])
     build = ["    " + line for line in blocks["build"]]
+    # Keras 2's `add_variable`, name first (TFV007 turns it into `add_weight` by keyword).
+    extra = draw(st.sampled_from([None] * 4 + ["add_variable"] * keras2_api))
+    if extra:
+        build.append(f"    self.extra_weight = self.add_variable('extra_weight', (input_shape[-1],), "
+                     f"initializer={draw(st.sampled_from(['zeros', 'ones']))!r})")
     if blocks["helper_build"]:
         build.append("    self._build_state(input_shape)")
         body.append(["def _build_state(self, input_shape):", *("    " + line for line in blocks["helper_build"])])
@@ -283,6 +298,8 @@ def cases(draw) -> Case:
         call.append(f"    inputs = {tf}.concat([inputs, inputs], axis=-1)")
     call += ["    " + line for line in blocks["call_guarded"]]
     call += ["    " + use(var, attr, tf) for attr, _, var in specs]
+    if extra:
+        call.append(f"    out = out + {tf}.cast(self.extra_weight, out.dtype)")
     call.append("    return out")
     body.append(call)
     for block in body:
@@ -291,7 +308,7 @@ def cases(draw) -> Case:
     kwargs: dict = {}
     if units:
         kwargs["units"] = units
-    layer_dtype = draw(st.sampled_from([None] * 6 + ["float64"]))
+    layer_dtype = draw(st.sampled_from([None] * 6 + ["float64"])) if init_form != "no_kwargs" else None
     policy = draw(st.sampled_from([None] * 6 + ["mixed_float16"])) if layer_dtype is None else None
     if layer_dtype:
         kwargs["dtype"] = layer_dtype

@@ -22,10 +22,10 @@ LAYER = (
     "\n"
     "\n"
     "class Scale(tf.keras.layers.Layer):\n"
-    "    def __init__(self):\n"
-    "        super().__init__()\n"
+    "    def __init__(self, **kwargs):\n"
+    "        super().__init__(**kwargs)\n"
     "        self.w = tf.Variable(tf.ones((3,)), name='w')\n"
-)  # TFV001 at 7:18
+)  # TFV001 at 7:18 (and nothing else: `**kwargs` keeps TFV014 quiet)
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 SETPRIV = shutil.which("setpriv")
@@ -260,7 +260,8 @@ def test_unreadable_file_and_directory_are_reported(tmp_path):
 def test_five_megabyte_file_is_checked_in_bounded_time(tmp_path):
     # 1,800 findings spread over 5 MB: checking was quadratic in file size x findings before (a 600 KB file with
     # 1,880 findings took 334 s); measured 0.8 s for this file after the fix.
-    unit = ("class Scale{i}(tf.keras.layers.Layer):\n    def __init__(self):\n        super().__init__()\n"
+    unit = ("class Scale{i}(tf.keras.layers.Layer):\n    def __init__(self, **kwargs):\n"
+            "        super().__init__(**kwargs)\n"
             "        self.w = tf.Variable(tf.zeros(({i},)), name='w{i}')\n\n\n")
     filler = ("# " + "generated filler text " * 3 + "\n") * 40
     parts = ["import tensorflow as tf\n\n\n"] + [filler + unit.format(i=i) for i in range(1800)]

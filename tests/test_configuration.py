@@ -17,8 +17,8 @@ RAW_VARIABLE = '''import tensorflow as tf
 
 
 class Scale(tf.keras.layers.Layer):
-    def __init__(self):
-        super().__init__()
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self.w = tf.Variable(tf.zeros((4,)))
 '''
 TF1_LAYERS = '''import tensorflow as tf

@@ -1,6 +1,8 @@
 """The Keras behaviour the fixes' safety rests on (the rules' "Fix safety" sections), measured by
-bench/keras_fix_facts.py under the real Keras 3 (tf.keras in TF 2.21) and Keras 2 (tf-keras 2.21). If a new Keras
-changes one of these, a precondition of a safe fix may no longer hold: this test says which."""
+bench/keras_fix_facts.py, and the Keras 2 API that Keras 3 lacks or takes differently (the rules' "Why is this
+bad?"), measured by bench/keras_api_diff.py, under the real Keras 3 (tf.keras in TF 2.21) and Keras 2
+(tf-keras 2.21). If a new Keras changes one of these, a precondition of a safe fix may no longer hold: this test
+says which."""
 
 from __future__ import annotations
 
@@ -66,3 +68,71 @@ def test_numpy_operands_and_values_computed_in_a_trace(facts):
     assert k3["computed_value_in_trace"].startswith("('TypeError") and k3["computed_value_in_trace"].endswith(
         "(1, 2))")
     assert k2["computed_value_in_trace"] == "((1, 2), (1, 2))"
+
+
+@pytest.fixture(scope="module")
+def api():
+    return {"keras3": bench_facts("keras_api_diff.py", False, "--measure"),
+            "keras2": bench_facts("keras_api_diff.py", True, "--measure")}
+
+
+def _lacks(api, surface: str) -> set[str]:
+    return set(api["keras2"][f"surface.{surface}"].split()) - set(api["keras3"][f"surface.{surface}"].split())
+
+
+def test_api_keras3_lacks(api):
+    """The Keras 2 names the rules report are the ones Keras 3 lacks (TFV011, TFV012)."""
+    assert {"add_update", "updates", "input_shape", "output_shape", "dynamic"} <= _lacks(api, "Layer")
+    assert "track_tf1_style_variables" in _lacks(api, "compat_v1_keras_utils")
+    k2, k3 = api["keras2"], api["keras3"]
+    assert k2["signature.Layer.__init__"] == "self,trainable,name,dtype,dynamic,**kwargs"
+    assert k3["signature.Layer.__init__"].startswith("self,activity_regularizer,")  # keywords only after self
+    assert k2["signature.Metric.add_weight"] == "self,name,shape,aggregation,synchronization,initializer,dtype"
+    assert k3["signature.Metric.add_weight"] == "self,shape,initializer,dtype,name"
+
+
+def test_api_breakages_measured(api):
+    k3, k2 = api["keras3"], api["keras2"]
+    raises = {  # fact -> what Keras 3 raises; Keras 2 runs each
+        "add_metric_in_call": "NotImplementedError", "add_update_in_call": "AttributeError",
+        "layer_updates": "AttributeError", "layer_input_shape": "AttributeError",
+        "layer_output_shape": "AttributeError", "super_init_dynamic_true": "ValueError: Unrecognized keyword",
+        "super_init_dynamic_false": "ValueError: Unrecognized keyword",
+        "super_init_positional": "TypeError", "track_tf1_style_variables_decorator": "AttributeError",
+        "compat_v1_layers_conv2d_reference": "AttributeError",
+        "compat_v1_layers_separable_conv2d_reference": "AttributeError",
+        "compute_output_shape_as_list": "AttributeError", "build_extra_argument": "ValueError",
+        "load_model_constructor_without_kwargs_default_config": "TypeError",
+        "metric_add_weight_positional_name": "TypeError", "metric_add_weight_no_initializer": "ValueError",
+        "layer_add_weight_computed_positional_name": "ValueError", "layer_add_variable_keras2_order": "ValueError",
+    }
+    for name, error in raises.items():
+        assert k3[name].startswith(error), (name, k3[name])
+        assert "Error" not in k2[name], (name, k2[name])
+    assert k3["super_init_positional_keywords"] == k2["super_init_positional_keywords"] == "'L'"
+    assert k3["layer_add_variable_keywords"] == k2["layer_add_variable_keywords"] == "(3, 4)"
+    # With **kwargs passed to super().__init__, both load (the TFV014 fix).
+    assert k3["load_model_constructor_with_kwargs_default_config"] == "1"
+    assert k2["load_model_constructor_with_kwargs_default_config"] == "1"
+
+
+def test_random_layers_own_state_in_keras3(api):
+    """Dropout and the noise layers own a seed variable in Keras 3 only: made in `call`, `fit` raises (TFV006)."""
+    k3, k2 = api["keras3"], api["keras2"]
+    for name in ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout",
+                 "GaussianDropout", "GaussianNoise"):
+        assert k3[f"variables_owned.{name}"] == "1" and k2[f"variables_owned.{name}"] == "0", name
+        assert k3[f"constructed_in_call_fit.{name}"].startswith("ValueError"), name
+        assert k2[f"constructed_in_call_fit.{name}"] == "'trains'", name
+    for name in ("Activation", "Flatten", "MaxPooling2D", "ReLU"):  # weightless in both: kept as stateless
+        assert k3[f"variables_owned.{name}"] == k2[f"variables_owned.{name}"] == "0", name
+        assert k3[f"constructed_in_call_fit.{name}"] == "'trains'", name
+
+
+def test_metric_weight_without_initializer(api):
+    """Keras 2 drew a glorot value and reported it from the first fit/evaluate (no reset before); reset gives 0."""
+    k3, k2 = api["keras3"], api["keras2"]
+    assert k2["metric_add_weight_no_initializer"] == "True"  # a non-zero draw
+    assert k2["metric_no_initializer_after_reset"] == "0.0"
+    for name in ("metric_no_initializer_fit", "metric_no_initializer_evaluate"):
+        assert k3[name].startswith("ValueError") and float(k2[name]) != 0.0, name

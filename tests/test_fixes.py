@@ -92,7 +92,9 @@ def test_non_ascii_before_the_call_keeps_columns_right():
         "tf.Variable(tf.zeros((2,)), name='größe')",
         "self.add_weight(name='größe', shape=(2,),\n" + " " * len("        self.größe = self.add_weight(")
         + "initializer='zeros', dtype='float32',\n" + " " * len("        self.größe = self.add_weight(")
-        + "autocast=False)")
+        + "autocast=False)").replace(  # and TFV014's **kwargs
+        "def __init__(self):\n        super().__init__()",
+        "def __init__(self, **kwargs):\n        super().__init__(**kwargs)")
 
 
 def test_comments_and_formatting_elsewhere_are_kept_byte_for_byte():
@@ -310,7 +312,8 @@ INIT = "    def __init__(self, n):\n        super().__init__()\n"
      " use_resource=True)\n", SAFE, None),
 ])
 def test_fix_level_and_its_reason(body, level, reason):
-    [diagnostic] = check_source((LAYER + body).encode(), "t.py")
+    # TFV014 (no **kwargs in LAYER's __init__) is beside the point here.
+    [diagnostic] = [d for d in check_source((LAYER + body).encode(), "t.py") if d.code != "TFV014"]
     assert diagnostic.fix == level, diagnostic.message
     if reason is not None:
         assert reason in diagnostic.message

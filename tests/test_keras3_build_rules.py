@@ -108,12 +108,13 @@ def test_tfv010_other_parameter_names_and_subscripts_and_no_fix_for_other_method
                                                 "        c = len((shapes))"]
 
 
-def test_tfv010_only_in_build_of_a_keras3_class():
+def test_tfv010_only_in_build_and_compute_output_shape_of_a_keras3_class():
     source = ("import tensorflow as tf\nimport tf_keras\n\n\nclass A(tf_keras.layers.Layer):\n"
               "    def build(self, input_shape):\n        self.n = input_shape.as_list()\n\n\n"
               "class B(tf.keras.layers.Layer):\n    def compute_output_shape(self, input_shape):\n"
-              "        return input_shape.as_list()\n")
-    assert _diagnostics(source, "TFV010") == []
+              "        return input_shape.as_list()\n\n    def call(self, x):\n        return x.shape.as_list()\n")
+    # Keras 3 calls compute_output_shape with a tuple too (issue 17); `call` gets a tensor.
+    assert [(d.line, d.column) for d in _diagnostics(source, "TFV010")] == [(12, 16)]
 
 
 LAZY = """\

@@ -57,8 +57,8 @@ def test_text_is_the_default_and_shows_source_line_and_caret():
 def test_text_caret_lines_up_under_tabs_and_wide_characters(tmp_path):
     """Tabs are expanded and East Asian wide characters take two cells, so the caret sits under `tf.Variable`.
     A form feed earlier in the file must not shift the line shown."""
-    source = ("import tensorflow as tf\n\x0c\n\nclass L(tf.keras.layers.Layer):\n\tdef __init__(self):\n"
-              "\t\tsuper().__init__()\n\t\tlabel = '漢字'; self.w = tf.Variable(0.0)\n")
+    source = ("import tensorflow as tf\n\x0c\n\nclass L(tf.keras.layers.Layer):\n\tdef __init__(self, **kwargs):\n"
+              "\t\tsuper().__init__(**kwargs)\n\t\tlabel = '漢字'; self.w = tf.Variable(0.0)\n")
     path = tmp_path / "wide.py"
     path.write_text(source, encoding="utf-8")
     result = run_cli("check", str(path))
@@ -74,8 +74,8 @@ def test_text_caret_lines_up_under_tabs_and_wide_characters(tmp_path):
 def test_text_shows_control_characters_escaped(tmp_path):
     """An escape byte inside a string on the reported line is shown as \\x1b, never sent to the terminal."""
     path = tmp_path / "escape.py"
-    path.write_text("import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def __init__(self):\n"
-                    "        super().__init__()\n        self.w = tf.Variable(0.0, name='\x1b[2J')\n")
+    path.write_text("import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def __init__(self, **kwargs):\n"
+                    "        super().__init__(**kwargs)\n        self.w = tf.Variable(0.0, name='\x1b[2J')\n")
     result = run_cli("check", str(path))
     assert "\x1b" not in result.stdout
     assert "name='\\x1b[2J')" in result.stdout
@@ -314,7 +314,8 @@ def test_every_format_is_offered():
 def test_noqa_is_read_from_the_right_line_after_a_form_feed(tmp_path):
     """A form feed (a page break in old code) is not a line end for Python: `# noqa` must still match its line."""
     path = tmp_path / "paged.py"
-    path.write_text("import tensorflow as tf\n\x0c\nclass L(tf.keras.layers.Layer):\n    def __init__(self):\n"
-                    "        super().__init__()\n        self.w = tf.Variable(0.0)  # noqa: TFV001\n"
+    path.write_text("import tensorflow as tf\n\x0c\nclass L(tf.keras.layers.Layer):\n"
+                    "    def __init__(self, **kwargs):\n"
+                    "        super().__init__(**kwargs)\n        self.w = tf.Variable(0.0)  # noqa: TFV001\n"
                     "        self.v = tf.Variable(0.0)\n")
     assert [(d["line"], d["code"]) for d in check_json(str(path))] == [(7, "TFV001")]

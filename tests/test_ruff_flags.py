@@ -20,8 +20,8 @@ TWO_PER_LINE = '''import tensorflow as tf
 
 
 class Two(tf.keras.layers.Layer):
-    def __init__(self):
-        super().__init__()
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self.w = (tf.compat.v1.layers.dense(tf.zeros((2, 2)), 3), tf.Variable(tf.zeros((2, 2))))
 
     def build(self, input_shape):
@@ -33,8 +33,8 @@ EDGE_CASES = '''import tensorflow as tf
 
 
 class Edge(tf.keras.layers.Layer):
-    def __init__(self):
-        super().__init__()
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self.a = tf.Variable(tf.zeros((3,)))  # noqa: E501
         self.b = tf.Variable(tf.zeros((3,)))  # the bias
         self.c = tf.Variable("""a string

@@ -150,3 +150,17 @@ def test_a_missing_path_is_an_error_without_a_success_line(tmp_path):
         layer.write_bytes(SEED.read_bytes())
         result = run(*flags, missing, str(layer), data=b"")
         assert result.returncode == 2 and "All checks passed" not in result.stdout.decode()
+
+
+def test_a_notebook_on_stdin_is_diffed_by_cell_and_shown_from_stdin(tmp_path):
+    """`--diff` of a notebook read from stdin is the per-cell diff a notebook file gets (not a diff of its JSON), and
+    the text report's source lines come from stdin even when a different file of that name is on disk."""
+    notebook = ROOT / "tests" / "data" / "notebooks" / "seed1_layer.ipynb"
+    (tmp_path / "nb.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n')
+    diff = run("--diff", "--stdin-filename", "nb.ipynb", "-", data=notebook.read_bytes(), cwd=tmp_path)
+    out = diff.stdout.decode()
+    assert diff.returncode == 1, diff.stderr
+    assert out.startswith("--- nb.ipynb:cell "), out
+    assert '"source"' not in out and "+        self.w = self.add_weight(" in out, out
+    shown = run("--stdin-filename", "nb.ipynb", "-", data=notebook.read_bytes(), cwd=tmp_path).stdout.decode()
+    assert "self.w = tf.Variable(tf.random.normal(shape=(1, units)), name='weight')" in shown, shown

@@ -8,7 +8,7 @@ from typing import Callable, Collection, Sequence, TextIO
 
 from tflint_vars.diagnostics import CodeSelection, Diagnostic, working_on
 from tflint_vars.engine import check_files, check_source
-from tflint_vars.fixes.apply import (LINKED_IN_WALK, FixReport, WriteError, fix_files, read_or_report, unified_diff,
+from tflint_vars.fixes.apply import (LINKED_IN_WALK, FixReport, WriteError, file_diff, fix_files, read_or_report,
                                      write_atomic)
 from tflint_vars.fixes.fixer import fix_bytes
 from tflint_vars.fixes.noqa import NoqaReport, add_noqa_to_bytes
@@ -69,7 +69,7 @@ def run_fix_stdin(data: bytes, path: str, selection: CodeSelection, ignored_for:
     before = check_source(data, path, file_selection)  # one buffer: the count "Fixed N of M" needs is cheap
     result = fix_bytes(data, path, unsafe=unsafe, selection=file_selection)
     for diagnostic, why in result.dropped:
-        print(f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} fix not applied: "
+        print(f"{diagnostic.location}: {diagnostic.code} fix not applied: "
               f"{why}", file=stderr)
     report = FixReport(total=len(before), remaining=sorted(result.remaining))
     try:  # the report's source lines are those of the fixed text, never of a file that PATH may name on disk
@@ -81,7 +81,7 @@ def run_fix_stdin(data: bytes, path: str, selection: CodeSelection, ignored_for:
         report.changed_files, report.fixed, report.applied = 1, len(result.fixed), list(result.fixed)
     if diff:
         if result.changed:
-            report_stream.write(unified_diff(path, data.decode(encoding), result.data.decode(encoding)))
+            report_stream.write(file_diff(path, data, result.data))
     else:
         source_out.write(result.data if result.changed else data)
         source_out.flush()

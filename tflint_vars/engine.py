@@ -18,8 +18,10 @@ from tflint_vars.rules.registry import ALL_RULES
 from tflint_vars.sources import LINE_END, Source, load_source, read_error, read_file, unreadable
 
 # A file with none of these words cannot hold a rule's finding (every rule needs one of them in a call, an import
-# or a `call` or `build` method), so it is parsed only to report TFV000, and never analysed.
-TRIGGER_WORDS = ("ariable", "add_weight", "layers", "def call", "def build")
+# or a `call` or `build` method, or the Keras 2 API TFV011-TFV016 report), so it is parsed only to report TFV000, and
+# never analysed.
+TRIGGER_WORDS = ("ariable", "add_weight", "layers", "def call", "def build", "Metric", "add_metric", "add_update",
+                 "updates", "input_shape", "output_shape", "dynamic")
 
 DEFAULT_EXCLUDES = frozenset({
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache",

@@ -176,9 +176,11 @@ def _parses(source: str) -> bool:
 
 
 def leading_indent(source: str) -> str:
-    """The indentation IPython strips from a whole cell: its first line's, removed from every line that has it."""
-    match = re.match(r"[ \t]+", source)
-    return match.group(0) if match else ""
+    """The indentation IPython strips from a whole cell: its first line's, removed from every line that has it. As
+    IPython drops a cell's leading blank lines first (`leading_empty_lines`), the first line is the first that is
+    not blank."""
+    match = re.match(r"(?:[ \t]*\n)*([ \t]+)\S", source)
+    return match.group(1) if match else ""
 
 
 def _dedent(source: str, indent: str) -> str:
@@ -412,10 +414,10 @@ def split_module(text: str, notebook: Notebook) -> dict[int, str] | str:
                 restored.append(notebook.magics[number] + line[len(body):])
             else:
                 restored.append(line)
-        if cell.indent:  # put back the indentation IPython strips (on lines with code: blank lines stay blank)
-            if any(line.strip() and not line.startswith(cell.indent) for line in LINE.findall(cell.source)):
-                return f"cell {cell.index + 1}'s indentation is not uniform, so the fix cannot re-indent it"
-            restored = [cell.indent + line if line.strip() else line for line in restored]
+        if cell.indent:  # put back the indentation IPython strips
+            restored = _reindent(cell, restored)
+            if isinstance(restored, str):
+                return restored
         source = "".join(restored)
         if not cell.source.endswith("\n") and source.endswith("\n"):
             source = source[:-1]  # the line end the module added
@@ -425,6 +427,26 @@ def split_module(text: str, notebook: Notebook) -> dict[int, str] | str:
     if len(seen) != len(notebook.magics):
         return "the fix would drop an IPython escape line"
     return sources
+
+
+def _reindent(cell: CodeCell, lines: list[str]) -> list[str] | str:
+    """A whole-cell-indented cell's fixed `lines` (dedented, escapes restored) indented back: a line the fix left
+    alone is the cell's line as written (a blank line keeps its whitespace, a line IPython did not dedent stays);
+    a line the fix wrote gets the cell's indentation. Or why not: the fix changed a line that was not dedented."""
+    originals = LINE.findall(cell.source)
+    if originals and not originals[-1].endswith("\n"):
+        originals[-1] += "\n"  # the line end the module added
+    dedented = [line[len(cell.indent):] if line.startswith(cell.indent) else line for line in originals]
+    result: list[str] = []
+    matcher = difflib.SequenceMatcher(None, dedented, lines, autojunk=False)
+    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        if operation == "equal":
+            result.extend(originals[old_start:old_end])
+            continue
+        if any(line.strip() and not line.startswith(cell.indent) for line in originals[old_start:old_end]):
+            return f"cell {cell.index + 1}'s indentation is not uniform where the fix changes it"
+        result.extend(cell.indent + line if line.strip() else line for line in lines[new_start:new_end])
+    return result
 
 
 def _strip_sources(document: dict) -> dict:

@@ -133,10 +133,14 @@ class SourceLines:
             from tflint_vars.sources import read_file
             from tflint_vars.notebook import cell_sources
 
-            try:
-                sources = cell_sources(read_file(path))
-            except OSError:
-                sources = {}
+            if path in PROVIDED_SOURCES:  # standard input, named by --stdin-filename: the file on disk may differ
+                provided = PROVIDED_SOURCES[path]
+                sources = cell_sources(provided.encode("utf-8")) if provided is not None else {}
+            else:
+                try:
+                    sources = cell_sources(read_file(path))
+                except OSError:
+                    sources = {}
             for index, source in sources.items():
                 self._lines[(path, index)] = LINE_END.split(source)
             self._lines.setdefault((path, cell), [])
@@ -486,7 +490,7 @@ def write_fix_status(diagnostics: list[Diagnostic], stream: TextIO) -> None:
         return
     stream.write("\nFixes:\n")
     for diagnostic in diagnostics:
-        stream.write(f"  {diagnostic.path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} "
+        stream.write(f"  {diagnostic.location}: {diagnostic.code} "
                      f"{fix_status(diagnostic)}\n")
 
 

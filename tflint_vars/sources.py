@@ -8,9 +8,11 @@ back to the file.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import errno
 import hashlib
 import io
+import json
 import os
 import re
 import stat
@@ -210,7 +212,9 @@ class Source:
         data = notebooks.rebuild(self.data, self.notebook, text)
         if isinstance(data, str):
             return data
-        return Source(self.path, data, text, notebook=self.notebook, problems=self.problems)
+        # The next pass rebuilds from these bytes: their JSON, not the original's, is what it must reproduce.
+        notebook = dataclasses.replace(self.notebook, document=json.loads(data))
+        return Source(self.path, data, text, notebook=notebook, problems=self.problems)
 
 
 def load_source(data: bytes, path: str) -> Source | Diagnostic | None:

@@ -90,6 +90,16 @@ def unified_diff(path: str, before: str, after: str) -> str:
     return "".join(lines)
 
 
+def file_diff(path: str, before: bytes, after: bytes) -> str:
+    """The diff `--diff` prints for a fixed file: a notebook's per changed cell, a `.py` file's of its text."""
+    if path.endswith(".ipynb"):
+        from tflint_vars.notebook import unified_diff as notebook_diff
+
+        return notebook_diff(path, before, after)
+    encoding = source_encoding(before)
+    return unified_diff(path, before.decode(encoding), after.decode(encoding))
+
+
 @dataclass
 class FixReport:
     total: int = 0  # diagnostics before fixing
@@ -140,13 +150,8 @@ def _fix_file(path: str, found: list[Diagnostic], report: FixReport, selection: 
     for diagnostic, why in result.dropped:
         print(f"{diagnostic.location}: {diagnostic.code} fix not applied: {why}", file=stderr)
     if result.changed:
-        if diff and path.endswith(".ipynb"):
-            from tflint_vars.notebook import unified_diff as notebook_diff
-
-            stdout.write(notebook_diff(path, data, result.data))
-        elif diff:
-            encoding = source_encoding(data)
-            stdout.write(unified_diff(path, data.decode(encoding), result.data.decode(encoding)))
+        if diff:
+            stdout.write(file_diff(path, data, result.data))
         else:
             try:
                 write_atomic(path, result.data, data, follow_symlinks=named is None or path in named)

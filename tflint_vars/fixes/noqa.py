@@ -28,6 +28,9 @@ _FSTRING_START = getattr(tokenize, "FSTRING_START", None)  # Python 3.12+: f-str
 _FSTRING_END = getattr(tokenize, "FSTRING_END", None)
 
 
+NOT_SILENCEABLE = "TFV000 (unreadable or not fully checked) cannot be silenced with noqa"
+
+
 @dataclass
 class NoqaReport:
     added: int = 0  # noqa directives written (one per line, whatever the number of codes on it)
@@ -86,7 +89,7 @@ def add_noqa_to_text(text: str, diagnostics: list[Diagnostic]) -> tuple[str, int
     by_line: dict[int, list[Diagnostic]] = {}
     for diagnostic in diagnostics:
         if diagnostic.code == "TFV000":
-            skipped.append((diagnostic, "TFV000 (unreadable or not fully checked) cannot be silenced with noqa"))
+            skipped.append((diagnostic, NOT_SILENCEABLE))
         else:
             by_line.setdefault(diagnostic.line, []).append(diagnostic)
     if not by_line:
@@ -142,7 +145,8 @@ def add_noqa_to_bytes(data: bytes, path: str, diagnostics: list[Diagnostic], sel
             located[in_module] = diagnostic
     new_text, changed, skipped_in_module = add_noqa_to_text(source.text, list(located))
     skipped = [(located[d], why) for d, why in skipped_in_module]
-    skipped += [(d, "its line is not in the checked code") for d in diagnostics if d not in located.values()]
+    skipped += [(d, NOT_SILENCEABLE if d.code == "TFV000" else "its line is not in the checked code")
+                for d in diagnostics if d not in located.values()]  # a notebook's cell that does not parse
     if not changed:
         return data, 0, skipped
     fixed = source.with_text(new_text)

@@ -75,6 +75,9 @@ class _Located:
     removed: list[cst.SimpleStatementLine] = field(default_factory=list)
 
 
+_DEF = re.compile(r"(?:async\s+)?def\s+")
+
+
 class _Tree:
     """The libcst module with positions and parents, and an index from source ranges to nodes."""
 
@@ -90,8 +93,16 @@ class _Tree:
             if isinstance(node, self.INDEXED):
                 key = (type(node), where.start.line, where.start.column, where.end.line, where.end.column)
                 self.index.setdefault(key, node)
+            elif isinstance(node, cst.FunctionDef):  # by its name: ast and libcst disagree on a def's extent
+                name = self.positions[node.name].start
+                self.index.setdefault((cst.FunctionDef, name.line, name.column), node)
 
     def find(self, ctx: PlanContext, node: ast.AST) -> cst.CSTNode | None:
+        if isinstance(node, ast.FunctionDef):
+            line = ctx.line(node.lineno)
+            start = ctx.char_col(node.lineno, node.col_offset)
+            match = _DEF.match(line, start)
+            return self.index.get((cst.FunctionDef, node.lineno, match.end())) if match else None
         kind = {ast.Call: cst.Call, ast.Name: cst.Name, ast.Attribute: cst.Attribute,
                 ast.Assign: cst.Assign}.get(type(node))
         start = (node.lineno, ctx.char_col(node.lineno, node.col_offset))

@@ -12,12 +12,19 @@ from tflint_vars.rules.tfv007_add_weight_positional import AddWeightPositional
 from tflint_vars.rules.tfv008_tf1_layers_api import Tf1LayersApi
 from tflint_vars.rules.tfv009_add_weight_keras2_keyword import AddWeightKeras2Keyword
 from tflint_vars.rules.tfv010_tensorshape_api_in_build import TensorShapeApiInBuild
+from tflint_vars.rules.tfv011_removed_layer_api import RemovedLayerApi
+from tflint_vars.rules.tfv012_track_tf1_style_variables import TrackTf1StyleVariables
+from tflint_vars.rules.tfv013_super_init_keras2_arguments import SuperInitKeras2Arguments
+from tflint_vars.rules.tfv014_init_without_kwargs import InitWithoutKwargs
+from tflint_vars.rules.tfv015_shape_method_signature import ShapeMethodSignature
+from tflint_vars.rules.tfv016_metric_weight_without_initializer import MetricWeightWithoutInitializer
 from tflint_vars.rules.tfv030_tracking_list_hack import TrackingListHack
 
 ALL_RULES: tuple[type[Rule], ...] = (
     Unreadable, VariableInInit, VariableInCall, VariableInMethod, GetVariableInLayer, GetVariableWithoutReuse,
     StateOutsideBuild, AddWeightPositional, Tf1LayersApi, AddWeightKeras2Keyword,
-    TensorShapeApiInBuild, TrackingListHack,
+    TensorShapeApiInBuild, RemovedLayerApi, TrackTf1StyleVariables, SuperInitKeras2Arguments,
+    InitWithoutKwargs, ShapeMethodSignature, MetricWeightWithoutInitializer, TrackingListHack,
 )
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 

@@ -24,6 +24,13 @@ STATELESS_LAYERS = frozenset({
 })
 
 
+# Built-in layers with no weights in Keras 2 that own a seed variable in Keras 3 (its SeedGenerator): made in `call`
+# and used at once, Keras 2 trains, Keras 3's `fit` raises ValueError (bench/keras_api_diff.py, `variables_owned.*`
+# and `constructed_in_call_fit.*`, measured for each).
+SEEDED_IN_KERAS3 = frozenset({"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout",
+                              "GaussianDropout", "GaussianNoise"})
+
+
 def self_attribute_assignments(function: ast.AST) -> dict[int, ast.Assign]:
     """id(call) -> the `self.<attr> = <call>` statement that stores it."""
     assigned = {}
@@ -86,7 +93,9 @@ class StateOutsideBuild(Rule):
     ## What it does
     Finds `self.add_weight(...)` and the construction of a Keras layer (a built-in such as `Dense`, or a layer
     class of the module) inside `call` of a Keras `Layer`/`Model`, typically created lazily behind
-    `if self.w is None:` or `hasattr`. A raw `tf.Variable` in `call` is TFV002 and is reported once, there.
+    `if self.w is None:` or `hasattr`. In a Keras 3 class this includes `Dropout` and the other random layers
+    (`SpatialDropout1D`-`3D`, `AlphaDropout`, `GaussianDropout`, `GaussianNoise`) constructed and used at once,
+    which own a seed variable in Keras 3. A raw `tf.Variable` in `call` is TFV002 and is reported once, there.
     Not reported: lazy creation in a Keras 3 `Model` with no `build` method and sublayers made in `__init__`, which
     Keras 3 builds by tracing `call`, on first use and in `load_model` (the lazy state is then created before the
     model is built, and tracked).
@@ -95,6 +104,12 @@ class StateOutsideBuild(Rule):
     Keras 3 locks a layer's state once it is built, and `call` runs after `build`: `add_weight` there raises
     `ValueError: You cannot add new elements of state (variables or sub-layers) to a layer that is already built`.
     Keras 2 allowed it. A sublayer constructed on every call also gets fresh, untrained weights each time.
+
+    Keras 3's `Dropout`, `SpatialDropout1D`-`3D`, `AlphaDropout`, `GaussianDropout` and `GaussianNoise` own a
+    `SeedGenerator` variable, where Keras 2's own none. Measured on TF 2.21 / Keras 3.15.1 against tf-keras 2.21
+    (bench/keras_api_diff.py): `tf.keras.layers.Dropout(0.5)(x, training=training)` in `call`, trained with `fit`,
+    raises ValueError in Keras 3 (a `tf.function` cannot create a variable on each call) and trains in Keras 2.
+    (The `Random*` preprocessing layers fail so in both.)
 
     A `Layer` with no `build` and sublayers made in `__init__` hides this: Keras 3 traces its first call, so the lazy
     state is created and the layer trains and saves. But `keras.models.load_model` rebuilds it with
@@ -177,7 +192,10 @@ class StateOutsideBuild(Rule):
             traced = _keras3_traced_base(analysis, ctx.keras_class) if lazy else None
             if traced == "Model":
                 continue
-            if kind == "layer" and not self._layer_adds_state(site, stored_on_self=id(site.node) in stored):
+            seeded = kind == "layer" and ctx.keras_class.flavor == KERAS3 and bool(site.name) and \
+                site.name.rsplit(".", 1)[1] in SEEDED_IN_KERAS3
+            if kind == "layer" and not seeded and \
+                    not self._layer_adds_state(site, stored_on_self=id(site.node) in stored):
                 continue
             where = f"`{ctx.keras_class.name}.call`"
             plan = plan_hoist(analysis, site)
@@ -185,7 +203,10 @@ class StateOutsideBuild(Rule):
             what = "`add_weight`" if kind == "add_weight" else f"layer `{ast.unparse(site.node.func)}` constructed"
             advice = "create it in `build(self, input_shape)`" if kind == "add_weight" else \
                 "construct it in `__init__` or `build`"
-            if traced == "Layer":
+            if seeded and not lazy and id(site.node) not in stored:
+                problem = (f"{what} in {where}: in Keras 3 it owns a seed variable, so `fit` raises ValueError "
+                           f"(Keras 2's had none)")
+            elif traced == "Layer":
                 problem = (f"{what} lazily in {where}: Keras 3 traces the first call of this layer (no `build`, "
                            f"sublayers in `__init__`), so it trains and saves, but `load_model` rebuilds it with the "
                            f"default `build` and then raises ValueError \"You cannot add new elements of state ...\"")

@@ -23,7 +23,9 @@ class Tf1LayersApi(Rule):
 
     ## What it does
     Finds calls into the TF1 layers API: `tf.layers.dense`, `tf.compat.v1.layers.conv2d`, `tf.layers.Dense`, ...
-    through any TF1 alias, and classes built on it (`class Model(tf.compat.v1.layers.Layer)`). The private
+    through any TF1 alias, classes built on it (`class Model(tf.compat.v1.layers.Layer)`), and references without a
+    call (`conv = tf.compat.v1.layers.conv2d`, `functools.partial(tf.layers.separable_conv2d, ...)`), which raise
+    the same AttributeError when read (bench/keras_api_diff.py, `compat_v1_layers_conv2d_reference`). The private
     `tensorflow.python.layers.base` still imports under Keras 3 and is not reported.
 
     ## Why is this bad?
@@ -84,18 +86,40 @@ class Tf1LayersApi(Rule):
     INVALID = [
         "import tensorflow.compat.v1 as tf\ny = tf.layers.dense(tf.zeros((1, 2)), 3)\n",
         "import tensorflow as tf\nclass Model(tf.compat.v1.layers.Layer):\n    pass\n",
+        "import functools\nimport tensorflow as tf\n"
+        "conv = functools.partial(tf.layers.separable_conv2d, padding='same')\n",
     ]
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        reported: set[int] = set()
         for site in analysis.calls:
             if site.name and site.name.startswith(TF1_LAYERS):
+                reported.add(id(site.node.func))
                 yield self._finding(site.node, site.name)
         for node in statements(analysis.tree):  # classes are statements: the expressions need no walk
             if isinstance(node, ast.ClassDef):
                 for base in node.bases:
                     name = analysis.qualify(base)
                     if name and name.startswith(TF1_LAYERS):
+                        reported.add(id(base))
                         yield self._finding(base, name)
+        yield from self._references(analysis, reported)
+
+    def _references(self, analysis: ModuleAnalysis, reported: set[int]) -> Iterator[Finding]:
+        """`conv = tf.layers.conv2d`, `functools.partial(tf.layers.separable_conv2d, ...)`: the attribute read
+        raises under Keras 3 before any call. Only the whole chain is reported (not `tf.layers` inside it)."""
+        if "layers." not in analysis.source:
+            return
+        inner: set[int] = set()
+        for node in ast.walk(analysis.tree):
+            if not isinstance(node, ast.Attribute) or id(node) in inner:
+                continue
+            inner.add(id(node.value))
+            if id(node) in reported or not isinstance(node.ctx, ast.Load):
+                continue
+            name = analysis.qualify(node)
+            if name and name.startswith(TF1_LAYERS):
+                yield self._finding(node, name)
 
     def _finding(self, node: ast.AST, name: str) -> Finding:
         short = name[len(TF1_LAYERS):]

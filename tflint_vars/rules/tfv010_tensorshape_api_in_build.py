@@ -18,6 +18,10 @@ TENSORSHAPE_ONLY = frozenset({
 _CATCHES = {"AttributeError", "Exception", "BaseException"}
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
+# The methods Keras 3 passes a shape tuple: `build`, and `compute_output_shape` when it computes a symbolic output
+# (bench/keras_api_diff.py, `compute_output_shape_as_list`).
+SHAPE_METHODS = ("build", "compute_output_shape")
+
 
 def _shape_root(node: ast.AST, names: frozenset[str]) -> bool:
     """One of `names` (the parameter and its aliases), subscripted any number of times (`param[1:]`, `param[0]`,
@@ -151,19 +155,22 @@ class TensorShapeApiInBuild(Rule):
     """TensorShape API on `build`'s input shape in a Keras 3 class: Keras 3 passes a tuple, which lacks it.
 
     ## What it does
-    Finds, in `build(self, input_shape)` of a class built on `tf.keras` or `keras`, the TensorShape-only API used on
-    the shape parameter or a subscript of it: `input_shape.as_list()`, `input_shape[-1].value`,
-    `input_shape.dims[i].value`, `input_shape.ndims`, `.rank`, `.is_fully_defined()`, `.num_elements()`,
-    `.with_rank(...)`, `.concatenate(...)` and the rest of `tf.TensorShape`'s methods a tuple lacks. Not reported: uses
-    after the parameter is rebound (`input_shape = tf.TensorShape(input_shape)`), under a condition that tests its
-    type (`isinstance`, `hasattr`, `TensorShape`), in a `try` that catches AttributeError, and classes on `tf_keras`.
+    Finds, in `build(self, input_shape)` and `compute_output_shape(self, input_shape)` of a class built on
+    `tf.keras` or `keras`, the TensorShape-only API used on the shape parameter or a subscript of it:
+    `input_shape.as_list()`, `input_shape[-1].value`, `input_shape.dims[i].value`, `input_shape.ndims`, `.rank`,
+    `.is_fully_defined()`, `.num_elements()`, `.with_rank(...)`, `.concatenate(...)` and the rest of
+    `tf.TensorShape`'s methods a tuple lacks. Not reported: uses after the parameter is rebound (`input_shape =
+    tf.TensorShape(input_shape)`), under a condition that tests its type (`isinstance`, `hasattr`, `TensorShape`),
+    in a `try` that catches AttributeError, and classes on `tf_keras`.
     A local alias bound once at the top of `build` (`shape = input_shape`, `query = input_shape["query"]` for a dict
     of shapes) is the parameter too. After `if <type test>: raise ...` nothing is reported (it runs only on a
     TensorShape); `if not isinstance(input_shape, tf.TensorShape): raise ...` is itself reported, with no fix: under
     Keras 3 it always raises.
 
     ## Why is this bad?
-    Keras 3 calls `build` with a tuple (`(None, 3)`), where Keras 2 passed a `tf.TensorShape`. Measured on TF 2.21 /
+    Keras 3 calls `build` with a tuple (`(None, 3)`), where Keras 2 passed a `tf.TensorShape`; so does it call
+    `compute_output_shape` on a symbolic input (bench/keras_api_diff.py, `compute_output_shape_as_list`: there
+    `input_shape.as_list()` raises AttributeError in Keras 3 and gives `(None, 6)` in Keras 2). Measured on TF 2.21 /
     Keras 3.15.1: `input_shape.as_list()` raises `AttributeError: 'tuple' object has no attribute 'as_list'`, and so
     do `.ndims`, `.rank`, `.dims` and the other methods. `input_shape[-1].value` raises `AttributeError: 'int' object
     has no attribute 'value'`; it also does under tf-keras with TF2's shapes (a dimension is an int or None), and
@@ -224,43 +231,48 @@ class TensorShapeApiInBuild(Rule):
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for cls in analysis.keras_classes.values():
-            build = cls.method("build")
-            if cls.flavor != KERAS3 or build is None:
+            if cls.flavor != KERAS3:
                 continue
-            param = build_parameter(build)
-            if param is None:
-                continue
-            aliases = _aliases(build, param)
-            names = frozenset({param, *aliases})
-            uses = _Uses(names)
-            for statement in build.body:
-                if _raising_type_guard(statement, names):
-                    # What follows runs only on a TensorShape: under Keras 3 the guard itself is the break.
-                    test = _rejects_tuple(statement.test, names)
-                    if test is not None:
-                        yield self.finding(test, f"`{cls.name}.build` raises unless `{param}` is a TensorShape, and "
-                                                 f"Keras 3 passes a tuple; no fix: start `build` with `{param} = "
-                                                 f"tf.TensorShape({param})`")
-                    break
-                uses.visit(statement)
-            rebound = rebinding_ends(build, param) if uses.uses else []
-            for node, pattern in uses.uses:
-                root = _root_name(node)
-                start = (node.lineno, node.col_offset) if root == param else \
-                    (aliases[root].lineno, aliases[root].col_offset)  # an alias of a rebound parameter is rebound
-                if any(end <= start for end in rebound):
+            for method in SHAPE_METHODS:
+                function = cls.method(method)
+                param = build_parameter(function) if function is not None else None
+                if param is None:
                     continue
-                yield self._finding(analysis, cls.name, node, pattern, param)
+                yield from self._check_method(analysis, f"{cls.name}.{method}", function, param)
+
+    def _check_method(self, analysis: ModuleAnalysis, owner: str, function: ast.FunctionDef, param: str
+                      ) -> Iterator[Finding]:
+        aliases = _aliases(function, param)
+        names = frozenset({param, *aliases})
+        uses = _Uses(names)
+        for statement in function.body:
+            if _raising_type_guard(statement, names):
+                # What follows runs only on a TensorShape: under Keras 3 the guard itself is the break.
+                test = _rejects_tuple(statement.test, names)
+                if test is not None:
+                    yield self.finding(test, f"`{owner}` raises unless `{param}` is a TensorShape, and Keras 3 passes "
+                                             f"a tuple; no fix: start with `{param} = tf.TensorShape({param})`")
+                break
+            uses.visit(statement)
+        rebound = rebinding_ends(function, param) if uses.uses else []
+        for node, pattern in uses.uses:
+            root = _root_name(node)
+            start = (node.lineno, node.col_offset) if root == param else \
+                (aliases[root].lineno, aliases[root].col_offset)  # an alias of a rebound parameter is rebound
+            if any(end <= start for end in rebound):
+                continue
+            yield self._finding(analysis, owner, node, pattern, param)
 
     def _finding(self, analysis: ModuleAnalysis, owner: str, node: ast.Attribute, pattern: str, param: str) -> Finding:
         text = ast.get_source_segment(analysis.source, node) or pattern
-        where = f"`{owner}.build`"
+        where = f"`{owner}`"
+        method = owner.rsplit(".", 1)[1]
         if pattern in ("value", "dims-value"):
             subscript = node.value
             shape = subscript.value.value if pattern == "dims-value" else subscript.value
             segment = lambda part: ast.get_source_segment(analysis.source, part)  # noqa: E731
             indexed = f"{segment(shape)}[{segment(subscript.slice)}]"
-            problem = ("Keras 3 passes `build` a tuple, which has no `.dims` (AttributeError; Keras 2 passed a "
+            problem = (f"Keras 3 passes `{method}` a tuple, which has no `.dims` (AttributeError; Keras 2 passed a "
                        "TensorShape)") if pattern == "dims-value" else \
                 ("a dimension is an int or None under Keras 3 (and TF2 shapes), which has no `.value` "
                  "(AttributeError; only TF1's Dimension had it)")
@@ -276,8 +288,8 @@ class TensorShapeApiInBuild(Rule):
             advice, fix = f"no fix: rebind it first, `{param} = tf.TensorShape({param})`", None
         return self.finding(
             target,
-            f"`{ast.get_source_segment(analysis.source, target) or text}` in {where}: Keras 3 passes `build` a tuple, "
-            f"which has no `.{pattern}` (AttributeError; Keras 2 passed a TensorShape); {advice}",
+            f"`{ast.get_source_segment(analysis.source, target) or text}` in {where}: Keras 3 passes `{method}` a "
+            f"tuple, which has no `.{pattern}` (AttributeError; Keras 2 passed a TensorShape); {advice}",
             fix,
         )
 
