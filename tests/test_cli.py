@@ -30,7 +30,7 @@ def test_exit_codes_and_text_format(tmp_path):
     good = write(tmp_path / "good.py", "x = 1\n")
     result = run_cli("check", str(bad))
     assert result.returncode == 1
-    assert result.stdout.startswith(f"{bad}:7:18: TFV001 `tf.Variable` created in `Scale.__init__` is untracked")
+    assert result.stdout.startswith(f"{bad}:7:18: TFV001 `tf.Variable` in `Scale.__init__` is untracked")
     assert "Found 1 diagnostic (1 fixable with `--fix`)." in result.stdout
     clean = run_cli("check", str(good))
     assert (clean.returncode, clean.stdout.strip()) == (0, "All checks passed!")
@@ -59,8 +59,8 @@ def test_select_and_ignore_by_code_and_prefix():
                                                       "TFV007").stdout)}
     from tflint_vars.rules.registry import RULES_BY_CODE
 
-    assert every == set(RULES_BY_CODE) and only == {"TFV001", "TFV008"} and ignored == set()
-    assert narrowed == {"TFV007"}  # the longer prefix wins, as in ruff
+    assert every == set(RULES_BY_CODE) and only == {"TFV001", "TFV008"} and ignored == {"TFV100"}
+    assert narrowed == {"TFV007", "TFV100"}  # the longer prefix wins, as in ruff
 
 
 def test_unknown_code_is_a_usage_error():
@@ -70,11 +70,13 @@ def test_unknown_code_is_a_usage_error():
 
 def test_noqa_in_cli_and_in_flake8():
     path = str(FIXTURES / "noqa_suppressed.py")
-    assert [d["line"] for d in json.loads(run_cli("check", "--output-format", "json", path).stdout)] == [5, 9]
+    found = [(d["line"], d["code"]) for d in json.loads(run_cli("check", "--output-format", "json", path).stdout)]
+    # 5: TFV014 (no **kwargs); TFV100: the noqa comment for TFV002 on line 9 silences nothing
+    assert found == [(5, "TFV014"), (9, "TFV001"), (9, "TFV100")]
     plain = run_flake8("--select", "TFV", path)
     unsuppressed = run_flake8("--select", "TFV", "--disable-noqa", path)
-    assert [line.split(":")[1] for line in plain.stdout.splitlines()] == ["5", "9"]  # 5: TFV014
-    assert [line.split(":")[1] for line in unsuppressed.stdout.splitlines()] == ["5", "7", "8", "9"]
+    assert [line.split(":")[1] for line in plain.stdout.splitlines()] == ["5", "9", "9"]
+    assert [line.split(":")[1] for line in unsuppressed.stdout.splitlines()] == ["5", "7", "8", "9", "9"]
 
 
 def test_unparseable_file_is_reported_and_the_run_goes_on(tmp_path):

@@ -142,7 +142,7 @@ def test_unsafe_fixes_key_and_its_flags(project):
     ('select = ["TFV999"]', "unknown rule code 'TFV999'"),
     ('ignore = ["E501"]', "unknown rule code 'E501'"),
     ('extend-select = ["TFV01x"]', "unknown rule code 'TFV01x'"),
-    ('[tool.tflint-vars.per-file-ignores]\n"tests/*" = ["TFV100"]', "unknown rule code 'TFV100'"),
+    ('[tool.tflint-vars.per-file-ignores]\n"tests/*" = ["TFV900"]', "unknown rule code 'TFV900'"),
     ('select = "TFV001"', "select: expected a list of strings, got 'TFV001'"),
     ('unsafe-fixes = "yes"', "unsafe-fixes: expected true or false, got 'yes'"),
     ('per-file-ignores = ["tests/*"]', "per-file-ignores: expected a table of pattern = [codes]"),

@@ -175,7 +175,7 @@ LAYER = "import tensorflow as tf\n\n\nclass L(tf.keras.layers.Layer):\n"
 ])
 def test_state_that_cannot_move_into_build_has_no_fix_and_says_why(body, reason):
     diagnostic = _single(LAYER + body)
-    assert diagnostic.fix is None and reason in diagnostic.message
+    assert diagnostic.fix is None and reason in diagnostic.fix_reason
     assert not fix_bytes((LAYER + body).encode(), unsafe=True).changed
 
 
@@ -314,9 +314,9 @@ INIT = "    def __init__(self, n):\n        super().__init__()\n"
 def test_fix_level_and_its_reason(body, level, reason):
     # TFV014 (no **kwargs in LAYER's __init__) is beside the point here.
     [diagnostic] = [d for d in check_source((LAYER + body).encode(), "t.py") if d.code != "TFV014"]
-    assert diagnostic.fix == level, diagnostic.message
+    assert diagnostic.fix == level, diagnostic.fix_reason
     if reason is not None:
-        assert reason in diagnostic.message
+        assert reason in diagnostic.fix_reason
     if level is not None:
         fixed = fix_source(LAYER + body, unsafe=True)
         compile(fixed, "t.py", "exec")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -40,6 +41,10 @@ def test_flake8_reports_what_check_reports(name, flake8_fixture_run):
     if any(code == "TFV000" for code, _, _ in expected):
         # flake8 parses first and reports a file it cannot parse as its own E999; our plugin never runs on it.
         expected = [e for e in expected if e[0] != "TFV000"]
+    if any(code == "TFV100" for code, _, _ in expected):
+        # flake8 applies a bare noqa comment to every code on its line, TFV100's report of that very comment included.
+        lines = (FIXTURES / f"{name}.py").read_text().splitlines()
+        expected = [e for e in expected if e[0] != "TFV100" or not re.search(r"# noqa\s*$", lines[e[1] - 1])]
     assert got == expected
 
 

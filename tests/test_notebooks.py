@@ -113,10 +113,13 @@ def test_sarif_names_the_cell_and_validates(tmp_path, seed1_copy):
     result = run_cli("check", "--output-format", "sarif", "layer.ipynb", cwd=tmp_path)
     log = json.loads(result.stdout)
     results = log["runs"][0]["results"]
-    assert [(r["locations"][0]["properties"]["cell"], r["locations"][0]["physicalLocation"]["region"]["startLine"],
-             r["locations"][0]["physicalLocation"]["region"]["startColumn"]) for r in results] == [(3, 6, 18),
-                                                                                                  (3, 7, 18)]
+    # The cell and the line and column in it are in the properties; the region is the notebook file's own line
+    # (GitHub code scanning reads it so): lines 51 and 52 of the JSON hold the cell's lines 6 and 7.
+    assert [(r["locations"][0]["properties"], r["locations"][0]["physicalLocation"]["region"]) for r in results] == [
+        ({"cell": 3, "cellLine": 6, "cellColumn": 18}, {"startLine": 51, "startColumn": 23}),
+        ({"cell": 3, "cellLine": 7, "cellColumn": 18}, {"startLine": 52, "startColumn": 23})]
     assert results[0]["locations"][0]["logicalLocations"] == [{"name": "cell 3"}]
+    assert results[0]["locations"][0]["message"] == {"text": "cell 3, line 6, column 18"}
     # Each fix is a change to the notebook file (the artifact): applied alone, it leaves a valid notebook with one
     # diagnostic fewer.
     before = seed1_copy.read_text(encoding="utf-8")
@@ -141,8 +144,53 @@ def test_sarif_names_the_cell_and_validates(tmp_path, seed1_copy):
 def test_github_annotations_name_the_cell(tmp_path, seed1_copy):
     result = run_cli("check", "--output-format", "github", "layer.ipynb", cwd=tmp_path)
     first = result.stdout.splitlines()[0]
-    assert first.startswith("::error file=layer.ipynb,title=TFV001 (cell 3%3A6%3A18)::cell 3, line 6, column 18: ")
-    assert ",line=" not in first  # the file's line 6 is JSON, not the cell's line 6
+    # The annotation goes on the JSON line holding the cell's line 6 (line 51 of the file), the cell in its text.
+    assert first.startswith("::error file=layer.ipynb,line=51,col=23,title=TFV001 (cell 3%3A6%3A18)::cell 3, line 6, "
+                            "column 18: ")
+
+
+def _cell_line(document: dict, cell: int, line: int) -> str:
+    return re.split(r"\r\n|\r|\n", _source(document["cells"][cell - 1]))[line - 1]
+
+
+@pytest.mark.parametrize("indent, ensure_ascii, as_list", [(1, False, True), (1, True, True), (None, True, False),
+                                                           (2, False, False)],
+                         ids=["nbformat", "ascii-escapes", "one-line-json", "source-as-one-string"])
+def test_sarif_and_github_locations_are_the_notebook_files_own_lines(tmp_path, indent, ensure_ascii, as_list):
+    """Against the .ipynb JSON itself: at each SARIF region and each annotation's line and column, the JSON text
+    holds the cell's line from the diagnostic's column on, as JSON writes it (escapes included); checked for
+    nbformat's layout, ASCII escapes (a non-ASCII name and a tab before the column), a notebook on one line, and
+    sources stored as one string. Each SARIF log validates against the schema."""
+    from jsonschema import Draft4Validator
+
+    body = ("import tensorflow as tf\n\n\nclass Caf\u00e9(tf.keras.layers.Layer):\n    def __init__(self):\n"
+            "        super().__init__()\n        x = '\u2014\t'; self.w = tf.Variable(tf.zeros((2,)))\n"
+            "        self.b = tf.Variable(tf.ones((2,)))  # \U0001F600\n")
+    cells = [("markdown", ["# A title \u2014 with a dash\n", "and \"quotes\"\n"]), ("code", "x = 1\n"),
+             ("code", body.splitlines(keepends=True) if as_list else body)]
+    document = _notebook(cells)
+    path = tmp_path / "layer.ipynb"
+    path.write_text(json.dumps(document, indent=indent, ensure_ascii=ensure_ascii) + "\n", encoding="utf-8")
+    raw_lines = path.read_text(encoding="utf-8").split("\n")
+    diagnostics = check_json("layer.ipynb", cwd=tmp_path)
+    assert [(d["cell"], d["line"]) for d in diagnostics] == [(3, 7), (3, 8)]
+
+    def holds(line: int, column: int, diagnostic: dict) -> bool:
+        rest = _cell_line(document, diagnostic["cell"], diagnostic["line"])[diagnostic["column"] - 1:]
+        written = json.dumps(rest, ensure_ascii=ensure_ascii)[1:-1]
+        return raw_lines[line - 1][column - 1:].startswith(written)
+
+    log = json.loads(run_cli("check", "--output-format", "sarif", "layer.ipynb", cwd=tmp_path).stdout)
+    assert not list(Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).iter_errors(log))
+    for result, diagnostic in zip(log["runs"][0]["results"], diagnostics):
+        region = result["locations"][0]["physicalLocation"]["region"]
+        assert holds(region["startLine"], region["startColumn"], diagnostic), (region, diagnostic)
+        assert result["locations"][0]["properties"] == {"cell": 3, "cellLine": diagnostic["line"],
+                                                        "cellColumn": diagnostic["column"]}
+    github = run_cli("check", "--output-format", "github", "layer.ipynb", cwd=tmp_path).stdout.splitlines()
+    for command, diagnostic in zip(github, diagnostics):
+        found = re.match(r"::error file=layer\.ipynb,line=(\d+),col=(\d+),title=", command)
+        assert found and holds(int(found[1]), int(found[2]), diagnostic), command
 
 
 def test_fix_writes_a_valid_notebook_whose_code_is_the_fixed_fixture(seed1_copy, tmp_path):

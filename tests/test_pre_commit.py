@@ -78,7 +78,7 @@ def test_check_hook_blocks_a_commit_with_a_raw_variable_in_a_layer(try_repo_run)
     output = _hook_output(result.stdout, "tflint-vars")
     assert "Failed" in output.splitlines()[0]
     assert "- exit code: 1" in output
-    assert "bad_layer.py:7:18: TFV001 `tf.Variable` created in `Scale.__init__`" in output
+    assert "bad_layer.py:7:18: TFV001 `tf.Variable` in `Scale.__init__`" in output
     assert "notes.txt" not in output
 
 

@@ -89,7 +89,7 @@ def test_every_defective_sample_class_at_its_line_and_nothing_else(reports, runt
     assert set(factory["tests"]) == {"tests/test_layers.py::test_factory_scale",
                                      "tests/test_layers.py::test_a_model_trains"}
     out = run.stdout
-    assert "sample_layers/hidden.py:28: TFV001 `tf.Variable` created in `GetattrGate.__init__` is untracked under " \
+    assert "sample_layers/hidden.py:28: TFV001 `tf.Variable` in `GetattrGate.__init__` is untracked under " \
            "Keras 3" in out
     assert out.count("(runtime)") == 3
     assert ("Keras 2 ran it and tracks it" if runtime == "keras2" else "Keras 3 ran it: missing from") in out

@@ -209,16 +209,19 @@ def test_show_fixes_explains_each_finding_and_lists_the_fixes_applied(tmp_path):
     (tmp_path / "no_safe.py").write_text(EDGE_CASES)
     result = run_cli("check", "--show-fixes", "--output-format", "concise", str(tmp_path))
     fixes = result.stdout.split("\nFixes:\n")[1]
-    assert f"{tmp_path / 'seed1_variable_in_init.py'}:8:18: TFV001 safe fix: `--fix` applies it" in fixes
-    assert f"{tmp_path / 'tfv002_variable_in_call.py'}:6:17: TFV002 unsafe fix, applied only with " \
-           "`--unsafe-fixes`: the fix moves creation into `build(self, input_shape)`" in fixes
-    assert f"{tmp_path / 'seed4_tf_layers_dense.py'}:5:14: TFV008 no fix: a Keras layer object owns its " \
-           "variables" in fixes
-    assert f"{tmp_path / 'no_safe.py'}:9:18: TFV001 no fix: its initial value is a string, and Keras 3's Constant " \
-           "initializer cannot fill a string weight" in fixes
+    assert f"{tmp_path / 'seed1_variable_in_init.py'}:8:18: TFV001 safe fix (Replace with `self.add_weight(...)`): " \
+           "`--fix` applies it" in fixes
+    assert f"{tmp_path / 'tfv002_variable_in_call.py'}:6:17: TFV002 unsafe fix (Create it once in `build` with " \
+           "`self.add_weight(...)`), applied only with `--unsafe-fixes`: the variable then persists across calls" \
+           in fixes
+    assert f"{tmp_path / 'seed4_tf_layers_dense.py'}:5:14: TFV008 no fix (Rewrite to `tf.keras.layers.Dense`, or " \
+           "keep TF1 graph code on tf-keras with `TF_USE_LEGACY_KERAS=1`): a Keras layer object owns its variables" \
+           in fixes
+    assert f"{tmp_path / 'no_safe.py'}:9:18: TFV001 no fix (Replace with `self.add_weight(...)`): its initial " \
+           "value is a string, and Keras 3's Constant initializer cannot fill a string weight" in fixes
     # An unsafe fix shows the finding's own reason, not the rule's whole Fix-safety section.
-    assert f"{tmp_path / 'no_safe.py'}:11:28: TFV001 unsafe fix, applied only with `--unsafe-fixes`: it is not " \
-           "stored on the layer" in fixes
+    assert f"{tmp_path / 'no_safe.py'}:11:28: TFV001 unsafe fix (Replace with `self.add_weight(...)`), applied " \
+           "only with `--unsafe-fixes`: it is not stored on the layer" in fixes
 
     fixed = run_cli("check", "--fix", "--show-fixes", str(tmp_path))
     applied = re.search(r"^Fixed (\d+) of \d+ diagnostics", fixed.stdout, re.M).group(1)

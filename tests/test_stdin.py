@@ -26,7 +26,7 @@ def test_dash_reads_standard_input_and_reports_it_as_dash():
     result = run("-", data=SEED.read_bytes())
     out = result.stdout.decode()
     assert result.returncode == 1, result.stderr
-    assert out.startswith("-:8:18: TFV001 `tf.Variable` created in `CustomLayer.__init__`")
+    assert out.startswith("-:8:18: TFV001 `tf.Variable` in `CustomLayer.__init__`")
     assert "8 |         self.w = tf.Variable(tf.random.normal(shape=(1, units)), name='weight')" in out  # from stdin
     assert result.stderr == b""
 

@@ -53,7 +53,8 @@ from tflint_vars.sources import (MAX_CACHE_INDEX_BYTES, RACY_NS, content_digest,
 
 CACHE_DIR_ENV = "TFLINT_VARS_CACHE_DIR"
 CACHE_DIR_NAME = ".tflint-vars-cache"  # the old in-project location: still excluded from walks, never read
-FORMAT = 4  # bump when the index layout changes (2: signed; 3: dependencies and module summaries; 4: environment)
+FORMAT = 5  # bump when the index layout changes (2: signed; 3: dependencies and module summaries; 4: environment;
+# 5: fix fields)
 SECRET_NAME = "cache-key"
 PRUNE_AFTER_DAYS = 30  # entries of files no run has seen for this long are dropped
 
@@ -159,7 +160,7 @@ def _code_fingerprint() -> str:
 
 def configuration_key(selection: CodeSelection) -> str:
     material = json.dumps([FORMAT, __version__, _code_fingerprint(), sys.version, sorted(selection.select),
-                           sorted(selection.ignore)])
+                           sorted(selection.ignore), selection.fixes.key(), selection.ignore_noqa])
     return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
 
 
@@ -209,11 +210,12 @@ def _check_remembering(path: str, selection: CodeSelection, now: int) -> FileRes
 
 def _diagnostic(path: str, row: list) -> Diagnostic:
     """A remembered row back as a Diagnostic; ValueError when the row is not one this module wrote."""
-    line, column, code, message, fix, *cell = row  # a notebook's rows end with the cell
+    line, column, code, message, fix, title, reason, cell = row
     if not (type(line) is int and type(column) is int and isinstance(code, str) and isinstance(message, str)
-            and (fix is None or isinstance(fix, str)) and (cell == [] or (len(cell) == 1 and type(cell[0]) is int))):
+            and all(value is None or isinstance(value, str) for value in (fix, title, reason))
+            and (cell is None or type(cell) is int)):
         raise ValueError(f"malformed cache row {row!r}")
-    return Diagnostic(path, line, column, code, message, fix, *cell)
+    return Diagnostic(path, line, column, code, message, fix, cell, title, reason)
 
 
 class ResultCache:
@@ -282,7 +284,7 @@ class ResultCache:
     def remember(self, result: FileResult, absolute: str) -> None:
         if result.digest is None:
             return
-        rows = [[d.line, d.column, d.code, d.message, d.fix] + ([d.cell] if d.cell is not None else [])
+        rows = [[d.line, d.column, d.code, d.message, d.fix, d.fix_title, d.fix_reason, d.cell]
                 for d in result.diagnostics]
         self.entries[absolute] = [list(result.fingerprint) if result.fingerprint else None, result.digest, rows,
                                   self.today, result.dependencies]

@@ -1,4 +1,5 @@
-"""`tflint-vars check | rule | verify`: the command line. Exit codes: 0 clean, 1 findings, 2 usage or internal error."""
+"""`tflint-vars check | rule | verify | server | report`: the command line. Exit codes: 0 clean, 1 findings, 2 usage or
+internal error."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Iterator, Sequence, TextIO
 
 from tflint_vars import __version__
 from tflint_vars.config import Config, ConfigError, load_config, load_config_file, validate_codes
-from tflint_vars.diagnostics import CodeSelection, FileFailure
+from tflint_vars.diagnostics import CodeSelection, FileFailure, FixPolicy
 from tflint_vars.engine import check_files, discover, excluded_path
 from tflint_vars.output import FORMATS, ReportBuffer
 from tflint_vars.rules.registry import ALL_RULES, RULES_BY_CODE
@@ -41,6 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what is left")
     check.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
                        help="with --fix/--diff, apply unsafe fixes too (config: unsafe-fixes = true)")
+    check.add_argument("--fixable", type=_codes,
+                       help="codes or prefixes whose fixes may be applied (default: TFV; config: fixable)")
+    check.add_argument("--unfixable", type=_codes,
+                       help="codes or prefixes whose fixes are never applied (config: unfixable)")
+    check.add_argument("--extend-fixable", type=_codes, default=[], help="codes to make fixable on top of --fixable")
+    check.add_argument("--extend-safe-fixes", type=_codes, default=[],
+                       help="codes whose unsafe fixes count as safe (config: extend-safe-fixes)")
+    check.add_argument("--extend-unsafe-fixes", type=_codes, default=[],
+                       help="codes whose safe fixes count as unsafe (config: extend-unsafe-fixes)")
     check.add_argument("--diff", action="store_true",
                        help="print a unified diff of what --fix would change and write nothing (exit 1 on a diff)")
     check.add_argument("--no-cache", action="store_true",
@@ -56,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--add-noqa", action="store_true",
                        help="add `# noqa: TFVnnn` to the line of every current finding (keeping existing noqa codes "
                             "and line endings); exit 0 when every finding got one")
+    check.add_argument("--ignore-noqa", action="store_true",
+                       help="report (and with --fix, fix) what `# noqa` comments silence; TFV100 is not checked")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when diagnostics are found (or --diff has changes); errors still exit 2")
     check.add_argument("--statistics", action="store_true",
@@ -77,6 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("code", nargs="?", help="a rule code, e.g. TFV001")
     rule.add_argument("--all", action="store_true", help="list every rule: code, name, fix")
 
+    report = commands.add_parser("report", help="a migration report: findings per package, module and rule, fix "
+                                 "levels, classes checked, verification status (HTML or markdown)")
+    report.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
+    report.add_argument("--html", metavar="DIR", help="write a self-contained HTML report to DIR/index.html")
+    report.add_argument("--output-format", choices=("text", "markdown"), default="text",
+                        help="what goes to stdout: a summary, or markdown for a pull-request comment")
+    report.add_argument("--verify-report", metavar="JSON", action="append", default=[],
+                        help="a `tflint-vars verify --output-format json` report: its verdicts per module")
+    report.add_argument("--config", help="pyproject.toml to read [tool.tflint-vars] from (default: the nearest)")
+    report.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: every core)")
+    commands.add_parser("server", help="run the Language Server over stdio (needs the `server` extra: pygls)")
+
     # Only its arguments here: it runs code (in subprocesses) for `verify` alone.
     from tflint_vars.verify import command as verify
 
@@ -88,7 +112,22 @@ def _selection(args: argparse.Namespace, config: Config) -> CodeSelection:
     select = validate_codes(args.select, "--select") if args.select else config.select
     select = select + validate_codes(args.extend_select, "--extend-select")
     ignore = validate_codes(args.ignore, "--ignore") if args.ignore is not None else config.ignore
-    return CodeSelection(select, ignore)
+    return CodeSelection(select, ignore, _fix_policy(args, config.fixes), ignore_noqa=args.ignore_noqa)
+
+
+def _fix_policy(args: argparse.Namespace, configured: FixPolicy) -> FixPolicy:
+    """The configuration's fix settings, as ruff does: --fixable and --unfixable replace its lists, the --extend-*
+    flags add to them."""
+    fixable = tuple(validate_codes(args.fixable, "--fixable")) if args.fixable else configured.fixable
+    unfixable = tuple(validate_codes(args.unfixable, "--unfixable")) if args.unfixable is not None \
+        else configured.unfixable
+    return FixPolicy(
+        fixable=fixable + tuple(validate_codes(args.extend_fixable, "--extend-fixable")),
+        unfixable=unfixable,
+        extend_safe=configured.extend_safe + tuple(validate_codes(args.extend_safe_fixes, "--extend-safe-fixes")),
+        extend_unsafe=configured.extend_unsafe + tuple(validate_codes(args.extend_unsafe_fixes,
+                                                                      "--extend-unsafe-fixes")),
+    )
 
 
 def force_excluded(path: str, config: Config) -> bool:
@@ -137,13 +176,14 @@ def _usage_error(message: str) -> int:
     return EXIT_ERROR
 
 
-def _write_report(args: argparse.Namespace, diagnostics: list, stream: TextIO, failures: Sequence[str]) -> None:
+def _write_report(args: argparse.Namespace, diagnostics: list, stream: TextIO, failures: Sequence[str],
+                  docs_url: str | None) -> None:
     from tflint_vars.output import write_fix_status, write_statistics
 
     if args.statistics:
         write_statistics(diagnostics, stream, args.output_format, failures=failures, quiet=args.quiet)
     else:
-        FORMATS[args.output_format](diagnostics, stream, failures=failures, quiet=args.quiet)
+        FORMATS[args.output_format](diagnostics, stream, failures=failures, quiet=args.quiet, docs_url=docs_url)
     if args.show_fixes:
         write_fix_status(diagnostics, stream if args.output_format in ("text", "full", "concise") else sys.stderr)
 
@@ -152,6 +192,8 @@ def _check_usage(args: argparse.Namespace) -> str | None:
     """A combination of flags that cannot mean anything, or None."""
     if args.add_noqa and (args.fix or args.diff):
         return "--add-noqa cannot be combined with --fix or --diff"
+    if args.add_noqa and args.ignore_noqa:
+        return "--add-noqa cannot be combined with --ignore-noqa"
     if args.statistics and args.output_format == "sarif":
         return "--statistics prints counts, not results: use --output-format text or json with it"
     return None
@@ -195,7 +237,8 @@ def run_check(args: argparse.Namespace) -> int:
             return run_fix(found.files, selection, config.ignored_for, unsafe=unsafe, diff=args.diff,
                            output_format=args.output_format, jobs=args.jobs, stdout=stream, stderr=sys.stderr,
                            quiet=args.quiet, show_fixes=args.show_fixes, statistics=args.statistics,
-                           exit_zero=args.exit_zero, failures=failures, named=found.named, linked=found.linked)
+                           exit_zero=args.exit_zero, failures=failures, named=found.named, linked=found.linked,
+                           docs_url=config.docs_url)
     if args.no_cache:
         diagnostics = check_files(found.files, selection, args.jobs)
     else:
@@ -207,7 +250,7 @@ def run_check(args: argparse.Namespace) -> int:
         diagnostics = [d for d in diagnostics if not d.code.startswith(tuple(config.ignored_for(d.path)) or ("\0",))]
     diagnostics.sort()
     with _report_stream(args, sys.stdout) as stream:
-        _write_report(args, diagnostics, stream, failures)
+        _write_report(args, diagnostics, stream, failures, config.docs_url)
     return _exit_status(args, bool(diagnostics), bool(failures))
 
 
@@ -243,14 +286,15 @@ def run_check_stdin(args: argparse.Namespace) -> int:
             return run_fix_stdin(data, path, selection, lambda _: ignored, unsafe=unsafe, diff=args.diff,
                                  output_format=args.output_format, source_out=sys.stdout.buffer,
                                  report_stream=stream, stderr=sys.stderr, quiet=args.quiet,
-                                 show_fixes=args.show_fixes, statistics=args.statistics, exit_zero=args.exit_zero)
+                                 show_fixes=args.show_fixes, statistics=args.statistics, exit_zero=args.exit_zero,
+                                 docs_url=config.docs_url)
     diagnostics = check_source(data, path, selection.without(ignored))
     try:
         provide_source(path, decode_source(data))
     except (SyntaxError, UnicodeDecodeError, LookupError):
         provide_source(path, None)  # TFV000 says why; no source line is shown (not the file on disk)
     with _report_stream(args, sys.stdout) as stream:
-        _write_report(args, diagnostics, stream, [])
+        _write_report(args, diagnostics, stream, [], config.docs_url)
     return _exit_status(args, bool(diagnostics), False)
 
 
@@ -270,6 +314,37 @@ def run_rule(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def run_report(args: argparse.Namespace) -> int:
+    from tflint_vars.report import build_report, render_markdown, write_html, write_text
+
+    config = load_config_file(args.config) if args.config else load_config(args.paths[0] if args.paths else ".")
+    missing = [path for path in args.paths if not os.path.exists(path)]
+    if missing:
+        return _usage_error(f"{missing[0]}: no such file or directory")
+    try:
+        report = build_report(args.paths, config, CodeSelection(config.select, config.ignore, config.fixes),
+                              args.verify_report, args.jobs)
+    except (OSError, ValueError) as error:
+        return _usage_error(f"--verify-report: {error}")
+    if args.html:
+        print(f"Wrote {write_html(report, args.html)}", file=sys.stderr)
+    if args.output_format == "markdown":
+        sys.stdout.write(render_markdown(report))
+    else:
+        write_text(report, sys.stdout)
+    return EXIT_CLEAN
+
+
+def run_server() -> int:
+    try:
+        from tflint_vars.server import main as serve
+    except ImportError as error:
+        print(f"tflint-vars: error: the server needs pygls and lsprotocol: pip install \"tflint-vars[server]\" "
+              f"({error})", file=sys.stderr)
+        return EXIT_ERROR
+    return serve()
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
         return run_check(args)
@@ -277,6 +352,10 @@ def _run(args: argparse.Namespace) -> int:
         from tflint_vars.verify.command import run_command
 
         return run_command(args)
+    if args.command == "server":
+        return run_server()
+    if args.command == "report":
+        return run_report(args)
     return run_rule(args)
 
 

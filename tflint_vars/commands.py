@@ -21,18 +21,21 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 def run_fix(files: list[str], selection: CodeSelection, ignored_for: Callable[[str], list[str]], *, unsafe: bool,
             diff: bool, output_format: str, jobs: int | None, stdout: TextIO, stderr: TextIO,
             quiet: bool = False, show_fixes: bool = False, statistics: bool = False, exit_zero: bool = False,
-            failures: Sequence[str] = (), named: Collection[str] | None = None, linked: Collection[str] = ()) -> int:
+            failures: Sequence[str] = (), named: Collection[str] | None = None, linked: Collection[str] = (),
+            docs_url: str | None = None) -> int:
     """The `check --fix` / `--diff` command: exit 0 when nothing is left (no diff), 1 when diagnostics remain (or
     there is a diff), 2 when a file could not be read or written (or a named path, `failures`, could not be
     checked). `quiet` drops the closing lines, `exit_zero` turns 1 into 0."""
     report = fix_files(files, selection, ignored_for, unsafe=unsafe, diff=diff, jobs=jobs, stdout=stdout,
                        stderr=stderr, named=named, linked=linked)
     return _finish(report, diff=diff, output_format=output_format, report_stream=stdout, stderr=stderr, quiet=quiet,
-                   show_fixes=show_fixes, statistics=statistics, exit_zero=exit_zero, failures=failures)
+                   show_fixes=show_fixes, statistics=statistics, exit_zero=exit_zero, failures=failures,
+                   docs_url=docs_url)
 
 
 def _finish(report: FixReport, *, diff: bool, output_format: str, report_stream: TextIO, stderr: TextIO,
-            quiet: bool, show_fixes: bool, statistics: bool, exit_zero: bool, failures: Sequence[str]) -> int:
+            quiet: bool, show_fixes: bool, statistics: bool, exit_zero: bool, failures: Sequence[str],
+            docs_url: str | None = None) -> int:
     noun = "file" if report.changed_files == 1 else "files"
     text_like = output_format in ("text", "full", "concise")
     if diff:
@@ -45,7 +48,7 @@ def _finish(report: FixReport, *, diff: bool, output_format: str, report_stream:
     if statistics:
         write_statistics(report.remaining, report_stream, output_format, failures=failures, quiet=quiet)
     else:
-        FORMATS[output_format](report.remaining, report_stream, failures=failures, quiet=quiet)
+        FORMATS[output_format](report.remaining, report_stream, failures=failures, quiet=quiet, docs_url=docs_url)
     if show_fixes:
         extra = report_stream if text_like else stderr
         write_fixed(report.applied, extra)
@@ -61,7 +64,7 @@ def _finish(report: FixReport, *, diff: bool, output_format: str, report_stream:
 def run_fix_stdin(data: bytes, path: str, selection: CodeSelection, ignored_for: Callable[[str], list[str]], *,
                   unsafe: bool, diff: bool, output_format: str, source_out, report_stream: TextIO, stderr: TextIO,
                   quiet: bool = False, show_fixes: bool = False, statistics: bool = False,
-                  exit_zero: bool = False) -> int:
+                  exit_zero: bool = False, docs_url: str | None = None) -> int:
     """`check --fix -` / `--diff -`: fix standard input's bytes (`path` names it). --fix writes the whole source,
     fixed or not, to `source_out` (a binary stream: stdout, as ruff does) and the report to `report_stream` (stderr
     unless --output-file); --diff writes the diff to `report_stream`. Nothing is written to disk."""
@@ -86,7 +89,8 @@ def run_fix_stdin(data: bytes, path: str, selection: CodeSelection, ignored_for:
         source_out.write(result.data if result.changed else data)
         source_out.flush()
     return _finish(report, diff=diff, output_format=output_format, report_stream=report_stream, stderr=stderr,
-                   quiet=quiet, show_fixes=show_fixes, statistics=statistics, exit_zero=exit_zero, failures=())
+                   quiet=quiet, show_fixes=show_fixes, statistics=statistics, exit_zero=exit_zero, failures=(),
+                   docs_url=docs_url)
 
 
 def run_add_noqa(files: list[str], selection: CodeSelection, ignored_for: Callable[[str], list[str]], *,

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
 
+from tflint_vars.diagnostics import FixPolicy
 from tflint_vars.rules.registry import RULES_BY_CODE
 from tflint_vars.sources import MAX_CONFIG_BYTES, read_regular_file
 
-KNOWN_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "unsafe-fixes"}
+FIX_KEYS = ("fixable", "unfixable", "extend-fixable", "extend-safe-fixes", "extend-unsafe-fixes")
+KNOWN_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "unsafe-fixes",
+              "docs-url", *FIX_KEYS}
 
 
 class ConfigError(Exception):
@@ -26,6 +30,8 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     unsafe_fixes: bool = False
+    fixes: FixPolicy = field(default_factory=FixPolicy)
+    docs_url: str | None = None  # where the project's files are browsed: rule links are its rule modules under it
     source: str | None = None  # the pyproject.toml it came from
 
     def ignored_for(self, path: str) -> list[str]:
@@ -130,4 +136,16 @@ def load_config_file(path: str, named: bool = True) -> Config:
     if not isinstance(unsafe, bool):
         raise ConfigError(f"{where} unsafe-fixes: expected true or false, got {unsafe!r}")
     config.unsafe_fixes = unsafe
+    docs_url = table.get("docs-url")
+    if docs_url is not None and not (isinstance(docs_url, str) and re.match(r"(https?|file)://", docs_url)):
+        raise ConfigError(f"{where} docs-url: expected an http(s):// or file:// URL, got {docs_url!r}")
+    config.docs_url = docs_url
+    lists = {key: validate_codes(_string_list(table[key], f"{where} {key}"), f"{where} {key}")
+             for key in FIX_KEYS if key in table}
+    config.fixes = FixPolicy(
+        fixable=tuple(lists.get("fixable", ["TFV"]) + lists.get("extend-fixable", [])),
+        unfixable=tuple(lists.get("unfixable", [])),
+        extend_safe=tuple(lists.get("extend-safe-fixes", [])),
+        extend_unsafe=tuple(lists.get("extend-unsafe-fixes", [])),
+    )
     return config

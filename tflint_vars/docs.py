@@ -1,6 +1,7 @@
 """Documentation generated from the rules' docstrings: the README rule table (between the markers below) and the
-help links SARIF output carries. Regenerate the table with `python -m tflint_vars.docs --write README.md`;
-`--check README.md` exits 1 when the file's table differs from the docstrings."""
+help links SARIF output and the language server carry. Regenerate the table with
+`python -m tflint_vars.docs --write README.md`; `--check README.md` exits 1 when the file's table differs from the
+docstrings."""
 
 from __future__ import annotations
 
@@ -11,12 +12,11 @@ import re
 import stat
 import sys
 import tempfile
+from pathlib import Path
 from typing import Sequence
 
 from tflint_vars.rules.registry import ALL_RULES
 
-# The project's home; SARIF's informationUri and every rule's helpUri are built from it.
-REPOSITORY_URL = "https://github.com/tflint-vars/tflint-vars"
 START_MARKER = "<!-- rules:start -->"
 END_MARKER = "<!-- rules:end -->"
 
@@ -29,10 +29,20 @@ def rule_section(rule, heading: str) -> str:
     return " ".join(match.group(1).split())
 
 
-def rule_help_uri(rule) -> str:
-    """The rule's module on the main branch: its docstring is the documentation."""
-    module = inspect.getmodule(rule).__name__.replace(".", "/")
-    return f"{REPOSITORY_URL}/blob/main/{module}.py"
+def rule_source_path(rule) -> str:
+    """The rule's module, relative to the project's root (`tflint_vars/rules/tfv001_variable_in_init.py`): its
+    docstring is the rule's documentation."""
+    return inspect.getmodule(rule).__name__.replace(".", "/") + ".py"
+
+
+def rule_help_uri(rule, docs_url: str | None = None) -> str:
+    """Where the rule's documentation can be read: its module under `docs_url` (the `docs-url` setting: the project's
+    root as a URL, such as a repository browser's `.../blob/main/`), else the installed module itself, a file
+    URI that resolves on this machine (the documentation ships with the package; `tflint-vars rule CODE` prints it).
+    """
+    if docs_url:
+        return docs_url.rstrip("/") + "/" + rule_source_path(rule)
+    return Path(inspect.getfile(rule)).resolve().as_uri()
 
 
 def _cell(text: str) -> str:

@@ -14,7 +14,8 @@ from typing import Callable, Iterable, TypeVar
 from tflint_vars.analysis import Resolver, analyze
 from tflint_vars.diagnostics import CodeSelection, Diagnostic, noqa_suppresses, working_on
 from tflint_vars.project import resolver_for
-from tflint_vars.rules.registry import ALL_RULES
+from tflint_vars.rules.registry import ALL_RULES, RULES_BY_CODE
+from tflint_vars.rules.tfv100_unused_noqa import UnusedNoqa
 from tflint_vars.sources import LINE_END, Source, load_source, read_error, read_file, unreadable
 
 # A file with none of these words cannot hold a rule's finding (every rule needs one of them in a call, an import
@@ -50,7 +51,7 @@ def check_module(source: Source, selection: CodeSelection, honour_noqa: bool = T
     if isinstance(tree, Diagnostic):
         return [tree] if selection.enabled("TFV000") else []
     if not any(word in source.text for word in TRIGGER_WORDS):
-        return []
+        return unused_noqa(source.text, source.path, {}, selection)  # no rule can fire: every TFV code is unused
     return check_tree(tree, source.text, source.path, selection, honour_noqa, resolver)
 
 
@@ -72,7 +73,9 @@ def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection 
     except Exception as error:
         return [_internal_error(path, "the analysis", error)] if selection.enabled("TFV000") else []
     lines = LINE_END.split(text)  # not str.splitlines(): it also splits on \f, \v, \x1c.., shifting every line after
+    honour_noqa = honour_noqa and not selection.ignore_noqa
     diagnostics = []
+    reported: dict[int, set[str]] = {}  # the codes found on each line, before noqa comments: TFV100 reads them
     for rule_class in ALL_RULES:
         if not selection.enabled(rule_class.code):
             continue
@@ -85,11 +88,31 @@ def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection 
         for finding in findings:
             line = finding.node.lineno
             line_text = lines[line - 1] if line <= len(lines) else ""
+            reported.setdefault(line, set()).add(finding.code)
             if honour_noqa and noqa_suppresses(line_text, finding.code):
                 continue
-            diagnostics.append(Diagnostic(path, line, _column(line_text, finding.node.col_offset), finding.code,
-                                          finding.message, finding.fix))
+            diagnostics.append(selection.fixes.apply(Diagnostic(
+                path, line, _column(line_text, finding.node.col_offset), finding.code, finding.message, finding.fix,
+                fix_title=finding.fix_title, fix_reason=finding.fix_reason)))
+    diagnostics.extend(unused_noqa(text, path, reported, selection))
     return sorted(set(diagnostics))
+
+
+def unused_noqa(text: str, path: str, reported: dict[int, set[str]], selection: CodeSelection) -> list[Diagnostic]:
+    """TFV100: the noqa comments of `text` that silence none of the codes `reported` on their lines (ruff's
+    RUF100). Not itself silenced by a bare noqa comment, which is what it reports; a directive listing TFV100 is
+    never reported."""
+    if not selection.enabled(UnusedNoqa.code) or selection.ignore_noqa:
+        return []
+    rule = UnusedNoqa()
+    enabled = {code for code in RULES_BY_CODE if selection.enabled(code)}
+    diagnostics = []
+    for directive in rule.unused_directives(text, reported, set(RULES_BY_CODE), enabled):
+        message, fix, reason = rule.directive_finding(directive)
+        diagnostics.append(selection.fixes.apply(Diagnostic(path, directive.line, directive.column, rule.code,
+                                                            message, fix, fix_title=rule.fix_title,
+                                                            fix_reason=reason)))
+    return diagnostics
 
 
 def _internal_error(path: str, what: str, error: Exception) -> Diagnostic:

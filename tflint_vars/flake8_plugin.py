@@ -11,7 +11,7 @@ from typing import Iterator
 
 from tflint_vars import __version__
 from tflint_vars.diagnostics import CodeSelection
-from tflint_vars.engine import TRIGGER_WORDS, check_tree
+from tflint_vars.engine import TRIGGER_WORDS, check_tree, unused_noqa
 from tflint_vars.environment import use_python
 
 
@@ -38,7 +38,9 @@ class TFVChecker:
         # flake8 has parsed "".join(lines) already (a file it cannot parse is its E999 and never gets here), so the
         # rules run on its tree: parsing again was most of the plugin's cost.
         text = "".join(self.lines)
-        if not any(word in text for word in TRIGGER_WORDS):
-            return
-        for diagnostic in check_tree(self.tree, text, self.filename, CodeSelection(), honour_noqa=False):
+        if any(word in text for word in TRIGGER_WORDS):
+            diagnostics = check_tree(self.tree, text, self.filename, CodeSelection(), honour_noqa=False)
+        else:  # no rule can fire: only a noqa comment naming a TFV code can be reported
+            diagnostics = unused_noqa(text, self.filename, {}, CodeSelection())
+        for diagnostic in diagnostics:
             yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)

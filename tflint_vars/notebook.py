@@ -28,7 +28,9 @@ the common variants); a notebook whose formatting cannot be reproduced is not re
 from __future__ import annotations
 
 import ast
+import bisect
 import copy
+import dataclasses
 import difflib
 import json
 import os
@@ -329,8 +331,7 @@ def to_cell(diagnostic: Diagnostic, lines: list[tuple[int, int]], notebook: Note
     index = min(max(diagnostic.line, 1), len(lines)) - 1 if lines else -1
     cell, line = lines[index] if index >= 0 else (1, 1)
     shift = notebook.indent_of(cell) if notebook is not None else 0
-    return Diagnostic(diagnostic.path, line, diagnostic.column + shift, diagnostic.code, diagnostic.message,
-                      diagnostic.fix, cell)
+    return dataclasses.replace(diagnostic, line=line, column=diagnostic.column + shift, cell=cell)
 
 
 def to_module(diagnostic: Diagnostic, lines: list[tuple[int, int]],
@@ -339,8 +340,7 @@ def to_module(diagnostic: Diagnostic, lines: list[tuple[int, int]],
     shift = notebook.indent_of(diagnostic.cell) if notebook is not None and diagnostic.cell else 0
     for number, (cell, line) in enumerate(lines, start=1):
         if cell == diagnostic.cell and line == diagnostic.line:
-            return Diagnostic(diagnostic.path, number, max(diagnostic.column - shift, 1), diagnostic.code,
-                              diagnostic.message, diagnostic.fix)
+            return dataclasses.replace(diagnostic, line=number, column=max(diagnostic.column - shift, 1), cell=None)
     return None
 
 
@@ -507,3 +507,117 @@ def unified_diff(path: str, before: bytes, after: bytes) -> str:
         for line in difflib.unified_diff(LINE.findall(source), LINE.findall(changed), name, name):
             parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(parts)
+
+
+# --- where a cell's line lies in the notebook's own JSON (GitHub code scanning and annotations read those lines) ---
+
+class _JsonScanner:
+    """Finds, in a notebook's JSON text, the string tokens of each cell's `source` (a string or a list of
+    strings), by offset. A small scanner, since the json module gives values but not where they are."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.index = 0
+        self.sources: dict[int, list[tuple[int, int]]] = {}  # 1-based cell -> (start, end) of each string token
+
+    def _skip_space(self) -> None:
+        while self.index < len(self.text) and self.text[self.index] in " \t\r\n":
+            self.index += 1
+
+    def _string(self) -> tuple[int, int]:
+        start = self.index
+        self.index += 1
+        while self.text[self.index] != '"':
+            self.index += 2 if self.text[self.index] == "\\" else 1
+        self.index += 1
+        return start, self.index
+
+    def value(self, path: tuple = ()) -> None:
+        """Scan one value at `path` (its keys and indexes from the document's root)."""
+        self._skip_space()
+        char = self.text[self.index]
+        if char == "{":
+            self.index += 1
+            self._skip_space()
+            while self.text[self.index] != "}":
+                start, end = self._string()
+                key = json.loads(self.text[start:end])
+                self._skip_space()
+                self.index += 1  # the colon
+                self.value(path + (key,))
+                self._skip_space()
+                if self.text[self.index] == ",":
+                    self.index += 1
+                    self._skip_space()
+            self.index += 1
+        elif char == "[":
+            self.index += 1
+            self._skip_space()
+            position = 0
+            while self.text[self.index] != "]":
+                self.value(path + (position,))
+                position += 1
+                self._skip_space()
+                if self.text[self.index] == ",":
+                    self.index += 1
+                    self._skip_space()
+            self.index += 1
+        elif char == '"':
+            span = self._string()
+            # ("cells", i, "source") for a one-string source, ("cells", i, "source", j) for a list's j-th line
+            if len(path) >= 3 and path[0] == "cells" and path[2] == "source" and len(path) <= 4:
+                self.sources.setdefault(path[1] + 1, []).append(span)
+        else:
+            while self.index < len(self.text) and self.text[self.index] not in ",]} \t\r\n":
+                self.index += 1
+
+
+def _raw_offset(token: str, decoded: int) -> int:
+    """The offset in a JSON string token's text (inside its quotes) of its `decoded`-th character."""
+    index = count = 0
+    while index < len(token) and count < decoded:
+        if token[index] == "\\":
+            if token[index + 1] == "u":
+                code = int(token[index + 2:index + 6], 16)
+                index += 6
+                if 0xD800 <= code < 0xDC00 and token.startswith("\\u", index):
+                    index += 6  # a surrogate pair: one character
+            else:
+                index += 2
+        else:
+            index += 1
+        count += 1
+    return index
+
+
+class JsonPositions:
+    """Where each cell's source characters are in the notebook's JSON text, as (line, column), both 1-based, the
+    column in characters of that JSON line."""
+
+    def __init__(self, text: str):
+        self.text = text
+        scanner = _JsonScanner(text)
+        try:
+            scanner.value()
+        except (IndexError, ValueError, RecursionError):  # not JSON as this scanner reads it: no positions
+            scanner.sources = {}
+        self.sources = scanner.sources
+        self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def locate(self, cell: int, line: int, column: int) -> tuple[int, int] | None:
+        """The JSON (line, column) of column `column` of line `line` of cell `cell`, or None when it is not there."""
+        pieces = [(start, end, json.loads(self.text[start:end])) for start, end in self.sources.get(cell, [])]
+        source = "".join(value for _, _, value in pieces)
+        lines = LINE_END.split(source)
+        if not 1 <= line <= len(lines):
+            return None
+        starts = [0] + [match.end() for match in LINE_END.finditer(source)]
+        offset = starts[line - 1] + min(column - 1, len(lines[line - 1]))
+        consumed = 0
+        for start, end, value in pieces:
+            if offset < consumed + len(value) or (start, end) == pieces[-1][:2]:
+                raw = start + 1 + _raw_offset(self.text[start + 1:end - 1], offset - consumed)
+                line_index = bisect.bisect_right(self.line_starts, raw) - 1
+                return line_index + 1, raw - self.line_starts[line_index] + 1
+            consumed += len(value)
+        return None

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from tflint_vars import __version__
 from tflint_vars.diagnostics import SAFE, UNSAFE, Diagnostic
-from tflint_vars.docs import REPOSITORY_URL, rule_help_uri, rule_section
+from tflint_vars.docs import rule_help_uri, rule_section
 from tflint_vars.rules.registry import ALL_RULES
 
 # Python's own line ends (the tokenizer's): str.splitlines() also splits on \f, \v, \x1c.. and would shift lines.
@@ -47,7 +47,7 @@ def summary(diagnostics: list[Diagnostic], failures: Sequence[str] = ()) -> str:
 
 
 def write_concise(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
-                  quiet: bool = False) -> None:
+                  quiet: bool = False, docs_url: str | None = None) -> None:
     for diagnostic in diagnostics:
         stream.write(diagnostic.format_text() + "\n")
     if not quiet:
@@ -121,6 +121,7 @@ class SourceLines:
     def __init__(self):
         self._cache: dict[str, str | None] = {}
         self._lines: dict[str | tuple[str, int], list[str]] = {}  # a path, or (a notebook's path, cell)
+        self._positions: dict[tuple[str, str], object] = {}  # a notebook's JsonPositions
 
     def text(self, path: str) -> str | None:
         if path not in self._cache:
@@ -146,6 +147,18 @@ class SourceLines:
             self._lines.setdefault((path, cell), [])
         lines = self._lines[(path, cell)]
         return lines[number - 1] if 1 <= number <= len(lines) else None
+
+    def notebook_position(self, diagnostic: Diagnostic) -> tuple[int, int] | None:
+        """Where a notebook diagnostic's cell line lies in the notebook's own JSON text (line, column), as GitHub
+        reads a location in an `.ipynb`; None when the file cannot be read or the cell line is not there."""
+        from tflint_vars.notebook import JsonPositions
+
+        text = self.text(diagnostic.path)
+        if text is None:
+            return None
+        if (diagnostic.path, "json") not in self._positions:
+            self._positions[(diagnostic.path, "json")] = JsonPositions(text)
+        return self._positions[(diagnostic.path, "json")].locate(diagnostic.cell, diagnostic.line, diagnostic.column)
 
     def source_line(self, diagnostic: Diagnostic) -> str | None:
         if diagnostic.cell is not None:
@@ -191,7 +204,7 @@ def _printable(text: str) -> str:
 
 
 def write_text(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
-               quiet: bool = False) -> None:
+               quiet: bool = False, docs_url: str | None = None) -> None:
     style = _Style(use_colour(stream))
     sources = SourceLines()
     for diagnostic in diagnostics:
@@ -213,7 +226,7 @@ def write_text(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Seque
 # --- json --------------------------------------------------------------------------------------------------------
 
 def write_json(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
-               quiet: bool = False) -> None:
+               quiet: bool = False, docs_url: str | None = None) -> None:
     """A list of diagnostics; `failures` go to stderr only, so the output stays a valid list."""
     json.dump([d.to_json() for d in diagnostics], stream, indent=2)
     stream.write("\n")
@@ -239,7 +252,19 @@ FIX_DESCRIPTIONS = {
 }
 
 
-def sarif_rule(rule) -> dict:
+def sarif_fix_properties(diagnostic: Diagnostic) -> dict:
+    """The fix's fields in a result's property bag: its applicability (ruff's word), title and reason."""
+    properties = {"applicability": diagnostic.applicability}
+    if diagnostic.fix:
+        properties["fix"] = diagnostic.fix
+    if diagnostic.fix_title:
+        properties["fixTitle"] = diagnostic.fix_title
+    if diagnostic.fix_reason:
+        properties["fixReason"] = diagnostic.fix_reason
+    return properties
+
+
+def sarif_rule(rule, docs_url: str | None = None) -> dict:
     documentation = rule.documentation()
     descriptor = {
         "id": rule.code,
@@ -247,10 +272,11 @@ def sarif_rule(rule) -> dict:
         "shortDescription": {"text": rule.summary()},
         "fullDescription": {"text": rule_section(rule, "What it does") or rule.summary()},
         "help": {"text": documentation, "markdown": documentation},
-        "helpUri": rule_help_uri(rule),
         "defaultConfiguration": {"level": "error"},
         "properties": {"fix": rule.fix or "none"},
     }
+    if docs_url:
+        descriptor["helpUri"] = rule_help_uri(rule, docs_url)
     return descriptor
 
 
@@ -305,8 +331,9 @@ def sarif_fix(diagnostic: Diagnostic, text: str | None, physical_location: dict)
         fixed_text, fixed, _ = fix_text_once(text, diagnostic.path, [diagnostic])
     if not fixed or fixed_text == text:
         return None
+    title = f"{diagnostic.fix_title}. " if diagnostic.fix_title else ""
     return {
-        "description": {"text": FIX_DESCRIPTIONS[diagnostic.fix]},
+        "description": {"text": title + FIX_DESCRIPTIONS[diagnostic.fix]},
         "artifactChanges": [{
             "artifactLocation": dict(physical_location["artifactLocation"]),
             "replacements": _line_regions(text, fixed_text),
@@ -314,9 +341,12 @@ def sarif_fix(diagnostic: Diagnostic, text: str | None, physical_location: dict)
     }
 
 
-def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: Sequence[str] = ()) -> dict:
+def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: Sequence[str] = (),
+              docs_url: str | None = None) -> dict:
     """A SARIF 2.1.0 log: one run, every rule in the driver, one result per diagnostic. Columns count Unicode code
-    points, as the diagnostics do (SARIF's default would be UTF-16 code units)."""
+    points, as the diagnostics do (SARIF's default would be UTF-16 code units). Each rule's documentation is in its
+    descriptor; `docs_url` (the `docs-url` setting) adds links to it, `helpUri`, and `informationUri`: without it the
+    log carries no link, since a file URI on the machine that ran the check would not resolve where it is read."""
     base = os.path.abspath(base or os.getcwd())
     rule_index = {rule.code: index for index, rule in enumerate(ALL_RULES)}
     sources = SourceLines()
@@ -335,14 +365,22 @@ def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: 
             }],
         }
         if diagnostic.cell is not None:
-            # A notebook: the region's line and column are in the cell, which the location's property bag names,
-            # as does a logical location ("cell 3"), so a viewer that ignores properties still shows the cell.
+            # A notebook: GitHub reads the region as lines of the .ipynb file itself, so it points at the cell's
+            # line in the notebook's JSON (no region when that cannot be found: the whole file). The cell and the
+            # line and column in it are in the location's property bag, its message and a logical location.
             location = result["locations"][0]
-            location["properties"] = {"cell": diagnostic.cell}
+            position = sources.notebook_position(diagnostic)
+            if position is None:
+                del location["physicalLocation"]["region"]
+            else:
+                location["physicalLocation"]["region"] = {"startLine": position[0], "startColumn": position[1]}
+            location["properties"] = {"cell": diagnostic.cell, "cellLine": diagnostic.line,
+                                      "cellColumn": diagnostic.column}
             location["logicalLocations"] = [{"name": f"cell {diagnostic.cell}"}]
-            location["message"] = {"text": f"cell {diagnostic.cell}, line {diagnostic.line}"}
+            location["message"] = {"text": f"cell {diagnostic.cell}, line {diagnostic.line}, column "
+                                           f"{diagnostic.column}"}
+        result["properties"] = sarif_fix_properties(diagnostic)
         if diagnostic.fix:
-            result["properties"] = {"fix": diagnostic.fix}
             try:
                 fix = sarif_fix(diagnostic, sources.text(diagnostic.path), result["locations"][0]["physicalLocation"])
             except Exception as error:  # a fixer's bug must not cost the whole report; it is named in the result
@@ -365,8 +403,8 @@ def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: 
                 "name": "tflint-vars",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": REPOSITORY_URL,
-                "rules": [sarif_rule(rule) for rule in ALL_RULES],
+                **({"informationUri": docs_url} if docs_url else {}),
+                "rules": [sarif_rule(rule, docs_url) for rule in ALL_RULES],
             }},
             "originalUriBaseIds": {SRCROOT: {"uri": Path(base).as_uri().rstrip("/") + "/"}},
             "columnKind": "unicodeCodePoints",
@@ -377,8 +415,8 @@ def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: 
 
 
 def write_sarif(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
-                quiet: bool = False) -> None:
-    json.dump(sarif_log(diagnostics, failures=failures), stream, indent=2)
+                quiet: bool = False, docs_url: str | None = None) -> None:
+    json.dump(sarif_log(diagnostics, failures=failures, docs_url=docs_url), stream, indent=2)
     stream.write("\n")
 
 
@@ -394,24 +432,28 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_command(diagnostic: Diagnostic, base: str | None = None) -> str:
+def github_command(diagnostic: Diagnostic, base: str | None = None, sources: SourceLines | None = None) -> str:
     base = os.path.abspath(base or os.getcwd())
     path = _relative(diagnostic.path, base) or diagnostic.path
     properties = {"file": path, "line": diagnostic.line, "col": diagnostic.column, "title": diagnostic.code}
     message = diagnostic.message
     if diagnostic.cell is not None:
-        # A notebook: GitHub would put line N of the JSON file; the annotation is the file's, the cell in its text.
-        properties = {"file": path, "title": f"{diagnostic.code} (cell {diagnostic.cell}:{diagnostic.line}:"
-                                             f"{diagnostic.column})"}
+        # A notebook: GitHub puts line N of the .ipynb file, its JSON: the annotation goes on the JSON line that
+        # holds the cell's line (on the file when it cannot be found); the cell, line and column in its text.
+        position = (sources or SourceLines()).notebook_position(diagnostic)
+        where = {"line": position[0], "col": position[1]} if position else {}
+        properties = {"file": path, **where, "title": f"{diagnostic.code} (cell {diagnostic.cell}:{diagnostic.line}:"
+                                                      f"{diagnostic.column})"}
         message = f"cell {diagnostic.cell}, line {diagnostic.line}, column {diagnostic.column}: {message}"
     rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
     return f"::error {rendered}::{escape_data(message)}"
 
 
 def write_github(diagnostics: list[Diagnostic], stream: TextIO, *, failures: Sequence[str] = (),
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, docs_url: str | None = None) -> None:
+    sources = SourceLines()
     for diagnostic in diagnostics:
-        stream.write(github_command(diagnostic) + "\n")
+        stream.write(github_command(diagnostic, sources=sources) + "\n")
     for failure in failures:  # an annotation too: a path that could not be checked fails the job
         stream.write(f"::error title=tflint-vars::{escape_data(failure)}\n")
 
@@ -462,26 +504,25 @@ def write_statistics(diagnostics: list[Diagnostic], stream: TextIO, output_forma
 
 
 def fix_status(diagnostic: Diagnostic) -> str:
-    """Why a diagnostic has the fix it has: `--show-fixes` prints it beside each finding that `--fix` leaves."""
+    """The fix a diagnostic has, and why it is unsafe or absent: `--show-fixes` prints it beside each finding that
+    `--fix` leaves. Without a reason of its own, the first sentence of the rule's "Fix safety" section."""
     from tflint_vars.rules.registry import RULES_BY_CODE
 
-    rule = RULES_BY_CODE.get(diagnostic.code)
-    # Without a reason in the message: the first sentence of the rule's "Fix safety" section, without its leading
-    # "Unsafe:" / "No fix:" (the status says that already); `tflint-vars rule CODE` has the rest.
-    safety = re.sub(r"^(Unsafe|No fix)[.:]\s*", "", rule_section(rule, "Fix safety") if rule else "")
-    safety = re.split(r"(?<=[.])\s", safety, maxsplit=1)[0]
+    title = f" ({diagnostic.fix_title})" if diagnostic.fix_title else ""
     if diagnostic.fix == SAFE:
-        return "safe fix: `--fix` applies it"
-    if diagnostic.fix == UNSAFE:
-        reason = re.search(r"\(unsafe fix: (.*)\)", diagnostic.message)
-        return f"unsafe fix, applied only with `--unsafe-fixes`: {reason.group(1) if reason else safety}".rstrip(": ")
-    reason = re.search(r"\(no (?:safe )?fix: (.*)\)$", diagnostic.message)
-    if reason:
-        return f"no fix: {reason.group(1)}"
-    if rule is not None and rule.fix is not None:
+        return f"safe fix{title}: `--fix` applies it"
+    reason = diagnostic.fix_reason
+    rule = RULES_BY_CODE.get(diagnostic.code)
+    if reason is None and diagnostic.fix is None and rule is not None and rule.fix is not None:
         # The rule fixes other findings: its generic text would describe those, not why this one has none.
-        return f"no fix here (`tflint-vars rule {diagnostic.code}` says when there is one)"
-    return f"no fix: {safety}".rstrip(": ")
+        return f"no fix here{title} (`tflint-vars rule {diagnostic.code}` says when there is one)"
+    if reason is None:
+        # Its leading "Unsafe:" / "No fix:" goes: the status says that already; `tflint-vars rule CODE` has the rest.
+        safety = re.sub(r"^(Unsafe|No fix)[.:]\s*", "", rule_section(rule, "Fix safety") if rule else "")
+        reason = re.split(r"(?<=[.])\s", safety, maxsplit=1)[0]
+    if diagnostic.fix == UNSAFE:
+        return f"unsafe fix{title}, applied only with `--unsafe-fixes`: {reason}".rstrip(": ")
+    return f"no fix{title}: {reason}".rstrip(": ")
 
 
 def write_fix_status(diagnostics: list[Diagnostic], stream: TextIO) -> None:

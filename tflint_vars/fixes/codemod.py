@@ -40,7 +40,7 @@ class TFLintVarsCommand(CodemodCommand):
             config = load_config(path if self.context.filename else ".")
         except ConfigError as error:
             raise SkipFile(str(error)) from error
-        selection = CodeSelection(config.select, config.ignore).without(config.ignored_for(path))
+        selection = CodeSelection(config.select, config.ignore, config.fixes).without(config.ignored_for(path))
         unsafe = config.unsafe_fixes if self.unsafe_fixes is None else self.unsafe_fixes
         result = fix_bytes(tree.bytes, path, unsafe=unsafe, selection=selection)
         for diagnostic, why in result.dropped:

@@ -90,6 +90,8 @@ def add_noqa_to_text(text: str, diagnostics: list[Diagnostic]) -> tuple[str, int
     for diagnostic in diagnostics:
         if diagnostic.code == "TFV000":
             skipped.append((diagnostic, NOT_SILENCEABLE))
+        elif diagnostic.code == "TFV100":
+            skipped.append((diagnostic, "an unused `noqa` directive is removed with `--fix`, not silenced"))
         else:
             by_line.setdefault(diagnostic.line, []).append(diagnostic)
     if not by_line:

@@ -24,6 +24,9 @@ from tflint_vars.diagnostics import Diagnostic
 from tflint_vars.plans.edits import Edit, PlanContext, Rewrite, Unfixable
 from tflint_vars.project import resolver_for
 from tflint_vars.rules.registry import ALL_RULES, RULES_BY_CODE
+from tflint_vars.rules.tfv100_unused_noqa import UnusedNoqa, without_codes
+
+_KEEPENDS = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # lines with their ends
 
 # ---------------------------------------------------------------------------------------------------------------
 # The fixers are the rules' own: a rule with a fix defines `fix_edit(self, ctx, site) -> Edit | str` (a str: why
@@ -390,8 +393,43 @@ def fix_text_once(text: str, path: str, diagnostics: Iterable[Diagnostic], repor
                   ) -> tuple[str, list[Diagnostic], list[tuple[Diagnostic, str]]]:
     """Apply the fixes of `diagnostics` (all from `text`) in one pass: (new text, fixed, dropped with why). `reported`:
     every diagnostic of `text`; those on a statement a fix removes with its own (a Keras 2 tracking-list line the
-    add_weight fix removes, TFV030) count as fixed too."""
+    add_weight fix removes, TFV030) count as fixed too. Unused `# noqa` directives (TFV100) go first, as text: each
+    edit stays after the code on its own line, so the positions the other fixes are located by do not move."""
     diagnostics = list(diagnostics)
+    directives = [d for d in diagnostics if d.code == UnusedNoqa.code]
+    if not directives:
+        return _fix_code_once(text, path, diagnostics, reported)
+    text, removed, refused = remove_unused_noqa(text, directives)
+    new_text, fixed, dropped = _fix_code_once(text, path, [d for d in diagnostics if d.code != UnusedNoqa.code],
+                                              reported)
+    return new_text, removed + fixed, refused + dropped
+
+
+def remove_unused_noqa(text: str, directives: list[Diagnostic]
+                       ) -> tuple[str, list[Diagnostic], list[tuple[Diagnostic, str]]]:
+    """`text` without the unused codes TFV100's `directives` name (see UnusedNoqa.directive_finding):
+    (new text, fixed, dropped with why)."""
+    lines = _KEEPENDS.findall(text)
+    fixed, dropped = [], []
+    for diagnostic in directives:
+        codes = set(re.findall(r"`([A-Za-z]+[0-9]+)`", diagnostic.message))
+        if diagnostic.line > len(lines):
+            dropped.append((diagnostic, "no fix applies here"))
+            continue
+        new = without_codes(lines[diagnostic.line - 1], diagnostic.column, codes)
+        if new == lines[diagnostic.line - 1]:
+            dropped.append((diagnostic, "the directive is no longer where it was reported"))
+            continue
+        lines[diagnostic.line - 1] = new
+        fixed.append(diagnostic)
+    return "".join(lines), fixed, dropped
+
+
+def _fix_code_once(text: str, path: str, diagnostics: list[Diagnostic], reported: Iterable[Diagnostic] = ()
+                   ) -> tuple[str, list[Diagnostic], list[tuple[Diagnostic, str]]]:
+    """fix_text_once for the fixes libcst applies."""
+    if not diagnostics:
+        return text, [], []
     reported = list(reported)
     analysis = analyze(ast.parse(text, path), text, resolver_for(path))  # the project's bases too
     ctx = PlanContext(analysis, text, path)

@@ -258,10 +258,7 @@ def untracked_effects(site: CallSite) -> str:
 
 
 def effects_for(metric: bool) -> str:
-    if metric:
-        return ("not in `metric.variables`, so `reset_state()` never resets it (the metric accumulates across "
-                "epochs), not saved")
-    return "not in `layer.weights`, never trained by `fit`, not saved"
+    return "`reset_state()` skips it" if metric else "not trained or saved"
 
 
 def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_place: bool = True,
@@ -491,19 +488,17 @@ def _method_place(cls, name: str, line: int, seen: frozenset, move=None) -> str 
 
 def untracked_text(where: str, effects: str, created: str = "`tf.Variable`") -> str:
     """TFV001's and TFV003's message (the pytest plugin words its runtime findings with it too)."""
-    return f"{created} created in {where} is untracked under Keras 3: {effects}; use `self.add_weight(...)`"
+    return f"{created} in {where} is untracked under Keras 3: {effects}"
 
 
 def per_call_message(where: str, created: str = "`tf.Variable`") -> str:
     """TFV002's message for a variable made on every call (the pytest plugin's too)."""
-    return (f"{created} created in {where} makes a new variable on every call (`tf.function` raises ValueError) "
-            f"and is untracked under Keras 3; create it once in `build` with `self.add_weight(...)`")
+    return f"{created} in {where} is a new variable each call (`tf.function` raises ValueError)"
 
 
 def get_variable_message(where: str) -> str:
     """TFV004's message."""
-    return (f"`get_variable` in {where} creates a variable Keras 3 does not track (Keras 2 did): not in "
-            f"`layer.weights`, never trained by `fit`; use `self.add_weight(...)`")
+    return f"`get_variable` in {where} makes a variable Keras 3 does not track (Keras 2 did)"
 
 
 def where(site: CallSite) -> str:
@@ -514,7 +509,7 @@ def weight_finding(rule, site: CallSite, message: str, plan: WeightPlan | str):
     """The finding for a raw variable with its fix level: safe, unsafe (and why) or none (and why)."""
     from tflint_vars.diagnostics import SAFE, UNSAFE
     if isinstance(plan, str):
-        return rule.finding(site.node, f"{message} (no safe fix: {plan})")
+        return rule.finding(site.node, message, reason=plan)
     if plan.unsafe:
-        return rule.finding(site.node, f"{message} (unsafe fix: {plan.unsafe})", UNSAFE)
+        return rule.finding(site.node, message, UNSAFE, reason=plan.unsafe)
     return rule.finding(site.node, message, SAFE)

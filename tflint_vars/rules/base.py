@@ -17,8 +17,10 @@ class Finding:
 
     node: ast.AST
     code: str
-    message: str
+    message: str  # what is wrong and what Keras 3 does, in about 100 characters at most
     fix: str | None = None  # diagnostics.SAFE / UNSAFE / None
+    fix_title: str | None = None  # what the fix does (or, with no fix, the change to make by hand)
+    fix_reason: str | None = None  # why the fix is unsafe, or why there is none
 
 
 class Rule:
@@ -33,14 +35,18 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     fix: ClassVar[str | None] = None  # the best fix the rule can offer: SAFE, UNSAFE or None
+    fix_title: ClassVar[str | None] = None  # the default title of its fix, e.g. "Replace with `self.add_weight(...)`"
     VALID: ClassVar[list[str]] = []
     INVALID: ClassVar[list[str]] = []
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         raise NotImplementedError
 
-    def finding(self, node: ast.AST, message: str, fix: str | None = None) -> Finding:
-        return Finding(node, self.code, message, fix)
+    def finding(self, node: ast.AST, message: str, fix: str | None = None, *, title: str | None = None,
+                reason: str | None = None) -> Finding:
+        """A finding at `node`: `message` says what is wrong; the fix's title (default: the rule's `fix_title`) and
+        the reason it is unsafe or absent go in their own fields."""
+        return Finding(node, self.code, message, fix, title or self.fix_title, reason)
 
     @classmethod
     def documentation(cls) -> str:

@@ -19,12 +19,13 @@ from tflint_vars.rules.tfv014_init_without_kwargs import InitWithoutKwargs
 from tflint_vars.rules.tfv015_shape_method_signature import ShapeMethodSignature
 from tflint_vars.rules.tfv016_metric_weight_without_initializer import MetricWeightWithoutInitializer
 from tflint_vars.rules.tfv030_tracking_list_hack import TrackingListHack
+from tflint_vars.rules.tfv100_unused_noqa import UnusedNoqa
 
 ALL_RULES: tuple[type[Rule], ...] = (
     Unreadable, VariableInInit, VariableInCall, VariableInMethod, GetVariableInLayer, GetVariableWithoutReuse,
     StateOutsideBuild, AddWeightPositional, Tf1LayersApi, AddWeightKeras2Keyword,
     TensorShapeApiInBuild, RemovedLayerApi, TrackTf1StyleVariables, SuperInitKeras2Arguments,
-    InitWithoutKwargs, ShapeMethodSignature, MetricWeightWithoutInitializer, TrackingListHack,
+    InitWithoutKwargs, ShapeMethodSignature, MetricWeightWithoutInitializer, TrackingListHack, UnusedNoqa,
 )
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 

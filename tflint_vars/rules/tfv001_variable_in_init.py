@@ -67,7 +67,7 @@ class VariableInInit(Rule):
     ## Fix safety
     The fix writes `self.add_weight(...)` where the `tf.Variable` stands. Each precondition below is a behaviour
     measured under Keras 3 (TF 2.21) and Keras 2 (tf-keras 2.21) by `bench/keras_fix_facts.py`; when one does not
-    hold, the message says why, as "(unsafe fix: ...)" or "(no safe fix: ...)".
+    hold, the fix\'s reason says why (`--show-fixes`, JSON, SARIF).
 
     - Place: after `super().__init__()` in `__init__`, in `build`, or in a private helper only those call.
       add_weight raises before `super().__init__()` in both Kerases, and Keras 3 raises once the layer is built,
@@ -135,6 +135,7 @@ class VariableInInit(Rule):
     code = "TFV001"
     name = "variable-in-init"
     fix = SAFE
+    fix_title = "Replace with `self.add_weight(...)`"
     VALID = [
         "import tensorflow as tf\nclass M(tf.Module):\n    def __init__(self):\n        self.v = tf.Variable(1.0)\n",
         "import keras\nclass L(keras.layers.Layer):\n    def __init__(self):\n        super().__init__()\n"

@@ -76,6 +76,7 @@ class VariableInCall(Rule):
     code = "TFV002"
     name = "variable-in-call"
     fix = UNSAFE
+    fix_title = "Create it once in `build` with `self.add_weight(...)`"
     VALID = [
         "import tensorflow as tf\nclass F(tf.Module):\n    def __call__(self, x):\n        return x\n",
     ]
@@ -98,13 +99,14 @@ class VariableInCall(Rule):
                 plan = plan_hoist(analysis, site)
             guard = _guarded_once(site)
             if guard:
-                message = (f"{creator(site)} made once in {where(site)} (behind `if {guard}`): Keras 3 never "
-                           f"tracks, trains or saves it; create it in `build` with `self.add_weight(...)`")
+                message = (f"{creator(site)} made once in {where(site)} (behind `if {guard}`) is untracked under "
+                           f"Keras 3: not trained or saved")
             else:
                 message = per_call_message(where(site), creator(site))
             if isinstance(plan, HoistPlan):
-                yield self.finding(site.node, message, UNSAFE)
+                yield self.finding(site.node, message, UNSAFE, reason="the variable then persists across calls, "
+                                   "which training needs but the code did not do")
             else:
-                yield self.finding(site.node, f"{message} (no fix: {plan})")
+                yield self.finding(site.node, message, reason=plan)
         for site, helper, created in helper_variables(analysis, lambda method: method in CALL_METHODS):
             yield helper_finding(self, site, helper, created, in_call=True)

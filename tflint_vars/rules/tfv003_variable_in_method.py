@@ -45,12 +45,13 @@ class VariableInMethod(Rule):
     `__init__` (after `super().__init__()`) or `build` call, when the value maps to an initializer with the same
     distribution and dtype; unsafe in a public method such as `reset()`, which may run again after the layer is built
     (Keras 3 then raises on new state), and wherever TFV001's fix is unsafe; none where it has none. When a
-    precondition does not hold, the message says why, as "(unsafe fix: ...)" or "(no safe fix: ...)".
+    precondition does not hold, the fix\'s reason says why (`--show-fixes`, JSON, SARIF).
     """
 
     code = "TFV003"
     name = "variable-in-method"
     fix = SAFE
+    fix_title = "Replace with `self.add_weight(...)`"
     VALID = [
         "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, input_shape):\n"
         "        self.b = self.add_weight(name='b', shape=(3,))\n",

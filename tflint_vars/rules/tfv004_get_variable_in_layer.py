@@ -70,6 +70,7 @@ class GetVariableInLayer(Rule):
     code = "TFV004"
     name = "get-variable-in-layer"
     fix = SAFE
+    fix_title = "Replace with `self.add_weight(...)`"
     VALID = [
         "import tensorflow.compat.v1 as tf\ndef dense(x):\n    w = tf.get_variable('w', shape=(3, 3))\n"
         "    return tf.matmul(x, w)\n",

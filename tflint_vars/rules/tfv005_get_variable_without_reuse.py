@@ -103,6 +103,7 @@ class GetVariableWithoutReuse(Rule):
     code = "TFV005"
     name = "get-variable-without-reuse"
     fix = UNSAFE
+    fix_title = "Pass `reuse=AUTO_REUSE` to the scope"
     VALID = [
         "import tensorflow.compat.v1 as tf\nfor i in range(2):\n    with tf.variable_scope('s', reuse=tf.AUTO_REUSE):\n"
         "        tf.get_variable('w', shape=[1])\n",
@@ -136,10 +137,10 @@ class GetVariableWithoutReuse(Rule):
             scope_name, line = second_entry
             yield self.finding(
                 site.node,
-                f"`variable_scope({scope_name!r})` is entered again ({line}) without `reuse`: `get_variable` raises "
-                f"ValueError \"Variable {scope_name}/... already exists\" in TF1 graph code; pass `reuse=True` on "
-                f"later entries or `reuse=<tf>.AUTO_REUSE`",
+                f"`variable_scope({scope_name!r})` entered again ({line}) without `reuse`: `get_variable` raises "
+                f"ValueError",
                 UNSAFE,
+                reason="the entries then share their variables; if they were meant to be separate, rename a scope",
             )
 
     @staticmethod
@@ -167,7 +168,7 @@ class GetVariableWithoutReuse(Rule):
 
         if function is None:
             return None
-        entered: dict[str, int] = {}
+        entered: dict[tuple, int] = {}
         for caller in self._callers(analysis, function, is_method):
             bound = bind_arguments(caller.node, tuple(params))
             if bound is None or caller.context.function in self._fresh_graph_functions:
@@ -177,12 +178,12 @@ class GetVariableWithoutReuse(Rule):
             if not isinstance(name, str):
                 continue
             if _falsy(reuse) and caller.context.in_loop and not self._own_scope_per_pass(caller):
-                return name, f"by the call in a loop on line {caller.node.lineno}"
+                return name, f"in a loop, line {caller.node.lineno}"
             # The full name is the caller's enclosing scopes, then this one: only the same full name collides.
             full = (tuple(ast.dump(self._scope_args(e.call).get("name_or_scope") or e.call)
                           for e in caller.context.scopes), name)
             if _falsy(reuse) and full in entered:
-                return name, f"by the call on line {caller.node.lineno}; first on line {entered[full]}"
+                return name, f"line {caller.node.lineno}, first line {entered[full]}"
             entered.setdefault(full, caller.node.lineno)
         return None
 

@@ -9,6 +9,8 @@ from tflint_vars.plans.hoist import HoistPlan, guarded_attributes, plan_hoist, s
 from tflint_vars.rules.base import Finding, Rule
 
 
+UNSAFE_REASON = "state created from more than the input shape may need a human to check that `build` can compute it"
+
 # Built-in layers without weights: constructing one in `call` and using it at once creates no state.
 STATELESS_LAYERS = frozenset({
     "Activation", "ReLU", "Softmax", "ELU", "LeakyReLU", "ThresholdedReLU", "Identity", "Lambda", "Masking",
@@ -160,6 +162,7 @@ class StateOutsideBuild(Rule):
     code = "TFV006"
     name = "state-outside-build"
     fix = UNSAFE
+    fix_title = "Move it into `build(self, input_shape)`"
     VALID = [
         "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, s):\n"
         "        self.w = self.add_weight(name='w', shape=(s[-1],))\n"
@@ -199,28 +202,21 @@ class StateOutsideBuild(Rule):
                 continue
             where = f"`{ctx.keras_class.name}.call`"
             plan = plan_hoist(analysis, site)
-            fix, why = (UNSAFE, "") if isinstance(plan, HoistPlan) else (None, f" (no fix: {plan})")
+            fix, reason = (UNSAFE, UNSAFE_REASON) if isinstance(plan, HoistPlan) else (None, plan)
             what = "`add_weight`" if kind == "add_weight" else f"layer `{ast.unparse(site.node.func)}` constructed"
-            advice = "create it in `build(self, input_shape)`" if kind == "add_weight" else \
-                "construct it in `__init__` or `build`"
             if seeded and not lazy and id(site.node) not in stored:
-                problem = (f"{what} in {where}: in Keras 3 it owns a seed variable, so `fit` raises ValueError "
-                           f"(Keras 2's had none)")
+                problem = f"{what} in {where}: it owns a seed variable in Keras 3, so `fit` raises ValueError"
             elif traced == "Layer":
-                problem = (f"{what} lazily in {where}: Keras 3 traces the first call of this layer (no `build`, "
-                           f"sublayers in `__init__`), so it trains and saves, but `load_model` rebuilds it with the "
-                           f"default `build` and then raises ValueError \"You cannot add new elements of state ...\"")
+                # Keras 3 traces the first call of such a layer (no `build`, sublayers in `__init__`): it trains and
+                # saves, but `load_model` rebuilds it with the default `build`, which then adds the state.
+                problem = f"{what} lazily in {where}: Keras 3's `load_model` raises ValueError on it"
             elif kind == "add_weight":
-                problem = (f"{what} in {where} creates state after the layer is built: Keras 3 raises ValueError "
-                           f"\"You cannot add new elements of state ... to a layer that is already built\" (Keras 2 "
-                           f"allowed it)")
+                problem = f"{what} in {where} adds state after build: Keras 3 raises ValueError (Keras 2 allowed it)"
             elif lazy:
-                problem = (f"{what} lazily in {where} is state added after the layer is built: Keras 3 raises "
-                           f"ValueError \"You cannot add new elements of state ...\" (Keras 2 allowed it)")
+                problem = f"{what} lazily in {where} adds state after build: Keras 3 raises ValueError"
             else:
-                problem = (f"{what} in {where} makes a new layer with fresh weights on every call (`tf.function` "
-                           f"raises ValueError)")
-            yield self.finding(site.node, f"{problem}; {advice}{why}", fix)
+                problem = f"{what} in {where} makes a new layer with fresh weights on every call"
+            yield self.finding(site.node, problem, fix, reason=reason)
 
     @staticmethod
     def _layer_adds_state(site, stored_on_self: bool) -> bool:

@@ -107,6 +107,7 @@ class AddWeightPositional(Rule):
     code = "TFV007"
     name = "add-weight-positional"
     fix = SAFE
+    fix_title = "Pass every argument by keyword"
     VALID = [
         "import tf_keras\nclass L(tf_keras.layers.Layer):\n    def build(self, s):\n"
         "        self.w = self.add_weight('w', (s[-1],))\n",
@@ -161,8 +162,8 @@ class AddWeightPositional(Rule):
             method = node.func.attr
             yield self.finding(
                 node,
-                f"`{method}` with positional arguments in Keras 2's order: Keras 3 takes `shape` first and raises; "
-                + ("pass every argument by keyword" if method == "add_weight" else "call `add_weight` by keyword")
-                + ("; no fix: the name holds `/`, which Keras 3 rejects" if slash else ""),
+                f"`{method}` arguments by position in Keras 2's order: Keras 3 takes `shape` first (ValueError)",
                 SAFE if fixable and not slash else None,
+                reason="the name holds `/`, which Keras 3 rejects" if slash else None if fixable else
+                "a `*args`, more arguments than Keras 2's order, or one also given by keyword cannot be mapped",
             )

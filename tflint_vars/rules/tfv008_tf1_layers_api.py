@@ -128,7 +128,8 @@ class Tf1LayersApi(Rule):
         rewrite = f"`tf.keras.layers.{keras_class}`" if keras_class else "the `tf.keras.layers` equivalent"
         return self.finding(
             node,
-            f"`tf.layers.{short}` (tf.compat.v1.layers) is not available with Keras 3: AttributeError "
-            f"\"`{last}` is not available with Keras 3\"; rewrite to {rewrite}, or keep TF1 graph code on Keras 2: "
-            "`pip install tf-keras` and set `TF_USE_LEGACY_KERAS=1`",
+            f"`tf.layers.{short}` (tf.compat.v1.layers) is not available with Keras 3 (AttributeError)",
+            title=f"Rewrite to {rewrite}, or keep TF1 graph code on tf-keras with `TF_USE_LEGACY_KERAS=1`",
+            reason="a Keras layer object owns its variables, while `tf.layers` finds them by scope name: the "
+                   "rewrite changes how weights are shared and named",
         )

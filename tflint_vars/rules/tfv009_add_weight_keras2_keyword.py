@@ -44,41 +44,45 @@ def _quote(source: str, call: ast.Call) -> str:
     return '"'
 
 
-def plan(analysis: ModuleAnalysis, keyword: ast.keyword, keywords: set[str]) -> tuple[str | None, str, tuple] | None:
-    """(fix safety, what the fix does or why there is none, the edit) for one keyword of a Keras 3 `add_weight`,
-    or None when the keyword is valid Keras 3. The edit is ("rename", new keyword), ("drop",) or ("value", text)."""
+def plan(analysis: ModuleAnalysis, keyword: ast.keyword, keywords: set[str]) -> tuple[str | None, str | None,
+                                                                                   str | None, tuple] | None:
+    """(fix safety, the fix's title, why it is unsafe or absent, the edit) for one keyword of a Keras 3
+    `add_weight`, or None when the keyword is valid Keras 3. The edit is ("rename", new keyword), ("drop",) or
+    ("value", text)."""
     name, value = keyword.arg, keyword.value
+    remove = f"Remove `{name}=`"
     if name == "experimental_autocast":
         if "autocast" in keywords:
-            return None, "`autocast` is passed too: remove one", ()
-        return SAFE, "spelled `autocast` in Keras 3 (tf-keras 2.21 accepts `autocast` too)", ("rename", "autocast")
+            return None, "Remove `experimental_autocast=`", "`autocast` is passed too: which one wins is a choice", ()
+        return SAFE, "Rename to `autocast` (tf-keras 2.21 takes it too)", None, ("rename", "autocast")
     if name in _DROPPED_WHEN_PURE:
         why = _DROPPED_WHEN_PURE[name]
-        return (SAFE, f"{why}: remove it", ("drop",)) if _pure(value) else \
-            (UNSAFE, f"{why}: remove it (the fix drops the evaluation of its value)", ("drop",))
+        return (SAFE, f"{remove} ({why})", None, ("drop",)) if _pure(value) else \
+            (UNSAFE, f"{remove} ({why})", "the fix drops the evaluation of its value", ("drop",))
     if name == "synchronization":
         if analysis.qualify(value) == _AUTO_SYNC:
-            return SAFE, "AUTO is the default: remove it", ("drop",)
-        return None, "Keras 3's `add_weight` has no `synchronization`; an ON_READ weight needs a `keras.Variable`", ()
+            return SAFE, f"{remove} (AUTO is the default)", None, ("drop",)
+        return None, "Create an ON_READ weight as a `keras.Variable`", \
+            "Keras 3's `add_weight` has no `synchronization`", ()
     if name == "aggregation":
         qualified = analysis.qualify(value) or ""
         if not qualified.startswith(_AGGREGATION):
             return None  # a string (Keras 3's spelling) or a value the rule cannot see
         mode = qualified[len(_AGGREGATION):].lower()
         if mode == "none":
-            return SAFE, "NONE is the default of both Kerases: remove it", ("drop",)
+            return SAFE, f"{remove} (NONE is the default of both Kerases)", None, ("drop",)
         if mode in ("mean", "sum", "only_first_replica"):
-            return UNSAFE, (f"Keras 3 takes the string \"{mode}\" (tf-keras rejects strings: the class then fails "
-                            f"under TF_USE_LEGACY_KERAS=1)"), ("value", mode)
-        return None, "not a Keras 3 aggregation mode", ()
+            return UNSAFE, f"Replace with `aggregation=\"{mode}\"`", \
+                "tf-keras rejects strings: the class then fails under TF_USE_LEGACY_KERAS=1", ("value", mode)
+        return None, None, "not a Keras 3 aggregation mode", ()
     if name in ("caching_device", "collections"):
         if _is_none(value):
-            return SAFE, "None is the default: remove it", ("drop",)
+            return SAFE, f"{remove} (None is the default)", None, ("drop",)
         why = ("reads stop being cached on that device (values are unchanged)" if name == "caching_device" else
                "the weight leaves those TF1 graph collections (eager TF2 never adds Keras 2 weights to them)")
-        return UNSAFE, f"no Keras 3 equivalent; removing it: {why}", ("drop",)
+        return UNSAFE, remove, f"no Keras 3 equivalent; removing it: {why}", ("drop",)
     if name in _NO_EQUIVALENT:
-        return None, _NO_EQUIVALENT[name], ()
+        return None, None, _NO_EQUIVALENT[name], ()
     return None
 
 
@@ -168,15 +172,10 @@ class AddWeightKeras2Keyword(Rule):
                 planned = plan(analysis, keyword, names)
                 if planned is None:
                     continue
-                fix, what, _ = planned
-                error = "ValueError: Invalid value for argument `aggregation`" if keyword.arg == "aggregation" else \
-                    f"TypeError: unexpected keyword argument '{keyword.arg}'"
-                yield self.finding(
-                    keyword,
-                    f"`add_weight({keyword.arg}=...)` is Keras 2 only: Keras 3 raises {error}; "
-                    f"{what if fix else 'no fix: ' + what}",
-                    fix,
-                )
+                fix, title, reason, _ = planned
+                error = "ValueError" if keyword.arg == "aggregation" else "TypeError"
+                yield self.finding(keyword, f"`add_weight({keyword.arg}=...)` is Keras 2 only: Keras 3 raises {error}",
+                                   fix, title=title, reason=reason)
 
     @staticmethod
     def rewrite(keyword: ast.keyword, analysis: ModuleAnalysis) -> tuple[ast.Call, Callable]:
@@ -185,7 +184,7 @@ class AddWeightKeras2Keyword(Rule):
         import libcst as cst  # only when fixing: detection never loads libcst
 
         call = next(site.node for site in analysis.calls if any(k is keyword for k in site.node.keywords))
-        _, _, edit = plan(analysis, keyword, {k.arg for k in call.keywords})
+        *_, edit = plan(analysis, keyword, {k.arg for k in call.keywords})
         name = keyword.arg
         quote = _quote(analysis.source, call)
 

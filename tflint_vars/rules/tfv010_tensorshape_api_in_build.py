@@ -250,8 +250,9 @@ class TensorShapeApiInBuild(Rule):
                 # What follows runs only on a TensorShape: under Keras 3 the guard itself is the break.
                 test = _rejects_tuple(statement.test, names)
                 if test is not None:
-                    yield self.finding(test, f"`{owner}` raises unless `{param}` is a TensorShape, and Keras 3 passes "
-                                             f"a tuple; no fix: start with `{param} = tf.TensorShape({param})`")
+                    yield self.finding(test, f"`{owner}` raises unless `{param}` is a TensorShape: Keras 3 passes a "
+                                             f"tuple", title=f"Start with `{param} = tf.TensorShape({param})`",
+                                       reason="the guard rejects what Keras 3 passes")
                 break
             uses.visit(statement)
         rebound = rebinding_ends(function, param) if uses.uses else []
@@ -272,25 +273,27 @@ class TensorShapeApiInBuild(Rule):
             shape = subscript.value.value if pattern == "dims-value" else subscript.value
             segment = lambda part: ast.get_source_segment(analysis.source, part)  # noqa: E731
             indexed = f"{segment(shape)}[{segment(subscript.slice)}]"
-            problem = (f"Keras 3 passes `{method}` a tuple, which has no `.dims` (AttributeError; Keras 2 passed a "
-                       "TensorShape)") if pattern == "dims-value" else \
-                ("a dimension is an int or None under Keras 3 (and TF2 shapes), which has no `.value` "
-                 "(AttributeError; only TF1's Dimension had it)")
-            return self.finding(node, f"`{text}` in {where}: {problem}; use `{indexed}`", SAFE)
+            if pattern == "dims-value":
+                problem = f"Keras 3's `{method}` gets a tuple, with no `.dims` (AttributeError)"
+            else:
+                problem = "a Keras 3 dimension is an int or None, with no `.value` (AttributeError)"
+            return self.finding(node, f"`{text}` in {where}: {problem}", SAFE, title=f"Replace with `{indexed}`")
         call = _called(analysis, node)
         target = call if call is not None else node
         receiver = ast.get_source_segment(analysis.source, node.value)
+        reason = None
         if pattern == "as_list" and call is not None and not call.args and not call.keywords:
-            advice, fix = f"use `list({receiver})`", SAFE
+            title, fix = f"Replace with `list({receiver})`", SAFE
         elif pattern in ("ndims", "rank") and call is None:
-            advice, fix = f"use `len({receiver})`", SAFE
+            title, fix = f"Replace with `len({receiver})`", SAFE
         else:
-            advice, fix = f"no fix: rebind it first, `{param} = tf.TensorShape({param})`", None
+            title, fix = f"Rebind it first: `{param} = tf.TensorShape({param})`", None
+            reason = f"`.{pattern}` has no one-expression equivalent on a tuple"
         return self.finding(
             target,
-            f"`{ast.get_source_segment(analysis.source, target) or text}` in {where}: Keras 3 passes `{method}` a "
-            f"tuple, which has no `.{pattern}` (AttributeError; Keras 2 passed a TensorShape); {advice}",
-            fix,
+            f"`{ast.get_source_segment(analysis.source, target) or text}` in {where}: Keras 3's `{method}` gets a "
+            f"tuple, with no `.{pattern}` (AttributeError)",
+            fix, title=title, reason=reason,
         )
 
     @staticmethod
