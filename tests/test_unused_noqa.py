@@ -14,8 +14,8 @@ from tflint_vars.diagnostics import CodeSelection
 from tflint_vars.engine import check_source
 from tflint_vars.fixes.fixer import fix_source
 
-LAYER = ("import tensorflow as tf\n\n\nclass L(tf.keras.layers.Layer):\n    def __init__(self):\n"
-         "        super().__init__()\n")
+LAYER = ("import tensorflow as tf\n\n\nclass L(tf.keras.layers.Layer):\n    def __init__(self, **kwargs):\n"
+         "        super().__init__(**kwargs)\n")
 
 
 def tfv100(source: str, selection: CodeSelection | None = None) -> list[tuple[int, str, str | None]]:

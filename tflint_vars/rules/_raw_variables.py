@@ -248,7 +248,7 @@ def untracked_message(analysis: ModuleAnalysis, site: CallSite) -> str:
     if site.name != VARIABLE and raw.startswith("keras."):
         # Measured: Keras 3's own `keras.backend` has none of the constructors (`tf.keras.backend` keeps them).
         return (f"{creator(site)} in {where(site)}: Keras 3's `keras.backend` has no "
-                f"`{site.name.rpartition('.')[2]}` (AttributeError); use `self.add_weight(...)`")
+                f"`{site.name.rpartition('.')[2]}` (AttributeError)")
     return untracked_text(where(site), untracked_effects(site), creator(site))
 
 

@@ -94,7 +94,8 @@ class RemovedLayerApi(Rule):
                     continue
                 error, advice = REMOVED[node.attr]
                 what = f"`{node.attr}()`" if node.attr in CALLED else f"`.{node.attr}`"
-                yield self.finding(node, f"{what} is gone from Keras 3 layers ({error}); {advice}")
+                yield self.finding(node, f"{what} is gone from Keras 3 layers ({error})",
+                                   title=advice[0].upper() + advice[1:])
 
 
 def _on_self(node: ast.AST) -> bool:

@@ -117,9 +117,10 @@ class InitWithoutKwargs(Rule):
             planned = plan(cls, init)
             yield self.finding(
                 init,
-                "`__init__` without `**kwargs`: Keras 3's `load_model` passes it `trainable` and `dtype` (TypeError)"
-                + ("" if isinstance(planned, ast.Call) else f"; no fix: {planned}"),
+                "`__init__` without `**kwargs`: Keras 3's `load_model` passes it `trainable`, `dtype` (TypeError)",
                 SAFE if isinstance(planned, ast.Call) else None,
+                title="Accept `**kwargs` and pass them to `super().__init__`",
+                reason=None if isinstance(planned, ast.Call) else planned,
             )
 
     @staticmethod
