@@ -82,6 +82,8 @@ class SuperInitKeras2Arguments(Rule):
     name = "super-init-keras2-arguments"
     fix = SAFE
     VALID = [
+        "import keras\nclass L(keras.layers.Layer):\n    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(*args, **kwargs)\n",
         "import tf_keras\nclass L(tf_keras.layers.Layer):\n    def __init__(self):\n"
         "        super().__init__(True, 'l', dynamic=True)\n",
         "import keras\nclass L(keras.layers.Layer):\n    def __init__(self, **kwargs):\n"
@@ -141,7 +143,9 @@ def _plan(node: ast.Call, base: str) -> tuple[str | None, list[str], tuple[str, 
     problems, fix = [], SAFE
     order = KERAS2_ORDER.get(LAYER if base in ("Layer", "Model") else METRIC) if base != "Model" else ()
     keywords = {k.arg for k in node.keywords}
-    if node.args:
+    # `super().__init__(*args, **kwargs)` only forwards what callers pass (stellargraph, tensorflow-graphics'
+    # Conv2D subclass): nothing positional is known to reach Keras.
+    if node.args and not all(isinstance(a, ast.Starred) for a in node.args):
         if base == "Model":
             return None  # Keras 2's Model took the functional inputs and outputs by position: another API
         problems.append(("order", f"passes arguments in Keras 2's order (Keras 3's {base} raises)"))
