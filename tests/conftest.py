@@ -115,13 +115,50 @@ def read_index(index: Path) -> dict:
     return json.loads(index.read_bytes().partition(b"\n")[2])
 
 
-def readme_blocks(heading: str, language: str) -> list[str]:
-    """The fenced `language` blocks of one `## heading` section of README.md, in order."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
-    assert section, f"README.md has no '## {heading}' section"
-    blocks = re.findall(rf"^```{language}\n(.*?)^```", section.group(1), re.S | re.M)
-    assert blocks, f"README.md's '{heading}' section has no {language} block"
+def documents() -> list[Path]:
+    """The documentation the tests hold to what works: README.md and every page under docs/."""
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def markdown_headings(text: str) -> list[tuple[int, int, str]]:
+    """(line index, level, title) of each ATX heading of a Markdown text, skipping fenced code blocks (where a
+    `# comment` is not a heading)."""
+    headings, fence = [], None
+    for index, line in enumerate(text.splitlines()):
+        marker = re.match(r"^ {0,3}(`{3,}|~{3,})", line)
+        if marker:
+            if fence is None:
+                fence = marker.group(1)[0] * len(marker.group(1))
+            elif line.strip().startswith(fence):
+                fence = None
+            continue
+        heading = re.match(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line) if fence is None else None
+        if heading:
+            headings.append((index, len(heading.group(1)), heading.group(2)))
+    return headings
+
+
+def doc_section(heading: str) -> tuple[Path, str]:
+    """The document holding the one section titled `heading` (any level), and that section's text up to the next
+    heading of the same or a higher level: wherever a section moves among the documents, its tests follow it."""
+    found = []
+    for document in documents():
+        text = document.read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        headings = markdown_headings(text)
+        for position, (index, level, title) in enumerate(headings):
+            if title == heading:
+                end = next((i for i, lvl, _ in headings[position + 1:] if lvl <= level), len(lines))
+                found.append((document, "".join(lines[index + 1:end])))
+    assert len(found) == 1, f"expected one section titled {heading!r} in README.md and docs/, found {len(found)}"
+    return found[0]
+
+
+def doc_blocks(heading: str, language: str) -> list[str]:
+    """The fenced `language` blocks of the section titled `heading` (see doc_section), in order."""
+    document, section = doc_section(heading)
+    blocks = re.findall(rf"^```{language}\n(.*?)^```", section, re.S | re.M)
+    assert blocks, f"{document.relative_to(ROOT)}'s '{heading}' section has no {language} block"
     return blocks
 
 

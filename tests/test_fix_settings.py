@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, doc_blocks, run_cli
 
 SEED1 = "seed1_variable_in_init.py"  # two TFV001, safe fixes
 UNSAFE_GET_VARIABLE = "tfv004_get_variable_unsafe.py"  # TFV004, an unsafe fix (its regularizer)
@@ -133,12 +133,11 @@ def test_unknown_codes_on_the_command_line_are_errors(project, flag):
     assert result.returncode == 2 and re.search(rf"{flag}: unknown rule code 'RUF100'", result.stderr)
 
 
-def test_readme_configuration_example_loads(tmp_path):
-    """The README's `[tool.tflint-vars]` example is a configuration the tool accepts."""
+def test_documented_configuration_example_loads(tmp_path):
+    """The `[tool.tflint-vars]` example of docs/configuration.md is a configuration the tool accepts."""
     from tflint_vars.config import load_config_file
 
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"```toml\n(\[tool\.tflint-vars\]\n.*?)```", readme, re.S).group(1)
+    (block,) = doc_blocks("Configuration", "toml")
     assert "extend-safe-fixes" in block
     path = tmp_path / "pyproject.toml"
     path.write_text(block)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, commands, readme_blocks, run_cli
+from conftest import ROOT, commands, doc_blocks, run_cli
 
 SAMPLE = ROOT / "tests" / "data" / "sample_project"
 RUNTIME_ENV = {"keras3": "0", "keras2": "1"}
@@ -196,10 +196,10 @@ def test_replay_of_something_else_is_a_usage_error(tmp_path):
 
 @pytest.mark.slow
 def test_the_readme_worked_example_runs_as_written(tmp_path):
-    """README's "In your test suite" commands, run as written from a copy of the repository's layout; every line
-    of the output shown there must be in what they print."""
-    (block,) = readme_blocks("In your test suite", "sh")
-    (shown,) = readme_blocks("In your test suite", "text")
+    """The "In your test suite" commands (docs/verify.md), run as written from a copy of the repository's layout;
+    every line of the output shown there must be in what they print."""
+    (block,) = doc_blocks("In your test suite", "sh")
+    (shown,) = doc_blocks("In your test suite", "text")
     tree = tmp_path / "tests" / "data" / "sample_project"
     shutil.copytree(SAMPLE, tree, ignore=shutil.ignore_patterns("__pycache__"))
     env = environment("keras3")

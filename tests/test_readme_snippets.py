@@ -1,10 +1,12 @@
-"""README's Install, pre-commit and GitHub Actions snippets, run as written against a copy of this repository.
+"""The Install (README.md), pre-commit and GitHub Actions (docs/ci.md) snippets, run as written against a copy of
+this repository.
 
-The snippets are read from README.md itself, so the test fails when the README drifts from what works. The only
-change made to them is the placeholder `/path/to/tflint-vars`, replaced by the copy's path. Everything runs for
-real: pip builds the wheel and installs into a fresh virtual environment, the pre-commit client runs the README's
-configuration in a scratch git repository, and the workflow's `run:` steps run in a scratch checkout. pip resolves
-libcst (and setuptools for the build) from the package index, hence the `network` mark."""
+The snippets are read from the documents themselves (the section of that title, wherever it is among README.md and
+docs/*.md), so the test fails when the documentation drifts from what works. The only change made to them is the
+placeholder `/path/to/tflint-vars`, replaced by the copy's path. Everything runs for real: pip builds the wheel and
+installs into a fresh virtual environment, the pre-commit client runs the documented configuration in a scratch git
+repository, and the workflow's `run:` steps run in a scratch checkout. pip resolves libcst (and setuptools for the
+build) from the package index, hence the `network` mark."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURES, ROOT, commands, readme_blocks
+from conftest import FIXTURES, ROOT, commands, doc_blocks
 
 pytestmark = pytest.mark.network
 
@@ -45,7 +47,7 @@ def installed(tmp_path_factory) -> dict:
     work = base / "work"
     work.mkdir()
     ran = []
-    for block in readme_blocks("Install", "sh"):
+    for block in doc_blocks("Install", "sh"):
         for command in commands(block):
             command = command.replace(PLACEHOLDER, str(copy))
             # Each line as a user types it, in a shell whose `python` is the fresh venv's.
@@ -88,7 +90,7 @@ def _git(*args: str, cwd: Path) -> None:
 
 @pytest.mark.parametrize("which", [0, 1], ids=["language-python", "language-system"])
 def test_pre_commit_snippets_block_a_finding_and_pass_a_clean_file(installed, tmp_path, which):
-    blocks = readme_blocks("pre-commit", "yaml")
+    blocks = doc_blocks("pre-commit", "yaml")
     assert len(blocks) == 2
     config = blocks[which].replace(PLACEHOLDER, str(installed["copy"]))
     hook = yaml.safe_load(config)["repos"][0]["hooks"][0]
@@ -120,7 +122,7 @@ def test_pre_commit_snippets_block_a_finding_and_pass_a_clean_file(installed, tm
 
 
 def test_github_actions_snippet_runs_its_steps_and_writes_valid_sarif(installed, tmp_path):
-    (workflow_text,) = readme_blocks("GitHub Actions with code scanning", "yaml")
+    (workflow_text,) = doc_blocks("GitHub Actions with code scanning", "yaml")
     workflow = yaml.safe_load(workflow_text)
     steps = workflow["jobs"]["tflint-vars"]["steps"]
     assert [s["uses"].split("@")[0] for s in steps if "uses" in s] == [
