@@ -154,6 +154,26 @@ def test_an_import_fallback_does_not_replace_the_try_body_binding(guard, flavor)
     assert classes(f"{guard}class C(keras.layers.Layer):\n    pass\n") == {"C": flavor}
 
 
+_LATTICE = 'import tensorflow as tf\nversion_fn = getattr(tf.keras, "version", None)\n'
+
+
+@pytest.mark.parametrize("gate,flavor", [
+    # tensorflow-lattice: tf.keras is taken only where the test found it is Keras 2 (TF < 2.16), so both are Keras 2.
+    (_LATTICE + 'if version_fn and version_fn().startswith("3."):\n    import tf_keras as keras\n'
+     'else:\n    keras = tf.keras\n', KERAS2),
+    ('import tensorflow as tf\nif tf.__version__ >= "2.16":\n    import tf_keras as keras\nelse:\n'
+     '    from tensorflow import keras\n', KERAS2),
+    ('import tensorflow as tf\nif not tf.keras.__version__.startswith("3"):\n    keras = tf.keras\nelse:\n'
+     '    import tf_keras as keras\n', KERAS2),
+    # A test that is not of a version really chooses: the later binding stands, as before.
+    ('import os\nimport tensorflow as tf\nif os.environ.get("TF_USE_LEGACY_KERAS"):\n    import tf_keras as keras\n'
+     'else:\n    keras = tf.keras\n', KERAS3),
+    (_LATTICE + 'if version_fn and version_fn().startswith("3."):\n    import tf_keras as keras\n', KERAS2),
+])
+def test_a_version_gated_tf_keras_binding_is_keras_2_in_both_branches(gate, flavor):
+    assert classes(f"{gate}class C(keras.layers.Layer):\n    pass\n") == {"C": flavor}
+
+
 def test_a_resolver_answers_only_for_bases_not_keras_by_name():
     """The project index (tflint_vars.project) is asked about imported bases that are not Keras by name, and a
     local class on top of one it confirms is Keras too; a local class of the same name as an import is asked."""

@@ -29,8 +29,8 @@ LAYER = textwrap.dedent("""\
 
 
     class Scale(tf.keras.layers.Layer):
-        def __init__(self):
-            super().__init__()
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
             self.w = tf.Variable(tf.ones((3,)), name="w")
 """)  # TFV001 at 7:18, safe fix
 FIXED_LINE = 'self.w = self.add_weight(name="w", shape=(3,), initializer="ones"'  # and the dtype keywords

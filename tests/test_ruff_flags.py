@@ -247,6 +247,7 @@ def test_show_fixes_gives_each_no_fix_line_its_own_reason(tmp_path):
         "        v = tf.Variable(lambda: 1.0)\n        for w in self._trainable_weights:\n            print(w)\n"
         "        return x * v\n")
     fixes = run_cli("check", "--show-fixes", "--output-format", "concise", str(tmp_path)).stdout.split("\nFixes:\n")[1]
-    assert f"{tmp_path / 'hack.py'}:6:13: TFV002 no fix: its initial value is a callable, which tf.Variable " \
-           "calls" in fixes
-    assert f"{tmp_path / 'hack.py'}:7:18: TFV030 no fix: only `.append`/`.extend` of weights go" in fixes
+    assert f"{tmp_path / 'hack.py'}:6:13: TFV002 no fix (Create it once in `build` with `self.add_weight(...)`): its " \
+           "initial value is a callable, which tf.Variable calls" in fixes
+    assert f"{tmp_path / 'hack.py'}:7:18: TFV030 no fix (Remove the line (an `add_weight` weight is tracked without " \
+           "it)): only `.append`/`.extend` of weights go" in fixes

@@ -77,6 +77,21 @@ def test_weightful_or_stored_layers_in_call_still_fire():
     assert codes_in(fresh) == ["TFV006"]
 
 
+@pytest.mark.parametrize("body", [
+    "    def build(self, s):\n        pass\n",  # a build of its own: it may make weights
+    "    def call(self, x):\n        return keras.layers.Dense(2)(x)\n",  # a sublayer
+    "    def __init__(self):\n        super().__init__()\n        self.seed = keras.random.SeedGenerator(1)\n",
+    "    def call(self, x):\n        return x * keras.backend.zeros((1,))\n",  # a backend variable
+])
+def test_a_module_layer_class_with_state_constructed_in_call_still_fires(body):
+    """Only a module class that owns nothing is quiet (tests/../fixtures/no_finding_stateless_layer_in_call.py)."""
+    source = (f"import keras\nclass Part(keras.layers.Layer):\n{body}"
+              "class M(keras.layers.Layer):\n    def call(self, x):\n        return Part()(x)\n")
+    last_line = source.count("\n")
+    found = check_source(source.encode(), "example.py", CodeSelection())
+    assert [(d.code, d.line) for d in found if d.line == last_line] == [("TFV006", last_line)]
+
+
 def test_tfv008_names_both_ways_out():
     """Issue 13: rewrite to the Keras layer class, or keep TF1 graph code on tf-keras with TF_USE_LEGACY_KERAS=1
     (both measured under TF 2.21; see the rule's docstring)."""
@@ -90,3 +105,45 @@ def test_tfv008_names_both_ways_out():
         f"Rewrite to {target}, or keep TF1 graph code on tf-keras with `TF_USE_LEGACY_KERAS=1`"
         for target in ("`tf.keras.layers.Dense`", "`tf.keras.layers.Conv2DTranspose`", "`tf.keras.layers.Flatten`",
                        "the `tf.keras.layers` equivalent")]
+
+
+def _messages(source: str) -> list[tuple[str, str]]:
+    return [(d.code, d.message) for d in check_source(source.encode(), "example.py", CodeSelection())]
+
+
+def test_a_metric_that_cannot_accumulate_is_not_said_to():
+    """tensorflow-similarity's DistanceMetric remakes its variable in `reset_state`, DistanceGapMetric only
+    `assign`s a per-batch value: untracked under Keras 3 (not saved), but nothing carries over epochs."""
+    head = "import tensorflow as tf\nclass M(tf.keras.metrics.Metric):\n"
+    init = "    def __init__(self, **kw):\n        super().__init__(**kw)\n"
+    remade = (head + init + "        self.d = tf.Variable(0.0)\n"
+              "    def update_state(self, x):\n        self.d = tf.reduce_mean(x)\n"
+              "    def reset_state(self):\n        self.d = tf.Variable(0.0)\n")
+    assigned = (head + init + "        self.g = tf.Variable(0.0)\n"
+                "    def update_state(self, x):\n        self.g.assign(tf.reduce_max(x))\n"
+                "    def result(self):\n        return self.g\n")
+    summed = (head + init + "        self.s = tf.Variable(0.0)\n"
+              "    def update_state(self, x):\n        self.s.assign(self.s + tf.reduce_sum(x))\n")
+    for source in (remade, assigned):
+        messages = _messages(source)
+        assert messages and all(m.endswith("untracked under Keras 3: not saved") for _, m in messages), messages
+    assert [code for code, _ in _messages(remade)] == ["TFV001", "TFV003"]
+    assert _messages(summed)[0][1].endswith("untracked under Keras 3: `reset_state()` skips it")
+
+
+def test_a_variable_kept_through_a_list_element_reaches_the_layer():
+    """deepchem's AtomicConvolution.build: `vars.append(tf.Variable(val))` then `self.rc = vars[0]`."""
+    head = "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, s):\n"
+    kept = head + "        vs = []\n        vs.append(tf.Variable(1.0))\n        self.rc = vs[0]\n"
+    sliced = head + "        v = tf.Variable([1.0, 2.0])\n        self.first = v[0] * 2.0\n"
+    assert codes_in(kept) == ["TFV003"]
+    assert codes_in(sliced) == []
+
+
+def test_a_variable_in_a_theano_branch_is_not_reported():
+    """keras-rl2's NAFLayer.call: `if K.backend() == 'theano':` never runs with TensorFlow's Keras."""
+    source = ("import tensorflow as tf\nfrom tensorflow.keras import backend as K\n"
+              "class L(tf.keras.layers.Layer):\n    def call(self, x):\n        if K.backend() == 'theano':\n"
+              "            z = K.zeros((2,))\n        elif K.backend() == 'tensorflow':\n"
+              "            z = K.zeros((2,))\n        return x + z\n")
+    assert [(d.code, d.line) for d in check_source(source.encode(), "m.py", CodeSelection())] == [("TFV002", 8)]

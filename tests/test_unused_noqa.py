@@ -14,8 +14,8 @@ from tflint_vars.diagnostics import CodeSelection
 from tflint_vars.engine import check_source
 from tflint_vars.fixes.fixer import fix_source
 
-LAYER = ("import tensorflow as tf\n\n\nclass L(tf.keras.layers.Layer):\n    def __init__(self):\n"
-         "        super().__init__()\n")
+LAYER = ("import tensorflow as tf\n\n\nclass L(tf.keras.layers.Layer):\n    def __init__(self, **kwargs):\n"
+         "        super().__init__(**kwargs)\n")
 
 
 def tfv100(source: str, selection: CodeSelection | None = None) -> list[tuple[int, str, str | None]]:
@@ -42,11 +42,13 @@ def test_a_file_no_rule_can_fire_on_still_gets_its_unused_codes():
     assert fix_source("x = 1  # noqa: TFV001 keep this note\n") == "x = 1  # keep this note\n"
 
 
-def test_a_bare_noqa_has_an_unsafe_fix_and_only_when_every_rule_runs():
-    assert tfv100("x = 1  # noqa\n") == \
+def test_a_bare_noqa_has_an_unsafe_fix_and_only_when_every_rule_runs_and_tfv100_is_named():
+    named = CodeSelection(["TFV", "TFV100"])
+    assert tfv100("x = 1  # noqa\n") == []  # by default: it may serve another tool
+    assert tfv100("x = 1  # noqa\n", named) == \
         [(1, "Unused blanket `noqa` directive: no TFV finding on this line", "unsafe")]
-    assert fix_source("x = 1  # noqa\n") == "x = 1  # noqa\n"
-    assert fix_source("x = 1  # noqa\n", unsafe=True) == "x = 1\n"
+    assert fix_source("x = 1  # noqa\n", selection=named) == "x = 1  # noqa\n"
+    assert fix_source("x = 1  # noqa\n", unsafe=True, selection=named) == "x = 1\n"
     # With some rules not selected, a bare noqa may silence one of them: not reported.
     assert tfv100("x = 1  # noqa\n", CodeSelection(["TFV001", "TFV100"])) == []
 

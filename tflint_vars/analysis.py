@@ -324,6 +324,46 @@ def _record_fallbacks(node: ast.Try, fallbacks: dict[int, set[str]]) -> None:
                 fallbacks[id(statement)] = primary
 
 
+def _mentions_version(test: ast.AST) -> bool:
+    """Whether an `if` test reads a version (`tf.keras.version()`, `version_fn`, `tf.__version__`)."""
+    for node in ast.walk(test):
+        text = (node.id if type(node) is ast.Name else node.attr if type(node) is ast.Attribute
+                else node.value if type(node) is ast.Constant and type(node.value) is str else "")
+        if "version" in text.lower():
+            return True
+    return False
+
+
+def _branch_bindings(branch: list[ast.stmt], imports: dict[str, str]) -> dict[str, tuple[ast.stmt, str]]:
+    """name -> (statement, qualified name) for the imports and module aliases directly in one `if` branch."""
+    bound: dict[str, tuple[ast.stmt, str]] = {}
+    for statement in branch:
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for name, qualified in _bound_names(statement):
+                bound[name] = (statement, qualified)
+        else:
+            alias = _alias_target(statement, imports)
+            if alias is not None:
+                bound[alias[0]] = (statement, alias[1])
+    return bound
+
+
+def _record_version_gate(node: ast.If, imports: dict[str, str], kept: dict[int, set[str]]) -> None:
+    """For `if tf.keras.version().startswith("3."): import tf_keras as keras / else: keras = tf.keras`: the name is
+    Keras 2 in both branches (tf.keras is Keras 2 wherever the test sends it there), so the tf.keras binding must
+    not replace the tf_keras one. Only a version test: an `os.environ` test for TF_USE_LEGACY_KERAS really picks."""
+    if not node.orelse or not _mentions_version(node.test):
+        return
+    body, orelse = _branch_bindings(node.body, imports), _branch_bindings(node.orelse, imports)
+    for name in body.keys() & orelse.keys():
+        first, second = body[name], orelse[name]
+        first_flavor = keras_flavor_of(canonical_name(first[1]))
+        second_flavor = keras_flavor_of(canonical_name(second[1]))
+        if {first_flavor, second_flavor} == {KERAS2, KERAS3}:
+            keras3_statement = first[0] if first_flavor == KERAS3 else second[0]
+            kept.setdefault(id(keras3_statement), set()).add(name)
+
+
 def _module_level(tree: ast.Module) -> set[int]:
     """ids of the statements that run at module level: the module's body and the blocks of its if/try/with."""
     found: set[int] = set()
@@ -346,7 +386,8 @@ def _collect_imports(tree: ast.Module, module_statements: list[ast.AST] | None =
     `L = K.layers`): a simple `NAME = dotted.name` at module level whose head is imported by then. Star imports'
     modules go to `star_imports` when given."""
     imports: dict[str, str] = {}
-    fallbacks: dict[int, set[str]] = {}  # filled as each `try` is met: breadth first, it precedes its handlers
+    # statement id -> names it must not rebind; filled as each `try`/`if` is met (breadth first, before its blocks)
+    fallbacks: dict[int, set[str]] = {}
     module_level: set[int] | None = None
     for node in statements(tree) if module_statements is None else module_statements:
         node_type = type(node)
@@ -366,6 +407,8 @@ def _collect_imports(tree: ast.Module, module_statements: list[ast.AST] | None =
                     imports[alias[0]] = alias[1]
         elif node_type in _TRY:
             _record_fallbacks(node, fallbacks)
+        elif node_type is ast.If:
+            _record_version_gate(node, imports, fallbacks)
     return imports
 
 

@@ -128,7 +128,7 @@ def state_kind(analysis: ModuleAnalysis, call: ast.Call) -> str | None:
     return None
 
 
-def _plain_layer_base(analysis: ModuleAnalysis, keras_class: KerasClass) -> bool:
+def plain_layer_base(analysis: ModuleAnalysis, keras_class: KerasClass) -> bool:
     """Every base is Keras' own Layer or Model, whose build creates nothing: a synthesised build need not call it
     (tf_keras' Model.build would even trace `call`)."""
     for base in keras_class.node.bases:
@@ -272,7 +272,7 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
     if build is None:
         if any(isinstance(n, ast.Name) and n.id == "input_shape" for n in ast.walk(stmt.value)):
             raise _Refused("it reads a global `input_shape`, which `build(self, input_shape)` would shadow")
-        plan.super_build = not _plain_layer_base(analysis, cls)
+        plan.super_build = not plain_layer_base(analysis, cls)
         return plan
     build_params = _positional(build)
     if len(build_params) < 2:

@@ -66,7 +66,7 @@ def raw_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[CallSite
         ctx = site.context
         if is_keras3_class(ctx.keras_class) and ctx.method is not None and ctx.method not in VARIABLE_FACTORIES \
                 and ctx.keras_class.kind in REPORTED_KINDS and method_matches(ctx.method) \
-                and not _untracked_by_design(site) \
+                and not _untracked_by_design(site) and not _other_backend_branch(site) \
                 and (ctx.method in CALL_METHODS or ctx.function is None
                      or reaches_layer(analysis, ctx.function, site.node)):
             yield site  # (in `call`, a variable made on every call fails under `tf.function` wherever it goes)
@@ -132,7 +132,7 @@ def helper_finding(rule, site: CallSite, helper: str, created: str, in_call: boo
 _CARRIERS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
              ast.Starred, ast.IfExp, ast.keyword, ast.comprehension, ast.NamedExpr, ast.Await)
 # Where a value is consumed: the result is a tensor or nothing, never the variable.
-_CONSUMERS = (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Subscript, ast.Expr, ast.withitem, ast.JoinedStr,
+_CONSUMERS = (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Expr, ast.withitem, ast.JoinedStr,
               ast.FormattedValue, ast.If, ast.While, ast.Assert, ast.Delete)
 # Methods of a variable whose result may be the variable itself (`v.assign(x)` returns it in TF2).
 _RETURNS_SELF = frozenset({"assign", "assign_add", "assign_sub", "scatter_update", "scatter_add", "scatter_sub"})
@@ -156,6 +156,11 @@ def _escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, node: a
             return True  # returned: a caller may keep it
         if isinstance(parent, _CARRIERS):
             node = parent
+            continue
+        if isinstance(parent, ast.Subscript):
+            if parent.value is not node:
+                return False  # an index
+            node = parent  # `variables[0]` of a list is the variable (deepchem's `self.rc = vars[0]`)
             continue
         if isinstance(parent, ast.Attribute):  # `v.assign(...)`, `v.shape`, `v.numpy()`
             grand = parents.get(parent)
@@ -199,6 +204,20 @@ def _name_escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, na
         return True
     return any(_escapes(analysis, function, parents, n, names) for n in ast.walk(function)
                if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load))
+
+
+def _other_backend_branch(site: CallSite) -> bool:
+    """Under `if K.backend() == "theano":` (keras-rl2's NAFLayer): never runs with TensorFlow's Keras."""
+    method = site.context.keras_class.method(site.context.method)
+    for node in ast.walk(method) if method is not None else ():
+        test = node.test if isinstance(node, ast.If) else None
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq) \
+                and isinstance(test.left, ast.Call) and (dotted_name(test.left.func) or "").endswith("backend") \
+                and isinstance(test.comparators[0], ast.Constant) \
+                and test.comparators[0].value in ("theano", "cntk") \
+                and any(n is site.node for statement in node.body for n in ast.walk(statement)):
+            return True
+    return False
 
 
 def _untracked_by_design(site: CallSite) -> bool:
@@ -248,17 +267,74 @@ def untracked_message(analysis: ModuleAnalysis, site: CallSite) -> str:
     if site.name != VARIABLE and raw.startswith("keras."):
         # Measured: Keras 3's own `keras.backend` has none of the constructors (`tf.keras.backend` keeps them).
         return (f"{creator(site)} in {where(site)}: Keras 3's `keras.backend` has no "
-                f"`{site.name.rpartition('.')[2]}` (AttributeError); use `self.add_weight(...)`")
+                f"`{site.name.rpartition('.')[2]}` (AttributeError)")
     return untracked_text(where(site), untracked_effects(site), creator(site))
 
 
 def untracked_effects(site: CallSite) -> str:
     """What being untracked costs the class, by kind."""
-    return effects_for(site.context.keras_class.kind in METRIC_KINDS)
+    keras_class = site.context.keras_class
+    if keras_class.kind not in METRIC_KINDS:
+        return effects_for(False)
+    return effects_for(True, accumulates=_may_accumulate(keras_class.node, _stored_attribute(site)))
 
 
-def effects_for(metric: bool) -> str:
-    return "`reset_state()` skips it" if metric else "not trained or saved"
+def effects_for(metric: bool, accumulates: bool = True) -> str:
+    if metric:
+        # A metric that cannot carry the value over epochs only loses it on save (tensorflow-similarity's).
+        return "`reset_state()` skips it" if accumulates else "not saved"
+    return "not trained or saved"
+
+
+# Variable methods that add to the value they hold: a metric that only `assign`s a value computed without the
+# variable holds the last batch's value, and the base `reset_state` not resetting it changes nothing.
+_ACCUMULATING = frozenset({"assign_add", "assign_sub", "scatter_add", "scatter_sub", "scatter_nd_add",
+                           "scatter_nd_sub", "scatter_update", "scatter_nd_update", "scatter_max", "scatter_min"})
+
+
+def _stored_attribute(site: CallSite) -> str | None:
+    """X when the tf.Variable call is the whole value of `self.X = ...`."""
+    method = site.context.keras_class.method(site.context.method)
+    for node in ast.walk(method) if method is not None else ():
+        if type(node) is ast.Assign and node.value is site.node and len(node.targets) == 1:
+            return _self_attribute(node.targets[0])
+    return None
+
+
+def _self_attribute(node: ast.AST) -> str | None:
+    if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id == "self":
+        return node.attr
+    return None
+
+
+def _may_accumulate(cls: ast.ClassDef, attribute: str | None) -> bool:
+    """False only when the metric cannot carry `self.<attribute>` across epochs: its own `reset_state` touches
+    it (assigns or replaces it), or every write sets it to a value that does not read it and it is never handed
+    to other code (which might add to it)."""
+    if attribute is None:
+        return True
+    for statement in cls.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and statement.name in ("reset_state", "reset_states") \
+                and any(_self_attribute(n) == attribute for n in ast.walk(statement)):
+            return False
+    parents = {child: node for node in ast.walk(cls) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(cls):
+        if _self_attribute(node) != attribute:
+            continue
+        parent = parents.get(node)
+        if type(parent) is ast.Attribute:  # self.X.method(...)
+            call = parents.get(parent)
+            if parent.attr in _ACCUMULATING or (parent.attr == "assign" and type(call) is ast.Call
+                                                and any(_self_attribute(n) == attribute for a in call.args
+                                                        for n in ast.walk(a))):
+                return True
+        elif type(parent) is ast.AugAssign or type(parent) is ast.Call or type(parent) is ast.keyword:
+            return True
+        elif type(parent) is ast.Assign and node in parent.targets \
+                and any(_self_attribute(n) == attribute for n in ast.walk(parent.value)):
+            return True
+    return False
 
 
 def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_place: bool = True,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import CallSite, ModuleAnalysis, ScopeEntry, canonical_name, statements
+from tflint_vars.analysis import CallSite, ModuleAnalysis, ScopeEntry, canonical_name, dotted_name, statements
 from tflint_vars.diagnostics import UNSAFE
 from tflint_vars.plans.initializers import bind_arguments
 from tflint_vars.rules.base import Finding, Rule
@@ -53,6 +53,21 @@ def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef, is_method: boo
     return (names[1:] if is_method else names), defaults
 
 
+def _exclusive_branches(analysis: ModuleAnalysis, first: CallSite, second: CallSite) -> bool:
+    """The two calls stand in the `if` and the `else` of one test, so one run makes only one of them (magenta's
+    sketch_rnn builds its model under `if not gpu_mode:` or under `else:`)."""
+    if first.context.function is not second.context.function:
+        return False
+    for node in ast.walk(first.context.function or analysis.tree):
+        if type(node) is ast.If and node.orelse:
+            branches = [{id(n) for statement in block for n in ast.walk(statement)}
+                        for block in (node.body, node.orelse)]
+            if any(id(first.node) in one and id(second.node) in other
+                   for one, other in (branches, branches[::-1])):
+                return True
+    return False
+
+
 class GetVariableWithoutReuse(Rule):
     """`get_variable` under a `variable_scope` that is entered twice without `reuse`: TF1 raises "already exists".
 
@@ -61,7 +76,8 @@ class GetVariableWithoutReuse(Rule):
     name is entered more than once: the enclosing function is called twice in the module with the same constant
     scope name and no truthy `reuse` (defaults included), or the scope or its function is entered in a loop. A
     call under an enclosing scope whose name changes with the loop (`variable_scope("layer_%d" % i)`), or under
-    enclosing scopes of other names, makes other full names and is not a second entry.
+    enclosing scopes of other names (`variable_scope(scope or type(self).__name__)` in two classes), makes other
+    full names and is not a second entry; nor are two calls in the `if` and the `else` of one test.
 
     ## Why is this bad?
     In TF1 graph code (`tf.compat.v1`), the second `get_variable("weights")` in scope `s` raises at graph build
@@ -168,7 +184,7 @@ class GetVariableWithoutReuse(Rule):
 
         if function is None:
             return None
-        entered: dict[tuple, int] = {}
+        entered: dict[tuple, CallSite] = {}
         for caller in self._callers(analysis, function, is_method):
             bound = bind_arguments(caller.node, tuple(params))
             if bound is None or caller.context.function in self._fresh_graph_functions:
@@ -180,12 +196,23 @@ class GetVariableWithoutReuse(Rule):
             if _falsy(reuse) and caller.context.in_loop and not self._own_scope_per_pass(caller):
                 return name, f"in a loop, line {caller.node.lineno}"
             # The full name is the caller's enclosing scopes, then this one: only the same full name collides.
-            full = (tuple(ast.dump(self._scope_args(e.call).get("name_or_scope") or e.call)
-                          for e in caller.context.scopes), name)
-            if _falsy(reuse) and full in entered:
-                return name, f"line {caller.node.lineno}, first line {entered[full]}"
-            entered.setdefault(full, caller.node.lineno)
+            full = (tuple(self._scope_key(analysis, e) for e in caller.context.scopes), name)
+            if _falsy(reuse) and full in entered and not _exclusive_branches(analysis, entered[full], caller):
+                return name, f"line {caller.node.lineno}, first line {entered[full].node.lineno}"
+            entered.setdefault(full, caller)
         return None
+
+    def _scope_key(self, analysis: ModuleAnalysis, entry: ScopeEntry) -> tuple[str, str | None]:
+        """An enclosing scope's name as written, and its class where the name is the class's own
+        (`variable_scope(scope or type(self).__name__)` in magenta's RNN cells: one name per cell class)."""
+        name = self._scope_args(entry.call).get("name_or_scope")
+        written = ast.dump(name or entry.call)
+        reads_class = name is not None and any(
+            (type(n) is ast.Call and dotted_name(n.func) == "type" and [dotted_name(a) for a in n.args] == ["self"])
+            or dotted_name(n) == "self.__class__" for n in ast.walk(name))
+        owner = next((n.name for n in statements(analysis.tree) if type(n) is ast.ClassDef
+                      and entry.function in n.body), None) if reads_class else None
+        return written, owner
 
     def _own_scope_per_pass(self, caller: CallSite) -> bool:
         """The call stands, in its loop, under a `variable_scope` entered in that loop whose name reads the loop's

@@ -3,9 +3,9 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import KERAS3, KerasClass, ModuleAnalysis, statements
+from tflint_vars.analysis import KERAS3, RAW_VARIABLES, KerasClass, ModuleAnalysis, dotted_name, statements
 from tflint_vars.diagnostics import UNSAFE
-from tflint_vars.plans.hoist import HoistPlan, guarded_attributes, plan_hoist, state_kind
+from tflint_vars.plans.hoist import HoistPlan, guarded_attributes, plain_layer_base, plan_hoist, state_kind
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -24,6 +24,28 @@ STATELESS_LAYERS = frozenset({
     "AvgPool2D", "AvgPool3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
     "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
 })
+
+
+def _stateless_local_layer(analysis: ModuleAnalysis, call: ast.Call) -> bool:
+    """A layer class of this module that owns no state: a plain `Layer` subclass with no `build` and no variable,
+    `add_weight`, sublayer or seed made anywhere in it (deepchem's `NeighborList`). Constructed in `call` and used at
+    once, Keras 3's `fit` runs (bench/precision_facts.py, `stateless_layer_built_in_call_fit`)."""
+    name = call.func.id if type(call.func) is ast.Name else None
+    local = [c for c in analysis.keras_classes.values() if c.name == name]
+    if len(local) != 1 or local[0].method("build") is not None or not plain_layer_base(analysis, local[0]):
+        return False
+    return not any(type(node) is ast.Call and (state_kind(analysis, node) is not None or _makes_state(analysis, node))
+                   for node in ast.walk(local[0].node))
+
+
+# Calls that make state under names `state_kind` does not know: Keras 3's seeds, a variable by any spelling, and
+# the backend's variable makers (`K.zeros` is a variable, `tf.zeros` a tensor).
+_STATEFUL_CALLS = frozenset({"SeedGenerator", "Variable", "add_weight", "add_variable"})
+
+
+def _makes_state(analysis: ModuleAnalysis, call: ast.Call) -> bool:
+    name = analysis.qualify(call.func) or dotted_name(call.func) or ""
+    return name.rsplit(".", 1)[-1] in _STATEFUL_CALLS or name in RAW_VARIABLES
 
 
 # Built-in layers with no weights in Keras 2 that own a seed variable in Keras 3 (its SeedGenerator): made in `call`
@@ -198,7 +220,7 @@ class StateOutsideBuild(Rule):
             seeded = kind == "layer" and ctx.keras_class.flavor == KERAS3 and bool(site.name) and \
                 site.name.rsplit(".", 1)[1] in SEEDED_IN_KERAS3
             if kind == "layer" and not seeded and \
-                    not self._layer_adds_state(site, stored_on_self=id(site.node) in stored):
+                    not self._layer_adds_state(analysis, site, stored_on_self=id(site.node) in stored):
                 continue
             where = f"`{ctx.keras_class.name}.call`"
             plan = plan_hoist(analysis, site)
@@ -219,9 +241,12 @@ class StateOutsideBuild(Rule):
             yield self.finding(site.node, problem, fix, reason=reason)
 
     @staticmethod
-    def _layer_adds_state(site, stored_on_self: bool) -> bool:
+    def _layer_adds_state(analysis: ModuleAnalysis, site, stored_on_self: bool) -> bool:
         """Any layer stored on `self` adds state (Keras 3 then raises), and so does a layer with weights even when
-        used once (fresh untrained weights every call); a weightless built-in used at once does not."""
-        if stored_on_self or not site.name:
-            return True  # stored, or a Keras layer class of this module
+        used once (fresh untrained weights every call); a weightless built-in or module class used at once does
+        not."""
+        if stored_on_self:
+            return True
+        if not site.name:  # a Keras layer class of this module
+            return not _stateless_local_layer(analysis, site.node)
         return site.name.rsplit(".", 1)[1] not in STATELESS_LAYERS

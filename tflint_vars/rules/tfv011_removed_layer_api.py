@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import KERAS3, ModuleAnalysis
+from tflint_vars.analysis import KERAS3, MODEL, ModuleAnalysis
 from tflint_vars.rules.base import Finding, Rule
 
 # Keras 2 Layer API that Keras 3's Layer lacks (bench/keras_api_diff.py, "surface.Layer"), used from inside a layer:
@@ -69,6 +69,12 @@ class RemovedLayerApi(Rule):
         "        self.add_metric(x, name='m')\n        return x\n",
         "import keras\nclass L(keras.layers.Layer):\n    def build(self, input_shape):\n"
         "        self.n = input_shape[-1]\n    def call(self, x):\n        return x\n",
+        "import keras\nclass W(keras.layers.Layer):\n    @property\n    def updates(self):\n"
+        "        return self.cell.updates\n",
+        # keras-cv's backbones: a functional Model keeps `input_shape` in Keras 3.
+        "import keras\nclass B(keras.Model):\n    def __init__(self, **kwargs):\n        x = keras.Input((3,))\n"
+        "        super().__init__(inputs=x, outputs=keras.layers.Dense(2)(x), **kwargs)\n"
+        "    def get_config(self):\n        return {'input_shape': self.input_shape[1:]}\n",
         "import keras\nclass L(keras.layers.Layer):\n    def __init__(self, input_shape=None, **kwargs):\n"
         "        super().__init__(**kwargs)\n        self.input_shape = input_shape\n"
         "    def call(self, x):\n        return tf.reshape(x, self.input_shape)\n",
@@ -87,6 +93,14 @@ class RemovedLayerApi(Rule):
             nodes = [n for n in ast.walk(cls.node) if isinstance(n, ast.Attribute) and n.attr in REMOVED]
             # An attribute the class sets itself (`self.input_shape = ...`, valid in Keras 3) is its own.
             own = {n.attr for n in nodes if not isinstance(n.ctx, ast.Load) and _on_self(n)}
+            # An `updates` property that reads a sublayer's (tf-agents' wrappers): Keras 3 never reads `updates`,
+            # so the override is dead code there, not a crash.
+            dead = {id(n) for method in cls.node.body if isinstance(method, ast.FunctionDef)
+                    and method.name == "updates" for n in ast.walk(method)}
+            nodes = [n for n in nodes if id(n) not in dead]
+            if _functional(cls):
+                # Keras 3's functional Model keeps both (bench/precision_facts.py, `functional_input_output_shape`)
+                own |= SHAPES
             for node in nodes:
                 if node.attr in own or not isinstance(node.ctx, ast.Load) or not _on_self(node.value):
                     continue
@@ -94,7 +108,23 @@ class RemovedLayerApi(Rule):
                     continue
                 error, advice = REMOVED[node.attr]
                 what = f"`{node.attr}()`" if node.attr in CALLED else f"`.{node.attr}`"
-                yield self.finding(node, f"{what} is gone from Keras 3 layers ({error}); {advice}")
+                yield self.finding(node, f"{what} is gone from Keras 3 layers ({error})",
+                                   title=advice[0].upper() + advice[1:])
+
+
+SHAPES = frozenset({"input_shape", "output_shape"})
+
+
+def _functional(cls) -> bool:
+    """A Model whose `__init__` builds it as a functional model: `super().__init__(inputs=..., outputs=...)`."""
+    init = cls.method("__init__")
+    for node in ast.walk(init) if init is not None and cls.kind == MODEL else ():
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__" \
+                and isinstance(node.func.value, ast.Call) and getattr(node.func.value.func, "id", None) == "super":
+            keywords = {k.arg for k in node.keywords}
+            if {"inputs", "outputs"} <= keywords or len(node.args) >= 2:
+                return True
+    return False
 
 
 def _on_self(node: ast.AST) -> bool:

@@ -86,6 +86,6 @@ class TrackTf1StyleVariables(Rule):
                 yield self._finding(node)
 
     def _finding(self, node: ast.AST) -> Finding:
-        return self.finding(node, "`track_tf1_style_variables` does not exist in Keras 3: AttributeError when the "
-                                  "module runs; create weights with `add_weight` in `build`")
+        return self.finding(node, "`track_tf1_style_variables` does not exist in Keras 3 (AttributeError when the "
+                                  "module runs)", title="Create the weights with `self.add_weight(...)` in `build`")
 

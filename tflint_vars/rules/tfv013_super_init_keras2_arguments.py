@@ -82,6 +82,8 @@ class SuperInitKeras2Arguments(Rule):
     name = "super-init-keras2-arguments"
     fix = SAFE
     VALID = [
+        "import keras\nclass L(keras.layers.Layer):\n    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(*args, **kwargs)\n",
         "import tf_keras\nclass L(tf_keras.layers.Layer):\n    def __init__(self):\n"
         "        super().__init__(True, 'l', dynamic=True)\n",
         "import keras\nclass L(keras.layers.Layer):\n    def __init__(self, **kwargs):\n"
@@ -107,8 +109,11 @@ class SuperInitKeras2Arguments(Rule):
             plan = _plan(node, base)
             if plan is None:
                 continue
-            fix, problems, _ = plan
-            yield self.finding(node, f"`super().__init__` {' and '.join(problems)}", fix)
+            fix, problems, detail = plan
+            titles = {"order": "Pass the arguments by keyword", "dynamic": "Drop `dynamic=`"}
+            yield self.finding(node, f"`super().__init__` {' and '.join(p for _, p in problems)}", fix,
+                               title="; ".join(titles[k] for k, _ in problems),
+                               reason=detail if fix is None else DYNAMIC_UNSAFE if fix == UNSAFE else None)
 
     def fix_edit(self, ctx, site):
         """Positional arguments get their Keras 2 keywords; `dynamic` is removed."""
@@ -138,15 +143,17 @@ def _plan(node: ast.Call, base: str) -> tuple[str | None, list[str], tuple[str, 
     problems, fix = [], SAFE
     order = KERAS2_ORDER.get(LAYER if base in ("Layer", "Model") else METRIC) if base != "Model" else ()
     keywords = {k.arg for k in node.keywords}
-    if node.args:
+    # `super().__init__(*args, **kwargs)` only forwards what callers pass (stellargraph, tensorflow-graphics'
+    # Conv2D subclass): nothing positional is known to reach Keras.
+    if node.args and not all(isinstance(a, ast.Starred) for a in node.args):
         if base == "Model":
             return None  # Keras 2's Model took the functional inputs and outputs by position: another API
-        problems.append(f"passes arguments in Keras 2's order: Keras 3's {base} raises (pass them by keyword)")
+        problems.append(("order", f"passes arguments in Keras 2's order (Keras 3's {base} raises)"))
     values = [k.value for k in node.keywords if k.arg == "dynamic"]
     if node.args and len(node.args) == 4 and base == "Layer":
         values.append(node.args[3])
     if values:
-        problems.append("passes `dynamic`: Keras 3 raises ValueError \"Unrecognized keyword arguments\"")
+        problems.append(("dynamic", "passes `dynamic` (Keras 3: ValueError)"))
         if not all(isinstance(v, ast.Constant) and v.value is False for v in values):
             fix = UNSAFE
     if not problems:

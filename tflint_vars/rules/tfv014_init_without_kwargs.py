@@ -46,13 +46,43 @@ def plan(cls: KerasClass, init: ast.FunctionDef) -> ast.Call | str:
     return call
 
 
+# Annotations of values Keras 3 serializes in a layer's automatic config.
+_SERIALIZABLE_ANNOTATIONS = frozenset({"int", "float", "str", "bool"})
+
+
+def _literal(node: ast.expr) -> bool:
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_literal(e) for e in node.elts)
+    if isinstance(node, ast.UnaryOp):
+        return _literal(node.operand)
+    return isinstance(node, ast.Constant)
+
+
+def _arguments_serializable(init: ast.FunctionDef) -> bool:
+    """Without `get_config`, Keras 3 saves a layer only when every constructor argument serializes: measured, a
+    TensorSpec, a class or a numpy array makes `model.save` raise NotImplementedError ("non-serializable argument
+    values") before `load_model` is reached. Shown here only by a literal default or an int/float/str/bool
+    annotation on each parameter (tf-agents' `Network(input_tensor_spec, ...)` shows neither)."""
+    args = init.args
+    if args.vararg is not None:
+        return False
+    positional = [*args.posonlyargs, *args.args][1:]
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    pairs = [*zip(positional, defaults), *zip(args.kwonlyargs, args.kw_defaults)]
+    return all((default is not None and _literal(default))
+               or (isinstance(arg.annotation, ast.Name) and arg.annotation.id in _SERIALIZABLE_ANNOTATIONS)
+               for arg, default in pairs)
+
+
 class InitWithoutKwargs(Rule):
     """A layer's `__init__` without `**kwargs`: Keras 3's `load_model` cannot rebuild it.
 
     ## What it does
     Finds `__init__` methods without a `**kwargs` parameter in `Layer` and `Model` subclasses built on `tf.keras`
-    or `keras`. Not reported: classes that define `from_config` (they construct themselves), and classes on
-    `tf_keras` (Keras 2).
+    or `keras`. Not reported: classes that define `from_config` (they construct themselves), classes on
+    `tf_keras` (Keras 2), and classes without `get_config` whose constructor arguments are not shown serializable
+    (a literal default or an `int`/`float`/`str`/`bool` annotation): Keras 3's `save` raises NotImplementedError
+    for those before `load_model` is reached.
 
     ## Why is this bad?
     `keras.models.load_model` rebuilds each layer as `cls(**config)`, and Keras 3's `get_config` always holds the
@@ -95,6 +125,10 @@ class InitWithoutKwargs(Rule):
     name = "init-without-kwargs"
     fix = SAFE
     VALID = [
+        # tf-agents: a TensorSpec argument and no get_config: Keras 3's save raises first (NotImplementedError).
+        "import tensorflow as tf\nclass N(tf.keras.layers.Layer):\n"
+        "    def __init__(self, input_tensor_spec, name=None):\n"
+        "        super().__init__(name=name)\n",
         "import keras\nclass L(keras.layers.Layer):\n    def __init__(self, units=4, **kwargs):\n"
         "        super().__init__(**kwargs)\n",
         "import tf_keras\nclass L(tf_keras.layers.Layer):\n    def __init__(self, units=4):\n"
@@ -103,7 +137,7 @@ class InitWithoutKwargs(Rule):
         "        super().__init__()\n    @classmethod\n    def from_config(cls, config):\n        return cls()\n",
     ]
     INVALID = [
-        "import tensorflow as tf\nclass M(tf.keras.Model):\n    def __init__(self, units):\n"
+        "import tensorflow as tf\nclass M(tf.keras.Model):\n    def __init__(self, units: int):\n"
         "        super(M, self).__init__(name='m')\n    def call(self, x):\n        return x\n",
     ]
 
@@ -114,12 +148,15 @@ class InitWithoutKwargs(Rule):
             init = cls.method("__init__")
             if not isinstance(init, ast.FunctionDef) or init.args.kwarg is not None:
                 continue
+            if cls.method("get_config") is None and not _arguments_serializable(init):
+                continue  # Keras 3's `save` raises NotImplementedError before any load (as tf-keras's does)
             planned = plan(cls, init)
             yield self.finding(
                 init,
-                "`__init__` without `**kwargs`: Keras 3's `load_model` passes it `trainable` and `dtype` (TypeError)"
-                + ("" if isinstance(planned, ast.Call) else f"; no fix: {planned}"),
+                "`__init__` without `**kwargs`: Keras 3's `load_model` passes it `trainable`, `dtype` (TypeError)",
                 SAFE if isinstance(planned, ast.Call) else None,
+                title="Accept `**kwargs` and pass them to `super().__init__`",
+                reason=None if isinstance(planned, ast.Call) else planned,
             )
 
     @staticmethod

@@ -92,6 +92,6 @@ class ShapeMethodSignature(Rule):
                     named = bad[-1] if len(bad) > 1 else bad[0]  # the extra one, rather than `input_shape`
                     yield self.finding(
                         function,
-                        f"`{method}` takes `{named}` beside the shape: Keras 3 raises ValueError (each parameter must "
-                        f"be `<call argument>_shape`)",
+                        f"`{method}` takes `{named}` beside the shape: Keras 3 raises ValueError",
+                        title="Take only `<call argument>_shape` parameters; pass the rest to `__init__`",
                     )

@@ -87,8 +87,10 @@ class MetricWeightWithoutInitializer(Rule):
             if cls is None or cls.flavor != KERAS3 or cls.kind not in METRIC_KINDS or \
                     not is_self_method_call(node, "add_weight") or initializer_given(node):
                 continue
-            yield self.finding(node, "`add_weight` without `initializer` in a Metric: Keras 3 has no default and "
-                                     "raises ValueError (Keras 2 drew glorot values)", UNSAFE)
+            yield self.finding(node, "`add_weight` without `initializer` in a Metric: Keras 3 has no default "
+                                     "(ValueError)", UNSAFE, title='Add `initializer="zeros"`',
+                               reason="Keras 2 held a random glorot draw before the first `reset_state()`, and "
+                                      "fit/evaluate do not reset first (measured)")
 
     def fix_edit(self, ctx, site):
         """`initializer="zeros"` added as the last argument."""

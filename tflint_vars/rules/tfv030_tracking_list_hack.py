@@ -76,6 +76,7 @@ class TrackingListHack(Rule):
     code = "TFV030"
     name = "tracking-list-hack"
     fix = SAFE
+    fix_title = "Remove the line (an `add_weight` weight is tracked without it)"
     VALID = [
         "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, s):\n"
         "        self.b = self.add_weight(name='b', shape=(3,))\n",
@@ -104,19 +105,17 @@ class TrackingListHack(Rule):
                      and isinstance(n.func, ast.Attribute)}
             for node in ast.walk(cls.node):
                 if on_self_named(node, TRACKING_LISTS) and isinstance(node.ctx, ast.Load):
-                    message = (f"`self.{node.attr}` (Keras 2's tracking list) does not exist on a Keras 3 layer "
-                               f"(AttributeError); use `self.add_weight(...)`")
+                    message = f"`self.{node.attr}` (Keras 2's tracking list) is gone from Keras 3 (AttributeError)"
                     call = calls.get(id(node))
                     if call is not None and tracking_items(call) is not None:
                         reason = _removal(call, cls)
-                        yield self.finding(call, f"{message} (no fix: {reason})" if reason else message,
-                                           None if reason else SAFE)
+                        yield self.finding(call, message, None if reason else SAFE, reason=reason)
                     else:
-                        yield self.finding(node, f"{message} (no fix: only `.append`/`.extend` of weights go)")
+                        yield self.finding(node, message, reason="only `.append`/`.extend` of weights go")
                 elif isinstance(node, ast.AugAssign) and on_self_named(node.target, READ_ONLY_LISTS):
-                    yield self.finding(node.target, f"`self.{node.target.attr}` is a read-only property in Keras 2 "
-                                                    f"and 3 (AttributeError); a `self.add_weight(...)` weight is "
-                                                    f"tracked without it")
+                    yield self.finding(node.target, f"`self.{node.target.attr}` is read-only in Keras 2 and 3 "
+                                                    f"(AttributeError)", reason="an `add_weight` weight is tracked "
+                                                    "without it: create the weight with `self.add_weight(...)`")
 
 
 def _removal(call: ast.Call, cls) -> str | None:
