@@ -7,6 +7,10 @@ Counts, per module of tests/realworld (a copy is fixed; the corpus is never writ
 - all fixed: modules with findings where `check --fix` (safe) / `--fix --unsafe-fixes` leaves none;
 - left without a fix: modules with untracked-variable findings (TFV001-TFV004) of which `--fix --unsafe-fixes`
   fixes none: the user has no fix at all for them (partly fixed: some fixed, some left);
+- Keras-3-ready after `--fix` (safe; then `--fix --unsafe-fixes`): the fix leaves no finding and `verify` passes
+  under Keras 3 and Keras 2 (the fixed layer builds, keeps the original's variables and initial values, matches its
+  outputs, trains a fit step and round-trips through `.keras` as the original did under Keras 2). A module not
+  ready is listed with its reason: the findings left (with the fix reason the tool shows) or the verify failure;
 - wrong fixes: `tflint-vars verify` runs the original and the fixed module under Keras 3 and Keras 2 (tf-keras) and
   compares them with the original under Keras 2; a module whose fix changed it and whose fixed side fails or errors
   for a reason other than "still untracked" is a wrong fix. Measured for the safe fixes and for safe + unsafe.
@@ -97,6 +101,7 @@ def measure_checks(tree: Path) -> dict:
         before = check(tree, Path(scratch))
     safe_dir, after_safe = fixed_copy(tree)
     unsafe_dir, after_unsafe = fixed_copy(tree, "--unsafe-fixes")
+    left = {"safe": after_safe, "unsafe": after_unsafe}
     shutil.rmtree(safe_dir)
     shutil.rmtree(unsafe_dir)
     with_findings = [m for m, d in before.items() if d]
@@ -115,7 +120,30 @@ def measure_checks(tree: Path) -> dict:
         # The issue's measure: modules with untracked variables that got no fix at all, even an unsafe one.
         "left_without_fix": sorted(m for m in untracked_modules if untracked(after_unsafe[m]) == untracked(before[m])),
         "partly_fixed": sorted(m for m in untracked_modules if 0 < untracked(after_unsafe[m]) < untracked(before[m])),
+        # What each fix leaves, per module: the readiness reasons (`readiness`).
+        "left": {mode: {m: [left_finding(d) for d in found[m]] for m in before if found[m]}
+                 for mode, found in left.items()},
     }
+
+
+def left_finding(diagnostic: dict) -> str:
+    """A finding the fix left, with the reason the tool shows for not fixing it (or what it would do unsafely)."""
+    why = diagnostic.get("fix_reason") or (f"unsafe fix: {diagnostic.get('fix_title')}"
+                                           if diagnostic.get("applicability") == "unsafe" else "no fix")
+    return f"{diagnostic['code']} line {diagnostic['line']}: {diagnostic['message']} ({why})"
+
+
+def readiness(modules: int, left: dict[str, list[str]], verify: dict) -> dict:
+    """Keras-3-ready after a fix: no finding left and verify passes under every runtime; else the reasons."""
+    not_ready: dict[str, list[str]] = {}
+    for module in sorted(set(verify["verdicts"]) | set(left)):
+        verdicts = verify["verdicts"].get(module, {})
+        reasons = list(left.get(module, []))
+        reasons += [f"verify {runtime}: {verdict}: {' | '.join(verify['reasons'][module][runtime])[:300]}"
+                    for runtime, verdict in verdicts.items() if verdict != "pass"]
+        if reasons:
+            not_ready[module] = reasons
+    return {"ready": modules - len(not_ready), "of": modules, "not_ready": not_ready}
 
 
 def measure_verify(tree: Path, runtimes: list[str], force_unsafe: bool) -> dict:
@@ -165,6 +193,7 @@ def measure_verify(tree: Path, runtimes: list[str], force_unsafe: bool) -> dict:
                 wrong.setdefault(module, {})[runtime] = reasons
     return {"seconds": facts["seconds"], "verdicts": {m: {r: i["verdict"] for r, i in e["runtimes"].items()}
                                                       for m, e in per_module.items()},
+            "reasons": {m: {r: i["reasons"] for r, i in e["runtimes"].items()} for m, e in per_module.items()},
             "changed": sorted(m for m, c in changed.items() if c), "wrong": wrong, "partial": partial,
             "unjudged": unjudged}
 
@@ -196,6 +225,12 @@ def main() -> int:
             for module, bad in result["partial"].items():
                 for runtime, reasons in bad.items():
                     print(f"  partly fixed: {module} [{runtime}]: {' | '.join(reasons)[:300]}")
+            ready = figures[f"ready_{mode}"] = readiness(figures["checks"]["modules"],
+                                                         figures["checks"]["left"][mode], result)
+            print(f"== Keras-3-ready after --fix{' --unsafe-fixes' if force else ''}: {ready['ready']} of "
+                  f"{ready['of']}")
+            for module, reasons in ready["not_ready"].items():
+                print(f"  not ready: {module}: {' | '.join(reasons)[:500]}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
     return 0

