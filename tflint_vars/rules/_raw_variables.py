@@ -452,7 +452,7 @@ def weight_scope(analysis: ModuleAnalysis, site: CallSite) -> Scope:
         params = method.args.posonlyargs + method.args.args
         build_param = params[1].arg if len(params) > 1 else None
     return Scope(function=site.context.function, module=analysis.tree, input_shape_param=build_param,
-                 imports=analysis.imports)
+                 imports=analysis.imports, klass=site.context.keras_class.node)
 
 
 def _super_init_line(analysis: ModuleAnalysis, init: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
@@ -496,6 +496,41 @@ def place_check(analysis: ModuleAnalysis, site: CallSite, seen: frozenset = froz
     if found:
         return f"`{site.context.method}` is a {found[0]}, which may run at any time, also after the layer is built"
     return _method_place(analysis, cls, site.context.method, site.node.lineno, seen, move_after_super(analysis, site))
+
+
+# Methods a layer defines that Keras's own `Layer.__init__`/`Model.__init__` never runs (Keras 3.15 and tf-keras 2.21
+# only read `call`'s signature there): with no others, nothing the base constructor runs reads the class's code.
+_HOOKS_INIT_NEVER_RUNS = frozenset({"__init__", "build", "call", "get_config", "from_config", "compute_output_shape",
+                                    "compute_mask"})
+_KERAS_BASES = frozenset({"keras.layers.Layer", "keras.Layer", "keras.Model", "keras.models.Model"})
+
+
+def move_unobserved(analysis: ModuleAnalysis, cls: KerasClass, statement: ast.Assign) -> str | None:
+    """None when moving `statement` (the variable's, before `super().__init__()`) to just after that call cannot
+    change what runs: `move_after_super` has shown that nothing from the statement to the call reads its target or
+    changes what its value reads, so only the base constructor itself could see the difference, by reading
+    `self.<target>`. A local target it cannot read. For `self.x` it cannot either when the class derives directly
+    from Keras's own Layer or Model (whose constructors read no attribute of the subclass) and defines only methods
+    Keras's constructor never runs, no property, decorator or class-level code. Else why not, for the reason."""
+    target = statement.targets[0]
+    if isinstance(target, ast.Name):
+        return None
+    attribute = f"`self.{target.attr}`" if isinstance(target, ast.Attribute) else "its target"
+    for base in cls.node.bases:
+        if analysis.qualify(base) not in _KERAS_BASES:
+            return f"the base `{ast.unparse(base)}`'s constructor may read {attribute}, which is set only after it"
+    if cls.node.keywords:
+        return f"`{cls.name}` passes class keywords (a metaclass) that may read {attribute} first"
+    for statement_ in cls.node.body:
+        if isinstance(statement_, ast.Expr) and isinstance(statement_.value, ast.Constant):
+            continue  # the docstring
+        if isinstance(statement_, (ast.FunctionDef, ast.AsyncFunctionDef)) and not statement_.decorator_list \
+                and statement_.name in _HOOKS_INIT_NEVER_RUNS:
+            continue
+        what = f"`{statement_.name}`" if isinstance(statement_, (ast.FunctionDef, ast.AsyncFunctionDef)) else \
+            f"class-level code on line {statement_.lineno}"
+        return f"`{cls.name}` defines {what}, which the base constructor may run before {attribute} is set"
+    return None
 
 
 _CONTAINER_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault"})
@@ -548,11 +583,14 @@ def _method_place(analysis: ModuleAnalysis, cls: KerasClass, name: str, line: in
         if super_line is None:
             return "`__init__` does not call `super().__init__()`, which add_weight needs first"
         if line <= super_line:
-            return "it is created before `super().__init__()`, when add_weight cannot run yet, and its statement " \
-                   "cannot move after it (it reads `self` or a name set before it, or changes what the call reads)" \
-                if move is None \
-                else "unsafe: it is created before `super().__init__()`, when add_weight cannot run yet: the fix " \
-                     "moves the statement to just after it"
+            if move is None:
+                return "it is created before `super().__init__()`, when add_weight cannot run yet, and its " \
+                       "statement cannot move after it (it reads `self` or a name set before it, or changes what " \
+                       "the call reads)"
+            unseen = move_unobserved(analysis, cls, move[0])
+            return None if unseen is None else \
+                "unsafe: it is created before `super().__init__()`, when add_weight cannot run yet: the fix moves " \
+                f"the statement to just after it, and {unseen}"
         return None
     if name == "build":
         return None
