@@ -474,7 +474,8 @@ def _computed_plan(value: ast.expr, text, scope: Scope) -> tuple[WeightPlan, str
     are evaluated left to right, outside any graph being traced)
     and given to add_weight through a Constant initializer, which both Kerases fill from a tensor, a numpy array or
     a list (facts constant_tensor_value, constant_ndarray_value, constant_list_value), with the dtype tf.Variable
-    would give it. Unsafe: add_weight needs the value's shape fully known, which only running the code shows."""
+    would give it. Safe when every name the value reads exists outside a traced graph (`_graph_read`) and the value
+    is shown not to be a string (`_not_string`); else unsafe, saying which does not hold."""
     if _depth(value) > _MAX_DEPTH:  # libcst recurses per level: it would spend minutes before giving up
         raise _NoFix("its initial value is nested too deeply to rewrite")
     if any(isinstance(n, (ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)) for n in ast.walk(value)):
