@@ -797,7 +797,60 @@ def name_check(node: ast.expr, text, scope: Scope | None = None) -> tuple[str, s
             isinstance(v, ast.Constant) or (isinstance(v, ast.FormattedValue) and _is_counter(v.value, scope))
             for v in node.values):
         return text(node), None
+    if scope is not None and _name_without_slash(node, scope):
+        return text(node), None
     return text(node), f"its name `{text(node)}` is computed, and Keras 3 raises if it holds `/`"
+
+
+def _clean_string(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and "/" not in node.value
+
+
+def _name_without_slash(node: ast.expr, scope: Scope) -> bool:
+    """A name joined (`+`, an f-string) from string literals without `/` and parameters of a private method of the
+    layer that every call in the class passes such a literal (`self._dense_params(d, "value")`), where the method is
+    only ever called, never passed on."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _name_without_slash(node.left, scope) and _name_without_slash(node.right, scope)
+    if isinstance(node, ast.JoinedStr):
+        return all(_clean_string(v) or (isinstance(v, ast.FormattedValue) and v.format_spec is None
+                                        and _name_without_slash(v.value, scope)) for v in node.values)
+    if _clean_string(node):
+        return True
+    return isinstance(node, ast.Name) and _argument_always_clean(node.id, scope)
+
+
+def _argument_always_clean(name: str, scope: Scope) -> bool:
+    method, klass = scope.function, scope.klass
+    if not isinstance(method, ast.FunctionDef) or klass is None or method not in klass.body \
+            or not method.name.startswith("_") or method.name.startswith("__"):
+        return False
+    if method.args.vararg or method.args.kwarg or any(
+            isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in ast.walk(method)):
+        return False  # rebound in the method, or arguments that could arrive through * or **
+    positional = [a.arg for a in (*method.args.posonlyargs, *method.args.args)]
+    if name not in positional[1:] and name not in {a.arg for a in method.args.kwonlyargs}:
+        return False
+    index = positional.index(name) - 1 if name in positional else None
+    defaults = dict(zip(positional[len(positional) - len(method.args.defaults):], method.args.defaults))
+    defaults.update((a.arg, d) for a, d in zip(method.args.kwonlyargs, method.args.kw_defaults) if d is not None)
+    calls = 0
+    parents = {child: parent for parent in ast.walk(klass) for child in ast.iter_child_nodes(parent)}
+    for node in ast.walk(klass):
+        if not (isinstance(node, ast.Attribute) and node.attr == method.name):
+            continue
+        call = parents.get(node)
+        if not (isinstance(node.value, ast.Name) and node.value.id == "self" and isinstance(call, ast.Call)
+                and call.func is node) or any(isinstance(a, ast.Starred) for a in call.args) \
+                or any(k.arg is None for k in call.keywords):
+            return False  # passed on, called through another object, or with * / ** arguments
+        calls += 1
+        given = next((k.value for k in call.keywords if k.arg == name), None)
+        if given is None and index is not None and index < len(call.args):
+            given = call.args[index]
+        if not _clean_string(given if given is not None else defaults.get(name)):
+            return False
+    return calls > 0
 
 
 def _finish(plan: WeightPlan, dtype: str | None, keywords: dict[str, str], bound: dict[str, ast.expr], text,
