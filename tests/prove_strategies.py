@@ -71,14 +71,18 @@ def variable_specs(draw, place: str) -> dict:
         values = ["zeros", "fill", "uniform_int", "constant_shape"]
     else:
         values = ["zeros", "ones", "fill", "normal", "uniform", "truncated", "constant_shape", "numpy_zeros",
-                  "numpy_full", "initializer", "keras_initializer", "scaled_ones", "python_list", "literal"]
+                  "numpy_full", "initializer", "keras_initializer", "scaled_ones", "python_list", "literal",
+                  "computed", "computed_local"]
     if creator == "get_variable":
         values = ["gv_none", "gv_zeros", "gv_normal", "gv_glorot", "gv_constant"] if dtype != "int32" else ["gv_zeros"]
     value = draw(st.sampled_from(values))
+    if value == "computed_local" and place not in ("build", "init"):
+        value = "computed"  # a local of the method the variable is made in (build's: an int; __init__'s: any)
     if value in ("python_list", "numpy_zeros", "numpy_full") and shape_form in ("tensorshape", "input_shape",
                                                                                 "call_input"):
         shape_form = "tuple"
-    if shape_form == "int" and value not in ("zeros", "ones", "numpy_zeros", "numpy_full", "scaled_ones"):
+    if shape_form == "int" and value not in ("zeros", "ones", "numpy_zeros", "numpy_full", "scaled_ones", "computed",
+                                             "computed_local"):
         shape_form = "tuple"  # tf.random.*, tf.fill and get_variable take no scalar shape, with or without a fix
     if value == "literal":
         rank, shape, shape_form = 0, [], "scalar"
@@ -149,6 +153,11 @@ def _value_expr(var: dict, tf: str, keras: str, where: str) -> str:
         "initializer": f"{tf}.random_normal_initializer(stddev={scale})(shape={s}{dkw})",
         "keras_initializer": f"{keras}.initializers.GlorotUniform()(shape={s}{dkw})",
         "scaled_ones": f"{c} * {tf}.ones({s}{dkw})",
+        # No initializer keeps these: the fix fills the weight with the value through Constant (computed plan).
+        "computed": f"{tf}.ones({s}{dkw}) * {c} + {tf}.zeros({s}{dkw})",
+        # ... reading a local the method bound just before (`_local_line` writes it): an int in build, a tensor in
+        # __init__ (both exist outside any traced graph).
+        "computed_local": f"{tf}.ones({s}{dkw}) * {c} + local_{{attr}}",
         "python_list": f"[{c}] * {n}" if len(var["shape"]) < 2 else f"[[{c}] * {var['shape'][-1]}] * {n}",
         "literal": c,
     }[kind]
@@ -244,8 +253,11 @@ def cases(draw) -> Case:
     previous_name = None
     for attr, place, var in specs:
         where = "init_params" if place in ("before_super", "before_super_local") else "method"
-        expr = creation(var, attr, tf, keras, where, previous_name)
+        expr = creation(var, attr, tf, keras, where, previous_name).replace("local_{attr}", f"local_{attr}")
         previous_name = var["name"] if var["naming"] != "none" else previous_name
+        if var["value"] == "computed_local":  # a local bound once just before: an int (of build's input shape)
+            blocks[place].append(f"local_{attr} = int(input_shape[-1]) - int(input_shape[-1])"
+                                 if place == "build" else f"local_{attr} = 0")
         if place == "before_super_local":
             blocks[place].append(f"{attr} = {expr}")
         elif place == "call_guarded":

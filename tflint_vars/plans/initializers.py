@@ -648,7 +648,7 @@ def _graph_read(value: ast.expr, scope: Scope, plain_only: bool = False, depth: 
             if not isinstance(attribute, ast.Attribute) or attribute.value is not node \
                     or (isinstance(parents.get(attribute), ast.Call) and parents[attribute].func is attribute):
                 return "self"
-            if attribute.attr not in _KERAS_PLAIN_ATTRIBUTES and not _set_only_in_init(scope.klass, attribute.attr):
+            if attribute.attr not in _KERAS_PLAIN_ATTRIBUTES and not set_only_in_init(scope.klass, attribute.attr):
                 return f"self.{attribute.attr}"
             continue
         if name in params:
@@ -678,7 +678,7 @@ def _qualified(node: ast.expr, scope: Scope) -> str | None:
     return ".".join([scope.imports[node.id], *reversed(parts)])
 
 
-def _set_only_in_init(klass: ast.ClassDef | None, attribute: str) -> bool:
+def set_only_in_init(klass: ast.ClassDef | None, attribute: str) -> bool:
     """`self.<attribute>` is assigned only in the class's `__init__` (not a method name), and nothing sets
     attributes by name (`setattr`)."""
     if klass is None:
