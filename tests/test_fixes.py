@@ -309,6 +309,8 @@ INIT = "    def __init__(self, n):\n        super().__init__()\n"
     ("    def build(self, s):\n        self.k = tf.eye(s[-1])\n        self.w = tf.Variable(self.k * 0.5)\n", UNSAFE,
      "`self.k` may be a tensor of such a graph"),
     ("    def build(self, s):\n        d = int(s[-1])\n        self.w = tf.Variable(tf.eye(d) * 0.5)\n", SAFE, None),
+    # `int(...)` of an input-shape item in a shape is a Python int: the draw maps to RandomNormal.
+    ("    def build(self, s):\n        self.w = tf.Variable(tf.random.normal((int(s[-1]),)))\n", SAFE, None),
     ("    def __init__(self, v):\n        super().__init__()\n        self.w = tf.Variable(lambda: v)\n", None,
      "is a callable, which tf.Variable calls"),
     # A draw of a dtype not known statically: the reason says so (not "an integer tf.random.uniform").

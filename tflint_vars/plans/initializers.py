@@ -86,9 +86,28 @@ def bind_arguments(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.exp
     return bound
 
 
-def _is_static_shape(node: ast.expr) -> bool:
-    """A shape built from literals, names, attributes and subscripts: no call, so no tensor op at run time."""
-    return not any(isinstance(n, (ast.Call, ast.Lambda, ast.Await, ast.Yield, ast.NamedExpr)) for n in ast.walk(node))
+def _is_static_shape(node: ast.expr, scope: Scope | None = None) -> bool:
+    """A shape built from literals, names, attributes and subscripts: no call, so no tensor op at run time. With a
+    scope, `int(...)` of such a shape item too (the builtin, where nothing rebinds `int`): a Python int."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call) and scope is not None and isinstance(n.func, ast.Name) and n.func.id == "int" \
+                and len(n.args) == 1 and not n.keywords and not _rebinds(scope, "int"):
+            continue
+        if isinstance(n, (ast.Call, ast.Lambda, ast.Await, ast.Yield, ast.NamedExpr)):
+            return False
+    return True
+
+
+def _rebinds(scope: Scope, name: str) -> bool:
+    """The function or the module binds `name` (assigns, defines, imports, takes it as a parameter)."""
+    for holder in (scope.function, scope.module):
+        for n in ast.walk(holder) if holder is not None else ():
+            if (isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)) \
+                    or (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name) \
+                    or (isinstance(n, ast.alias) and (n.asname or n.name) == name) \
+                    or (isinstance(n, ast.arg) and n.arg == name):
+                return True
+    return False
 
 
 def _scalar_literal(node: ast.expr) -> ast.Constant | None:
@@ -252,7 +271,7 @@ def _shape(node: ast.expr, text: Callable[[ast.AST], str], scope: Scope) -> str:
     """The add_weight shape for the shape argument of tf.zeros & co, which also take a bare number. Keras 3's
     add_weight raises on a number ("Cannot convert '4' to a shape", fact scalar_shape) where Keras 2 took it; a
     `TensorShape` of either is taken by both (fact tensorshape_of_int_shape)."""
-    if not _is_static_shape(node):
+    if not _is_static_shape(node, scope):
         raise _Unread("the shape of its initial value is computed at run time")
     if _is_sequence(node, scope):
         return text(node)
