@@ -332,6 +332,9 @@ class ModuleAnalysis:
     class_defs: list[ast.ClassDef] = field(default_factory=list)  # every class statement, in `statements` order
     calls: list[CallSite] = field(default_factory=list)
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = field(default_factory=dict)
+    # Every outermost `a.b.c` chain read (Load) outside a call's callee, in walk order: the chains a rule may name
+    # without a call (`conv = tf.layers.conv2d`); the inner links of a chain are not listed.
+    attribute_chains: list[ast.Attribute] = field(default_factory=list)
     # Answers for names imported from the project's other modules (tflint_vars.project), or None
     resolver: Resolver | None = None
     # Answers the rules and fix plans compute once per module, class, function or call site rather than once per
@@ -647,9 +650,10 @@ _SCALAR_FIELDS = frozenset({"name", "id", "attr", "arg", "asname", "module", "le
 # Per node type, the fields to enter, last first, so pushing them in this order pops them in declaration order.
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
-_CLASS, _FUNCTION, _LAMBDA, _LOOP, _WITH, _CALL = range(6)
+_CLASS, _FUNCTION, _LAMBDA, _LOOP, _WITH, _CALL, _ATTRIBUTE = range(7)
 _KINDS = {ast.ClassDef: _CLASS, ast.FunctionDef: _FUNCTION, ast.AsyncFunctionDef: _FUNCTION, ast.Lambda: _LAMBDA,
-          ast.With: _WITH, ast.AsyncWith: _WITH, ast.Call: _CALL, **{loop: _LOOP for loop in _LOOPS}}
+          ast.With: _WITH, ast.AsyncWith: _WITH, ast.Call: _CALL, ast.Attribute: _ATTRIBUTE,
+          **{loop: _LOOP for loop in _LOOPS}}
 
 
 def _child_fields(node_type: type) -> tuple[str, ...]:
@@ -665,6 +669,7 @@ def _walk(analysis: ModuleAnalysis) -> None:
     Iterative, so a deeply nested expression cannot exhaust the interpreter's recursion limit."""
     calls, functions, keras_classes, qualify = analysis.calls, analysis.functions, analysis.keras_classes, \
         analysis.qualify
+    chains = analysis.attribute_chains
     stack: list[tuple[ast.AST, Context]] = [(analysis.tree, Context())]
     pop, push, leaves, kinds, node_class = stack.pop, stack.append, _LEAVES, _KINDS, ast.AST
     while stack:
@@ -673,8 +678,30 @@ def _walk(analysis: ModuleAnalysis) -> None:
         child_ctx = ctx
         kind = kinds.get(node_type)
         if kind is not None:
+            if kind == _ATTRIBUTE:
+                # One entry per chain; its inner links hold nothing the walk acts on, so go straight to its base.
+                if type(node.ctx) is ast.Load:
+                    chains.append(node)
+                base = node.value
+                while type(base) is ast.Attribute:
+                    base = base.value
+                if type(base) not in leaves:
+                    push((base, ctx))
+                continue
             if kind == _CALL:
                 calls.append(CallSite(node, qualify(node.func), ctx))
+                func = node.func
+                if type(func) is ast.Attribute:  # the callee is named by the call site: not listed as a chain
+                    while type(func) is ast.Attribute:
+                        func = func.value
+                    for argument in reversed(node.keywords):  # pushed last first: popped in source order
+                        push((argument, ctx))
+                    for argument in reversed(node.args):
+                        if type(argument) not in leaves:
+                            push((argument, ctx))
+                    if type(func) not in leaves:
+                        push((func, ctx))
+                    continue
             elif kind == _CLASS:
                 child_ctx = Context(keras_class=keras_classes.get(node))
             elif kind == _FUNCTION:
