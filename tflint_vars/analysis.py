@@ -806,28 +806,52 @@ def returned_variable(function: ast.FunctionDef | ast.AsyncFunctionDef,
     """The canonical name of the raw variable constructor (`tensorflow.Variable`, `keras.backend.zeros` ...) whose
     variable `function` returns: `return tf.Variable(...)`, or `v = tf.Variable(...)` (its only binding of `v`) then
     `return v`; else None. The returns of nested functions and classes are theirs, not its own."""
+    # Returns and assignments are statements: the statements alone are walked (a tenth of the nodes), and the
+    # bindings of a name counted only for a name that is returned.
     created: dict[str, str] = {}
-    stores: dict[str, int] = {}
     returns: list[ast.expr] = []
     pending: list[ast.AST] = list(function.body)
     while pending:
         node = pending.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        if isinstance(node, ast.Return) and node.value is not None:
-            returns.append(node.value)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            stores[node.id] = stores.get(node.id, 0) + 1
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                and isinstance(node.value, ast.Call) and qualify(node.value.func) in RAW_VARIABLES:
-            created[node.targets[0].id] = qualify(node.value.func)
-        pending.extend(ast.iter_child_nodes(node))
+        node_type = type(node)
+        if node_type is ast.Return:
+            if node.value is not None:
+                returns.append(node.value)
+        elif node_type is ast.Assign:
+            if len(node.targets) == 1 and type(node.targets[0]) is ast.Name and type(node.value) is ast.Call:
+                name = qualify(node.value.func)
+                if name in RAW_VARIABLES:
+                    created[node.targets[0].id] = name
+        elif node_type not in _NESTED_SCOPES:
+            for field_name in _STATEMENT_FIELDS:
+                value = getattr(node, field_name, None)
+                if type(value) is list:
+                    pending.extend(value)
     for value in returns:
-        if isinstance(value, ast.Call) and qualify(value.func) in RAW_VARIABLES:
-            return qualify(value.func)
-        if isinstance(value, ast.Name) and value.id in created and stores.get(value.id) == 1:
+        if type(value) is ast.Call:
+            name = qualify(value.func)
+            if name in RAW_VARIABLES:
+                return name
+        if type(value) is ast.Name and value.id in created and _bindings(function, value.id) == 1:
             return created[value.id]
     return None
+
+
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _bindings(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> int:
+    """How many times `function`'s own code (not a nested function's or class's) stores to `name`."""
+    count = 0
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (*_NESTED_SCOPES, ast.Lambda)):
+            continue
+        if type(node) is ast.Name and node.id == name and type(node.ctx) is ast.Store:
+            count += 1
+        pending.extend(ast.iter_child_nodes(node))
+    return count
 
 
 def is_self_method_call(call: ast.Call, method: str) -> bool:
