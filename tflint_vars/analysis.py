@@ -487,10 +487,14 @@ def _record_version_gate(node: ast.If, imports: dict[str, str], kept: dict[int, 
     """For `if tf.keras.version().startswith("3."): import tf_keras as keras / else: keras = tf.keras`: the name is
     Keras 2 in both branches (tf.keras is Keras 2 wherever the test sends it there), so the tf.keras binding must
     not replace the tf_keras one. Only a version test: an `os.environ` test for TF_USE_LEGACY_KERAS really picks."""
-    if not node.orelse or not _mentions_version(node.test):
+    if not node.orelse:
         return
-    body, orelse = _branch_bindings(node.body, imports), _branch_bindings(node.orelse, imports)
-    for name in body.keys() & orelse.keys():
+    body = _branch_bindings(node.body, imports)
+    orelse = _branch_bindings(node.orelse, imports) if body else {}
+    common = body.keys() & orelse.keys()
+    if not common or not _mentions_version(node.test):  # the bindings first: most `if`s bind nothing
+        return
+    for name in common:
         first, second = body[name], orelse[name]
         first_flavor = keras_flavor_of(canonical_name(first[1]))
         second_flavor = keras_flavor_of(canonical_name(second[1]))
