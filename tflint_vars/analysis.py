@@ -647,6 +647,10 @@ _LEAVES = frozenset({
     *ast.expr_context.__subclasses__(), *ast.operator.__subclasses__(), *ast.boolop.__subclasses__(),
     *ast.unaryop.__subclasses__(), *ast.cmpop.__subclasses__(),
 })
+# What a child field may hold that the walk never enters: the leaves, None (`Return.value`, `Dict.keys`) and the
+# constants a leaf pushed anyway (a `def f(x=1.5)` default) or `MatchSingleton.value` holds. Every other value of a
+# field outside _SCALAR_FIELDS is a node (tests/test_analysis.py reads the grammar for that).
+_SKIPPED = _LEAVES | {type(None), bool, int, float, complex, str, bytes, type(Ellipsis)}
 # Fields that never hold a node worth entering (identifiers, numbers, strings, and the _LEAVES above).
 _SCALAR_FIELDS = frozenset({"name", "id", "attr", "arg", "asname", "module", "level", "kind", "type_comment",
                             "conversion", "is_async", "simple", "tag", "rest", "kwd_attrs", "names", "ctx", "op",
@@ -675,7 +679,7 @@ def _walk(analysis: ModuleAnalysis) -> None:
         analysis.qualify
     chains = analysis.attribute_chains
     stack: list[tuple[ast.AST, Context]] = [(analysis.tree, Context())]
-    pop, push, leaves, kinds, node_class = stack.pop, stack.append, _LEAVES, _KINDS, ast.AST
+    pop, push, leaves, kinds, skipped = stack.pop, stack.append, _LEAVES, _KINDS, _SKIPPED
     while stack:
         node, ctx = pop()
         node_type = type(node)
@@ -738,11 +742,12 @@ def _walk(analysis: ModuleAnalysis) -> None:
                     continue
         for name in _CHILD_FIELDS.get(node_type) or _child_fields(node_type):
             value = getattr(node, name, None)
-            if type(value) is list:
+            value_type = type(value)
+            if value_type is list:
                 for item in reversed(value):
-                    if isinstance(item, node_class) and type(item) not in leaves:
+                    if type(item) not in skipped:
                         push((item, child_ctx))
-            elif isinstance(value, node_class) and type(value) not in leaves:
+            elif value_type not in skipped:
                 push((value, child_ctx))
 
 
