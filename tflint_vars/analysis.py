@@ -387,17 +387,25 @@ class ModuleAnalysis:
 _STATEMENT_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
 
 
-def statements(tree: ast.Module) -> Iterator[ast.AST]:
+def statements(tree: ast.Module) -> list[ast.AST]:
     """Statements, except handlers and match cases, in the order `ast.walk` yields them (breadth first, fields in
     declaration order): the imports' last-wins and the classes' order stay those of a full walk."""
-    queue = deque([tree])
-    while queue:
-        node = queue.popleft()
-        yield node
-        for name in _STATEMENT_FIELDS:
-            value = getattr(node, name, None)
-            if type(value) is list:
-                queue.extend(value)
+    found: list[ast.AST] = [tree]
+    fields_of = _STATEMENT_FIELDS_BY_TYPE
+    index = 0
+    while index < len(found):
+        node = found[index]
+        index += 1
+        node_type = type(node)
+        fields = fields_of.get(node_type)
+        if fields is None:
+            fields = fields_of[node_type] = tuple(f for f in _STATEMENT_FIELDS if f in node_type._fields)
+        for name in fields:  # most statements (expressions, assignments) have none
+            found.extend(getattr(node, name))
+    return found
+
+
+_STATEMENT_FIELDS_BY_TYPE: dict[type, tuple[str, ...]] = {}
 
 
 def _bound_names(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str]]:
