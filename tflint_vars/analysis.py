@@ -15,7 +15,6 @@ import ast
 import bisect
 import functools
 import re
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
