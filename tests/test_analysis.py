@@ -216,3 +216,48 @@ def test_an_import_is_asked_what_it_stands_for_only_when_a_call_uses_it_as_tenso
     assert [site.name for site in analysis.calls] == [
         "tensorflow.Variable", "tensorflow.layers.dense", "pkg.compat.Variable", "pkg.layers.common_layers.layers",
         "pkg.layers.util.dense", "tensorflow.Variable", "mtf.layers.dense"]
+
+
+def test_the_walk_enters_only_nodes_read_from_the_grammar():
+    """The analysis walk pushes every value of a non-scalar field that is not in _SKIPPED, unchecked: each field the
+    grammar types as an identifier, int, string or constant must be scalar or of a skipped type."""
+    import re
+
+    from tflint_vars.analysis import _LEAVES, _SCALAR_FIELDS, _SKIPPED
+
+    unexpected = []
+    for name in dir(ast):
+        node_type = getattr(ast, name)
+        if not (isinstance(node_type, type) and issubclass(node_type, ast.AST)) or node_type in _LEAVES:
+            continue
+        signature = re.match(r"\w+\((.*)\)", node_type.__doc__ or "")
+        for part in (signature.group(1).split(", ") if signature and signature.group(1) else ()):
+            typ, _, field = part.rpartition(" ")
+            if typ.rstrip("*?") in ("identifier", "int", "string", "constant") and field not in _SCALAR_FIELDS:
+                unexpected.append(f"{name}.{field}")
+    assert unexpected == ["MatchSingleton.value"]  # True, False or None
+    assert {bool, type(None), int, float, complex, str, bytes, type(Ellipsis)} <= _SKIPPED
+
+
+def test_the_walk_covers_match_statements_and_finds_calls_in_them():
+    source = (
+        "import tensorflow as tf\n"
+        "def f(x):\n"
+        "    match x:\n"
+        "        case True | None:\n"
+        "            return tf.Variable(1.0)\n"
+        "        case {'k': [1, *rest]} if rest:\n"
+        "            return tf.layers.dense(x, 3)\n"
+        "        case tf.keras.layers.Dense(units=4) as d:\n"
+        "            return tf.get_variable('w', [1])\n"
+    )
+    analysis = analyze(ast.parse(source), source)
+    assert [site.name for site in analysis.calls] == ["tensorflow.Variable", "tensorflow.layers.dense",
+                                                      "tensorflow.get_variable"]
+
+
+def test_the_walk_passes_over_constant_defaults_and_decorator_arguments():
+    source = "import tensorflow as tf\n@tf.function(jit_compile=True)\ndef f(x=1.5, *, y=b'', z=...):\n" \
+             "    return tf.Variable(x)\n"
+    analysis = analyze(ast.parse(source), source)
+    assert sorted(site.name for site in analysis.calls) == ["tensorflow.Variable", "tensorflow.function"]

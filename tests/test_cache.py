@@ -134,10 +134,14 @@ def test_unchanged_files_come_from_the_cache_and_changed_ones_are_checked_again(
 def test_recent_files_are_hashed_not_trusted_by_their_timestamps(tmp_path):
     target = tmp_path / "layer.py"
     shutil.copyfile(FIXTURES / "seed1_variable_in_init.py", target)
+    # Written "just now" for as long as the check takes to start: on a loaded machine that can exceed the 2 s racy
+    # window, so the timestamp is put a minute ahead (what a clock step or a copy from a faster clock gives).
+    ahead = time.time_ns() + 60 * 10**9
+    os.utime(target, ns=(ahead, ahead))
     cache = tmp_path / "cache"
     check(str(target), cache_dir=cache)
     (index,) = index_files(cache)
-    assert read_index(index)["files"][str(target)][0] is None  # written just now: racy
+    assert read_index(index)["files"][str(target)][0] is None  # not yet older than the racy window: not trusted
 
 
 def test_touching_a_file_keeps_its_results_without_rechecking(tmp_path):

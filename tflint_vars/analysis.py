@@ -15,7 +15,6 @@ import ast
 import bisect
 import functools
 import re
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -332,6 +331,9 @@ class ModuleAnalysis:
     class_defs: list[ast.ClassDef] = field(default_factory=list)  # every class statement, in `statements` order
     calls: list[CallSite] = field(default_factory=list)
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = field(default_factory=dict)
+    # Every outermost `a.b.c` chain read (Load) outside a call's callee, in walk order: the chains a rule may name
+    # without a call (`conv = tf.layers.conv2d`); the inner links of a chain are not listed.
+    attribute_chains: list[ast.Attribute] = field(default_factory=list)
     # Answers for names imported from the project's other modules (tflint_vars.project), or None
     resolver: Resolver | None = None
     # Answers the rules and fix plans compute once per module, class, function or call site rather than once per
@@ -384,17 +386,25 @@ class ModuleAnalysis:
 _STATEMENT_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
 
 
-def statements(tree: ast.Module) -> Iterator[ast.AST]:
+def statements(tree: ast.Module) -> list[ast.AST]:
     """Statements, except handlers and match cases, in the order `ast.walk` yields them (breadth first, fields in
     declaration order): the imports' last-wins and the classes' order stay those of a full walk."""
-    queue = deque([tree])
-    while queue:
-        node = queue.popleft()
-        yield node
-        for name in _STATEMENT_FIELDS:
-            value = getattr(node, name, None)
-            if type(value) is list:
-                queue.extend(value)
+    found: list[ast.AST] = [tree]
+    fields_of = _STATEMENT_FIELDS_BY_TYPE
+    index = 0
+    while index < len(found):
+        node = found[index]
+        index += 1
+        node_type = type(node)
+        fields = fields_of.get(node_type)
+        if fields is None:
+            fields = fields_of[node_type] = tuple(f for f in _STATEMENT_FIELDS if f in node_type._fields)
+        for name in fields:  # most statements (expressions, assignments) have none
+            found.extend(getattr(node, name))
+    return found
+
+
+_STATEMENT_FIELDS_BY_TYPE: dict[type, tuple[str, ...]] = {}
 
 
 def _bound_names(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str]]:
@@ -484,10 +494,14 @@ def _record_version_gate(node: ast.If, imports: dict[str, str], kept: dict[int, 
     """For `if tf.keras.version().startswith("3."): import tf_keras as keras / else: keras = tf.keras`: the name is
     Keras 2 in both branches (tf.keras is Keras 2 wherever the test sends it there), so the tf.keras binding must
     not replace the tf_keras one. Only a version test: an `os.environ` test for TF_USE_LEGACY_KERAS really picks."""
-    if not node.orelse or not _mentions_version(node.test):
+    if not node.orelse:
         return
-    body, orelse = _branch_bindings(node.body, imports), _branch_bindings(node.orelse, imports)
-    for name in body.keys() & orelse.keys():
+    body = _branch_bindings(node.body, imports)
+    orelse = _branch_bindings(node.orelse, imports) if body else {}
+    common = body.keys() & orelse.keys()
+    if not common or not _mentions_version(node.test):  # the bindings first: most `if`s bind nothing
+        return
+    for name in common:
         first, second = body[name], orelse[name]
         first_flavor = keras_flavor_of(canonical_name(first[1]))
         second_flavor = keras_flavor_of(canonical_name(second[1]))
@@ -640,6 +654,10 @@ _LEAVES = frozenset({
     *ast.expr_context.__subclasses__(), *ast.operator.__subclasses__(), *ast.boolop.__subclasses__(),
     *ast.unaryop.__subclasses__(), *ast.cmpop.__subclasses__(),
 })
+# What a child field may hold that the walk never enters: the leaves, None (`Return.value`, `Dict.keys`) and the
+# constants a leaf pushed anyway (a `def f(x=1.5)` default) or `MatchSingleton.value` holds. Every other value of a
+# field outside _SCALAR_FIELDS is a node (tests/test_analysis.py reads the grammar for that).
+_SKIPPED = _LEAVES | {type(None), bool, int, float, complex, str, bytes, type(Ellipsis)}
 # Fields that never hold a node worth entering (identifiers, numbers, strings, and the _LEAVES above).
 _SCALAR_FIELDS = frozenset({"name", "id", "attr", "arg", "asname", "module", "level", "kind", "type_comment",
                             "conversion", "is_async", "simple", "tag", "rest", "kwd_attrs", "names", "ctx", "op",
@@ -647,9 +665,10 @@ _SCALAR_FIELDS = frozenset({"name", "id", "attr", "arg", "asname", "module", "le
 # Per node type, the fields to enter, last first, so pushing them in this order pops them in declaration order.
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
-_CLASS, _FUNCTION, _LAMBDA, _LOOP, _WITH, _CALL = range(6)
+_CLASS, _FUNCTION, _LAMBDA, _LOOP, _WITH, _CALL, _ATTRIBUTE = range(7)
 _KINDS = {ast.ClassDef: _CLASS, ast.FunctionDef: _FUNCTION, ast.AsyncFunctionDef: _FUNCTION, ast.Lambda: _LAMBDA,
-          ast.With: _WITH, ast.AsyncWith: _WITH, ast.Call: _CALL, **{loop: _LOOP for loop in _LOOPS}}
+          ast.With: _WITH, ast.AsyncWith: _WITH, ast.Call: _CALL, ast.Attribute: _ATTRIBUTE,
+          **{loop: _LOOP for loop in _LOOPS}}
 
 
 def _child_fields(node_type: type) -> tuple[str, ...]:
@@ -665,16 +684,39 @@ def _walk(analysis: ModuleAnalysis) -> None:
     Iterative, so a deeply nested expression cannot exhaust the interpreter's recursion limit."""
     calls, functions, keras_classes, qualify = analysis.calls, analysis.functions, analysis.keras_classes, \
         analysis.qualify
+    chains = analysis.attribute_chains
     stack: list[tuple[ast.AST, Context]] = [(analysis.tree, Context())]
-    pop, push, leaves, kinds, node_class = stack.pop, stack.append, _LEAVES, _KINDS, ast.AST
+    pop, push, leaves, kinds, skipped = stack.pop, stack.append, _LEAVES, _KINDS, _SKIPPED
     while stack:
         node, ctx = pop()
         node_type = type(node)
         child_ctx = ctx
         kind = kinds.get(node_type)
         if kind is not None:
+            if kind == _ATTRIBUTE:
+                # One entry per chain; its inner links hold nothing the walk acts on, so go straight to its base.
+                if type(node.ctx) is ast.Load:
+                    chains.append(node)
+                base = node.value
+                while type(base) is ast.Attribute:
+                    base = base.value
+                if type(base) not in leaves:
+                    push((base, ctx))
+                continue
             if kind == _CALL:
                 calls.append(CallSite(node, qualify(node.func), ctx))
+                func = node.func
+                if type(func) is ast.Attribute:  # the callee is named by the call site: not listed as a chain
+                    while type(func) is ast.Attribute:
+                        func = func.value
+                    for argument in reversed(node.keywords):  # pushed last first: popped in source order
+                        push((argument, ctx))
+                    for argument in reversed(node.args):
+                        if type(argument) not in leaves:
+                            push((argument, ctx))
+                    if type(func) not in leaves:
+                        push((func, ctx))
+                    continue
             elif kind == _CLASS:
                 child_ctx = Context(keras_class=keras_classes.get(node))
             elif kind == _FUNCTION:
@@ -707,11 +749,12 @@ def _walk(analysis: ModuleAnalysis) -> None:
                     continue
         for name in _CHILD_FIELDS.get(node_type) or _child_fields(node_type):
             value = getattr(node, name, None)
-            if type(value) is list:
+            value_type = type(value)
+            if value_type is list:
                 for item in reversed(value):
-                    if isinstance(item, node_class) and type(item) not in leaves:
+                    if type(item) not in skipped:
                         push((item, child_ctx))
-            elif isinstance(value, node_class) and type(value) not in leaves:
+            elif value_type not in skipped:
                 push((value, child_ctx))
 
 
@@ -779,28 +822,52 @@ def returned_variable(function: ast.FunctionDef | ast.AsyncFunctionDef,
     """The canonical name of the raw variable constructor (`tensorflow.Variable`, `keras.backend.zeros` ...) whose
     variable `function` returns: `return tf.Variable(...)`, or `v = tf.Variable(...)` (its only binding of `v`) then
     `return v`; else None. The returns of nested functions and classes are theirs, not its own."""
+    # Returns and assignments are statements: the statements alone are walked (a tenth of the nodes), and the
+    # bindings of a name counted only for a name that is returned.
     created: dict[str, str] = {}
-    stores: dict[str, int] = {}
     returns: list[ast.expr] = []
     pending: list[ast.AST] = list(function.body)
     while pending:
         node = pending.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        if isinstance(node, ast.Return) and node.value is not None:
-            returns.append(node.value)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            stores[node.id] = stores.get(node.id, 0) + 1
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                and isinstance(node.value, ast.Call) and qualify(node.value.func) in RAW_VARIABLES:
-            created[node.targets[0].id] = qualify(node.value.func)
-        pending.extend(ast.iter_child_nodes(node))
+        node_type = type(node)
+        if node_type is ast.Return:
+            if node.value is not None:
+                returns.append(node.value)
+        elif node_type is ast.Assign:
+            if len(node.targets) == 1 and type(node.targets[0]) is ast.Name and type(node.value) is ast.Call:
+                name = qualify(node.value.func)
+                if name in RAW_VARIABLES:
+                    created[node.targets[0].id] = name
+        elif node_type not in _NESTED_SCOPES:
+            for field_name in _STATEMENT_FIELDS:
+                value = getattr(node, field_name, None)
+                if type(value) is list:
+                    pending.extend(value)
     for value in returns:
-        if isinstance(value, ast.Call) and qualify(value.func) in RAW_VARIABLES:
-            return qualify(value.func)
-        if isinstance(value, ast.Name) and value.id in created and stores.get(value.id) == 1:
+        if type(value) is ast.Call:
+            name = qualify(value.func)
+            if name in RAW_VARIABLES:
+                return name
+        if type(value) is ast.Name and value.id in created and _bindings(function, value.id) == 1:
             return created[value.id]
     return None
+
+
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _bindings(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> int:
+    """How many times `function`'s own code (not a nested function's or class's) stores to `name`."""
+    count = 0
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (*_NESTED_SCOPES, ast.Lambda)):
+            continue
+        if type(node) is ast.Name and node.id == name and type(node.ctx) is ast.Store:
+            count += 1
+        pending.extend(ast.iter_child_nodes(node))
+    return count
 
 
 def is_self_method_call(call: ast.Call, method: str) -> bool:

@@ -129,10 +129,14 @@ class CodeSelection:
         self.ignore = tuple(ignore)
         self.fixes = fixes or FixPolicy()
         self.ignore_noqa = ignore_noqa
+        self._enabled: dict[str, bool] = {}  # asked per rule per file: answered once per code
 
     def enabled(self, code: str) -> bool:
-        selected = longest_prefix(code, self.select)
-        return selected >= 0 and selected > longest_prefix(code, self.ignore)
+        answer = self._enabled.get(code)
+        if answer is None:
+            selected = longest_prefix(code, self.select)
+            answer = self._enabled[code] = selected >= 0 and selected > longest_prefix(code, self.ignore)
+        return answer
 
     def without(self, ignore: Iterable[str]) -> CodeSelection:
         return CodeSelection(self.select, self.ignore + tuple(ignore), self.fixes, self.ignore_noqa)

@@ -14,6 +14,10 @@ from tflint_vars.diagnostics import CodeSelection
 from tflint_vars.engine import TRIGGER_WORDS, check_tree, unused_noqa
 from tflint_vars.environment import use_python
 
+# flake8 selects and applies noqa itself: every code is checked, and the selection (which memoizes its answers) is
+# made once per process, not once per file.
+SELECTION = CodeSelection()
+
 
 class TFVChecker:
     name = "tflint-vars"
@@ -39,8 +43,8 @@ class TFVChecker:
         # rules run on its tree: parsing again was most of the plugin's cost.
         text = "".join(self.lines)
         if any(word in text for word in TRIGGER_WORDS):
-            diagnostics = check_tree(self.tree, text, self.filename, CodeSelection(), honour_noqa=False)
+            diagnostics = check_tree(self.tree, text, self.filename, SELECTION, honour_noqa=False)
         else:  # no rule can fire: only a noqa comment naming a TFV code can be reported
-            diagnostics = unused_noqa(text, self.filename, {}, CodeSelection())
+            diagnostics = unused_noqa(text, self.filename, {}, SELECTION)
         for diagnostic in diagnostics:
             yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)

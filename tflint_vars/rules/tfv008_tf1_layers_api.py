@@ -107,14 +107,17 @@ class Tf1LayersApi(Rule):
     def _references(self, analysis: ModuleAnalysis, reported: set[int]) -> Iterator[Finding]:
         """`conv = tf.layers.conv2d`, `functools.partial(tf.layers.separable_conv2d, ...)`: the attribute read
         raises under Keras 3 before any call. Only the whole chain is reported (not `tf.layers` inside it)."""
-        if "layers." not in analysis.source:
+        if "layers" not in analysis.source:
             return
-        inner: set[int] = set()
-        for node in ast.walk(analysis.tree):
-            if not isinstance(node, ast.Attribute) or id(node) in inner:
+        layers_heads = {name for name, target in analysis.imports.items() if "layers" in target}
+        for node in analysis.attribute_chains:
+            if id(node) in reported:
                 continue
-            inner.add(id(node.value))
-            if id(node) in reported or not isinstance(node.ctx, ast.Load):
+            # A sieve before qualifying: the chain names `layers`, or starts at an import of a layers module.
+            link = node
+            while type(link) is ast.Attribute and link.attr != "layers":
+                link = link.value
+            if type(link) is not ast.Attribute and not (type(link) is ast.Name and link.id in layers_heads):
                 continue
             name = analysis.qualify(node)
             if name and name.startswith(TF1_LAYERS):

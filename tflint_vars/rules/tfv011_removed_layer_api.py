@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from tflint_vars.analysis import KERAS3, MODEL, ModuleAnalysis
+from tflint_vars.analysis import KERAS3, LAYER_KINDS, MODEL, ModuleAnalysis, keras_class_kind
 from tflint_vars.rules.base import Finding, Rule
 
 # Keras 2 Layer API that Keras 3's Layer lacks (bench/keras_api_diff.py, "surface.Layer"), used from inside a layer:
@@ -24,7 +24,9 @@ class RemovedLayerApi(Rule):
     ## What it does
     Finds, in a `Layer` or `Model` subclass built on `tf.keras` or `keras`, the calls `self.add_metric(...)` and
     `self.add_update(...)`, and reads of `.updates`, `.input_shape` and `.output_shape` on `self` or on an attribute
-    of `self` (a sublayer). Classes on `tf_keras` (Keras 2) are not reported.
+    of `self` (a sublayer). Classes on `tf_keras` (Keras 2) are not reported, nor the shapes of a functional model
+    (`super().__init__(inputs=..., outputs=...)`), nor those of an attribute the class sets from anything but a Keras
+    layer class (a helper's result may be a functional `Model`, which keeps both).
 
     ## Why is this bad?
     Keras 3's `Layer` has none of them (bench/keras_api_diff.py lists the public names Keras 2 has and Keras 3
@@ -75,6 +77,11 @@ class RemovedLayerApi(Rule):
         "import keras\nclass B(keras.Model):\n    def __init__(self, **kwargs):\n        x = keras.Input((3,))\n"
         "        super().__init__(inputs=x, outputs=keras.layers.Dense(2)(x), **kwargs)\n"
         "    def get_config(self):\n        return {'input_shape': self.input_shape[1:]}\n",
+        # tensorflow-similarity: an attribute holding a helper's result, maybe a functional Model (keeps both).
+        "import keras\ndef get_projector(d):\n    x = keras.Input((d,))\n    return keras.Model(x, keras.layers.Dense(2)(x))\n"
+        "class C(keras.Model):\n    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
+        "        self.projector = get_projector(3)\n    def summary_shape(self):\n"
+        "        return self.projector.output_shape\n",
         "import keras\nclass L(keras.layers.Layer):\n    def __init__(self, input_shape=None, **kwargs):\n"
         "        super().__init__(**kwargs)\n        self.input_shape = input_shape\n"
         "    def call(self, x):\n        return tf.reshape(x, self.input_shape)\n",
@@ -84,6 +91,9 @@ class RemovedLayerApi(Rule):
         "        self.add_update(self.v.assign(x))\n        return x\n",
         "from tensorflow import keras\nclass L(keras.layers.Layer):\n    def call(self, x):\n"
         "        return tf.reshape(x, self.dense.output_shape)\n",
+        "import keras\nclass L(keras.layers.Layer):\n    def build(self, input_shape):\n"
+        "        self.dense = keras.layers.Dense(4)\n        self.dense.build(input_shape)\n"
+        "        self.n = self.dense.output_shape[-1]\n",
     ]
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
@@ -101,9 +111,15 @@ class RemovedLayerApi(Rule):
             if _functional(cls):
                 # Keras 3's functional Model keeps both (bench/precision_facts.py, `functional_input_output_shape`)
                 own |= SHAPES
+            not_layers = None
             for node in nodes:
                 if node.attr in own or not isinstance(node.ctx, ast.Load) or not _on_self(node.value):
                     continue
+                if node.attr in SHAPES and isinstance(node.value, ast.Attribute):
+                    if not_layers is None:
+                        not_layers = _attributes_not_known_as_layers(analysis, cls)
+                    if node.value.attr in not_layers:
+                        continue  # maybe a functional Model, which keeps both in Keras 3
                 if node.attr in CALLED and not _is_called(analysis, node):
                     continue
                 error, advice = REMOVED[node.attr]
@@ -125,6 +141,33 @@ def _functional(cls) -> bool:
             if {"inputs", "outputs"} <= keywords or len(node.args) >= 2:
                 return True
     return False
+
+
+def _attributes_not_known_as_layers(analysis: ModuleAnalysis, cls) -> set[str]:
+    """The attributes of `self` the class assigns a value that is not shown to be a layer: anything but a call of a
+    Keras layer class (a helper's result may be a functional `Model`, which keeps `input_shape`/`output_shape` in
+    Keras 3: tensorflow-similarity's `self.projector = get_projector(...)`). An attribute never assigned in the class
+    is not listed: nothing suggests a model there."""
+    local = analysis.keras_classes_by_name
+    found: set[str] = set()
+    for node in ast.walk(cls.node):
+        if type(node) is not ast.Assign:
+            continue
+        for target in node.targets:
+            if not (isinstance(target, ast.Attribute) and _on_self(target) and isinstance(target.value, ast.Name)):
+                continue
+            value = node.value
+            kind = None
+            if isinstance(value, ast.Call):
+                if isinstance(value.func, ast.Name) and value.func.id in local:
+                    kind = local[value.func.id].kind
+                else:
+                    name = analysis.qualify(value.func)
+                    known = keras_class_kind(name) if name else None
+                    kind = known[1] if known else None
+            if kind not in LAYER_KINDS or kind == MODEL:
+                found.add(target.attr)
+    return found
 
 
 def _on_self(node: ast.AST) -> bool:
