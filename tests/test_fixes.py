@@ -309,6 +309,9 @@ INIT = "    def __init__(self, n):\n        super().__init__()\n"
     ("    def build(self, s):\n        self.k = tf.eye(s[-1])\n        self.w = tf.Variable(self.k * 0.5)\n", UNSAFE,
      "`self.k` may be a tensor of such a graph"),
     ("    def build(self, s):\n        d = int(s[-1])\n        self.w = tf.Variable(tf.eye(d) * 0.5)\n", SAFE, None),
+    # A tensor local of `__init__`: a layer constructed in another's `build` (a Keras 3 scratch graph) makes it there.
+    ("    def __init__(self, n):\n        super().__init__()\n        t = tf.ones((3,))\n"
+     "        self.w = tf.Variable(t * 2.0)\n", UNSAFE, "`t` may be a tensor of such a graph"),
     # `int(...)` of an input-shape item in a shape is a Python int: the draw maps to RandomNormal.
     ("    def build(self, s):\n        self.w = tf.Variable(tf.random.normal((int(s[-1]),)))\n", SAFE, None),
     ("    def __init__(self, v):\n        super().__init__()\n        self.w = tf.Variable(lambda: v)\n", None,

@@ -140,9 +140,10 @@ def created_once(analysis: ModuleAnalysis, cls: KerasClass, plan: HoistPlan) -> 
     input shape) makes the same weight, in the same place among the layer's weights. Else why that is not shown.
 
     Shown when: the statement is alone in an `if self.x is None:` or `if not hasattr(self, "x"):` guard on its own
-    attribute; nothing else in the class sets or deletes `self.x` but one `self.x = None` at the top of `__init__`
-    (for the `is None` form), nor sets attributes by name; every `self.y` the value reads is set only in `__init__`;
-    and the bases are Keras's own Layer or Model (whose build makes no weight that would then come after it)."""
+    attribute; `call` makes no state before it (that state would then come after it among the weights); nothing
+    else in the class sets or deletes `self.x` but one `self.x = None` at the top of `__init__` (for the `is None`
+    form), nor sets attributes by name; every `self.y` the value reads is set only in `__init__`; and the bases are
+    Keras's own Layer or Model (whose build makes no weight that would then come after it)."""
     guard = plan.guard
     if guard is None:
         return "it is made on every call, and the fix makes it once, in `build`"
@@ -155,6 +156,11 @@ def created_once(analysis: ModuleAnalysis, cls: KerasClass, plan: HoistPlan) -> 
         return f"its guard `if {ast.unparse(test)}` is not one on `self.{attribute}` alone"
     if not plain_layer_base(analysis, cls):
         return "a base class's `build` may make weights, which would then come before it"
+    call_fn = cls.method("call")
+    earlier = [n for n in ast.walk(call_fn) if isinstance(n, ast.Call) and n.lineno < guard.lineno
+               and state_kind(analysis, n)] if call_fn is not None else []
+    if earlier:
+        return f"`call` makes other state first (line {earlier[0].lineno}), which would then come after it"
     init = cls.method("__init__")
     sets = []
     for node in ast.walk(cls.node):

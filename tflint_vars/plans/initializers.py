@@ -631,8 +631,9 @@ def _graph_read(value: ast.expr, scope: Scope, plain_only: bool = False, depth: 
     under Keras 2. So each name the value reads must be: a module-level name or builtin (module code runs at
     import); a parameter of `__init__` (a layer is constructed outside traced code) or `build`'s input shape (numbers);
     `self.x` where the class sets `x` only in `__init__`, or Keras' own `self.dtype`/`self.name`/...; or a local bound
-    once to a value that qualifies, which outside `__init__` must hold no call but numpy, math, plain builtins and
-    methods of such values (`plain_only`)."""
+    once to a value that qualifies and holds no call but numpy, math, plain builtins and methods of such values
+    (`plain_only`: a tensor the method computed belongs to the graph the method runs in, `__init__` included, since
+    a layer constructed in another's `build` is constructed in that graph)."""
     if depth > 4:
         return ast.unparse(value)
     function = scope.function
@@ -679,7 +680,9 @@ def _graph_read(value: ast.expr, scope: Scope, plain_only: bool = False, depth: 
             bound = scope.binding(name)
             if bound is None:
                 return name
-            if _graph_read(bound, scope, plain_only or not in_init, depth + 1) is not None:
+            # A local's value must be plain even in `__init__`: a layer constructed inside another's `build`
+            # (which Keras 3 may run in a scratch graph) runs its `__init__` there too.
+            if _graph_read(bound, scope, True, depth + 1) is not None:
                 return name  # the local, whose own value reads (or calls) what may be a graph's tensor
             continue
         # Not bound in the function: a module-level name (an import, a constant, a function) or a builtin.

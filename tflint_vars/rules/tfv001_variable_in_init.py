@@ -101,8 +101,9 @@ class VariableInInit(Rule):
       symbolic tensor that `Constant` cannot use (TypeError "out of scope"; fact computed_value_in_trace: both
       Kerases pass with `init_scope`). Safe when both hold: every name the value reads exists outside that graph
       (module names and builtins, `__init__`'s parameters, `build`'s input shape, `self.x` set only in
-      `__init__`, Keras' own `self.dtype`/`self.name`, or a local bound once to such a value, which outside
-      `__init__` calls only numpy, math and plain builtins), and the value is shown to be numbers or bools (a
+      `__init__`, Keras' own `self.dtype`/`self.name`, or a local bound once to such a value that calls only
+      numpy, math and plain builtins: a tensor the method computed belongs to the graph it runs in, `__init__`'s
+      too when another layer's `build` constructs the layer), and the value is shown to be numbers or bools (a
       number or bool literal, `tf.eye`/`tf.ones`/`tf.random.*`/`np.zeros`/..., arithmetic a string makes raise,
       `.astype(...)`, or a numeric `dtype=`): a string would make Keras 3's `Constant` raise. Else unsafe, naming
       the local that may be a graph's tensor, or saying the value may be a string. A value whose shape or dtype
