@@ -69,14 +69,15 @@ class VariableInCall(Rule):
     shape becomes `input_shape[...]`. Unsafe for a variable made on every call: it then persists across calls,
     which training needs but not what the code did. Safe for one made once behind `if self.x is None:` (or
     `if not hasattr(self, "x"):`) when that is shown to be the same weight: the guard holds only that statement,
-    `call` makes no state before it, nothing else in the class sets `self.x` (but `self.x = None` in `__init__`), the `self` attributes the value
-    reads are set only in `__init__`, the bases are Keras's own Layer or Model, and the add_weight conversion is
-    safe as TFV001's (value, name, numpy operands): Keras runs `build` just before the first call, with its input
-    shape, and the weight lands at the end of `build`, where it came among the layer's weights. Else unsafe, saying
-    which does not hold. Offered when the variable is assigned on a line of its own (`b = tf.Variable(...)` or
-    `self.b = ...`) at the top of `call` or in an `if self.b is None:` guard, its initial value maps to a Keras
-    initializer, and it reads nothing `build` cannot see (locals of `call`, the input other than `.shape`, or the
-    input after `call` reassigned it: `x.shape` is then not the shape `build` receives).
+    `call` makes no state before it, nothing else in the class sets `self.x` (but `self.x = None` in `__init__`),
+    the `self` attributes the value reads are set only in `__init__`, the bases are Keras's own Layer or Model, and
+    the add_weight conversion is safe as TFV001's (value, name, numpy operands): Keras runs `build` just before the
+    first call, with its input shape, and the weight lands at the end of `build`, where it came among the layer's
+    weights. Else unsafe, saying which does not hold. Offered when the variable is assigned on a line of its own
+    (`b = tf.Variable(...)` or `self.b = ...`) at the top of `call` or in an `if self.b is None:` guard, its
+    initial value maps to a Keras initializer, and it reads nothing `build` cannot see (locals of `call`, the input
+    other than `.shape`, or the input after `call` reassigned it: `x.shape` is then not the shape `build`
+    receives).
     """
 
     code = "TFV002"
