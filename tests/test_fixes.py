@@ -312,6 +312,10 @@ INIT = "    def __init__(self, n):\n        super().__init__()\n"
     # A tensor local of `__init__`: a layer constructed in another's `build` (a Keras 3 scratch graph) makes it there.
     ("    def __init__(self, n):\n        super().__init__()\n        t = tf.ones((3,))\n"
      "        self.w = tf.Variable(t * 2.0)\n", UNSAFE, "`t` may be a tensor of such a graph"),
+    # The variable's `dtype=` converts the value, as tf.Variable does (tf-keras' Constant rejects an int32 tensor
+    # for a float32 weight): the fix passes it to tf.convert_to_tensor.
+    ("    def __init__(self, v=1):\n        super().__init__()\n        self.w = tf.Variable(v, dtype=tf.float32)\n",
+     SAFE, None),
     # `int(...)` of an input-shape item in a shape is a Python int: the draw maps to RandomNormal.
     ("    def build(self, s):\n        self.w = tf.Variable(tf.random.normal((int(s[-1]),)))\n", SAFE, None),
     ("    def __init__(self, v):\n        super().__init__()\n        self.w = tf.Variable(lambda: v)\n", None,

@@ -519,7 +519,7 @@ def _computed_plan(value: ast.expr, text, scope: Scope) -> tuple[WeightPlan, str
         f"with it, and it is not shown to be a number (a string value Keras 3's Constant initializer cannot fill, "
         f"where tf.Variable took it)")
     plan = WeightPlan(shape=f"({local} := {tf_name}.init_scope()(lambda: {tf_name}.convert_to_tensor("
-                            f"{text(value)}))()).shape",
+                            f"{text(value)}{_DTYPE_MARK}))()).shape",
                       initializer_class="Constant", initializer_args=[("value", local)], computed=True,
                       unsafe=string_risk if unshown is None else
                       f"its initial value `{_short(text(value))}` does not map to a Keras initializer: the fix fills "
@@ -612,6 +612,12 @@ def numeric_dtype_shown(plan: WeightPlan, dtype: str | None) -> None:
     """A numeric `dtype=` on the variable rules out a string value: the computed plan's string risk goes."""
     if plan.string_risk and plan.unsafe == plan.string_risk and dtype_kind(dtype) in ("float", "int"):
         plan.unsafe = None
+
+
+# Where the computed plan's `tf.convert_to_tensor(value)` takes the variable's own `dtype=` (`_finish` fills it in):
+# tf.Variable converts its value with that dtype (`tf.Variable(2, dtype=tf.float32)` is 2.0), and tf-keras'
+# Constant raises on a tensor of another dtype (measured: "Expected tensor 2 with dtype tf.float32, but got int32").
+_DTYPE_MARK = "\x00dtype\x00"
 
 
 # Builtins whose result holds no tensor of a graph unless an argument does.
@@ -884,6 +890,8 @@ def _finish(plan: WeightPlan, dtype: str | None, keywords: dict[str, str], bound
     autocast (facts mixed_float16_float32_weight_read_in_call, mixed_float16_float32_weight_autocast_false)."""
     if plan.unsafe:
         unsafe.insert(0, plan.unsafe)
+    if plan.computed:
+        plan.shape = plan.shape.replace(_DTYPE_MARK, f", dtype={keywords['dtype']}" if "dtype" in keywords else "")
     if "name" in bound:
         name, why = name_check(bound["name"], text, scope)
         keywords["name"] = name
