@@ -93,7 +93,9 @@ class VariableInInit(Rule):
       arrays of numbers (`Constant`; numpy keeps float64), `c * tf.ones(s)`, `[c] * n`, `tf.constant(v, shape=s)`,
       and initializer objects called with a shape (the TF guide's `w_init(shape=..., dtype=...)`: add_weight takes
       `w_init` itself). Any other value is evaluated once, where it stood, into a fresh name and fills the weight
-      through `Constant`, with the shape it has and the dtype `tf.convert_to_tensor` gives it (no fix for a string
+      through `Constant`, with the shape it has and the dtype `tf.convert_to_tensor` gives it, converted with the
+      variable's own `dtype=` when it has one, as tf.Variable converts it (tf-keras' `Constant` raises on an int
+      tensor for a float32 weight) (no fix for a string
       literal: Keras 3's `Constant` raises on a string weight, tf-keras fills it; none for a callable, a lambda,
       `functools.partial(...)` or a function of the module, which tf.Variable calls and `tf.convert_to_tensor`
       rejects under both runtimes). It is evaluated inside `tf.init_scope()`, outside any graph, as tf-keras
