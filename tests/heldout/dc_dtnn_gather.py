@@ -1,5 +1,5 @@
 # tflint-vars held-out corpus (tests/heldout): deepchem DTNNGather: keras.backend.zeros biases appended to a list in a loop in build (TFV003).
-# Copied verbatim from deepchem 2.8.0, deepchem/models/layers.py (MIT, Copyright 2017 PandeLab): DTNNGather; only the imports and helpers it needs are added around it, and a harness layer (not from the package, marked below) that gives it the integer index inputs its call needs, since verify feeds every input the same dtype.
+# Copied verbatim from deepchem 2.8.0, deepchem/models/layers.py (MIT, Copyright 2017 PandeLab): DTNNGather; only the imports and helpers it needs are added around it, and a harness layer through which `verify` calls it (not from the package; its comment says why).
 # deepchem is MIT-licensed:
 # Copyright 2017 PandeLab
 # Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated

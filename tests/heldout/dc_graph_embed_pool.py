@@ -1,5 +1,5 @@
 # tflint-vars held-out corpus (tests/heldout): deepchem GraphEmbedPoolLayer: truncated-normal weights with a computed stddev and a constant bias in build.
-# Copied verbatim from deepchem 2.8.0, deepchem/models/layers.py (MIT, Copyright 2017 PandeLab): GraphEmbedPoolLayer; only the imports and helpers it needs are added around it.
+# Copied verbatim from deepchem 2.8.0, deepchem/models/layers.py (MIT, Copyright 2017 PandeLab): GraphEmbedPoolLayer; only the imports and helpers it needs are added around it, and a harness layer through which `verify` calls it (not from the package; its comment says why).
 # deepchem is MIT-licensed:
 # Copyright 2017 PandeLab
 # Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
@@ -110,3 +110,15 @@ class GraphEmbedPoolLayer(tf.keras.layers.Layer):
         exp = tf.exp(tf.subtract(V, max_value))
         prob = tf.math.divide(exp, tf.reduce_sum(exp, axis=axis, keepdims=True))
         return prob
+
+
+# Harness (not from deepchem): builds the layer above and returns one tensor made from its outputs,
+# since `verify`'s fit step trains on one output. Written the Keras 3 way, so it adds nothing to fix.
+class GraphEmbedPoolHarness(tf.keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = GraphEmbedPoolLayer(num_vertices=3)
+
+    def call(self, inputs):
+        outputs = self.inner(inputs)
+        return outputs[0] + tf.reduce_mean(outputs[1], axis=[2, 3])[..., None]

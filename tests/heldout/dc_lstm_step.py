@@ -1,5 +1,5 @@
 # tflint-vars held-out corpus (tests/heldout): deepchem LSTMStep: initializer-called tensors as W/U (not variables), a numpy-valued tf.Variable bias.
-# Copied verbatim from deepchem 2.8.0, deepchem/models/layers.py (MIT, Copyright 2017 PandeLab): LSTMStep; only the imports and helpers it needs are added around it.
+# Copied verbatim from deepchem 2.8.0, deepchem/models/layers.py (MIT, Copyright 2017 PandeLab): LSTMStep; only the imports and helpers it needs are added around it, and a harness layer through which `verify` calls it (not from the package; its comment says why).
 # deepchem is MIT-licensed:
 # Copyright 2017 PandeLab
 # Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
@@ -121,3 +121,15 @@ class LSTMStep(tf.keras.layers.Layer):
 
         h = o * self.activation_fn(c)
         return h, [h, c]
+
+
+# Harness (not from deepchem): builds the layer above and returns one tensor made from its outputs,
+# since `verify`'s fit step trains on one output. Written the Keras 3 way, so it adds nothing to fix.
+class LSTMStepHarness(tf.keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = LSTMStep(output_dim=3, input_dim=5)
+
+    def call(self, inputs):
+        outputs = self.inner(inputs)
+        return outputs[0] + outputs[1][1]

@@ -1,5 +1,5 @@
 # tflint-vars held-out corpus (tests/heldout): deepchem Variable: a layer that outputs a tf.Variable made in build from a constructor argument (TFV003).
-# Copied verbatim from deepchem 2.8.0, deepchem/models/layers.py (MIT, Copyright 2017 PandeLab): Variable; only the imports and helpers it needs are added around it.
+# Copied verbatim from deepchem 2.8.0, deepchem/models/layers.py (MIT, Copyright 2017 PandeLab): Variable; only the imports and helpers it needs are added around it, and a harness layer through which `verify` calls it (not from the package; its comment says why).
 # deepchem is MIT-licensed:
 # Copyright 2017 PandeLab
 # Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
@@ -51,3 +51,15 @@ class Variable(tf.keras.layers.Layer):
 
     def call(self, inputs):
         return self.var
+
+
+# Harness (not from deepchem): builds the layer above and returns one tensor made from its outputs,
+# since `verify`'s fit step trains on one output. Written the Keras 3 way, so it adds nothing to fix.
+class VariableHarness(tf.keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = Variable([1.0, 2.0])
+
+    def call(self, inputs):
+        outputs = self.inner(inputs)
+        return inputs[:, :2] + outputs
