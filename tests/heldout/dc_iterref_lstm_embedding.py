@@ -330,10 +330,12 @@ class IterRefLSTMEmbedding(tf.keras.layers.Layer):
 
 # Harness (not from deepchem): builds the layer above and returns one tensor made from its outputs,
 # since `verify`'s fit step trains on one output. Written the Keras 3 way, so it adds nothing to fix.
+# Batch of one: the class's shapes are fixed by a constructor argument (n_test, n_support, batch_size), and verify
+# fits on half batches and probes single rows.
 class IterRefLSTMEmbeddingHarness(tf.keras.layers.Layer):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.inner = IterRefLSTMEmbedding(n_test=4, n_support=4, n_feat=4, max_depth=2)
+        self.inner = IterRefLSTMEmbedding(n_test=1, n_support=1, n_feat=4, max_depth=2)
 
     def call(self, inputs):
         outputs = self.inner(inputs)
