@@ -1,4 +1,4 @@
-# tflint-vars held-out corpus (tests/heldout): keras-self-attention SeqWeightedAttention: add_weight in build with keyword arguments; expected to need no fix.
+# tflint-vars held-out corpus (tests/heldout): keras-self-attention SeqWeightedAttention: add_weight in build with keyword arguments; expected to need no fix. Its bias b shifts every logit of a softmax alike, so its gradient is zero (declared unused).
 # Copied verbatim from keras-self-attention 0.51.0, keras_self_attention/seq_weighted_attention.py (MIT (package metadata)): SeqWeightedAttention; only the imports and helpers it needs are added around it.
 # keras-self-attention 0.51.0 (author CyberZHG) is MIT-licensed per its package metadata (PKG-INFO: License: MIT); its sdist ships no LICENSE file.
 from tensorflow import keras
