@@ -44,3 +44,26 @@ def test_module_parses_names_its_source_and_declares_how_to_verify_it(name):
         assert exercise["kind"] in ("layer", "model", "metric")
         assert exercise["class"] in defined
         assert exercise.get("save") or "input_shape" not in exercise or exercise["kind"] == "metric"
+
+
+PACKAGES = ROOT / ".bench" / "precision" / "src"  # `make precision` downloads and unpacks the packages here
+
+
+def _classes(tree: ast.Module, lines: list[str]) -> dict[str, str]:
+    return {node.name: "\n".join(lines[min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1:node.end_lineno])
+            for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+@pytest.mark.skipif(not PACKAGES.is_dir(), reason="the packages are not downloaded (make precision)")
+@pytest.mark.parametrize("name", MODULES)
+def test_copied_classes_are_verbatim(name):
+    """Each class the header names is, decorators included, the package's own text."""
+    text = (CORPUS / f"{name}.py").read_text(encoding="utf-8")
+    package, _, file = _toml(name)["source"].partition(" ")
+    file = file.partition(", ")[2]
+    [original] = list((PACKAGES / package).glob(f"**/{file}"))
+    source = original.read_text(encoding="utf-8")
+    copied = _classes(ast.parse(text), text.splitlines())
+    theirs = _classes(ast.parse(source), source.splitlines())
+    named = text.splitlines()[1].split("): ", 1)[1].split(";")[0].split(", ")
+    assert named and all(copied[cls] == theirs[cls] for cls in named)
