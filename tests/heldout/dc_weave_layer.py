@@ -1,4 +1,4 @@
-# tflint-vars held-out corpus (tests/heldout): deepchem WeaveLayer: six keras.backend.zeros biases beside add_weight kernels and BatchNormalization.
+# tflint-vars held-out corpus (tests/heldout): deepchem WeaveLayer: six keras.backend.zeros biases beside add_weight kernels and BatchNormalization. Each bias feeds a BatchNormalization, which subtracts the batch mean: zero gradient (declared unused).
 # Copied verbatim from deepchem 2.8.0, deepchem/models/layers.py (MIT, Copyright 2017 PandeLab): WeaveLayer; only the imports and helpers it needs are added around it, and a harness layer through which `verify` calls it (not from the package; its comment says why).
 # deepchem is MIT-licensed:
 # Copyright 2017 PandeLab
