@@ -50,8 +50,13 @@ PACKAGES = ROOT / ".bench" / "precision" / "src"  # `make precision` downloads a
 
 
 def _classes(tree: ast.Module, lines: list[str]) -> dict[str, str]:
-    return {node.name: "\n".join(lines[min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1:node.end_lineno])
-            for node in tree.body if isinstance(node, ast.ClassDef)}
+    """Each top-level class's text, decorators included."""
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            found[node.name] = "\n".join(lines[start - 1:node.end_lineno])
+    return found
 
 
 @pytest.mark.skipif(not PACKAGES.is_dir(), reason="the packages are not downloaded (make precision)")
