@@ -78,7 +78,8 @@ class RemovedLayerApi(Rule):
         "        super().__init__(inputs=x, outputs=keras.layers.Dense(2)(x), **kwargs)\n"
         "    def get_config(self):\n        return {'input_shape': self.input_shape[1:]}\n",
         # tensorflow-similarity: an attribute holding a helper's result, maybe a functional Model (keeps both).
-        "import keras\ndef get_projector(d):\n    x = keras.Input((d,))\n    return keras.Model(x, keras.layers.Dense(2)(x))\n"
+        "import keras\ndef get_projector(d):\n    x = keras.Input((d,))\n"
+        "    return keras.Model(x, keras.layers.Dense(2)(x))\n"
         "class C(keras.Model):\n    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
         "        self.projector = get_projector(3)\n    def summary_shape(self):\n"
         "        return self.projector.output_shape\n",
