@@ -1,6 +1,8 @@
 """Measures the fixes on the real-world corpus (tests/realworld): findings, fixed, left without a fix, wrong fixes.
 
-    python bench/realworld.py [--tree PATH] [--runtimes keras3,keras2] [--no-verify] [--json OUT]
+    python bench/realworld.py [--corpus DIR] [--tree PATH] [--runtimes keras3,keras2] [--no-verify] [--json OUT]
+
+`--corpus tests/heldout` measures the held-out set (classes copied from public packages the fixes were not tuned on).
 
 Counts, per module of tests/realworld (a copy is fixed; the corpus is never written):
 - findings: `tflint-vars check` diagnostics;
@@ -221,12 +223,15 @@ def measure_verify(tree: Path, runtimes: list[str], force_unsafe: bool) -> dict:
 
 
 def main() -> int:
+    global CORPUS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="the modules measured (default tests/realworld)")
     parser.add_argument("--tree", type=Path, default=ROOT, help="checkout whose checker and fixer are measured")
     parser.add_argument("--runtimes", default="keras3,keras2")
     parser.add_argument("--no-verify", action="store_true", help="only the check/fix counts (no TensorFlow)")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
+    CORPUS = args.corpus.resolve()
     tree = args.tree.resolve()
     figures: dict = {"tree": str(tree), "checks": measure_checks(tree)}
     print(json.dumps(figures["checks"], indent=1), flush=True)

@@ -129,3 +129,46 @@ def test_no_import_cycle_counting_imports_in_functions_and_package_inits():
         if module not in done:
             visit(module, [module])
     assert not cycles, f"import cycles: {cycles}"
+
+
+def test_the_code_table_is_the_registry():
+    from tflint_vars.codes import RULE_NAMES
+    from tflint_vars.rules.registry import ALL_RULES
+
+    assert list(RULE_NAMES.items()) == [(rule.code, rule.name) for rule in ALL_RULES]
+
+
+WARM_IMPORTS = r'''
+import json, sys
+from tflint_vars.cli import main
+try:
+    code = main(["check", "--output-format", "concise", sys.argv[1]])
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "modules": sorted(m for m in sys.modules if m.startswith("tflint_vars"))}))
+'''
+
+
+def test_a_run_the_cache_answers_loads_no_rule_analysis_or_plan(tmp_path):
+    """Speed (issue 20): a warm run reads the cache and prints; the rules, the analysis and the fix plans load with
+    the first file that must be checked, so a run over unchanged files never pays for their import."""
+    layer = tmp_path / "layer.py"
+    layer.write_text((ROOT / "fixtures" / "seed1_variable_in_init.py").read_text())
+    env = {"TFLINT_VARS_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+
+    def run() -> dict:
+        result = subprocess.run([sys.executable, "-c", WARM_IMPORTS, str(layer)], capture_output=True, text=True,
+                                env=env, cwd=tmp_path, check=True)
+        return json.loads(result.stdout.splitlines()[-1])
+
+    cold = run()
+    assert cold["code"] == 1 and "tflint_vars.rules.registry" in cold["modules"]  # checked: the rules were needed
+    # A stat taken within the racy window is not trusted: age the file so the second run is answered by the cache.
+    import os
+    os.utime(layer, (layer.stat().st_atime - 60, layer.stat().st_mtime - 60))
+    run()
+    warm = run()
+    assert warm["code"] == 1
+    loaded = [m for m in warm["modules"] if m.startswith(("tflint_vars.rules", "tflint_vars.plans",
+                                                         "tflint_vars.fixes"))]
+    assert loaded == [], loaded

@@ -87,10 +87,23 @@ def run(coroutine_function):
 
 
 def apply(text: str, edit: types.WorkspaceEdit) -> str:
+    """`text` with a workspace edit's text edits applied as an editor applies them (LSP: ranges refer to the
+    original document, positions count UTF-16 code units, lines end at \n, \r\n or \r)."""
     (change,) = edit.document_changes
-    (text_edit,) = change.edits
-    assert text_edit.range.start == types.Position(0, 0)
-    return text_edit.new_text
+    lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+
+    def offset(position: types.Position) -> int:
+        if position.line >= len(lines):
+            return len(text)
+        before = sum(len(line) for line in lines[:position.line])
+        units = lines[position.line].encode("utf-16-le")[:2 * position.character]
+        return before + len(units.decode("utf-16-le"))
+
+    spans = sorted(((offset(e.range.start), offset(e.range.end), e.new_text) for e in change.edits), reverse=True)
+    assert all(later[1] <= earlier[0] for earlier, later in zip(spans, spans[1:])), "overlapping edits"
+    for start, end, new_text in spans:
+        text = text[:start] + new_text + text[end:]
+    return text
 
 
 @run
@@ -277,3 +290,25 @@ def test_the_snippet_checks_reject_broken_syntax():
         lua.parse("vim.lsp.enable(")
     with pytest.raises(sexpdata.ExpectClosingBracket):
         sexpdata.loads("(add-hook 'x")
+
+
+@run
+async def test_a_quick_fix_edits_only_the_lines_it_changes(client, root):
+    """An editor keeps its cursor, folds and marks on the lines a fix does not touch: the edit spans only the changed
+    lines (here one `tf.Variable` line of seed 1, not the whole document); CRLF documents and non-ASCII text before
+    the change keep their bytes."""
+    text = ("# café: ünïcode before the change\r\n" + SEED1.replace("\n", "\r\n")).rstrip("\r\n")  # no final newline
+    path = root / "layer.py"
+    path.write_text(text, newline="")
+    uri = client.open(path, text)
+    diagnostics = await client.diagnostics(uri)
+    actions = await client.lsp.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri), range=diagnostics[0].range,
+        context=types.CodeActionContext(diagnostics=[diagnostics[0]], only=[types.CodeActionKind.QuickFix])))
+    (change,) = actions[0].edit.document_changes
+    touched = {line for e in change.edits for line in range(e.range.start.line, e.range.end.line + 1)}
+    assert 0 < len(touched) <= 3 and min(touched) > 0, change.edits
+    fixed = apply(text, actions[0].edit)
+    assert fixed.startswith("# café: ünïcode before the change\r\n")
+    assert [d["code"] for d in check_json_text(root, fixed)] == ["TFV001"]  # one of the two fixed
+    assert fixed.count("\r\n") == fixed.count("\n") and not fixed.endswith("\n")  # endings kept, none added

@@ -355,14 +355,20 @@ class ModuleAnalysis:
     def qualify(self, node: ast.AST) -> str | None:
         """Canonical qualified name of a Name/Attribute chain whose head is imported, else None. Not written as
         `canonical_name(self.qualify_raw(node))`: the walk calls it for every call of every file."""
-        dotted = dotted_name(node)
-        if dotted is None:
+        if type(node) is ast.Name:
+            target = self.imports.get(node.id)
+            return None if target is None else canonical_name(target)
+        parts = []
+        while type(node) is ast.Attribute:
+            parts.append(node.attr)
+            node = node.value
+        if type(node) is not ast.Name:
             return None
-        head, _, rest = dotted.partition(".")
-        target = self.imports.get(head)
+        target = self.imports.get(node.id)  # looked up before the name is built: most heads are not imports
         if target is None:
             return None
-        return canonical_name(f"{target}.{rest}" if rest else target)
+        parts.append(target)
+        return canonical_name(".".join(reversed(parts)))
 
     def qualify_raw(self, node: ast.AST) -> str | None:
         """The qualified name as imported, not canonical (`keras.src.x` stays): the module path on disk."""

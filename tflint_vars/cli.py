@@ -14,7 +14,6 @@ from tflint_vars.config import Config, ConfigError, load_config, load_config_fil
 from tflint_vars.diagnostics import CodeSelection, FileFailure, FixPolicy
 from tflint_vars.engine import check_files, discover, excluded_path
 from tflint_vars.output import FORMATS, ReportBuffer
-from tflint_vars.rules.registry import ALL_RULES, RULES_BY_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -299,6 +298,8 @@ def run_check_stdin(args: argparse.Namespace) -> int:
 
 
 def run_rule(args: argparse.Namespace) -> int:
+    from tflint_vars.rules.registry import ALL_RULES, RULES_BY_CODE  # a rule's documentation is its class
+
     if args.all or not args.code:
         width = max(len(rule.name) for rule in ALL_RULES)
         for rule in ALL_RULES:

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 
 from tflint_vars.diagnostics import FixPolicy
-from tflint_vars.rules.registry import RULES_BY_CODE
+from tflint_vars.codes import RULE_NAMES
 from tflint_vars.sources import MAX_CONFIG_BYTES, read_regular_file
 
 FIX_KEYS = ("fixable", "unfixable", "extend-fixable", "extend-safe-fixes", "extend-unsafe-fixes")
@@ -48,8 +48,8 @@ class Config:
 def validate_codes(codes: list[str], where: str) -> list[str]:
     """Each code must be a prefix of at least one rule code (`TFV`, `TFV00`, `TFV001`)."""
     for code in codes:
-        if not isinstance(code, str) or not any(rule.startswith(code.upper()) for rule in RULES_BY_CODE):
-            known = ", ".join(RULES_BY_CODE)
+        if not isinstance(code, str) or not any(rule.startswith(code.upper()) for rule in RULE_NAMES):
+            known = ", ".join(RULE_NAMES)
             raise ConfigError(f"{where}: unknown rule code {code!r} (known: {known}, or a prefix such as TFV)")
     return [code.upper() for code in codes]
 

@@ -15,8 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from tflint_vars.rules.registry import ALL_RULES
-
 START_MARKER = "<!-- rules:start -->"
 END_MARKER = "<!-- rules:end -->"
 
@@ -51,6 +49,8 @@ def _cell(text: str) -> str:
 
 def render_table() -> str:
     """The Markdown rule table: code, name, what it finds (the docstring's first line), the best fix offered."""
+    from tflint_vars.rules.registry import ALL_RULES  # loaded here: the output module imports this one
+
     rows = ["| code | name | what it finds | fix |", "|---|---|---|---|"]
     for rule in ALL_RULES:
         rows.append(f"| {rule.code} | {rule.name} | {_cell(rule.summary())} | {rule.fix or 'none'} |")

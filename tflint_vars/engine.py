@@ -10,20 +10,22 @@ import os
 import stat
 import traceback
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
-from tflint_vars.analysis import Resolver, analyze
+from tflint_vars.codes import RULE_NAMES
 from tflint_vars.diagnostics import CodeSelection, Diagnostic, noqa_suppresses, working_on
-from tflint_vars.project import resolver_for
-from tflint_vars.rules.registry import ALL_RULES, RULES_BY_CODE
-from tflint_vars.rules.tfv100_unused_noqa import UnusedNoqa
 from tflint_vars.sources import LINE_END, Source, load_source, read_error, read_file, unreadable
+
+if TYPE_CHECKING:
+    from tflint_vars.analysis import Resolver
 
 # A file with none of these words cannot hold a rule's finding (every rule needs one of them in a call, an import
 # or a `call` or `build` method, or the Keras 2 API TFV011-TFV016 report), so it is parsed only to report TFV000, and
 # never analysed.
 TRIGGER_WORDS = ("ariable", "add_weight", "layers", "def call", "def build", "Metric", "add_metric", "add_update",
                  "updates", "input_shape", "output_shape", "dynamic")
+
+UNUSED_NOQA = "TFV100"
 
 DEFAULT_EXCLUDES = frozenset({
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache",
@@ -66,6 +68,12 @@ def _column(text_line: str, byte_offset: int) -> int:
 def check_tree(tree: ast.Module, text: str, path: str, selection: CodeSelection | None = None,
                honour_noqa: bool = True, resolver: Resolver | None = None) -> list[Diagnostic]:
     """The rules' diagnostics for a parsed file (TFV000 is the parser's business), sorted by position."""
+    # The analysis and the rules load with the first file that needs them: a run the result cache answers (or one
+    # over files without a trigger word) never imports them.
+    from tflint_vars.analysis import analyze
+    from tflint_vars.project import resolver_for
+    from tflint_vars.rules.registry import ALL_RULES
+
     selection = selection or CodeSelection()
     if resolver is None:
         resolver = resolver_for(path)
@@ -103,15 +111,17 @@ def unused_noqa(text: str, path: str, reported: dict[int, set[str]], selection: 
     """TFV100: the noqa comments of `text` that silence none of the codes `reported` on their lines (ruff's
     RUF100). Not itself silenced by a bare noqa comment, which is what it reports; a directive listing TFV100 is
     never reported."""
-    if not selection.enabled(UnusedNoqa.code) or selection.ignore_noqa:
+    if not selection.enabled(UNUSED_NOQA) or selection.ignore_noqa or "noqa" not in text.lower():
         return []
+    from tflint_vars.rules.tfv100_unused_noqa import UnusedNoqa
+
     rule = UnusedNoqa()
-    enabled = {code for code in RULES_BY_CODE if selection.enabled(code)}
+    enabled = {code for code in RULE_NAMES if selection.enabled(code)}
     # A bare noqa usually serves another tool (155 such on 24 held-out code bases, docs/precision.md): judged only
     # when TFV100 is selected by a longer prefix than `TFV` (`--extend-select TFV100`), as ruff's RUF100 is opt-in.
     bare = any(rule.code.startswith(prefix) and len(prefix) > len("TFV") for prefix in selection.select)
     diagnostics = []
-    for directive in rule.unused_directives(text, reported, set(RULES_BY_CODE), enabled, report_bare=bare):
+    for directive in rule.unused_directives(text, reported, set(RULE_NAMES), enabled, report_bare=bare):
         message, fix, reason = rule.directive_finding(directive)
         diagnostics.append(selection.fixes.apply(Diagnostic(path, directive.line, directive.column, rule.code,
                                                             message, fix, fix_title=rule.fix_title,

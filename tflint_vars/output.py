@@ -19,7 +19,7 @@ from urllib.parse import quote
 from tflint_vars import __version__
 from tflint_vars.diagnostics import SAFE, UNSAFE, Diagnostic
 from tflint_vars.docs import rule_help_uri, rule_section
-from tflint_vars.rules.registry import ALL_RULES
+from tflint_vars.codes import RULE_NAMES
 
 # Python's own line ends (the tokenizer's): str.splitlines() also splits on \f, \v, \x1c.. and would shift lines.
 LINE_END = re.compile(r"\r\n|\r|\n")
@@ -348,6 +348,8 @@ def sarif_log(diagnostics: list[Diagnostic], base: str | None = None, failures: 
     descriptor; `docs_url` (the `docs-url` setting) adds links to it, `helpUri`, and `informationUri`: without it the
     log carries no link, since a file URI on the machine that ran the check would not resolve where it is read."""
     base = os.path.abspath(base or os.getcwd())
+    from tflint_vars.rules.registry import ALL_RULES  # each rule's documentation goes into the log
+
     rule_index = {rule.code: index for index, rule in enumerate(ALL_RULES)}
     sources = SourceLines()
     results = []
@@ -473,14 +475,12 @@ FORMATS: dict[str, Callable[..., None]] = {  # (diagnostics, stream, *, failures
 def statistics(diagnostics: list[Diagnostic]) -> list[dict]:
     """Counts per code, most frequent first (ruff's `--statistics`): code, rule name, count, and how many have a safe
     fix (`fixable` when any has)."""
-    from tflint_vars.rules.registry import RULES_BY_CODE
-
     counts: dict[str, list[int]] = {}
     for diagnostic in diagnostics:
         count = counts.setdefault(diagnostic.code, [0, 0])
         count[0] += 1
         count[1] += diagnostic.fix == SAFE
-    rows = [{"code": code, "name": RULES_BY_CODE[code].name if code in RULES_BY_CODE else "", "count": total,
+    rows = [{"code": code, "name": RULE_NAMES.get(code, ""), "count": total,
              "fixable": safe > 0, "fixable_count": safe} for code, (total, safe) in counts.items()]
     return sorted(rows, key=lambda row: (-row["count"], row["code"]))
 
@@ -537,8 +537,6 @@ def write_fix_status(diagnostics: list[Diagnostic], stream: TextIO) -> None:
 
 def write_fixed(fixed: list[Diagnostic], stream: TextIO) -> None:
     """`--show-fixes` with `--fix`: the fixes applied, per file and code (ruff's layout)."""
-    from tflint_vars.rules.registry import RULES_BY_CODE
-
     if not fixed:
         return
     noun = "diagnostic" if len(fixed) == 1 else "diagnostics"
@@ -550,5 +548,5 @@ def write_fixed(fixed: list[Diagnostic], stream: TextIO) -> None:
     for path in sorted(by_path):
         stream.write(f"- {path}:\n")
         for code, count in sorted(by_path[path].items()):
-            name = RULES_BY_CODE[code].name if code in RULES_BY_CODE else ""
+            name = RULE_NAMES.get(code, "")
             stream.write(f"    {count} \u00d7 {code} ({name})\n")

@@ -10,8 +10,10 @@ client sends them; each diagnostic links to its rule's documentation, and hoveri
 from __future__ import annotations
 
 import asyncio
+import difflib
 import json
 import os
+import re
 from dataclasses import dataclass
 
 from lsprotocol import types
@@ -167,12 +169,27 @@ def lsp_diagnostic(diagnostic: Diagnostic, lines: list[str], docs_url: str | Non
     )
 
 
-def whole_document_edit(uri: str, version: int | None, before: str, after: str) -> types.WorkspaceEdit:
-    lines = before.split("\n")
-    end = types.Position(len(lines) - 1, len(lines[-1].encode("utf-16-le")) // 2)
-    edit = types.TextEdit(range=types.Range(types.Position(0, 0), end), new_text=after)
+def _lines(text: str) -> list[str]:
+    """The document's lines as LSP counts them (ended by \n, \r\n or \r), each with its ending."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+
+
+def document_edit(uri: str, version: int | None, before: str, after: str) -> types.WorkspaceEdit:
+    """The change from `before` to `after` as whole-line edits of the lines that differ (as ruff's server sends
+    them): the editor keeps the cursor, folds and marks of every other line, and its undo shows the fix alone."""
+    old, new = _lines(before), _lines(after)
+    edits = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if i2 == len(old) and old and not old[-1].endswith(("\n", "\r")):
+            # The last line has no ending: the edit ends where the document does.
+            end = types.Position(i2 - 1, len(old[-1].encode("utf-16-le")) // 2)
+        else:
+            end = types.Position(i2, 0)
+        edits.append(types.TextEdit(range=types.Range(types.Position(i1, 0), end), new_text="".join(new[j1:j2])))
     return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
-        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=[edit])])
+        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=edits)])
 
 
 def fix_one(checked: Checked, diagnostic: Diagnostic) -> str | None:
@@ -264,14 +281,14 @@ def build_server() -> TflintVarsServer:
                     title=quick_fix_title(diagnostic), kind=types.CodeActionKind.QuickFix,
                     is_preferred=diagnostic.fix == SAFE,
                     diagnostics=[lsp_diagnostic(diagnostic, checked.text.splitlines(), None)],
-                    edit=whole_document_edit(uri, version, checked.text, fixed)))
+                    edit=document_edit(uri, version, checked.text, fixed)))
         if not only or any(kind in (FIX_ALL, types.CodeActionKind.Source, types.CodeActionKind.SourceFixAll)
                            for kind in only):
             fixed = fix_all_safe(checked)
             if fixed != checked.text:
                 actions.append(types.CodeAction(title="tflint-vars: apply every safe fix",
                                                 kind=FIX_ALL,
-                                                edit=whole_document_edit(uri, version, checked.text, fixed)))
+                                                edit=document_edit(uri, version, checked.text, fixed)))
         return actions
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
