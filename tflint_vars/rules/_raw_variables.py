@@ -366,11 +366,97 @@ def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_pl
     if refused:
         return refused
     plan = planner(site.node, analysis.source, analysis.qualify, weight_scope(analysis, site))
+    if isinstance(plan, WeightPlan) and site.context.keras_class.kind in METRIC_KINDS \
+            and "name" not in plan.keywords:
+        # tf-keras's `Metric.add_weight(name, shape=(), ...)` requires the name (TypeError without it, measured on
+        # tensorflow-similarity's DistanceMetric); the variable gave none ("Variable"): the attribute's name serves.
+        parent = analysis.index(site.context.function).parents.get(site.node)
+        stored = [t.attr for t in (parent.targets if isinstance(parent, ast.Assign) else [])
+                  if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"]
+        if len(stored) == 1:
+            plan.keywords = {"name": f'"{stored[0]}"', **plan.keywords}
+            plan.generated.add("name")
+        else:
+            return "tf-keras's `Metric.add_weight` requires a name, and the variable gives none to keep"
     if isinstance(plan, WeightPlan):
-        for reason in (place.removeprefix("unsafe: ") if place is not None else None, numpy_operands(analysis, site)):
+        for reason in (place.removeprefix("unsafe: ") if place is not None else None, numpy_operands(analysis, site),
+                       variable_only_api(analysis, site)):
             if reason:
                 plan.unsafe = f"{reason}; {plan.unsafe}" if plan.unsafe else reason
     return plan
+
+
+# Public attributes of a tf.Variable that Keras 3's variable lacks (measured on TF 2.21 / Keras 3.15.1: a built
+# Dense's kernel against `tf.Variable(tf.zeros((3, 2)))`; the rest of tf.Variable's public names it has).
+KERAS3_VARIABLE_LACKS = frozenset({
+    "SaveSliceInfo", "batch_scatter_update", "count_up_to", "create", "device", "eval", "experimental_ref",
+    "from_proto", "gather_nd", "get_shape", "graph", "initial_value", "initialized_value", "initializer",
+    "is_initialized", "load", "op", "read_value", "read_value_no_copy", "ref", "scatter_add", "scatter_div",
+    "scatter_max", "scatter_min", "scatter_mul", "scatter_nd_add", "scatter_nd_max", "scatter_nd_min",
+    "scatter_nd_sub", "scatter_nd_update", "scatter_sub", "scatter_update", "set_shape", "sparse_read", "to_proto",
+})
+
+
+def variable_only_api(analysis: ModuleAnalysis, site: CallSite) -> str | None:
+    """Why the fix is unsafe when the class uses, on a `self` attribute, an attribute of tf.Variable that Keras 3's
+    variable lacks (`self.w.get_shape()`, or `self.w` passed to a method or module function that calls
+    `.get_shape()` on that parameter): the add_weight weight would raise AttributeError there (deepchem's GraphCNN,
+    measured). Per class: the attributes so used; a variable stored elsewhere than `self.<x>` is unsafe when any is."""
+    keras_class = site.context.keras_class
+    key = ("variable-only api", keras_class.node)
+    if key not in analysis.memos:
+        analysis.memos[key] = _variable_only_uses(analysis, keras_class)
+    uses = analysis.memos[key]
+    if not uses:
+        return None
+    parent = analysis.index(site.context.function).parents.get(site.node)
+    stored = {t.attr for t in (parent.targets if isinstance(parent, ast.Assign) else [])
+              if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"}
+    hit = sorted(stored & set(uses)) if stored else sorted(uses)
+    if not hit:
+        return None
+    return f"the class uses {uses[hit[0]]} on `self.{hit[0]}`, which a Keras 3 weight lacks (AttributeError)"
+
+
+def _variable_only_uses(analysis: ModuleAnalysis, keras_class: KerasClass) -> dict[str, str]:
+    """`self.<x>` attribute -> the tf.Variable-only attribute the class uses on it, directly or through a parameter
+    of one of its methods or of a module function it passes `self.<x>` to."""
+    functions = {f.name: f for f in keras_class.node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    module_functions = {f.name: f for f in analysis.tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    def lacking_on(function: ast.AST, name: str) -> str | None:
+        for node in ast.walk(function):
+            if isinstance(node, ast.Attribute) and node.attr in KERAS3_VARIABLE_LACKS \
+                    and isinstance(node.value, ast.Name) and node.value.id == name:
+                return f"`.{node.attr}`"
+        return None
+
+    uses: dict[str, str] = {}
+    for node in ast.walk(keras_class.node):
+        if isinstance(node, ast.Attribute) and node.attr in KERAS3_VARIABLE_LACKS \
+                and isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name) \
+                and node.value.value.id == "self":
+            uses.setdefault(node.value.attr, f"`.{node.attr}`")
+        if not isinstance(node, ast.Call):
+            continue
+        callee, offset = None, 0
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                and node.func.value.id == "self" and node.func.attr in functions:
+            callee, offset = functions[node.func.attr], 1
+        elif isinstance(node.func, ast.Name) and node.func.id in module_functions:
+            callee = module_functions[node.func.id]
+        if callee is None:
+            continue
+        params = [a.arg for a in (*callee.args.posonlyargs, *callee.args.args)][offset:]
+        passed = [(params[i] if i < len(params) else None, a) for i, a in enumerate(node.args)]
+        passed += [(k.arg, k.value) for k in node.keywords if k.arg]
+        for param, argument in passed:
+            if param and isinstance(argument, ast.Attribute) and isinstance(argument.value, ast.Name) \
+                    and argument.value.id == "self":
+                lacking = lacking_on(callee, param)
+                if lacking:
+                    uses.setdefault(argument.attr, f"{lacking} (through `{callee.name}`)")
+    return uses
 
 
 def _numpy_names(analysis: ModuleAnalysis) -> set[str]:

@@ -8,7 +8,8 @@ from tflint_vars.diagnostics import SAFE, UNSAFE
 from tflint_vars.plans.hoist import HoistPlan, created_once, guarded_attributes, plan_hoist
 from tflint_vars.plans.initializers import WeightPlan
 from tflint_vars.rules._raw_variables import (CALL_METHODS, creator, fix_plan, helper_finding, helper_variables,
-                                              numpy_operands, per_call_message, raw_variables, where)
+                                              numpy_operands, per_call_message, raw_variables, variable_only_api,
+                                              where)
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -115,7 +116,8 @@ class VariableInCall(Rule):
             if isinstance(plan, HoistPlan):
                 why = created_once(analysis, site.context.keras_class, plan) if guard else \
                     "the variable then persists across calls, which training needs but the code did not do"
-                why = why or (plan.weight_plan.unsafe if plan.weight_plan else None) or numpy_operands(analysis, site)
+                why = why or (plan.weight_plan.unsafe if plan.weight_plan else None) or numpy_operands(analysis, site) \
+                    or variable_only_api(analysis, site)
                 yield self.finding(site.node, message, UNSAFE if why else SAFE, reason=why)
             else:
                 yield self.finding(site.node, message, reason=plan)
