@@ -116,6 +116,13 @@ class VariableInInit(Rule):
       `autocast=False` for float weights: under a mixed policy both Kerases autocast an add_weight weight read in
       `call`, never a raw variable. Integer variables keep integer bounds (`RandomUniform(minval=0, ...)`: Keras 2
       raises on 0.0 for an int32).
+    - tf.Variable-only API: a Keras 3 weight lacks `.get_shape()`, `.read_value()`, `.op`, `.initializer`,
+      `.scatter_*` and others (measured against a built Dense's kernel); the fix is unsafe when the class uses one
+      on the attribute the variable is stored to, directly or through a method or module function it passes the
+      attribute to (deepchem's `batch_mat_mult(V, self.W)` calls `B.get_shape()`).
+    - Metric names: tf-keras's `Metric.add_weight(name, shape=(), ...)` requires a name (TypeError without it), so in
+      a `Metric` a variable without one is named after the attribute it is stored to (the original had no name to
+      keep: tf.Variable calls it "Variable"); no fix when it is stored elsewhere.
     - Numpy operands: Keras 3's variable promotes with numpy float64 values where a tf.Variable (and Keras 2's
       weight) does not: `w * np.sqrt(2.0)`, `np.sqrt(2.0) * w` and `w * np.ones(2)` are float64 for an add_weight
       weight under Keras 3 and float32 for a tf.Variable (fact numpy_float64_operand; np.float32 values and python
