@@ -332,40 +332,6 @@ def _():
     return tuple(results)
 
 
-
-@fact("metric_add_weight_without_name")
-def _():
-    class Total(keras.metrics.Metric):
-        def __init__(self):
-            super().__init__(name="total")
-            self.total = self.add_weight(shape=(), initializer="zeros")
-
-        def update_state(self, x):
-            self.total.assign_add(tf.reduce_sum(x))
-
-        def result(self):
-            return self.total
-    return Total().total.shape
-
-
-# What a tf.Variable has and a Keras 3 weight lacks, among the names layer code calls on a variable it keeps (a
-# precondition of TFV001-TFV004's fixes: `self.w.get_shape()` or a helper's `B.get_shape()` on it breaks).
-@fact("weight_lacks_variable_api")
-def _():
-    weight = layer().add_weight(name="w", shape=(2,), initializer="zeros")
-    lacking = []
-    for name in ("get_shape", "eval", "op", "graph", "device", "initializer", "initial_value", "read_value",
-                 "sparse_read", "gather_nd", "scatter_update", "scatter_add", "scatter_sub", "scatter_nd_update",
-                 "set_shape", "ref", "count_up_to"):
-        try:
-            getattr(weight, name)
-        except AttributeError:
-            lacking.append(name)
-        except Exception:  # tf.Variable's graph-only properties raise RuntimeError eagerly: it has them
-            pass
-    return sorted(lacking)
-
-
 for name, result in RESULTS.items():
     print(f"{name}: {result}")
 sys.stdout.flush()

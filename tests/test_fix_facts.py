@@ -136,16 +136,3 @@ def test_metric_weight_without_initializer(api):
     assert k2["metric_no_initializer_after_reset"] == "0.0"
     for name in ("metric_no_initializer_fit", "metric_no_initializer_evaluate"):
         assert k3[name].startswith("ValueError") and float(k2[name]) != 0.0, name
-
-
-def test_metric_weight_names_and_the_variable_api_a_weight_lacks(facts):
-    from tflint_vars.rules._raw_variables import KERAS3_WEIGHT_LACKS
-
-    k3, k2 = facts["keras3"], facts["keras2"]
-    # tf-keras' Metric.add_weight requires `name`: a Metric's fix always writes one.
-    assert k2["metric_add_weight_without_name"].startswith("TypeError") and "Error" not in \
-        k3["metric_add_weight_without_name"]
-    # The tf.Variable API a Keras 3 weight lacks: a fix is unsafe where the class uses it on the variable.
-    lacking = set(eval(k3["weight_lacks_variable_api"]))  # a repr of a sorted list of names
-    assert lacking == KERAS3_WEIGHT_LACKS
-    assert set(eval(k2["weight_lacks_variable_api"])) <= {"graph", "op"}  # eager-only gaps Keras 2 shares

@@ -263,11 +263,6 @@ def _fix_plan(analysis: ModuleAnalysis, site: CallSite, place: bool) -> WeightPl
         unsupported = sorted(set(plan.keywords) - METRIC_KEYWORDS)
         if unsupported:
             return f"a Metric's `add_weight` takes no {', '.join(f'`{k}`' for k in unsupported)}"
-        if "name" not in plan.keywords:
-            # tf-keras' Metric.add_weight(name, ...) requires it (TypeError without: fact
-            # metric_add_weight_without_name); the attribute's name, else tf.Variable's own default.
-            plan.keywords = {"name": f'"{_stored_attribute(analysis, site) or "Variable"}"', **plan.keywords}
-            plan.generated.add("name")
     return plan
 
 
@@ -372,8 +367,7 @@ def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_pl
         return refused
     plan = planner(site.node, analysis.source, analysis.qualify, weight_scope(analysis, site))
     if isinstance(plan, WeightPlan):
-        for reason in (place.removeprefix("unsafe: ") if place is not None else None, numpy_operands(analysis, site),
-                       variable_api_uses(analysis, site)):
+        for reason in (place.removeprefix("unsafe: ") if place is not None else None, numpy_operands(analysis, site)):
             if reason:
                 plan.unsafe = f"{reason}; {plan.unsafe}" if plan.unsafe else reason
     return plan
@@ -404,65 +398,6 @@ def _find_numpy_names(analysis: ModuleAnalysis) -> set[str]:
 
 def _reads(node: ast.AST, names: set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
-
-
-# The tf.Variable API a Keras 3 weight lacks (fact weight_lacks_variable_api, bench/keras_fix_facts.py).
-KERAS3_WEIGHT_LACKS = frozenset({"count_up_to", "device", "eval", "gather_nd", "get_shape", "graph", "initial_value",
-                                 "initializer", "op", "read_value", "ref", "scatter_add", "scatter_nd_update",
-                                 "scatter_sub", "scatter_update", "set_shape", "sparse_read"})
-
-
-def variable_api_uses(analysis: ModuleAnalysis, site: CallSite) -> str | None:
-    """Why the fix is unsafe when the class uses, on the variable it keeps in `self.X`, tf.Variable API a Keras 3
-    weight lacks: `self.X.get_shape()`, or a method or module function of this module handed `self.X` that calls
-    it on its parameter (deepchem's GraphCNN: `self.batch_mat_mult(n, self.W)` then `B.get_shape()`). Else None."""
-    attribute = _stored_attribute(analysis, site)
-    if attribute is None:
-        return None
-    cls = site.context.keras_class
-    key = ("variable api uses", cls.node)  # one scan per class: every site in it asks
-    if key not in analysis.memos:
-        analysis.memos[key] = _class_variable_api_uses(analysis, cls)
-    return analysis.memos[key].get(attribute)
-
-
-def _class_variable_api_uses(analysis: ModuleAnalysis, cls) -> dict[str, str]:
-    module_functions = {f.name: f for f in analysis.tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    uses: dict[str, str] = {}
-    for node in ast.walk(cls.node):
-        if type(node) is ast.Attribute and node.attr in KERAS3_WEIGHT_LACKS:
-            attribute = _self_attribute(node.value)
-            if attribute is not None:
-                uses.setdefault(attribute, f"the class calls `self.{attribute}.{node.attr}`, which a Keras 3 weight "
-                                           f"lacks")
-        elif type(node) is ast.Call:
-            handed = [(index, _self_attribute(argument)) for index, argument in enumerate(node.args)] + \
-                     [(keyword.arg, _self_attribute(keyword.value)) for keyword in node.keywords]
-            handed = [(where, attribute) for where, attribute in handed if attribute is not None]
-            if not handed:
-                continue
-            func, skip = node.func, 0
-            if type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "self":
-                callee, skip = cls.method(func.attr), 1
-            elif type(func) is ast.Name and func.id not in analysis.imports:
-                callee = module_functions.get(func.id)
-            else:
-                continue
-            if callee is None:
-                continue
-            parameters = [a.arg for a in callee.args.posonlyargs + callee.args.args][skip:]
-            for where, attribute in handed:
-                parameter = where if isinstance(where, str) else \
-                    (parameters[where] if where < len(parameters) else None)
-                if parameter is None or attribute in uses:
-                    continue
-                for inner in ast.walk(callee):
-                    if type(inner) is ast.Attribute and inner.attr in KERAS3_WEIGHT_LACKS \
-                            and type(inner.value) is ast.Name and inner.value.id == parameter:
-                        uses[attribute] = (f"`{callee.name}` calls `{parameter}.{inner.attr}` on `self.{attribute}`, "
-                                           f"which a Keras 3 weight lacks")
-                        break
-    return uses
 
 
 def numpy_operands(analysis: ModuleAnalysis, site: CallSite) -> str | None:

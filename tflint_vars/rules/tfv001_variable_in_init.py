@@ -111,12 +111,6 @@ class VariableInInit(Rule):
       constants, `DECAY = np.float32(0.9)`: with such a scalar in `train_step`, Keras 3's `fit` raised
       NotImplementedError on a held-out module where the original trained, issue 17). A numpy value passed in
       from outside the module is not seen.
-    - tf.Variable API: a Keras 3 weight has no `get_shape`, `eval`, `read_value`, `scatter_update`, `initializer`,
-      ... (fact weight_lacks_variable_api). Unsafe where the class calls one on the variable, directly
-      (`self.w.get_shape()`) or through a method or function of the module it hands the variable to (deepchem's
-      GraphCNN: `self.batch_mat_mult(x, self.W)`, then `B.get_shape()`; the held-out set caught that fix breaking).
-    - Metrics: tf-keras' `Metric.add_weight` requires `name` (fact metric_add_weight_without_name), so a Metric's
-      fix always writes one: the attribute's name (`self.total` -> `name="total"`).
     - Name: Keras 3 rejects `/`: it becomes `_` (unsafe); a computed name may hold one (unsafe), except a
       conditional of literals or an f-string of `range` counters.
     - Keywords: `name`, `trainable`, `dtype`, `constraint` pass through (a constraint is applied by `fit` in both);
