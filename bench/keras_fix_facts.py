@@ -332,6 +332,28 @@ def _():
     return tuple(results)
 
 
+
+@fact("build_single_shape_is_sequence")
+def _():
+    """What `build` receives for one input, and for two, as a `isinstance(shape, Sequence)` test reads it
+    (deepchem's Highway tells one input from several so; TFV010)."""
+    import collections.abc
+
+    seen = []
+
+    class Probe(keras.layers.Layer):
+        def build(self, input_shape):
+            seen.append((type(input_shape).__name__, isinstance(input_shape, collections.abc.Sequence),
+                         isinstance(input_shape, tuple), isinstance(input_shape, list)))
+
+        def call(self, inputs):
+            return inputs
+
+    Probe()(tf.ones((2, 3)))
+    Probe()([tf.ones((2, 3)), tf.ones((2, 3))])
+    return seen
+
+
 for name, result in RESULTS.items():
     print(f"{name}: {result}")
 sys.stdout.flush()

@@ -406,6 +406,25 @@ CASES = [
                 self.d = input_shape[-1]
                 self.w = self.add_weight(name="w", shape=(self.d,), initializer="ones")
         """),
+    ("sequence_test_of_the_shape", """
+        from collections.abc import Sequence
+
+        import tensorflow as tf
+
+        class Highway(tf.keras.layers.Layer):
+            def build(self, input_shape):
+                if isinstance(input_shape, Sequence):  # <- TFV010
+                    input_shape = input_shape[0]
+                self.dense = tf.keras.layers.Dense(int(input_shape[-1]))
+        """, """
+        import tensorflow as tf
+
+        class Highway(tf.keras.layers.Layer):
+            def build(self, input_shape):
+                if isinstance(input_shape, list):
+                    input_shape = input_shape[0]
+                self.dense = tf.keras.layers.Dense(int(input_shape[-1]))
+        """),
 ]
 
 # Correct code that must stay silent whatever else: not Keras layers, or Keras 3's own way.

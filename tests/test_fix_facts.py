@@ -137,3 +137,11 @@ def test_metric_weight_without_initializer(api):
     assert k2["metric_no_initializer_after_reset"] == "0.0"
     for name in ("metric_no_initializer_fit", "metric_no_initializer_evaluate"):
         assert k3[name].startswith("ValueError") and float(k2[name]) != 0.0, name
+
+
+def test_one_input_shape_passes_a_sequence_test_only_under_keras3(facts):
+    # (type, Sequence, tuple, list) for one input, then for two: TFV010's `isinstance(input_shape, Sequence)` report.
+    assert facts["keras3"]["build_single_shape_is_sequence"] == \
+        "[('tuple', True, True, False), ('list', True, False, True)]"
+    assert facts["keras2"]["build_single_shape_is_sequence"] == \
+        "[('TensorShape', False, False, False), ('list', True, False, True)]"

@@ -166,7 +166,13 @@ class TensorShapeApiInBuild(Rule):
     A local alias bound once at the top of `build` (`shape = input_shape`, `query = input_shape["query"]` for a dict
     of shapes) is the parameter too. After `if <type test>: raise ...` nothing is reported (it runs only on a
     TensorShape); `if not isinstance(input_shape, tf.TensorShape): raise ...` is itself reported, with no fix: under
-    Keras 3 it always raises.
+    Keras 3 it always raises. So is `isinstance(input_shape, Sequence)` (or `tuple`, or another ABC a tuple is an
+    instance of), which code uses to tell one input from several: Keras 2 passed one input's shape as a TensorShape
+    (not a Sequence) and several as a list; Keras 3 passes one as a tuple, which passes the test (fact
+    build_single_shape_is_sequence), so the branch for several inputs runs (deepchem's Highway: `input_shape[0]`
+    then is the batch size). Not reported in a guard that requires several inputs (`if not isinstance(input_shape,
+    (tuple, list)): raise ...`): both Kerases pass those as a list. No fix: which inputs the layer takes decides the
+    rewrite.
 
     ## Why is this bad?
     Keras 3 calls `build` with a tuple (`(None, 3)`), where Keras 2 passed a `tf.TensorShape`; so does it call
@@ -210,6 +216,16 @@ class TensorShapeApiInBuild(Rule):
     name = "tensorshape-api-in-build"
     fix = SAFE
     VALID = [
+        # qkeras: the test tells Keras 3's tuple from Keras 2's TensorShape, as a fix would.
+        "import keras\nclass Q(keras.layers.Layer):\n    def build(self, input_shape):\n"
+        "        dims = list(input_shape) if isinstance(input_shape, tuple) else input_shape.as_list()\n",
+        # Several inputs required (Keras 3's own Dot): a list in both Kerases, so the test answers alike.
+        "import keras\nclass Dot(keras.layers.Layer):\n    def compute_output_shape(self, input_shape):\n"
+        "        if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 2:\n"
+        "            raise ValueError(input_shape)\n        return input_shape[0]\n",
+        # `list`: several inputs' shapes are a list in both Kerases, one input's never is.
+        "import keras\nclass L(keras.layers.Layer):\n    def build(self, input_shape):\n"
+        "        if isinstance(input_shape, list):\n            input_shape = input_shape[0]\n",
         "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, input_shape):\n"
         "        input_shape = tf.TensorShape(input_shape)\n        self.n = input_shape.as_list()[-1]\n",
         "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, input_shape):\n"
@@ -222,6 +238,8 @@ class TensorShapeApiInBuild(Rule):
         "            n = input_shape.as_list()\n        except AttributeError:\n            n = list(input_shape)\n",
     ]
     INVALID = [
+        "import collections.abc\nimport keras\nclass L(keras.layers.Layer):\n    def build(self, input_shape):\n"
+        "        if isinstance(input_shape, collections.abc.Sequence):\n            input_shape = input_shape[0]\n",
         "import keras\nclass L(keras.layers.Layer):\n    def build(self, shape):\n"
         "        if shape.ndims != 2:\n            raise ValueError(shape)\n",
         "from tensorflow import keras\nclass L(keras.layers.Layer):\n    def build(self, input_shape):\n"
@@ -256,6 +274,7 @@ class TensorShapeApiInBuild(Rule):
                                        reason="the guard rejects what Keras 3 passes")
                 break
             uses.visit(statement)
+        yield from self._sequence_tests(analysis, owner, function, names, param)
         rebound = rebinding_ends(function, param) if uses.uses else []
         for node, pattern in uses.uses:
             root = _root_name(node)
@@ -264,6 +283,43 @@ class TensorShapeApiInBuild(Rule):
             if any(end <= start for end in rebound):
                 continue
             yield self._finding(analysis, owner, node, pattern, param)
+
+    def _sequence_tests(self, analysis: ModuleAnalysis, owner: str, function: ast.FunctionDef,
+                        names: frozenset[str], param: str) -> Iterator[Finding]:
+        """`isinstance(input_shape, Sequence)` (or `tuple`): Keras 2 passed one input's shape as a TensorShape, which
+        fails the test, and several inputs' as a list; Keras 3 passes one input's as a tuple, which passes it (fact
+        build_single_shape_is_sequence), so the branch for several inputs runs on one (deepchem's Highway)."""
+        # `if not isinstance(input_shape, (tuple, list)) ...: raise`: the layer requires several inputs (Keras 3's own
+        # Concatenate and Dot), which both Kerases pass as a list: the test answers alike.
+        required = {id(test.operand) for statement in ast.walk(function) if isinstance(statement, ast.If)
+                    and statement.body and isinstance(statement.body[-1], ast.Raise)
+                    for test in ast.walk(statement.test)
+                    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)}
+        # `list(s) if isinstance(s, tuple) else s.as_list()`: the test tells Keras 3's tuple from Keras 2's
+        # TensorShape, which is the fix itself (qkeras' QAdaptiveActivation).
+        for branch in ast.walk(function):
+            if isinstance(branch, (ast.If, ast.IfExp)) and _expects_tensorshape(branch, names):
+                required.update(id(n) for n in ast.walk(branch.test) if isinstance(n, ast.Call))
+        pending = list(function.body)
+        while pending:
+            node = pending.pop()
+            if isinstance(node, _NESTED) or id(node) in required:
+                continue
+            pending.extend(ast.iter_child_nodes(node))
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance"
+                    and "isinstance" not in analysis.imports and len(node.args) == 2
+                    and isinstance(node.args[0], ast.Name) and node.args[0].id in names):
+                continue
+            kinds = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
+            matched = next((k for k in kinds if _tuple_kind(analysis, k)), None)
+            if matched is None:
+                continue
+            text = source_segment(analysis.source, node) or "isinstance(...)"
+            yield self.finding(
+                node, f"`{text}` in `{owner}`: true for one input's shape under Keras 3 (a tuple, not a TensorShape)",
+                title=f"Tell one shape from several by the first item: `isinstance({param}[0], (list, tuple, "
+                      f"tf.TensorShape))`",
+                reason="which inputs the layer is called with decides the rewrite")
 
     def _finding(self, analysis: ModuleAnalysis, owner: str, node: ast.Attribute, pattern: str, param: str) -> Finding:
         text = source_segment(analysis.source, node) or pattern
@@ -319,6 +375,32 @@ class TensorShapeApiInBuild(Rule):
             return new.with_changes(lpar=expr.lpar, rpar=expr.rpar)
 
         return node, apply
+
+
+def _expects_tensorshape(branch: ast.If | ast.IfExp, names: frozenset[str]) -> bool:
+    """Whether a branch of `branch` uses TensorShape API on the shape, or names TensorShape: its test is there to
+    tell a tuple from a TensorShape."""
+    parts = [*branch.body, *branch.orelse] if isinstance(branch, ast.If) else [branch.body, branch.orelse]
+    for part in parts:
+        for node in ast.walk(part):
+            if isinstance(node, ast.Attribute) and node.attr in TENSORSHAPE_ONLY and _shape_root(node.value, names):
+                return True
+            if isinstance(node, (ast.Name, ast.Attribute)) and "TensorShape" in (dotted_name(node) or ""):
+                return True
+    return False
+
+
+# Types a tuple is an instance of and a TensorShape is not (collections.abc registers tuple; TensorShape is none).
+_TUPLE_KINDS = frozenset({"collections.abc.Sequence", "collections.abc.Collection", "collections.abc.Iterable",
+                          "collections.abc.Sized", "collections.abc.Container", "collections.abc.Reversible",
+                          "typing.Sequence", "typing.Collection", "typing.Iterable", "typing.Sized",
+                          "typing.Container", "typing.Reversible"})
+
+
+def _tuple_kind(analysis: ModuleAnalysis, node: ast.AST) -> bool:
+    if isinstance(node, ast.Name) and node.id == "tuple" and node.id not in analysis.imports:
+        return True
+    return analysis.qualify(node) in _TUPLE_KINDS
 
 
 def _called(analysis: ModuleAnalysis, attribute: ast.Attribute) -> ast.Call | None:
