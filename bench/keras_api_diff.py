@@ -184,6 +184,24 @@ def measure() -> None:
     fact("load_model_constructor_without_kwargs_default_config", lambda: save_and_load(False, with_config=False))
     fact("load_model_constructor_with_kwargs_default_config", lambda: save_and_load(True, with_config=False))
 
+    def save_dtype_default():
+        import tempfile
+
+        # A constructor default that is a tf.DType, no get_config (TFV017): Keras 3's automatic config cannot save it.
+        class Acc(keras.layers.Layer):
+            def __init__(self, dim=3, state_dtype=tf.float32, **kwargs):
+                super().__init__(**kwargs)
+                self.acc = self.add_weight(name="acc", shape=(dim,), initializer="zeros", dtype=state_dtype)
+
+            def call(self, x):
+                return x + tf.cast(self.acc, x.dtype)
+        model = keras.Sequential([keras.Input((3,)), Acc()])
+        path = os.path.join(tempfile.mkdtemp(), "m.keras")
+        model.save(path)
+        loaded = keras.models.load_model(path, custom_objects={"Acc": Acc})
+        return len(loaded.weights)
+    fact("save_constructor_dtype_default", save_dtype_default)
+
     def metric_weight(*args, **kwargs):
         class M(keras.metrics.Metric):
             def __init__(self):

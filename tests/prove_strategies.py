@@ -71,14 +71,20 @@ def variable_specs(draw, place: str) -> dict:
         values = ["zeros", "fill", "uniform_int", "constant_shape"]
     else:
         values = ["zeros", "ones", "fill", "normal", "uniform", "truncated", "constant_shape", "numpy_zeros",
-                  "numpy_full", "initializer", "keras_initializer", "scaled_ones", "python_list", "literal"]
+                  "numpy_full", "initializer", "keras_initializer", "scaled_ones", "python_list", "literal",
+                  "computed", "computed_local", "computed_list"]
     if creator == "get_variable":
         values = ["gv_none", "gv_zeros", "gv_normal", "gv_glorot", "gv_constant"] if dtype != "int32" else ["gv_zeros"]
     value = draw(st.sampled_from(values))
-    if value in ("python_list", "numpy_zeros", "numpy_full") and shape_form in ("tensorshape", "input_shape",
-                                                                                "call_input"):
+    if value == "computed_list" and rank != 1:
+        value = "computed"
+    if value == "computed_local" and place not in ("build", "init"):
+        value = "computed"  # a local of the method the variable is made in (build's: an int; __init__'s: any)
+    if value in ("python_list", "numpy_zeros", "numpy_full", "computed_list") and shape_form in (
+            "tensorshape", "input_shape", "call_input"):
         shape_form = "tuple"
-    if shape_form == "int" and value not in ("zeros", "ones", "numpy_zeros", "numpy_full", "scaled_ones"):
+    if shape_form == "int" and value not in ("zeros", "ones", "numpy_zeros", "numpy_full", "scaled_ones", "computed",
+                                             "computed_local"):
         shape_form = "tuple"  # tf.random.*, tf.fill and get_variable take no scalar shape, with or without a fix
     if value == "literal":
         rank, shape, shape_form = 0, [], "scalar"
@@ -87,7 +93,8 @@ def variable_specs(draw, place: str) -> dict:
     dtype_form = draw(st.sampled_from(["value", "keyword"])) if dtype != "float32" else "none"
     if creator == "backend" and dtype_form == "value":
         dtype_form = "keyword"  # the backend takes its dtype as an argument: `K.zeros(s, dtype=...)`
-    if dtype_form == "keyword" and value not in ("python_list", "literal", "numpy_zeros", "numpy_full"):
+    if dtype_form == "keyword" and value not in ("python_list", "literal", "numpy_zeros", "numpy_full",
+                                                 "computed_list"):
         dtype_form = "value"  # tf.Variable(float32 tensor, dtype=float64) raises before any fix is involved
     return {
         "dtype": dtype, "shape": shape, "shape_form": shape_form, "value": value, "creator": creator,
@@ -149,6 +156,13 @@ def _value_expr(var: dict, tf: str, keras: str, where: str) -> str:
         "initializer": f"{tf}.random_normal_initializer(stddev={scale})(shape={s}{dkw})",
         "keras_initializer": f"{keras}.initializers.GlorotUniform()(shape={s}{dkw})",
         "scaled_ones": f"{c} * {tf}.ones({s}{dkw})",
+        # No initializer keeps these: the fix fills the weight with the value through Constant (computed plan).
+        "computed": f"{tf}.ones({s}{dkw}) * {c} + {tf}.zeros({s}{dkw})",
+        # ... reading a local the method bound just before (`_local_line` writes it): an int in build, a tensor in
+        # __init__ (both exist outside any traced graph).
+        "computed_local": f"{tf}.ones({s}{dkw}) * {c} + local_{{attr}}",
+        # A python list no initializer keeps, converted with the variable's own `dtype=` when it has one.
+        "computed_list": f"[{c}] * {n - 1} + [{c}]",
         "python_list": f"[{c}] * {n}" if len(var["shape"]) < 2 else f"[[{c}] * {var['shape'][-1]}] * {n}",
         "literal": c,
     }[kind]
@@ -244,8 +258,11 @@ def cases(draw) -> Case:
     previous_name = None
     for attr, place, var in specs:
         where = "init_params" if place in ("before_super", "before_super_local") else "method"
-        expr = creation(var, attr, tf, keras, where, previous_name)
+        expr = creation(var, attr, tf, keras, where, previous_name).replace("local_{attr}", f"local_{attr}")
         previous_name = var["name"] if var["naming"] != "none" else previous_name
+        if var["value"] == "computed_local":  # a local bound once just before: an int (of build's input shape)
+            blocks[place].append(f"local_{attr} = int(input_shape[-1]) - int(input_shape[-1])"
+                                 if place == "build" else f"local_{attr} = 0")
         if place == "before_super_local":
             blocks[place].append(f"{attr} = {expr}")
         elif place == "call_guarded":

@@ -103,6 +103,7 @@ def test_api_breakages_measured(api):
         "compat_v1_layers_separable_conv2d_reference": "AttributeError",
         "compute_output_shape_as_list": "AttributeError", "build_extra_argument": "ValueError",
         "load_model_constructor_without_kwargs_default_config": "TypeError",
+        "save_constructor_dtype_default": "NotImplementedError",
         "metric_add_weight_positional_name": "TypeError", "metric_add_weight_no_initializer": "ValueError",
         "layer_add_weight_computed_positional_name": "ValueError", "layer_add_variable_keras2_order": "ValueError",
     }

@@ -298,8 +298,26 @@ INIT = "    def __init__(self, n):\n        super().__init__()\n"
     # (TF itself raises on these two: the unsafe fix evaluates the same value, where it stood.)
     (INIT + "        self.w = tf.Variable(tf.random.normal((2,), dtype=tf.int32))\n", UNSAFE, "not a distribution"),
     (INIT + "        self.w = tf.Variable(tf.random.uniform((2,), dtype=tf.int32))\n", UNSAFE, "needs `maxval=`"),
-    (INIT + "        self.w = tf.Variable(True)\n", UNSAFE, "`True` does not map to a Keras initializer"),
-    (INIT + "        self.w = tf.Variable(tf.zeros((n,)) + 1.0)\n", UNSAFE, "does not map to a Keras initializer"),
+    # A value no initializer keeps, filled in through Constant: safe when it reads nothing a traced graph may own and
+    # is shown to be numbers or bools (measured: a bool weight behaves as the bool tf.Variable in both Kerases).
+    (INIT + "        self.w = tf.Variable(True)\n", SAFE, None),
+    (INIT + "        self.w = tf.Variable(tf.zeros((n,)) + 1.0)\n", SAFE, None),
+    ("    def __init__(self, v):\n        super().__init__()\n        self.w = tf.Variable(v)\n", UNSAFE,
+     "it is not shown to be a number (a string value Keras 3's Constant initializer cannot fill"),
+    ("    def build(self, s):\n        m = tf.eye(s[-1])\n        self.w = tf.Variable(m * 0.5)\n", UNSAFE,
+     "`m` may be a tensor of such a graph"),
+    ("    def build(self, s):\n        self.k = tf.eye(s[-1])\n        self.w = tf.Variable(self.k * 0.5)\n", UNSAFE,
+     "`self.k` may be a tensor of such a graph"),
+    ("    def build(self, s):\n        d = int(s[-1])\n        self.w = tf.Variable(tf.eye(d) * 0.5)\n", SAFE, None),
+    # A tensor local of `__init__`: a layer constructed in another's `build` (a Keras 3 scratch graph) makes it there.
+    ("    def __init__(self, n):\n        super().__init__()\n        t = tf.ones((3,))\n"
+     "        self.w = tf.Variable(t * 2.0)\n", UNSAFE, "`t` may be a tensor of such a graph"),
+    # The variable's `dtype=` converts the value, as tf.Variable does (tf-keras' Constant rejects an int32 tensor
+    # for a float32 weight): the fix passes it to tf.convert_to_tensor.
+    ("    def __init__(self, v=1):\n        super().__init__()\n        self.w = tf.Variable(v, dtype=tf.float32)\n",
+     SAFE, None),
+    # `int(...)` of an input-shape item in a shape is a Python int: the draw maps to RandomNormal.
+    ("    def build(self, s):\n        self.w = tf.Variable(tf.random.normal((int(s[-1]),)))\n", SAFE, None),
     ("    def __init__(self, v):\n        super().__init__()\n        self.w = tf.Variable(lambda: v)\n", None,
      "is a callable, which tf.Variable calls"),
     # A draw of a dtype not known statically: the reason says so (not "an integer tf.random.uniform").

@@ -381,6 +381,24 @@ GAINS_CASES = {
             def call(self, x):
                 return x - self.total
         ''', 'input_shape = [2, 3]\nafter_build = "reset"\nunused = ["total"]'),
+    # A get_config that forgets a constructor argument: the ORIGINAL cannot load under Keras 2 either (cls(**config)
+    # misses `units`), so save/load is not required of the fix; the note says so.
+    "forgot_config": ('''
+        import tensorflow as tf
+
+
+        class Bias(tf.keras.layers.Layer):
+            def __init__(self, units, **kwargs):
+                super().__init__(**kwargs)
+                self.units = units
+                self.b = tf.Variable(tf.ones((units,)), name="b")
+
+            def call(self, inputs):
+                return inputs + self.b
+
+            def get_config(self):
+                return super().get_config()
+        ''', 'kwargs = { units = 3 }\ninput_shape = [2, 3]\nsave = true'),
 }
 
 GAINS_FIXER = '''
@@ -401,6 +419,9 @@ def fix_source(source, path="<string>", *, unsafe=False):
     if name == "reset.py":
         return source.replace('tf.Variable(tf.zeros((3,)), trainable=False, name="total")',
                               'self.add_weight(name="total", shape=(3,), initializer="zeros", trainable=False)')
+    if name == "forgot_config.py":
+        return source.replace('tf.Variable(tf.ones((units,)), name="b")',
+                              'self.add_weight(name="b", shape=(units,), initializer="ones")')
     if name == "scale_shape.py":
         return source.replace('tf.Variable(tf.ones((3,)), name="s")',
                               'self.add_weight(name="s", shape=(1, 3), initializer="ones")')
@@ -418,8 +439,8 @@ def gains_verified(tmp_path_factory) -> dict:
     for name, (code, keys) in GAINS_CASES.items():
         code = GAINS_CASES[code][0] if code in GAINS_CASES else code
         (cases / f"{name}.py").write_text(textwrap.dedent(code).lstrip())
-        class_name = {"lookup": "Lookup", "gate": "Gate", "scale": "Scale",
-                      "reset": "RunningMean"}[name.split("_")[0]]
+        class_name = {"lookup": "Lookup", "gate": "Gate", "scale": "Scale", "reset": "RunningMean",
+                      "forgot": "Bias"}[name.split("_")[0]]
         (cases / f"{name}.toml").write_text(f'[verify]\nkind = "layer"\nclass = "{class_name}"\n{keys}\n')
     (root / "gains_fixer.py").write_text(GAINS_FIXER)
     result = run_cli("verify", "--runtime", "both", "--output-format", "json",
@@ -445,7 +466,25 @@ def test_integer_inputs_and_a_keras_round_trip(gains_verified):
 def test_a_fix_that_is_not_saved_fails_the_save_check(gains_verified):
     result = gains_verified[("lookup_unsaved", "keras3")]
     assert result["verdict"] == "fail"
-    assert "Lookup: save/load: the fixed layer's .keras round trip: outputs differ after loading" in result["reasons"]
+    assert ("Lookup: save/load: the fixed layer's .keras round trip: outputs differ after loading (the original's "
+            "round-trips under Keras 2)") in result["reasons"], result["reasons"]
+    [exercise] = result["exercises"]
+    assert exercise["original_keras2_save"] == {"ok": True, "error": None, "weights": 1}
+
+
+@pytest.mark.parametrize("runtime", ["keras3", "keras2"])
+def test_save_load_is_judged_against_the_originals_round_trip_under_keras2(gains_verified, runtime):
+    """The fixed layer's round trip fails under both runtimes, as the original's does under Keras 2 (its get_config
+    forgets `units`): not a failure of the fix, and the output says on what basis it was judged."""
+    result = gains_verified[("forgot_config", runtime)]
+    [exercise] = result["exercises"]
+    assert exercise["fixed"]["save"]["ok"] is False and "TypeError" in exercise["fixed"]["save"]["error"]
+    reference = exercise["original_keras2_save"]
+    assert reference["ok"] is False and "TypeError" in reference["error"], reference
+    assert result["verdict"] == "pass", result["reasons"]
+    [note] = [n for n in result["notes"] if "save/load" in n]
+    assert note.startswith("Bias: save/load not required: the original's own .keras round trip fails under Keras 2 (")
+    assert f"the fixed layer's under {runtime} fails too (" in note
 
 
 def test_policy_applies_to_original_and_fixed(gains_verified):

@@ -70,7 +70,7 @@ record("tfv007_positional_name", lambda: layers("tfv007_positional_name.py.fixed
     "Gain": (lambda m: m["Gain"](), ones)}))
 record("tfv002_variable_in_call", lambda: layers("tfv002_variable_in_call.py.unsafe-fixed", {
     "NoisyShift": (lambda m: m["NoisyShift"](), ones)}))
-record("tfv006_lazy_add_weight", lambda: layers("tfv006_lazy_add_weight.py.unsafe-fixed", {
+record("tfv006_lazy_add_weight", lambda: layers("tfv006_lazy_add_weight.py.fixed", {
     "LazyScale": (lambda m: m["LazyScale"](), ones)}))
 record("tfv006_sublayer_in_call", lambda: layers("tfv006_sublayer_in_call.py.unsafe-fixed", {
     "Head": (lambda m: m["Head"](), ones)}))

@@ -20,6 +20,7 @@ RULE_NAMES: dict[str, str] = {
     "TFV014": "init-without-kwargs",
     "TFV015": "shape-method-signature",
     "TFV016": "metric-weight-without-initializer",
+    "TFV017": "init-dtype-default",
     "TFV030": "tracking-list-hack",
     "TFV100": "unused-noqa",
 }

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from tflint_vars.analysis import CallSite, KerasClass, ModuleAnalysis, is_self_method_call, keras_flavor_of, \
     keras_layer_class_flavor, RAW_VARIABLES
-from tflint_vars.plans.initializers import Scope, WeightPlan, plan_variable
+from tflint_vars.plans.initializers import Scope, WeightPlan, set_only_in_init, plan_variable
 
 
 # Attributes a Keras Layer already has: a local hoisted to `self.<name>` must not shadow them.
@@ -132,6 +132,55 @@ def plain_layer_base(analysis: ModuleAnalysis, keras_class: KerasClass) -> bool:
         if not (name and keras_flavor_of(name) and name.rsplit(".", 1)[-1] in ("Layer", "Model")):
             return False
     return bool(keras_class.node.bases)
+
+
+def created_once(analysis: ModuleAnalysis, cls: KerasClass, plan: HoistPlan) -> str | None:
+    """None when the state the plan moves was created exactly once, on the first call, from what `build` sees the
+    same: then creating it at the end of `build` (which Keras runs just before that first call, with that call's
+    input shape) makes the same weight, in the same place among the layer's weights. Else why that is not shown.
+
+    Shown when: the statement is alone in an `if self.x is None:` or `if not hasattr(self, "x"):` guard on its own
+    attribute; `call` makes no state before it (that state would then come after it among the weights); nothing
+    else in the class sets or deletes `self.x` but one `self.x = None` at the top of `__init__` (for the `is None`
+    form), nor sets attributes by name; every `self.y` the value reads is set only in `__init__`; and the bases are
+    Keras's own Layer or Model (whose build makes no weight that would then come after it)."""
+    guard = plan.guard
+    if guard is None:
+        return "it is made on every call, and the fix makes it once, in `build`"
+    attribute = plan.attribute
+    test = guard.test
+    is_none = isinstance(test, ast.Compare) and _self_attribute(test.left) == attribute
+    has_attr = isinstance(test, ast.UnaryOp) and isinstance(test.operand, ast.Call)
+    if len(guard.body) != 1 or guard.body[0] is not plan.statement or guarded_attributes(test) != {attribute} \
+            or not (is_none or has_attr):
+        return f"its guard `if {ast.unparse(test)}` is not one on `self.{attribute}` alone"
+    if not plain_layer_base(analysis, cls):
+        return "a base class's `build` may make weights, which would then come before it"
+    call_fn = cls.method("call")
+    earlier = [n for n in ast.walk(call_fn) if isinstance(n, ast.Call) and n.lineno < guard.lineno
+               and state_kind(analysis, n)] if call_fn is not None else []
+    if earlier:
+        return f"`call` makes other state first (line {earlier[0].lineno}), which would then come after it"
+    init = cls.method("__init__")
+    sets = []
+    for node in ast.walk(cls.node):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr"):
+            return f"`{cls.name}` sets attributes by name (`{node.func.id}`), which may set `self.{attribute}` again"
+        if isinstance(node, ast.Attribute) and node.attr == attribute and _self_attribute(node) \
+                and isinstance(node.ctx, (ast.Store, ast.Del)):
+            sets.append(node)
+    expected = {id(plan.statement.targets[0])}
+    if is_none and init is not None:
+        expected |= {id(n.targets[0]) for n in init.body if isinstance(n, ast.Assign) and len(n.targets) == 1
+                     and _self_attribute(n.targets[0]) == attribute and isinstance(n.value, ast.Constant)
+                     and n.value.value is None}
+    if {id(n) for n in sets} != expected or (is_none and len(expected) != 2):
+        return f"`self.{attribute}` is set elsewhere too, so the guard may create it again"
+    for node in ast.walk(plan.statement.value):
+        name = _self_attribute(node) if isinstance(node, ast.Attribute) else None
+        if name and name != attribute and not set_only_in_init(cls.node, name):
+            return f"it reads `self.{name}`, which code other than `__init__` sets"
+    return None
 
 
 class _Refused(Exception):
@@ -286,7 +335,9 @@ def _plan(analysis: ModuleAnalysis, site: CallSite) -> HoistPlan:
         if not isinstance(weight_plan, WeightPlan):
             raise _Refused(weight_plan)
         if weight_plan.computed:  # its value is evaluated where it stands, in `call`: it cannot move
-            raise _Refused(weight_plan.unsafe.split(": the fix fills")[0])
+            raise _Refused(weight_plan.unsafe.split(": the fix fills")[0] if weight_plan.unsafe else
+                           "its initial value does not map to a Keras initializer, and `build` cannot compute the "
+                           "value `call` computes")
         plan.weight_plan = weight_plan
 
     build = cls.method("build")

@@ -68,6 +68,8 @@ class WeightPlan:
     generated: set[str] = field(default_factory=set)
     unsafe: str | None = None  # why the fix is unsafe; None when it is safe
     computed: bool = False  # the weight is filled with the value itself, evaluated where the tf.Variable stood
+    # (computed plans) the reason it is unsafe when only a string value breaks it: a numeric `dtype=` clears it
+    string_risk: str | None = None
 
 
 def bind_arguments(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr] | None:
@@ -84,9 +86,28 @@ def bind_arguments(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.exp
     return bound
 
 
-def _is_static_shape(node: ast.expr) -> bool:
-    """A shape built from literals, names, attributes and subscripts: no call, so no tensor op at run time."""
-    return not any(isinstance(n, (ast.Call, ast.Lambda, ast.Await, ast.Yield, ast.NamedExpr)) for n in ast.walk(node))
+def _is_static_shape(node: ast.expr, scope: Scope | None = None) -> bool:
+    """A shape built from literals, names, attributes and subscripts: no call, so no tensor op at run time. With a
+    scope, `int(...)` of such a shape item too (the builtin, where nothing rebinds `int`): a Python int."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call) and scope is not None and isinstance(n.func, ast.Name) and n.func.id == "int" \
+                and len(n.args) == 1 and not n.keywords and not _rebinds(scope, "int"):
+            continue
+        if isinstance(n, (ast.Call, ast.Lambda, ast.Await, ast.Yield, ast.NamedExpr)):
+            return False
+    return True
+
+
+def _rebinds(scope: Scope, name: str) -> bool:
+    """The function or the module binds `name` (assigns, defines, imports, takes it as a parameter)."""
+    for holder in (scope.function, scope.module):
+        for n in ast.walk(holder) if holder is not None else ():
+            if (isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)) \
+                    or (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name) \
+                    or (isinstance(n, ast.alias) and (n.asname or n.name) == name) \
+                    or (isinstance(n, ast.arg) and n.arg == name):
+                return True
+    return False
 
 
 def _scalar_literal(node: ast.expr) -> ast.Constant | None:
@@ -150,6 +171,7 @@ class Scope:
     module: ast.Module | None = None
     input_shape_param: str | None = None
     imports: dict[str, str] = field(default_factory=dict)
+    klass: ast.ClassDef | None = None  # the layer class holding `function`, when `function` is one of its methods
 
     def binding(self, name: str) -> ast.expr | None:
         """The value of `name` when it is bound exactly once, by `name = value`, in the function (or, when the
@@ -239,12 +261,18 @@ class _NoFix(Exception):
     """No fix: the reason follows `(no safe fix: ...)`."""
 
 
+class _Unread(_NoFix):
+    """No initializer can be written because the value (its shape, length or dtype) is known only by running the
+    code: nothing about the value is wrong, so filling the weight with the value itself (`_computed_plan`) keeps it
+    exactly, and is safe where that plan's own precondition is shown."""
+
+
 def _shape(node: ast.expr, text: Callable[[ast.AST], str], scope: Scope) -> str:
     """The add_weight shape for the shape argument of tf.zeros & co, which also take a bare number. Keras 3's
     add_weight raises on a number ("Cannot convert '4' to a shape", fact scalar_shape) where Keras 2 took it; a
     `TensorShape` of either is taken by both (fact tensorshape_of_int_shape)."""
-    if not _is_static_shape(node):
-        raise _NoFix("the shape of its initial value is computed at run time")
+    if not _is_static_shape(node, scope):
+        raise _Unread("the shape of its initial value is computed at run time")
     if _is_sequence(node, scope):
         return text(node)
     if _is_number(node, scope):
@@ -337,7 +365,7 @@ def _value_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightPla
             if isinstance(items, ast.List) and len(items.elts) == 1 and _scalar_literal(items.elts[0]) is not None \
                     and type(_scalar_literal(items.elts[0]).value) is not bool:
                 if not _is_number(count, scope) or not _is_static_shape(count):
-                    raise _NoFix(f"its length `{text(count)}` is not a number known without running the code")
+                    raise _Unread(f"its length `{text(count)}` is not a number known without running the code")
                 kind = '"float32"' if isinstance(_scalar_literal(items.elts[0]).value, float) else '"int32"'
                 return WeightPlan(shape=f"({text(count)},)", initializer_class="Constant",
                                   initializer_args=[("value", text(items.elts[0]))]), kind
@@ -347,7 +375,7 @@ def _value_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightPla
                     and isinstance(ones, ast.Call) and qualify(ones.func) == "tensorflow.ones":
                 args = bind_arguments(ones, ("shape", "dtype", "name"))
                 if not args or "shape" not in args:
-                    raise _NoFix("the shape of its initial value is not given")
+                    raise _Unread("the shape of its initial value is not given")
                 dtype = text(args["dtype"]) if "dtype" in args else '"float32"'
                 if dtype_kind(dtype) == "int" and isinstance(_scalar_literal(factor).value, float):
                     raise _NoFix("a float times an integer tensor raises")
@@ -369,7 +397,7 @@ def _value_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightPla
             args = bind_arguments(value, _RANDOM[callee][1] + ("name",))
             shape_node = args and args.get("shape")
         if not args or shape_node is None:
-            raise _NoFix("the shape of its initial value is not given")
+            raise _Unread("the shape of its initial value is not given")
         plan = WeightPlan(shape=_shape(shape_node, text, scope))
         if callee in _FILLED:
             plan.initializer = f'"{_FILLED[callee]}"'
@@ -380,7 +408,7 @@ def _value_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightPla
                 raise _NoFix("tf.fill has no value")
             fill = _scalar_literal(args["value"])
             if fill is None or type(fill.value) is bool:
-                raise _NoFix("the dtype of its tf.fill value is not known")
+                raise _Unread("the dtype of its tf.fill value is not known")
             plan.initializer_class = "Constant"
             plan.initializer_args = [("value", text(args["value"]))]
             return plan, '"float32"' if isinstance(fill.value, float) else '"int32"'
@@ -465,7 +493,8 @@ def _computed_plan(value: ast.expr, text, scope: Scope) -> tuple[WeightPlan, str
     are evaluated left to right, outside any graph being traced)
     and given to add_weight through a Constant initializer, which both Kerases fill from a tensor, a numpy array or
     a list (facts constant_tensor_value, constant_ndarray_value, constant_list_value), with the dtype tf.Variable
-    would give it. Unsafe: add_weight needs the value's shape fully known, which only running the code shows."""
+    would give it. Safe when every name the value reads exists outside a traced graph (`_graph_read`) and the value
+    is shown not to be a string (`_not_string`); else unsafe, saying which does not hold."""
     if _depth(value) > _MAX_DEPTH:  # libcst recurses per level: it would spend minutes before giving up
         raise _NoFix("its initial value is nested too deeply to rewrite")
     if any(isinstance(n, (ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)) for n in ast.walk(value)):
@@ -484,12 +513,228 @@ def _computed_plan(value: ast.expr, text, scope: Scope) -> tuple[WeightPlan, str
     # Evaluated inside `tf.init_scope()` (a context decorator): Keras 3 builds an RNN cell in a scratch graph, where
     # the value would be a symbolic tensor of that graph, and Constant then raises "out of scope" (fact
     # computed_value_in_trace).
+    unshown = _graph_read(value, scope)
+    string_risk = None if unshown is not None or _not_string(value, scope) else (
+        f"its initial value `{_short(text(value))}` does not map to a Keras initializer: the fix fills the weight "
+        f"with it, and it is not shown to be a number (a string value Keras 3's Constant initializer cannot fill, "
+        f"where tf.Variable took it)")
     plan = WeightPlan(shape=f"({local} := {tf_name}.init_scope()(lambda: {tf_name}.convert_to_tensor("
-                            f"{text(value)}))()).shape",
+                            f"{text(value)}{_DTYPE_MARK}))()).shape",
                       initializer_class="Constant", initializer_args=[("value", local)], computed=True,
-                      unsafe=f"its initial value `{_short(text(value))}` does not map to a Keras initializer: the fix "
-                             f"fills the weight with it, which needs its shape fully known")
+                      unsafe=string_risk if unshown is None else
+                      f"its initial value `{_short(text(value))}` does not map to a Keras initializer: the fix fills "
+                      f"the weight with it, computed outside any graph being traced, and `{unshown}` may be a tensor "
+                      f"of such a graph (Keras 3 builds an RNN cell in one), which cannot be read there",
+                      string_risk=string_risk)
     return plan, f"{local}.dtype"
+
+
+# Calls whose result is a number, or numbers, whatever their arguments (or they raise).
+_NUMERIC_CALLS = ("tensorflow.eye", "tensorflow.ones", "tensorflow.zeros", "tensorflow.random.", "tensorflow.range",
+                  "tensorflow.linspace", "tensorflow.linalg.eye", "tensorflow.math.", "tensorflow.sqrt",
+                  "tensorflow.exp", "tensorflow.matmul", "tensorflow.truncated_normal", "tensorflow.random_normal",
+                  "tensorflow.random_uniform", "numpy.random.", "numpy.zeros", "numpy.ones", "numpy.eye",
+                  "numpy.identity", "numpy.arange", "numpy.linspace", "numpy.sqrt", "numpy.exp")
+# Calls whose result has the kind of their first argument (or of their `dtype=`).
+_KIND_OF_ARGUMENT = ("tensorflow.fill", "tensorflow.constant", "tensorflow.convert_to_tensor", "tensorflow.cast",
+                     "numpy.full", "numpy.array", "numpy.asarray")
+
+
+def _canonical_tf(qualified: str) -> str:
+    for prefix in ("tensorflow.compat.v1.", "tensorflow.compat.v2."):
+        if qualified.startswith(prefix):
+            return "tensorflow." + qualified[len(prefix):]
+    return qualified
+
+
+def _not_string(value: ast.expr, scope: Scope, depth: int = 0) -> bool:
+    """`value` is shown to be a number, a bool or an array or tensor of them, never a string: Keras 3's Constant
+    initializer cannot fill a string weight (measured: TypeError), where tf.Variable and tf-keras take one. Shown by
+    a number or bool literal, a call that makes numbers (tf.eye, tf.random.*, np.zeros, int(), ...), arithmetic a
+    string would make raise, `.astype(...)`, a numeric `dtype=`, or a local bound once to such a value."""
+    if depth > 4:
+        return False
+    if isinstance(value, ast.Constant):
+        return not isinstance(value.value, (str, bytes)) and value.value is not None and value.value is not ...
+    if isinstance(value, (ast.Compare, ast.BoolOp)) or (isinstance(value, ast.UnaryOp)):
+        return True  # bools; a unary -, + or ~ of a string raises
+    if isinstance(value, ast.BinOp):
+        if isinstance(value.op, (ast.Sub, ast.Div, ast.FloorDiv, ast.Pow, ast.MatMult)):
+            return True  # a string operand raises
+        left, right = _not_string(value.left, scope, depth + 1), _not_string(value.right, scope, depth + 1)
+        # `"a" * 3` and `"a" + "b"` are strings: one side must be an array or tensor of numbers, or both numbers.
+        return (left and right) or _numeric_array(value.left, scope) or _numeric_array(value.right, scope)
+    if isinstance(value, (ast.List, ast.Tuple)):
+        return bool(value.elts) and all(_not_string(e, scope, depth + 1) for e in value.elts)
+    if isinstance(value, ast.IfExp):
+        return _not_string(value.body, scope, depth + 1) and _not_string(value.orelse, scope, depth + 1)
+    if isinstance(value, ast.Subscript):
+        return _not_string(value.value, scope, depth + 1)
+    if isinstance(value, ast.Name):
+        bound = scope.binding(value.id)
+        return bound is not None and _not_string(bound, scope, depth + 1)
+    if isinstance(value, ast.Call):
+        if _numeric_array(value, scope):
+            return True
+        callee = value.func
+        if isinstance(callee, ast.Name) and callee.id in ("int", "float", "bool", "len", "abs", "round") \
+                and scope.binding(callee.id) is None:
+            return True
+        if isinstance(callee, ast.Attribute) and callee.attr == "astype" and value.args:
+            return dtype_kind(_dtype_text(value.args[0])) in ("float", "int")
+        qualified = _canonical_tf(_qualified(callee, scope) or "")
+        if qualified in _KIND_OF_ARGUMENT:
+            dtype = next((k.value for k in value.keywords if k.arg == "dtype"), None)
+            if dtype is not None and dtype_kind(_dtype_text(dtype)) in ("float", "int"):
+                return True
+            argument = value.args[1] if qualified in ("tensorflow.fill", "numpy.full") and len(value.args) > 1 \
+                else value.args[0] if value.args else None
+            return argument is not None and _not_string(argument, scope, depth + 1)
+    return False
+
+
+def _dtype_text(node: ast.expr) -> str:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ast.unparse(node)
+
+
+def _numeric_array(value: ast.expr, scope: Scope) -> bool:
+    """A call that makes numbers whatever its arguments (tf.ones, tf.random.normal, np.zeros, ...), or arithmetic
+    with one: an array or tensor, so `*` and `+` with it raise for a string rather than repeat or join it."""
+    if isinstance(value, ast.BinOp):
+        return _numeric_array(value.left, scope) or _numeric_array(value.right, scope)
+    if not isinstance(value, ast.Call):
+        return False
+    qualified = _canonical_tf(_qualified(value.func, scope) or "")
+    return any(qualified == name or (name.endswith(".") and qualified.startswith(name)) for name in _NUMERIC_CALLS)
+
+
+def numeric_dtype_shown(plan: WeightPlan, dtype: str | None) -> None:
+    """A numeric `dtype=` on the variable rules out a string value: the computed plan's string risk goes."""
+    if plan.string_risk and plan.unsafe == plan.string_risk and dtype_kind(dtype) in ("float", "int"):
+        plan.unsafe = None
+
+
+# Where the computed plan's `tf.convert_to_tensor(value)` takes the variable's own `dtype=` (`_finish` fills it in):
+# tf.Variable converts its value with that dtype (`tf.Variable(2, dtype=tf.float32)` is 2.0), and tf-keras'
+# Constant raises on a tensor of another dtype (measured: "Expected tensor 2 with dtype tf.float32, but got int32").
+_DTYPE_MARK = "\x00dtype\x00"
+
+
+# Builtins whose result holds no tensor of a graph unless an argument does.
+_PLAIN_BUILTINS = frozenset({"int", "float", "bool", "len", "min", "max", "abs", "round", "range", "list", "tuple",
+                             "sum", "pow", "divmod", "sorted", "reversed", "zip", "enumerate"})
+# Keras' own layer attributes that hold Python values (strings, bools) in both Kerases.
+_KERAS_PLAIN_ATTRIBUTES = frozenset({"dtype", "compute_dtype", "variable_dtype", "name", "trainable"})
+
+
+def _graph_read(value: ast.expr, scope: Scope, plain_only: bool = False, depth: int = 0) -> str | None:
+    """None when no name `value` reads can hold a tensor of a graph being traced; else the first that may.
+
+    The computed plan evaluates the value inside `tf.init_scope()`: outside any graph, where tf-keras also ran
+    `__init__` and `build` (it builds under `maybe_init_scope`). Keras 3 may run `build` inside a graph (an RNN
+    cell's, fact computed_value_in_trace), where a tensor the method computed before the statement belongs to that
+    graph and raises "out of scope" when read outside it; calls written in the value itself run outside it, as
+    under Keras 2. So each name the value reads must be: a module-level name or builtin (module code runs at
+    import); a parameter of `__init__` (a layer is constructed outside traced code) or `build`'s input shape (numbers);
+    `self.x` where the class sets `x` only in `__init__`, or Keras' own `self.dtype`/`self.name`/...; or a local bound
+    once to a value that qualifies and holds no call but numpy, math, plain builtins and methods of such values
+    (`plain_only`: a tensor the method computed belongs to the graph the method runs in, `__init__` included, since
+    a layer constructed in another's `build` is constructed in that graph)."""
+    if depth > 4:
+        return ast.unparse(value)
+    function = scope.function
+    in_init = isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and function.name == "__init__" \
+        and scope.klass is not None and function in scope.klass.body
+    parents = {child: node for node in ast.walk(value) for child in ast.iter_child_nodes(node)}
+    inner = {n.id for c in ast.walk(value) if isinstance(c, ast.comprehension) for n in ast.walk(c.target)
+             if isinstance(n, ast.Name)}
+    params = set()
+    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        arguments = function.args
+        params = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                  arguments.vararg, arguments.kwarg) if a is not None}
+    for node in ast.walk(value):
+        if plain_only and isinstance(node, ast.Call):
+            callee = node.func
+            qualified = _qualified(callee, scope)
+            if qualified is not None:
+                if qualified.split(".")[0] not in ("numpy", "math"):
+                    return ast.unparse(callee)
+            elif isinstance(callee, ast.Name):
+                if callee.id not in _PLAIN_BUILTINS or callee.id in params or scope.binding(callee.id) is not None:
+                    return callee.id
+            elif not isinstance(callee, ast.Attribute) or (isinstance(callee.value, ast.Name)
+                                                           and callee.value.id == "self"):
+                return ast.unparse(callee)
+        if not isinstance(node, ast.Name) or not isinstance(node.ctx, ast.Load) or node.id in inner:
+            continue
+        name = node.id
+        if name == "self" and name in params:
+            attribute = parents.get(node)
+            if not isinstance(attribute, ast.Attribute) or attribute.value is not node \
+                    or (isinstance(parents.get(attribute), ast.Call) and parents[attribute].func is attribute):
+                return "self"
+            if attribute.attr not in _KERAS_PLAIN_ATTRIBUTES and not set_only_in_init(scope.klass, attribute.attr):
+                return f"self.{attribute.attr}"
+            continue
+        if name in params:
+            if (in_init and not plain_only) or name == scope.input_shape_param:
+                continue
+            return name
+        if function is not None and any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
+                                        for n in ast.walk(function)):
+            bound = scope.binding(name)
+            if bound is None:
+                return name
+            # A local's value must be plain even in `__init__`: a layer constructed inside another's `build`
+            # (which Keras 3 may run in a scratch graph) runs its `__init__` there too.
+            if _graph_read(bound, scope, True, depth + 1) is not None:
+                return name  # the local, whose own value reads (or calls) what may be a graph's tensor
+            continue
+        # Not bound in the function: a module-level name (an import, a constant, a function) or a builtin.
+    return None
+
+
+def _qualified(node: ast.expr, scope: Scope) -> str | None:
+    """The imported module path a Name/Attribute chain starts with (`np.random.randn` -> numpy.random.randn)."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or node.id not in scope.imports:
+        return None
+    return ".".join([scope.imports[node.id], *reversed(parts)])
+
+
+def set_only_in_init(klass: ast.ClassDef | None, attribute: str) -> bool:
+    """`self.<attribute>` is assigned only in the class's `__init__` (not a method name), and nothing sets
+    attributes by name (`setattr`)."""
+    if klass is None:
+        return False
+    for statement in klass.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == attribute:
+            return False
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if any(isinstance(n, ast.Name) and n.id == attribute for n in ast.walk(statement)):
+                return False  # a class attribute (or a property) of that name
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+                return False
+            if statement.name != "__init__" and isinstance(node, ast.Attribute) and node.attr == attribute \
+                    and isinstance(node.ctx, (ast.Store, ast.Del)) and isinstance(node.value, ast.Name) \
+                    and node.value.id == "self":
+                return False
+    return True
+
+
+def _computed_reason(reason: _NoFix, plan: WeightPlan) -> str | None:
+    """Why the computed plan taken after `reason` is unsafe, or None: `reason` only says the value cannot be read
+    statically (`_Unread`) and the plan's precondition holds."""
+    if isinstance(reason, _Unread) and plan.unsafe is None:
+        return None
+    detail = plan.unsafe.split(": the fix fills the weight with it", 1)[-1] if plan.unsafe else ""
+    return f"{reason}: the fix fills the weight with the value" + (detail or "")
 
 
 def _short(code: str, limit: int = 40) -> str:
@@ -503,28 +748,28 @@ def _numpy_plan(value: ast.Call, callee: str, text, scope: Scope) -> tuple[Weigh
         args = bind_arguments(value, ("object", "dtype"))
         array = _literal_array(args["object"]) if args and "object" in args else None
         if array is None or set(args) - {"object", "dtype"}:
-            raise _NoFix("its numpy array is not a literal list of numbers")
+            raise _Unread("its numpy array is not a literal list of numbers")
         dtype = text(args["dtype"]) if "dtype" in args else ('"float64"' if array[1] == "float" else '"int64"')
         return WeightPlan(shape=_tuple_text(array[0]), initializer_class="Constant",
                           initializer_args=[("value", text(args["object"]))]), dtype
     if callee == "numpy.random.randn":
         if value.keywords or not value.args or not all(_is_number(a, scope) and _is_static_shape(a)
                                                        for a in value.args):
-            raise _NoFix("its np.random.randn dimensions are not numbers known without running the code")
+            raise _Unread("its np.random.randn dimensions are not numbers known without running the code")
         shape = f"({text(value.args[0])},)" if len(value.args) == 1 else f"({', '.join(map(text, value.args))})"
         return WeightPlan(shape=shape, initializer_class="RandomNormal",
                           initializer_args=[("mean", "0.0"), ("stddev", "1.0")]), '"float64"'
     if callee in _NUMPY_FILLED:
         args = bind_arguments(value, ("shape", "dtype"))
         if not args or "shape" not in args or set(args) - {"shape", "dtype"}:
-            raise _NoFix("the shape of its numpy array is not given")
+            raise _Unread("the shape of its numpy array is not given")
         plan = WeightPlan(shape=_shape(args["shape"], text, scope), initializer=f'"{_NUMPY_FILLED[callee]}"')
         plan.generated.add("initializer")
         return plan, text(args["dtype"]) if "dtype" in args else '"float64"'
     initializer, params, moments = _NUMPY_RANDOM[callee]
     args = bind_arguments(value, params)
     if not args or "size" not in args:
-        raise _NoFix("the size of its numpy array is not given")
+        raise _Unread("the size of its numpy array is not given")
     plan = WeightPlan(shape=_shape(args["size"], text, scope), initializer_class=initializer,
                       initializer_args=[(kw, text(args[p]) if p in args else default)
                                         for p, (kw, default) in moments.items()])
@@ -580,7 +825,60 @@ def name_check(node: ast.expr, text, scope: Scope | None = None) -> tuple[str, s
             isinstance(v, ast.Constant) or (isinstance(v, ast.FormattedValue) and _is_counter(v.value, scope))
             for v in node.values):
         return text(node), None
+    if scope is not None and _name_without_slash(node, scope):
+        return text(node), None
     return text(node), f"its name `{text(node)}` is computed, and Keras 3 raises if it holds `/`"
+
+
+def _clean_string(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and "/" not in node.value
+
+
+def _name_without_slash(node: ast.expr, scope: Scope) -> bool:
+    """A name joined (`+`, an f-string) from string literals without `/` and parameters of a private method of the
+    layer that every call in the class passes such a literal (`self._dense_params(d, "value")`), where the method is
+    only ever called, never passed on."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _name_without_slash(node.left, scope) and _name_without_slash(node.right, scope)
+    if isinstance(node, ast.JoinedStr):
+        return all(_clean_string(v) or (isinstance(v, ast.FormattedValue) and v.format_spec is None
+                                        and _name_without_slash(v.value, scope)) for v in node.values)
+    if _clean_string(node):
+        return True
+    return isinstance(node, ast.Name) and _argument_always_clean(node.id, scope)
+
+
+def _argument_always_clean(name: str, scope: Scope) -> bool:
+    method, klass = scope.function, scope.klass
+    if not isinstance(method, ast.FunctionDef) or klass is None or method not in klass.body \
+            or not method.name.startswith("_") or method.name.startswith("__"):
+        return False
+    if method.args.vararg or method.args.kwarg or any(
+            isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in ast.walk(method)):
+        return False  # rebound in the method, or arguments that could arrive through * or **
+    positional = [a.arg for a in (*method.args.posonlyargs, *method.args.args)]
+    if name not in positional[1:] and name not in {a.arg for a in method.args.kwonlyargs}:
+        return False
+    index = positional.index(name) - 1 if name in positional else None
+    defaults = dict(zip(positional[len(positional) - len(method.args.defaults):], method.args.defaults))
+    defaults.update((a.arg, d) for a, d in zip(method.args.kwonlyargs, method.args.kw_defaults) if d is not None)
+    calls = 0
+    parents = {child: parent for parent in ast.walk(klass) for child in ast.iter_child_nodes(parent)}
+    for node in ast.walk(klass):
+        if not (isinstance(node, ast.Attribute) and node.attr == method.name):
+            continue
+        call = parents.get(node)
+        if not (isinstance(node.value, ast.Name) and node.value.id == "self" and isinstance(call, ast.Call)
+                and call.func is node) or any(isinstance(a, ast.Starred) for a in call.args) \
+                or any(k.arg is None for k in call.keywords):
+            return False  # passed on, called through another object, or with * / ** arguments
+        calls += 1
+        given = next((k.value for k in call.keywords if k.arg == name), None)
+        if given is None and index is not None and index < len(call.args):
+            given = call.args[index]
+        if not _clean_string(given if given is not None else defaults.get(name)):
+            return False
+    return calls > 0
 
 
 def _finish(plan: WeightPlan, dtype: str | None, keywords: dict[str, str], bound: dict[str, ast.expr], text,
@@ -592,6 +890,8 @@ def _finish(plan: WeightPlan, dtype: str | None, keywords: dict[str, str], bound
     autocast (facts mixed_float16_float32_weight_read_in_call, mixed_float16_float32_weight_autocast_false)."""
     if plan.unsafe:
         unsafe.insert(0, plan.unsafe)
+    if plan.computed:
+        plan.shape = plan.shape.replace(_DTYPE_MARK, f", dtype={keywords['dtype']}" if "dtype" in keywords else "")
     if "name" in bound:
         name, why = name_check(bound["name"], text, scope)
         keywords["name"] = name
@@ -648,10 +948,13 @@ def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], st
     try:
         try:
             plan, dtype = _value_plan(value, text, qualify, scope)
+            numeric_dtype_shown(plan, keywords.get("dtype"))
         except _NoFix as reason:
-            # No initializer keeps this value: fill the weight with the value itself (unsafe), saying why.
+            # No initializer keeps this value: fill the weight with the value itself, safe only where the value is
+            # merely unreadable statically and the computed plan's precondition is shown; else unsafe, saying why.
             plan, dtype = _computed_plan(value, text, scope)
-            plan.unsafe = f"{reason}: the fix fills the weight with the value, which needs its shape fully known"
+            numeric_dtype_shown(plan, keywords.get("dtype"))
+            plan.unsafe = _computed_reason(reason, plan)
         return _finish(plan, dtype, keywords, bound, text, [], scope)
     except _NoFix as reason:
         return str(reason)
@@ -710,9 +1013,11 @@ def plan_backend_variable(call: ast.Call, source: str, qualify: Callable[[ast.AS
                 return "it has no value"
             try:
                 plan, value_dtype = _value_plan(bound["value"], text, qualify, scope)
+                numeric_dtype_shown(plan, dtype)
             except _NoFix as reason:
                 plan, value_dtype = _computed_plan(bound["value"], text, scope)
-                plan.unsafe = f"{reason}: the fix fills the weight with the value, which needs its shape fully known"
+                numeric_dtype_shown(plan, dtype)
+                plan.unsafe = _computed_reason(reason, plan)
             # The backend casts a constant to the dtype; a random draw of another kind is another distribution.
             if plan.initializer_class not in (None, "Constant") and dtype_kind(value_dtype) != dtype_kind(dtype):
                 raise _NoFix(f"its value's dtype {value_dtype} differs from the variable's {dtype}")

@@ -366,11 +366,97 @@ def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_pl
     if refused:
         return refused
     plan = planner(site.node, analysis.source, analysis.qualify, weight_scope(analysis, site))
+    if isinstance(plan, WeightPlan) and site.context.keras_class.kind in METRIC_KINDS \
+            and "name" not in plan.keywords:
+        # tf-keras's `Metric.add_weight(name, shape=(), ...)` requires the name (TypeError without it, measured on
+        # tensorflow-similarity's DistanceMetric); the variable gave none ("Variable"): the attribute's name serves.
+        parent = analysis.index(site.context.function).parents.get(site.node)
+        stored = [t.attr for t in (parent.targets if isinstance(parent, ast.Assign) else [])
+                  if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"]
+        if len(stored) == 1:
+            plan.keywords = {"name": f'"{stored[0]}"', **plan.keywords}
+            plan.generated.add("name")
+        else:
+            return "tf-keras's `Metric.add_weight` requires a name, and the variable gives none to keep"
     if isinstance(plan, WeightPlan):
-        for reason in (place.removeprefix("unsafe: ") if place is not None else None, numpy_operands(analysis, site)):
+        for reason in (place.removeprefix("unsafe: ") if place is not None else None, numpy_operands(analysis, site),
+                       variable_only_api(analysis, site)):
             if reason:
                 plan.unsafe = f"{reason}; {plan.unsafe}" if plan.unsafe else reason
     return plan
+
+
+# Public attributes of a tf.Variable that Keras 3's variable lacks (measured on TF 2.21 / Keras 3.15.1: a built
+# Dense's kernel against `tf.Variable(tf.zeros((3, 2)))`; the rest of tf.Variable's public names it has).
+KERAS3_VARIABLE_LACKS = frozenset({
+    "SaveSliceInfo", "batch_scatter_update", "count_up_to", "create", "device", "eval", "experimental_ref",
+    "from_proto", "gather_nd", "get_shape", "graph", "initial_value", "initialized_value", "initializer",
+    "is_initialized", "load", "op", "read_value", "read_value_no_copy", "ref", "scatter_add", "scatter_div",
+    "scatter_max", "scatter_min", "scatter_mul", "scatter_nd_add", "scatter_nd_max", "scatter_nd_min",
+    "scatter_nd_sub", "scatter_nd_update", "scatter_sub", "scatter_update", "set_shape", "sparse_read", "to_proto",
+})
+
+
+def variable_only_api(analysis: ModuleAnalysis, site: CallSite) -> str | None:
+    """Why the fix is unsafe when the class uses, on a `self` attribute, an attribute of tf.Variable that Keras 3's
+    variable lacks (`self.w.get_shape()`, or `self.w` passed to a method or module function that calls
+    `.get_shape()` on that parameter): the add_weight weight would raise AttributeError there (deepchem's GraphCNN,
+    measured). Per class: the attributes so used; a variable stored elsewhere than `self.<x>` is unsafe when any is."""
+    keras_class = site.context.keras_class
+    key = ("variable-only api", keras_class.node)
+    if key not in analysis.memos:
+        analysis.memos[key] = _variable_only_uses(analysis, keras_class)
+    uses = analysis.memos[key]
+    if not uses:
+        return None
+    parent = analysis.index(site.context.function).parents.get(site.node)
+    stored = {t.attr for t in (parent.targets if isinstance(parent, ast.Assign) else [])
+              if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"}
+    hit = sorted(stored & set(uses)) if stored else sorted(uses)
+    if not hit:
+        return None
+    return f"the class uses {uses[hit[0]]} on `self.{hit[0]}`, which a Keras 3 weight lacks (AttributeError)"
+
+
+def _variable_only_uses(analysis: ModuleAnalysis, keras_class: KerasClass) -> dict[str, str]:
+    """`self.<x>` attribute -> the tf.Variable-only attribute the class uses on it, directly or through a parameter
+    of one of its methods or of a module function it passes `self.<x>` to."""
+    functions = {f.name: f for f in keras_class.node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    module_functions = {f.name: f for f in analysis.tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    def lacking_on(function: ast.AST, name: str) -> str | None:
+        for node in ast.walk(function):
+            if isinstance(node, ast.Attribute) and node.attr in KERAS3_VARIABLE_LACKS \
+                    and isinstance(node.value, ast.Name) and node.value.id == name:
+                return f"`.{node.attr}`"
+        return None
+
+    uses: dict[str, str] = {}
+    for node in ast.walk(keras_class.node):
+        if isinstance(node, ast.Attribute) and node.attr in KERAS3_VARIABLE_LACKS \
+                and isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name) \
+                and node.value.value.id == "self":
+            uses.setdefault(node.value.attr, f"`.{node.attr}`")
+        if not isinstance(node, ast.Call):
+            continue
+        callee, offset = None, 0
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                and node.func.value.id == "self" and node.func.attr in functions:
+            callee, offset = functions[node.func.attr], 1
+        elif isinstance(node.func, ast.Name) and node.func.id in module_functions:
+            callee = module_functions[node.func.id]
+        if callee is None:
+            continue
+        params = [a.arg for a in (*callee.args.posonlyargs, *callee.args.args)][offset:]
+        passed = [(params[i] if i < len(params) else None, a) for i, a in enumerate(node.args)]
+        passed += [(k.arg, k.value) for k in node.keywords if k.arg]
+        for param, argument in passed:
+            if param and isinstance(argument, ast.Attribute) and isinstance(argument.value, ast.Name) \
+                    and argument.value.id == "self":
+                lacking = lacking_on(callee, param)
+                if lacking:
+                    uses.setdefault(argument.attr, f"{lacking} (through `{callee.name}`)")
+    return uses
 
 
 def _numpy_names(analysis: ModuleAnalysis) -> set[str]:
@@ -452,7 +538,7 @@ def weight_scope(analysis: ModuleAnalysis, site: CallSite) -> Scope:
         params = method.args.posonlyargs + method.args.args
         build_param = params[1].arg if len(params) > 1 else None
     return Scope(function=site.context.function, module=analysis.tree, input_shape_param=build_param,
-                 imports=analysis.imports)
+                 imports=analysis.imports, klass=site.context.keras_class.node)
 
 
 def _super_init_line(analysis: ModuleAnalysis, init: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
@@ -496,6 +582,41 @@ def place_check(analysis: ModuleAnalysis, site: CallSite, seen: frozenset = froz
     if found:
         return f"`{site.context.method}` is a {found[0]}, which may run at any time, also after the layer is built"
     return _method_place(analysis, cls, site.context.method, site.node.lineno, seen, move_after_super(analysis, site))
+
+
+# Methods a layer defines that Keras's own `Layer.__init__`/`Model.__init__` never runs (Keras 3.15 and tf-keras 2.21
+# only read `call`'s signature there): with no others, nothing the base constructor runs reads the class's code.
+_HOOKS_INIT_NEVER_RUNS = frozenset({"__init__", "build", "call", "get_config", "from_config", "compute_output_shape",
+                                    "compute_mask"})
+_KERAS_BASES = frozenset({"keras.layers.Layer", "keras.Layer", "keras.Model", "keras.models.Model"})
+
+
+def move_unobserved(analysis: ModuleAnalysis, cls: KerasClass, statement: ast.Assign) -> str | None:
+    """None when moving `statement` (the variable's, before `super().__init__()`) to just after that call cannot
+    change what runs: `move_after_super` has shown that nothing from the statement to the call reads its target or
+    changes what its value reads, so only the base constructor itself could see the difference, by reading
+    `self.<target>`. A local target it cannot read. For `self.x` it cannot either when the class derives directly
+    from Keras's own Layer or Model (whose constructors read no attribute of the subclass) and defines only methods
+    Keras's constructor never runs, no property, decorator or class-level code. Else why not, for the reason."""
+    target = statement.targets[0]
+    if isinstance(target, ast.Name):
+        return None
+    attribute = f"`self.{target.attr}`" if isinstance(target, ast.Attribute) else "its target"
+    for base in cls.node.bases:
+        if analysis.qualify(base) not in _KERAS_BASES:
+            return f"the base `{ast.unparse(base)}`'s constructor may read {attribute}, which is set only after it"
+    if cls.node.keywords:
+        return f"`{cls.name}` passes class keywords (a metaclass) that may read {attribute} first"
+    for statement_ in cls.node.body:
+        if isinstance(statement_, ast.Expr) and isinstance(statement_.value, ast.Constant):
+            continue  # the docstring
+        if isinstance(statement_, (ast.FunctionDef, ast.AsyncFunctionDef)) and not statement_.decorator_list \
+                and statement_.name in _HOOKS_INIT_NEVER_RUNS:
+            continue
+        what = f"`{statement_.name}`" if isinstance(statement_, (ast.FunctionDef, ast.AsyncFunctionDef)) else \
+            f"class-level code on line {statement_.lineno}"
+        return f"`{cls.name}` defines {what}, which the base constructor may run before {attribute} is set"
+    return None
 
 
 _CONTAINER_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault"})
@@ -548,11 +669,14 @@ def _method_place(analysis: ModuleAnalysis, cls: KerasClass, name: str, line: in
         if super_line is None:
             return "`__init__` does not call `super().__init__()`, which add_weight needs first"
         if line <= super_line:
-            return "it is created before `super().__init__()`, when add_weight cannot run yet, and its statement " \
-                   "cannot move after it (it reads `self` or a name set before it, or changes what the call reads)" \
-                if move is None \
-                else "unsafe: it is created before `super().__init__()`, when add_weight cannot run yet: the fix " \
-                     "moves the statement to just after it"
+            if move is None:
+                return "it is created before `super().__init__()`, when add_weight cannot run yet, and its " \
+                       "statement cannot move after it (it reads `self` or a name set before it, or changes what " \
+                       "the call reads)"
+            unseen = move_unobserved(analysis, cls, move[0])
+            return None if unseen is None else \
+                "unsafe: it is created before `super().__init__()`, when add_weight cannot run yet: the fix moves " \
+                f"the statement to just after it, and {unseen}"
         return None
     if name == "build":
         return None

@@ -72,10 +72,14 @@ class VariableInInit(Rule):
     - Place: after `super().__init__()` in `__init__`, in `build`, or in a private helper only those call.
       add_weight raises before `super().__init__()` in both Kerases, and Keras 3 raises once the layer is built,
       so: no fix in a lambda, nested function, generator, staticmethod, classmethod or property; before
-      `super().__init__()`, an unsafe fix that moves the statement (`target = ...` on its own line in `__init__`)
+      `super().__init__()`, a fix that moves the statement (`target = ...` on its own line in `__init__`)
       to just after the super call when its value reads only the constructor's parameters that nothing changes
       before that call and module names (never `self`), and nothing up to the call reads its target or is read
-      through an attribute or item by the value (`kwargs.pop(...)`), else none; unsafe in another method, or
+      through an attribute or item by the value (`kwargs.pop(...)`), else none. The move is safe when the base
+      constructor cannot read the target either: a local, or `self.x` in a class derived directly from Keras's
+      own `Layer`/`Model` that defines only `__init__`, `build`, `call`, `get_config`, `from_config`,
+      `compute_output_shape`, `compute_mask` (undecorated) and no class-level code; else unsafe, naming the base,
+      the method or the property that might read it before it is set. Unsafe in another method, or
       in a public one (`reset()`) even when `build` calls it, since code outside the class may call it again
       after build. The variable must reach the layer (assigned to `self.x` or by `setattr(self, ...)`,
       maybe in a list, dict or comprehension, appended to a container on `self`, returned, or bound to a local
@@ -89,19 +93,36 @@ class VariableInInit(Rule):
       arrays of numbers (`Constant`; numpy keeps float64), `c * tf.ones(s)`, `[c] * n`, `tf.constant(v, shape=s)`,
       and initializer objects called with a shape (the TF guide's `w_init(shape=..., dtype=...)`: add_weight takes
       `w_init` itself). Any other value is evaluated once, where it stood, into a fresh name and fills the weight
-      through `Constant`, with the dtype `tf.convert_to_tensor` gives it: unsafe, since add_weight needs its shape
-      fully known (no fix for a string: Keras 3's `Constant` raises on a string weight, tf-keras fills it; none
-      for a callable, a lambda, `functools.partial(...)` or a function of the module, which tf.Variable calls and
-      `tf.convert_to_tensor` rejects under both runtimes).
-      It is evaluated inside `tf.init_scope()`: Keras 3 builds an RNN cell inside a scratch graph,
-      where the plain value is a symbolic tensor that `Constant` cannot use (TypeError "out of scope"; fact
-      computed_value_in_trace: both Kerases pass with `init_scope`).
+      through `Constant`, with the shape it has and the dtype `tf.convert_to_tensor` gives it, converted with the
+      variable's own `dtype=` when it has one, as tf.Variable converts it (tf-keras' `Constant` raises on an int
+      tensor for a float32 weight) (no fix for a string
+      literal: Keras 3's `Constant` raises on a string weight, tf-keras fills it; none for a callable, a lambda,
+      `functools.partial(...)` or a function of the module, which tf.Variable calls and `tf.convert_to_tensor`
+      rejects under both runtimes). It is evaluated inside `tf.init_scope()`, outside any graph, as tf-keras
+      runs `__init__` and `build`: Keras 3 builds an RNN cell inside a scratch graph, where the plain value is a
+      symbolic tensor that `Constant` cannot use (TypeError "out of scope"; fact computed_value_in_trace: both
+      Kerases pass with `init_scope`). Safe when both hold: every name the value reads exists outside that graph
+      (module names and builtins, `__init__`'s parameters, `build`'s input shape, `self.x` set only in
+      `__init__`, Keras' own `self.dtype`/`self.name`, or a local bound once to such a value that calls only
+      numpy, math and plain builtins: a tensor the method computed belongs to the graph it runs in, `__init__`'s
+      too when another layer's `build` constructs the layer), and the value is shown to be numbers or bools (a
+      number or bool literal, `tf.eye`/`tf.ones`/`tf.random.*`/`np.zeros`/..., arithmetic a string makes raise,
+      `.astype(...)`, or a numeric `dtype=`): a string would make Keras 3's `Constant` raise. Else unsafe, naming
+      the local that may be a graph's tensor, or saying the value may be a string. A value whose shape or dtype
+      is only unreadable statically (`tf.fill(dims, v)`, `tf.random.normal((int(d),))`) is filled the same way.
     - Shape: Keras 3 raises on a bare number (`tf.zeros(units)`); a literal or an item of `build`'s input shape
       becomes `(n,)`, a name that may be a number or a tuple `tf.TensorShape(n)`, which both Kerases take.
     - dtype: always written (`tf.Variable` does not follow the layer's dtype; add_weight would), with
       `autocast=False` for float weights: under a mixed policy both Kerases autocast an add_weight weight read in
       `call`, never a raw variable. Integer variables keep integer bounds (`RandomUniform(minval=0, ...)`: Keras 2
       raises on 0.0 for an int32).
+    - tf.Variable-only API: a Keras 3 weight lacks `.get_shape()`, `.read_value()`, `.op`, `.initializer`,
+      `.scatter_*` and others (measured against a built Dense's kernel); the fix is unsafe when the class uses one
+      on the attribute the variable is stored to, directly or through a method or module function it passes the
+      attribute to (deepchem's `batch_mat_mult(V, self.W)` calls `B.get_shape()`).
+    - Metric names: tf-keras's `Metric.add_weight(name, shape=(), ...)` requires a name (TypeError without it), so in
+      a `Metric` a variable without one is named after the attribute it is stored to (the original had no name to
+      keep: tf.Variable calls it "Variable"); no fix when it is stored elsewhere.
     - Numpy operands: Keras 3's variable promotes with numpy float64 values where a tf.Variable (and Keras 2's
       weight) does not: `w * np.sqrt(2.0)`, `np.sqrt(2.0) * w` and `w * np.ones(2)` are float64 for an add_weight
       weight under Keras 3 and float32 for a tf.Variable (fact numpy_float64_operand; np.float32 values and python

@@ -4,11 +4,12 @@ import ast
 from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis, dotted_name
-from tflint_vars.diagnostics import UNSAFE
-from tflint_vars.plans.hoist import HoistPlan, guarded_attributes, plan_hoist
+from tflint_vars.diagnostics import SAFE, UNSAFE
+from tflint_vars.plans.hoist import HoistPlan, created_once, guarded_attributes, plan_hoist
 from tflint_vars.plans.initializers import WeightPlan
 from tflint_vars.rules._raw_variables import (CALL_METHODS, creator, fix_plan, helper_finding, helper_variables,
-                                              per_call_message, raw_variables, where)
+                                              numpy_operands, per_call_message, raw_variables, variable_only_api,
+                                              where)
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -65,17 +66,24 @@ class VariableInCall(Rule):
     ```
 
     ## Fix safety
-    Unsafe: the fix moves creation into `build(self, input_shape)` and changes behaviour (the variable now persists
-    across calls, which is what training needs but not what the code did). `inputs.shape[...]` in the shape becomes
-    `input_shape[...]`. Offered when the variable is assigned on a line of its own (`b = tf.Variable(...)` or
-    `self.b = ...`) at the top of `call` or in an `if self.b is None:` guard, its initial value maps to a Keras
-    initializer, and it reads nothing `build` cannot see (locals of `call`, the input other than `.shape`, or the
-    input after `call` reassigned it: `x.shape` is then not the shape `build` receives).
+    The fix moves creation into `build(self, input_shape)` as `self.add_weight(...)`; `inputs.shape[...]` in the
+    shape becomes `input_shape[...]`. Unsafe for a variable made on every call: it then persists across calls,
+    which training needs but not what the code did. Safe for one made once behind `if self.x is None:` (or
+    `if not hasattr(self, "x"):`) when that is shown to be the same weight: the guard holds only that statement,
+    `call` makes no state before it, nothing else in the class sets `self.x` (but `self.x = None` in `__init__`),
+    the `self` attributes the value reads are set only in `__init__`, the bases are Keras's own Layer or Model, and
+    the add_weight conversion is safe as TFV001's (value, name, numpy operands): Keras runs `build` just before the
+    first call, with its input shape, and the weight lands at the end of `build`, where it came among the layer's
+    weights. Else unsafe, saying which does not hold. Offered when the variable is assigned on a line of its own
+    (`b = tf.Variable(...)` or `self.b = ...`) at the top of `call` or in an `if self.b is None:` guard, its
+    initial value maps to a Keras initializer, and it reads nothing `build` cannot see (locals of `call`, the input
+    other than `.shape`, or the input after `call` reassigned it: `x.shape` is then not the shape `build`
+    receives).
     """
 
     code = "TFV002"
     name = "variable-in-call"
-    fix = UNSAFE
+    fix = SAFE
     fix_title = "Create it once in `build` with `self.add_weight(...)`"
     VALID = [
         "import tensorflow as tf\nclass F(tf.Module):\n    def __call__(self, x):\n        return x\n",
@@ -94,7 +102,9 @@ class VariableInCall(Rule):
         for site in raw_variables(analysis, lambda method: method in CALL_METHODS):
             plan = fix_plan(analysis, site, place=False)
             if isinstance(plan, WeightPlan) and plan.computed:  # evaluated in `call`: it cannot move to `build`
-                plan = plan.unsafe.split(": the fix fills")[0]
+                plan = (plan.unsafe.split(": the fix fills")[0] if plan.unsafe else
+                        "its initial value does not map to a Keras initializer, and `build` cannot compute the value "
+                        "`call` computes")
             if not isinstance(plan, str):
                 plan = plan_hoist(analysis, site)
             guard = _guarded_once(site)
@@ -104,8 +114,11 @@ class VariableInCall(Rule):
             else:
                 message = per_call_message(where(site), creator(site))
             if isinstance(plan, HoistPlan):
-                yield self.finding(site.node, message, UNSAFE, reason="the variable then persists across calls, "
-                                   "which training needs but the code did not do")
+                why = created_once(analysis, site.context.keras_class, plan) if guard else \
+                    "the variable then persists across calls, which training needs but the code did not do"
+                why = why or (plan.weight_plan.unsafe if plan.weight_plan else None) or numpy_operands(analysis, site) \
+                    or variable_only_api(analysis, site)
+                yield self.finding(site.node, message, UNSAFE if why else SAFE, reason=why)
             else:
                 yield self.finding(site.node, message, reason=plan)
         for site, helper, created in helper_variables(analysis, lambda method: method in CALL_METHODS):

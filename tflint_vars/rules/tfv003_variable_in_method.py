@@ -43,9 +43,11 @@ class VariableInMethod(Rule):
     The same fix as TFV001's, with the same preconditions, each measured under Keras 3 and Keras 2; `tflint-vars
     rule TFV001` lists them (one text for both rules). In short: safe in `build` or in a private helper only
     `__init__` (after `super().__init__()`) or `build` call, when the value maps to an initializer with the same
-    distribution and dtype; unsafe in a public method such as `reset()`, which may run again after the layer is built
-    (Keras 3 then raises on new state), and wherever TFV001's fix is unsafe; none where it has none. When a
-    precondition does not hold, the fix\'s reason says why (`--show-fixes`, JSON, SARIF).
+    distribution and dtype, or fills the weight through `Constant` where TFV001 shows that safe (the value reads
+    nothing a traced graph may own, and is numbers or bools); unsafe in a public method such as `reset()`, which
+    may run again after the layer is built (Keras 3 then raises on new state), and wherever TFV001's fix is
+    unsafe; none where it has none. When a precondition does not hold, the fix\'s reason says why
+    (`--show-fixes`, JSON, SARIF).
     """
 
     code = "TFV003"

@@ -4,8 +4,9 @@ import ast
 from typing import Iterator
 
 from tflint_vars.analysis import KERAS3, RAW_VARIABLES, KerasClass, ModuleAnalysis, dotted_name, statements
-from tflint_vars.diagnostics import UNSAFE
-from tflint_vars.plans.hoist import HoistPlan, guarded_attributes, plain_layer_base, plan_hoist, state_kind
+from tflint_vars.diagnostics import SAFE, UNSAFE
+from tflint_vars.plans.hoist import HoistPlan, created_once, guarded_attributes, plain_layer_base, plan_hoist, \
+    state_kind
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -181,16 +182,20 @@ class StateOutsideBuild(Rule):
     ```
 
     ## Fix safety
-    Unsafe: the fix moves `self.<name> = ...` into `build(self, input_shape)` (created when missing), maps
-    `x.shape` of `call`'s input to `input_shape` and removes the guard. State created from anything but the input
-    shape may need a human to check that `build` can compute it. Offered when the statement stands on its own at
+    The fix moves `self.<name> = ...` into `build(self, input_shape)` (created when missing), maps `x.shape` of
+    `call`'s input to `input_shape` and removes the guard. Safe for an `add_weight` made once behind
+    `if self.x is None:` or `if not hasattr(self, "x"):` when TFV002's conditions show it is the same weight (the
+    guard holds only it, nothing else sets `self.x`, the `self` attributes it reads are set only in `__init__`,
+    Keras's own Layer or Model as bases); else unsafe, saying which does not hold. Unsafe for a sublayer, and for
+    state made on every call: state created from anything but the input shape may need a human to check that
+    `build` can compute it. Offered when the statement stands on its own at
     the top of `call` or in a guard (`if self.x is None:`, `if not hasattr(self, "x"):`) that only creates state,
     and reads nothing `build` cannot see (locals of `call`, the input other than `.shape`).
     """
 
     code = "TFV006"
     name = "state-outside-build"
-    fix = UNSAFE
+    fix = SAFE
     fix_title = "Move it into `build(self, input_shape)`"
     VALID = [
         "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n    def build(self, s):\n"
@@ -231,7 +236,12 @@ class StateOutsideBuild(Rule):
                 continue
             where = f"`{ctx.keras_class.name}.call`"
             plan = plan_hoist(analysis, site)
-            fix, reason = (UNSAFE, UNSAFE_REASON) if isinstance(plan, HoistPlan) else (None, plan)
+            if isinstance(plan, HoistPlan):
+                # an add_weight made once behind its guard, shown to be the same weight when made in build: safe
+                once = created_once(analysis, ctx.keras_class, plan) if kind == "add_weight" else UNSAFE_REASON
+                fix, reason = (UNSAFE, once) if once else (SAFE, None)
+            else:
+                fix, reason = None, plan
             what = "`add_weight`" if kind == "add_weight" else f"layer `{ast.unparse(site.node.func)}` constructed"
             if seeded and not lazy and id(site.node) not in stored:
                 problem = f"{what} in {where}: it owns a seed variable in Keras 3, so `fit` raises ValueError"

@@ -58,11 +58,12 @@ def _literal(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant)
 
 
-def _arguments_serializable(init: ast.FunctionDef) -> bool:
+def _arguments_serializable(init: ast.FunctionDef, cls: ast.ClassDef | None = None) -> bool:
     """Without `get_config`, Keras 3 saves a layer only when every constructor argument serializes: measured, a
     TensorSpec, a class or a numpy array makes `model.save` raise NotImplementedError ("non-serializable argument
-    values") before `load_model` is reached. Shown here only by a literal default or an int/float/str/bool
-    annotation on each parameter (tf-agents' `Network(input_tensor_spec, ...)` shows neither)."""
+    values") before `load_model` is reached. Shown here by a literal default or an int/float/str/bool annotation on
+    each parameter (tf-agents' `Network(input_tensor_spec, ...)` shows neither), or by the class using it as a
+    dimension (`_used_as_dimension`)."""
     args = init.args
     if args.vararg is not None:
         return False
@@ -71,7 +72,41 @@ def _arguments_serializable(init: ast.FunctionDef) -> bool:
     pairs = [*zip(positional, defaults), *zip(args.kwonlyargs, args.kw_defaults)]
     return all((default is not None and _literal(default))
                or (isinstance(arg.annotation, ast.Name) and arg.annotation.id in _SERIALIZABLE_ANNOTATIONS)
+               or (cls is not None and _used_as_dimension(cls, init, arg.arg))
                for arg, default in pairs)
+
+
+def _used_as_dimension(cls: ast.ClassDef, init: ast.FunctionDef, name: str) -> bool:
+    """The parameter `name` (or `self.x` bound to it in `__init__`, and never rebound) is a dimension: an item of a
+    `shape=` tuple or list, the argument of `range(...)`, or a Dense's `units`: an int (or an int-like that raises
+    there), which Keras 3's automatic config serializes."""
+    if any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in ast.walk(init)):
+        return False  # rebound before any use: its value is not the argument's
+    attributes = {t.attr for n in init.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name)
+                  and n.value.id == name for t in n.targets
+                  if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"}
+    stored = [t.attr for n in ast.walk(cls) if isinstance(n, (ast.Assign, ast.AugAssign))
+              for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+              if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"]
+    attributes = {a for a in attributes if stored.count(a) == 1}
+
+    def is_argument(node: ast.expr) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id == name and any(n is node for n in ast.walk(init))
+        return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self" \
+            and node.attr in attributes
+
+    for node in ast.walk(cls):
+        if not isinstance(node, ast.Call):
+            continue
+        for keyword in node.keywords:
+            dims = keyword.value.elts if isinstance(keyword.value, (ast.Tuple, ast.List)) else []
+            if (keyword.arg == "shape" and any(is_argument(d) for d in dims)) or \
+                    (keyword.arg == "units" and is_argument(keyword.value)):
+                return True
+        if isinstance(node.func, ast.Name) and node.func.id == "range" and any(is_argument(a) for a in node.args):
+            return True
+    return False
 
 
 class InitWithoutKwargs(Rule):
@@ -81,8 +116,9 @@ class InitWithoutKwargs(Rule):
     Finds `__init__` methods without a `**kwargs` parameter in `Layer` and `Model` subclasses built on `tf.keras`
     or `keras`. Not reported: classes that define `from_config` (they construct themselves), classes on
     `tf_keras` (Keras 2), and classes without `get_config` whose constructor arguments are not shown serializable
-    (a literal default or an `int`/`float`/`str`/`bool` annotation): Keras 3's `save` raises NotImplementedError
-    for those before `load_model` is reached.
+    (a literal default, an `int`/`float`/`str`/`bool` annotation, or use as a dimension: an item of a `shape=`
+    tuple, `range(n)`, `units=`): Keras 3's `save` raises NotImplementedError for those before `load_model` is
+    reached.
 
     ## Why is this bad?
     `keras.models.load_model` rebuilds each layer as `cls(**config)`, and Keras 3's `get_config` always holds the
@@ -148,7 +184,7 @@ class InitWithoutKwargs(Rule):
             init = cls.method("__init__")
             if not isinstance(init, ast.FunctionDef) or init.args.kwarg is not None:
                 continue
-            if cls.method("get_config") is None and not _arguments_serializable(init):
+            if cls.method("get_config") is None and not _arguments_serializable(init, cls.node):
                 continue  # Keras 3's `save` raises NotImplementedError before any load (as tf-keras's does)
             planned = plan(cls, init)
             yield self.finding(

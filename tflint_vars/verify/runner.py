@@ -226,12 +226,61 @@ def prepare(fixture_paths: list[Path], fixer: Fixer) -> list[Job]:
     return jobs
 
 
-def judge(job: Job, runtime: str, answer: dict[str, Any]) -> Result:
+class SaveReferences:
+    """The ORIGINAL's `.keras` round trip under Keras 2, per fixture and exercise: the bar every runtime's fixed code
+    is held to ("saves and loads as it did under Keras 2"). The Keras 2 thread publishes each job's as its answer
+    comes; another runtime's thread waits for it before judging a job that asks for `save` (both walk the jobs in
+    the same order, so the wait is short). Without Keras 2 among the runtimes nothing is published or awaited."""
+
+    def __init__(self, runtimes: list[str]) -> None:
+        self.enabled = "keras2" in runtimes
+        self._lock = threading.Lock()
+        self._events: dict[str, threading.Event] = {}
+        self._values: dict[str, list[dict[str, Any] | None]] = {}
+
+    def _event(self, key: str) -> threading.Event:
+        with self._lock:
+            return self._events.setdefault(key, threading.Event())
+
+    def publish(self, key: str, values: list[dict[str, Any] | None]) -> None:
+        with self._lock:
+            self._values.setdefault(key, values)
+        self._event(key).set()
+
+    def close(self, keys: list[str]) -> None:
+        """The Keras 2 thread ends: whatever it did not publish is unknown (None), and nobody waits on it."""
+        for key in keys:
+            self.publish(key, [])
+
+    def get(self, job: Job, runtime: str, answer: dict[str, Any]) -> list[dict[str, Any] | None]:
+        runnable = [ex for ex in job.fixture.exercises if ex.kind != "skip"]
+        if runtime == "keras2":
+            return keras2_saves(answer)
+        if not self.enabled or not any(ex.save for ex in runnable):
+            return []
+        key = str(job.fixture.path)
+        self._event(key).wait()
+        with self._lock:
+            return self._values.get(key, [])
+
+
+def keras2_saves(answer: dict[str, Any]) -> list[dict[str, Any] | None]:
+    """A Keras 2 answer's original round trips, per runnable exercise."""
+    return [(entry.get("original") or {}).get("save") for entry in answer.get("exercises", [])]
+
+
+def judge(job: Job, runtime: str, answer: dict[str, Any],
+          reference_saves: list[dict[str, Any] | None] | None = None) -> Result:
+    """`reference_saves`: per runnable exercise, the original's round trip under Keras 2 (SaveReferences)."""
     judgements: list[Judgement] = []
     evidence = answer.get("exercises", [])
     runnable = [ex for ex in job.fixture.exercises if ex.kind != "skip"]
-    for ex, entry in zip(runnable, evidence):
-        judgements.append(judge_exercise(ex, runtime, entry, answer.get("same_source", False)))
+    references = list(reference_saves or [])
+    for index, (ex, entry) in enumerate(zip(runnable, evidence)):
+        reference = references[index] if index < len(references) else None
+        if ex.save:
+            entry["original_keras2_save"] = reference
+        judgements.append(judge_exercise(ex, runtime, entry, answer.get("same_source", False), reference))
     judgements.extend(judge_exercise(ex, runtime, {}, True) for ex in job.fixture.exercises if ex.kind == "skip")
     combined = combine(judgements)
     claims = [{"exercise": ex.label, **j.claim} for ex, j in zip(runnable, judgements) if j.claim]
@@ -240,8 +289,10 @@ def judge(job: Job, runtime: str, answer: dict[str, Any]) -> Result:
 
 
 def run_runtime(runtime: str, jobs: list[Job], timeout: float, report: Callable[[Result], None],
-                info: dict[str, Any], python: str | None = None) -> None:
+                info: dict[str, Any], python: str | None = None,
+                references: SaveReferences | None = None) -> None:
     worker = Worker(runtime, python)
+    references = references or SaveReferences([])
     try:
         for job in jobs:
             started = time.monotonic()
@@ -252,7 +303,10 @@ def run_runtime(runtime: str, jobs: list[Job], timeout: float, report: Callable[
                                 path=str(job.fixture.path))
             else:
                 try:
-                    result = judge(job, runtime, worker.run(job, timeout))
+                    answer = worker.run(job, timeout)
+                    if runtime == "keras2":
+                        references.publish(str(job.fixture.path), keras2_saves(answer))
+                    result = judge(job, runtime, answer, references.get(job, runtime, answer))
                     info.update(worker.info)
                 except (TimeoutError, WorkerCrashed) as error:
                     result = Result(job.fixture.name, runtime, "error", [str(error)], path=str(job.fixture.path))
@@ -262,9 +316,13 @@ def run_runtime(runtime: str, jobs: list[Job], timeout: float, report: Callable[
                                     [f"verifier internal error: {type(error).__name__}: {error}"],
                                     path=str(job.fixture.path))
             result.seconds = time.monotonic() - started
+            if runtime == "keras2":
+                references.publish(str(job.fixture.path), [])  # no answer (error, skip): unknown, do not wait
             report(result)
     finally:
         worker.stop()
+        if runtime == "keras2":
+            references.close([str(job.fixture.path) for job in jobs])
 
 
 def verify(paths: list[str], runtimes: list[str], *, timeout: float = DEFAULT_TIMEOUT, fixer: Fixer | None = None,
@@ -289,7 +347,9 @@ def verify(paths: list[str], runtimes: list[str], *, timeout: float = DEFAULT_TI
             if progress:
                 progress(result, len(results), total)
 
-    threads = [threading.Thread(target=run_runtime, args=(runtime, jobs, timeout, report, infos[runtime], python))
+    references = SaveReferences(runtimes)
+    threads = [threading.Thread(target=run_runtime,
+                                args=(runtime, jobs, timeout, report, infos[runtime], python, references))
                for runtime in runtimes]
     with adopting_orphans():
         for thread in threads:

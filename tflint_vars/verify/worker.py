@@ -476,12 +476,14 @@ def save_round_trip(layer: Any, cls: Any, x: Any) -> dict[str, Any]:
         flat = tf.nest.flatten(x)
         inputs = [keras_module.Input(shape=tuple(t.shape[1:]), dtype=t.dtype.name) for t in flat]
         model = keras_module.Model(inputs, layer(inputs if isinstance(x, (list, tuple)) else inputs[0]))
-        before = [np.asarray(o, dtype=np.float64) for o in tf.nest.flatten(model(x))]
+        model(x)  # a layer whose call updates its state (a step counter, a running mean) saves it after one call
         weights = [np.asarray(w.numpy(), dtype=np.float64) for w in model.weights]
         model.save(path)
+        # Both models' next call starts from the state saved: the weights are read before it, the outputs compared.
+        before = [np.asarray(o, dtype=np.float64) for o in tf.nest.flatten(model(x))]
         loaded = keras_module.models.load_model(path, custom_objects={cls.__name__: cls}, compile=False)
-        after = [np.asarray(o, dtype=np.float64) for o in tf.nest.flatten(loaded(x))]
         loaded_weights = [np.asarray(w.numpy(), dtype=np.float64) for w in loaded.weights]
+        after = [np.asarray(o, dtype=np.float64) for o in tf.nest.flatten(loaded(x))]
     except Exception as error:
         return {"ok": False, "error": "{type}: {message}".format(**describe_error(error, "save"))[:400]}
     finally:
