@@ -85,7 +85,8 @@ def test_check_hook_blocks_a_commit_with_a_raw_variable_in_a_layer(try_repo_run)
 def test_hooks_check_and_fix_notebooks(try_repo_run):
     result, _ = try_repo_run
     assert "layer.ipynb:cell 3:6:18: TFV001" in _hook_output(result.stdout, "tflint-vars")
-    assert "Fixed 3 of 3 diagnostics (2 files changed)." in _hook_output(result.stdout, "tflint-vars (fix)")
+    # 3 TFV001, and the TFV014 that bad_layer.py's fix reveals (its `units` becomes a weight's dimension).
+    assert "Fixed 4 of 4 diagnostics (2 files changed)." in _hook_output(result.stdout, "tflint-vars (fix)")
 
 
 def test_fix_hook_rewrites_the_file_and_fails_because_it_changed_it(try_repo_run):

@@ -38,9 +38,12 @@ def _finish(report: FixReport, *, diff: bool, output_format: str, report_stream:
             docs_url: str | None = None) -> int:
     noun = "file" if report.changed_files == 1 else "files"
     text_like = output_format in ("text", "full", "concise")
+    # A fix may reveal a finding the first check could not see (after TFV001's fix, a constructor argument is a
+    # weight's dimension, so TFV014 reports it), which a later pass fixes: those count among the diagnostics too.
+    total = max(report.total, report.fixed + len(report.remaining))
     if diff:
         if not quiet:
-            print(f"Would fix {report.fixed} of {report.total} diagnostics ({report.changed_files} {noun} would "
+            print(f"Would fix {report.fixed} of {total} diagnostics ({report.changed_files} {noun} would "
                   "change).", file=stderr)
         if report.errors or failures:
             return EXIT_ERROR
@@ -54,7 +57,7 @@ def _finish(report: FixReport, *, diff: bool, output_format: str, report_stream:
         write_fixed(report.applied, extra)
         write_fix_status(report.remaining, extra)
     if not quiet:
-        print(f"Fixed {report.fixed} of {report.total} diagnostics ({report.changed_files} {noun} changed).",
+        print(f"Fixed {report.fixed} of {total} diagnostics ({report.changed_files} {noun} changed).",
               file=report_stream if text_like else stderr)
     if report.errors or failures:
         return EXIT_ERROR
