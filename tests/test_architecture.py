@@ -149,8 +149,8 @@ print(json.dumps({"code": code, "modules": sorted(m for m in sys.modules if m.st
 '''
 
 
-def test_a_run_the_cache_answers_loads_no_rule_analysis_or_plan(tmp_path):
-    """Speed (issue 20): a warm run reads the cache and prints; the rules, the analysis and the fix plans load with
+def test_a_run_the_cache_answers_loads_no_rule_plan_or_fixer(tmp_path):
+    """Speed (issue 20): a warm run reads the cache and prints; the rules, the fix plans and the fixer load with
     the first file that must be checked, so a run over unchanged files never pays for their import."""
     layer = tmp_path / "layer.py"
     layer.write_text((ROOT / "fixtures" / "seed1_variable_in_init.py").read_text())
