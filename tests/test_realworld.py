@@ -99,3 +99,21 @@ def test_measurement_counts_what_the_corpus_declares():
         assert not set(left) & set(figures[f"all_fixed_{mode}"])
         assert sum(len(found) for found in left.values()) == figures[f"findings_left_{mode}"]
         assert all(finding.endswith(")") for found in left.values() for finding in found)
+
+
+def test_a_failure_the_original_shares_is_not_a_wrong_fix():
+    """bench/realworld.py re-verifies a module counted wrong with an identity fixer: the same reasons, numbers aside,
+    are the module's own failure; any reason of the fix's own keeps it wrong."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("realworld_bench", ROOT / "bench" / "realworld.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    fixed = ["LSTMStep: save/load: the fixed layer's .keras round trip: outputs differ after loading (max 0.73)",
+             "LSTMStep: fixed code TypeError at tests/heldout/dc_lstm_step.py (fixed):179: bad operand"]
+    identity = ["LSTMStep: save/load: the fixed layer's .keras round trip: outputs differ after loading (max 0.41)",
+                "LSTMStep: fixed code TypeError at tests/heldout/dc_lstm_step.py:175: bad operand"]
+    assert bench.fails_alike(fixed, identity)
+    assert not bench.fails_alike(fixed + ["LSTMStep: variables differ: kernel"], identity)
+    assert not bench.fails_alike(fixed, identity[:1])
+    assert not bench.fails_alike([], identity)
