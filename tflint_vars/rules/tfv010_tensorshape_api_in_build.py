@@ -171,8 +171,9 @@ class TensorShapeApiInBuild(Rule):
     (not a Sequence) and several as a list; Keras 3 passes one as a tuple, which passes the test (fact
     build_single_shape_is_sequence), so the branch for several inputs runs (deepchem's Highway: `input_shape[0]`
     then is the batch size). Not reported in a guard that requires several inputs (`if not isinstance(input_shape,
-    (tuple, list)): raise ...`): both Kerases pass those as a list. No fix: which inputs the layer takes decides the
-    rewrite.
+    (tuple, list)): raise ...`): both Kerases pass those as a list; nor where a branch of the test uses TensorShape
+    API (`list(s) if isinstance(s, tuple) else s.as_list()`): that test already tells a tuple from a TensorShape. No
+    fix: which inputs the layer takes decides the rewrite.
 
     ## Why is this bad?
     Keras 3 calls `build` with a tuple (`(None, 3)`), where Keras 2 passed a `tf.TensorShape`; so does it call
@@ -291,7 +292,7 @@ class TensorShapeApiInBuild(Rule):
         build_single_shape_is_sequence), so the branch for several inputs runs on one (deepchem's Highway)."""
         # `if not isinstance(input_shape, (tuple, list)) ...: raise`: the layer requires several inputs (Keras 3's own
         # Concatenate and Dot), which both Kerases pass as a list: the test answers alike.
-        required = {id(test.operand) for statement in ast.walk(function) if isinstance(statement, ast.If)
+        skipped = {id(test.operand) for statement in ast.walk(function) if isinstance(statement, ast.If)
                     and statement.body and isinstance(statement.body[-1], ast.Raise)
                     for test in ast.walk(statement.test)
                     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)}
@@ -299,11 +300,11 @@ class TensorShapeApiInBuild(Rule):
         # TensorShape, which is the fix itself (qkeras' QAdaptiveActivation).
         for branch in ast.walk(function):
             if isinstance(branch, (ast.If, ast.IfExp)) and _expects_tensorshape(branch, names):
-                required.update(id(n) for n in ast.walk(branch.test) if isinstance(n, ast.Call))
+                skipped.update(id(n) for n in ast.walk(branch.test) if isinstance(n, ast.Call))
         pending = list(function.body)
         while pending:
             node = pending.pop()
-            if isinstance(node, _NESTED) or id(node) in required:
+            if isinstance(node, _NESTED) or id(node) in skipped:
                 continue
             pending.extend(ast.iter_child_nodes(node))
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance"
