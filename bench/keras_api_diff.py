@@ -202,6 +202,54 @@ def measure() -> None:
         return len(loaded.weights)
     fact("save_constructor_dtype_default", save_dtype_default)
 
+    # TFV017's fix: the default written as the dtype's name. What the automatic config records (Keras 3 saves the
+    # defaulted arguments too, tf-keras only those passed), and the fixed layer's round trip under both runtimes.
+    class NamedDtype(keras.layers.Layer):
+        def __init__(self, dim=3, state_dtype="float32", **kwargs):
+            super().__init__(**kwargs)
+            self.received = state_dtype
+            self.acc = self.add_weight(name="acc", shape=(dim,), initializer="zeros", dtype=state_dtype,
+                                       trainable=False)
+
+        def call(self, x):
+            return x + tf.cast(self.acc, x.dtype)
+
+    def config_of(layer):
+        config = layer.get_config()
+        return tuple(config.get(key, "absent") for key in ("dim", "state_dtype"))
+    fact("auto_config_dtype_default", lambda: (config_of(NamedDtype()), config_of(NamedDtype(state_dtype="float64"))))
+    fact("auto_config_dtype_passed_as_dtype", lambda: config_of(NamedDtype(state_dtype=tf.float64)))
+
+    def save_dtype_string_default():
+        import tempfile
+
+        model = keras.Sequential([keras.Input((3,)), NamedDtype()])
+        path = os.path.join(tempfile.mkdtemp(), "m.keras")
+        model.save(path)
+        loaded = keras.models.load_model(path, custom_objects={"NamedDtype": NamedDtype})
+        same = np.array_equal(loaded.predict(np.ones((2, 3)), verbose=0), model.predict(np.ones((2, 3)), verbose=0))
+        return str(loaded.layers[-1].acc.dtype.name if hasattr(loaded.layers[-1].acc.dtype, "name") else
+                   loaded.layers[-1].acc.dtype), loaded.layers[-1].received, same
+    fact("save_constructor_dtype_string_default", save_dtype_string_default)
+
+    def dtype_uses(dtype):
+        """What each use TFV017's safe fix accepts makes of a dtype: variable, weight, cast, as_dtype, layer."""
+        class L(keras.layers.Layer):
+            def __init__(self):
+                super().__init__(dtype=dtype)
+                self.v = tf.Variable(tf.zeros((2,), dtype=dtype))
+                self.w = self.add_weight(name="w", shape=(2,), initializer="zeros", dtype=dtype)
+                self.c = tf.cast(tf.ones(2), dtype)
+                self.k = tf.constant(1, dtype=dtype)
+
+        layer = L()
+        return (layer.v.dtype.name, tf.as_dtype(layer.w.dtype).name, layer.c.dtype.name, layer.k.dtype.name,
+                tf.as_dtype(dtype).name, layer.dtype, layer.compute_dtype, layer.variable_dtype)
+    fact("dtype_string_and_dtype_alike", lambda: [dtype_uses(name) == dtype_uses(getattr(tf, name))
+                                                  for name in ("float16", "float32", "float64", "int32", "int64")])
+    fact("dtype_uses_float64", lambda: dtype_uses("float64"))
+    fact("as_dtype_none", lambda: tf.as_dtype(None))
+
     def metric_weight(*args, **kwargs):
         class M(keras.metrics.Metric):
             def __init__(self):

@@ -145,3 +145,18 @@ def test_one_input_shape_passes_a_sequence_test_only_under_keras3(facts):
         "[('tuple', True, True, False), ('list', True, False, True)]"
     assert facts["keras2"]["build_single_shape_is_sequence"] == \
         "[('TensorShape', False, False, False), ('list', True, False, True)]"
+
+
+def test_dtype_default_written_as_its_name(api):
+    """TFV017's fix: Keras 3's automatic config records a defaulted argument too (tf-keras only one passed), so a
+    tf.DType default breaks `save`; its name saves and loads under both, and each use the safe fix accepts gives the
+    same dtypes for the name as for the DType. `tf.as_dtype(None)` raises: a normalising statement is not safe."""
+    k3, k2 = api["keras3"], api["keras2"]
+    assert k3["auto_config_dtype_default"] == "((3, 'float32'), (3, 'float64'))"
+    assert k2["auto_config_dtype_default"] == "(('absent', 'absent'), ('absent', 'float64'))"
+    for k in (k3, k2):
+        assert k["auto_config_dtype_passed_as_dtype"].startswith("NotImplementedError")  # the caller's DType: alike
+        assert k["save_constructor_dtype_string_default"] == "('float32', 'float32', True)"
+        assert k["dtype_string_and_dtype_alike"] == "[True, True, True, True, True]"
+        assert k["dtype_uses_float64"] == repr(("float64",) * 8)
+        assert k["as_dtype_none"].startswith("TypeError")

@@ -289,7 +289,8 @@ class _Apply(cst.CSTTransformer):
 
     def on_visit(self, node):
         where = self.positions.get(node)
-        if where is not None and not isinstance(node, cst.Module):
+        # A Param's range is its name only (libcst): its default, which a fix may rewrite (TFV017), lies outside.
+        if where is not None and not isinstance(node, (cst.Module, cst.Param)):
             first = bisect.bisect_left(self.starts, (where.start.line, where.start.column))
             if first == len(self.starts) or self.starts[first] > (where.end.line, where.end.column):
                 return False

@@ -78,20 +78,25 @@ class PlanContext:
     def quote(self) -> str:
         """The module's usual string quote, for the literals a fix writes itself."""
         if self._quote is None:
-            single = double = 0
-            try:
-                for token in tokenize.generate_tokens(io.StringIO(self.text).readline):
-                    if token.type == tokenize.STRING:
-                        body = token.string.lstrip("rRbBuUfF")
-                        single += body.startswith("'")
-                        double += body.startswith('"')
-            except (tokenize.TokenError, SyntaxError):
-                pass
-            self._quote = "'" if single > double else '"'
+            self._quote = module_quote(self.text)
         return self._quote
 
     def segment(self, node: ast.AST) -> str:
         return source_segment(self.text, node) or ""
+
+
+def module_quote(text: str) -> str:
+    """The quote most string literals of `text` use (double when as many or more)."""
+    single = double = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.STRING:
+                body = token.string.lstrip("rRbBuUfF")
+                single += body.startswith("'")
+                double += body.startswith('"')
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return "'" if single > double else '"'
 
 
 def _module_imports(tree: ast.Module) -> dict[str, str]:
