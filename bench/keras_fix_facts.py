@@ -354,6 +354,48 @@ def _():
     return seen
 
 
+@fact("variable_string_value_numeric_dtype")
+def _():
+    # A string value with a numeric or bool `dtype=`: tf.Variable raises, so that dtype shows the value is no string.
+    outcomes = []
+    for dtype in (tf.float32, "float32", tf.int32, tf.bool):
+        try:
+            tf.Variable("a", dtype=dtype)
+            outcomes.append("made")
+        except TypeError:
+            outcomes.append("TypeError")
+    return outcomes
+
+
+@fact("layer_string_dtype_variable")
+def _():
+    # `tf.Variable(value, dtype=self.dtype)` in a layer constructed with dtype="string": the raw variable holds the
+    # strings; the same value through add_weight's Constant initializer (the computed fix).
+    class Raw(keras.layers.Layer):
+        def build(self, input_shape):
+            self.var = tf.Variable(["a", "b"], dtype=self.dtype)
+
+        def call(self, inputs):
+            return self.var
+
+    class Filled(keras.layers.Layer):
+        def build(self, input_shape):
+            value = tf.convert_to_tensor(["a", "b"], dtype=self.dtype)
+            self.var = self.add_weight(shape=value.shape, initializer=keras.initializers.Constant(value),
+                                       dtype=self.dtype)
+
+        def call(self, inputs):
+            return self.var
+
+    results = []
+    for cls in (Raw, Filled):
+        try:
+            results.append(cls(dtype="string")(tf.constant(["x"])).numpy().tolist())
+        except Exception as error:  # the failure is the fact
+            results.append(type(error).__name__)
+    return results
+
+
 for name, result in RESULTS.items():
     print(f"{name}: {result}")
 sys.stdout.flush()

@@ -160,3 +160,14 @@ def test_dtype_default_written_as_its_name(api):
         assert k["dtype_string_and_dtype_alike"] == "[True, True, True, True, True]"
         assert k["dtype_uses_float64"] == repr(("float64",) * 8)
         assert k["as_dtype_none"].startswith("TypeError")
+
+
+def test_what_shows_a_filled_value_is_no_string(facts):
+    """The computed fix fills the weight through Constant, which cannot fill strings under Keras 3: a numeric or bool
+    `dtype=` on the tf.Variable shows the value is no string (tf.Variable raises for one); the layer's own dtype does
+    not, since a layer constructed with dtype="string" holds a string variable, and its filled weight raises."""
+    k3, k2 = facts["keras3"], facts["keras2"]
+    for k in (k3, k2):
+        assert k["variable_string_value_numeric_dtype"] == repr(["TypeError"] * 4)
+    assert k2["layer_string_dtype_variable"] == "[[b'a', b'b'], [b'a', b'b']]"
+    assert k3["layer_string_dtype_variable"] == "[[b'a', b'b'], 'TypeError']"

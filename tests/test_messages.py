@@ -62,3 +62,28 @@ def test_the_rule_command_keeps_the_whole_story():
     for heading in ("## What it does", "## Why is this bad?", "## Fix safety"):
         assert heading in text
     assert "not in `layer.weights`" in text
+
+
+def test_a_number_default_shows_a_filled_value_is_a_number(fixture_diagnostics):
+    """A parameter of `__init__` with a number-literal default, never rebound, shows the value the fix fills the weight
+    with is no string: safe. A None default, the name rebound first, or `init or 0.5` (`init` when truthy) shows
+    nothing: unsafe, with that reason."""
+    def of(name):
+        return {d["line"]: d for d in fixture_diagnostics if d["path"].endswith(f"/{name}.py")}
+    shown = of("tfv001_value_from_number_default")
+    assert {line: d["fix"] for line, d in shown.items()} == {9: "safe", 10: "safe"}
+    unshown = of("tfv001_value_from_default_unshown")
+    assert {line: d["fix"] for line, d in unshown.items()} == {9: "unsafe", 21: "unsafe", 31: "unsafe"}
+    for diagnostic in unshown.values():
+        assert "it is not shown to be a number" in diagnostic["fix_reason"], diagnostic
+
+
+def test_a_dtype_default_without_a_fix_names_the_use(fixture_diagnostics):
+    """TFV017 has no fix where a use may tell a dtype name from a tf.DType; the reason names that use."""
+    reasons = {d["line"]: d["fix_reason"] for d in fixture_diagnostics
+               if d["path"].endswith("/tfv017_dtype_read_as_dtype.py")}
+    assert reasons == {
+        9: "`state_dtype.is_floating` (line 12) may tell a dtype name from a tf.DType: a string default may change "
+           "what it does",
+        20: "`.count_dtype` is read outside the class's own methods (line 33): a string default may change what it "
+            "does"}

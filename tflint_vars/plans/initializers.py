@@ -556,7 +556,9 @@ def _not_string(value: ast.expr, scope: Scope, depth: int = 0) -> bool:
         return False
     if isinstance(value, ast.Constant):
         return not isinstance(value.value, (str, bytes)) and value.value is not None and value.value is not ...
-    if isinstance(value, (ast.Compare, ast.BoolOp)) or (isinstance(value, ast.UnaryOp)):
+    if isinstance(value, ast.BoolOp):  # `a or b` is one of its operands, not a bool
+        return all(_not_string(operand, scope, depth + 1) for operand in value.values)
+    if isinstance(value, (ast.Compare, ast.UnaryOp)):
         return True  # bools; a unary -, + or ~ of a string raises
     if isinstance(value, ast.BinOp):
         if isinstance(value.op, (ast.Sub, ast.Div, ast.FloorDiv, ast.Pow, ast.MatMult)):
@@ -571,6 +573,8 @@ def _not_string(value: ast.expr, scope: Scope, depth: int = 0) -> bool:
     if isinstance(value, ast.Subscript):
         return _not_string(value.value, scope, depth + 1)
     if isinstance(value, ast.Name):
+        if _number_default(scope, value.id):
+            return True
         bound = scope.binding(value.id)
         return bound is not None and _not_string(bound, scope, depth + 1)
     if isinstance(value, ast.Call):
@@ -593,6 +597,28 @@ def _not_string(value: ast.expr, scope: Scope, depth: int = 0) -> bool:
     return False
 
 
+def _number_default(scope: Scope, name: str) -> bool:
+    """`name` is a parameter of the layer's `__init__` (the function holding the value), never rebound there, whose
+    default is an int, float or bool literal (`init=0.3`, `-1`): the evidence TFV014 also takes a literal default as
+    (a caller may still pass a string; the Fix safety sections say so)."""
+    function = scope.function
+    if scope.klass is None or not isinstance(function, ast.FunctionDef) or function.name != "__init__":
+        return False
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    pairs = [*zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults),
+             *zip(arguments.kwonlyargs, arguments.kw_defaults)]
+    default = next((d for a, d in pairs if a.arg == name), None)
+    if isinstance(default, ast.UnaryOp) and isinstance(default.op, (ast.USub, ast.UAdd)) \
+            and isinstance(default.operand, ast.Constant) and type(default.operand.value) in (int, float):
+        default = default.operand
+    if not (isinstance(default, ast.Constant) and type(default.value) in (int, float, bool)):
+        return False
+    parameter = next(a for a, _ in pairs if a.arg == name)
+    return not any((isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load))
+                   or (isinstance(n, ast.arg) and n.arg == name and n is not parameter) for n in ast.walk(function))
+
+
 def _dtype_text(node: ast.expr) -> str:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ast.unparse(node)
 
@@ -612,6 +638,12 @@ def numeric_dtype_shown(plan: WeightPlan, dtype: str | None) -> None:
     """A numeric `dtype=` on the variable rules out a string value: the computed plan's string risk goes."""
     if plan.string_risk and plan.unsafe == plan.string_risk and dtype_kind(dtype) in ("float", "int"):
         plan.unsafe = None
+    elif plan.string_risk and plan.unsafe == plan.string_risk and dtype in _LAYER_DTYPES:
+        # Measured (layer_string_dtype_variable): a layer constructed with dtype="string" holds a string variable.
+        plan.unsafe = plan.string_risk = plan.string_risk[:-1] + f"; `{dtype}` may be \"string\")"
+
+
+_LAYER_DTYPES = frozenset({"self.dtype", "self.compute_dtype", "self.variable_dtype"})
 
 
 # Where the computed plan's `tf.convert_to_tensor(value)` takes the variable's own `dtype=` (`_finish` fills it in):

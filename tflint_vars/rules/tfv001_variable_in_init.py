@@ -107,7 +107,13 @@ class VariableInInit(Rule):
       numpy, math and plain builtins: a tensor the method computed belongs to the graph it runs in, `__init__`'s
       too when another layer's `build` constructs the layer), and the value is shown to be numbers or bools (a
       number or bool literal, `tf.eye`/`tf.ones`/`tf.random.*`/`np.zeros`/..., arithmetic a string makes raise,
-      `.astype(...)`, or a numeric `dtype=`): a string would make Keras 3's `Constant` raise. Else unsafe, naming
+      `.astype(...)`, a numeric `dtype=` literal (measured: `tf.Variable("a", dtype=tf.float32)` raises
+      TypeError under both runtimes, `variable_string_value_numeric_dtype`), or a parameter of `__init__` whose
+      default is a number or bool literal and which `__init__` never rebinds: the literal default is taken as
+      evidence of the argument's kind, as TFV014 takes it for serializability, so a caller passing a string there
+      would meet the raise): a string would make Keras 3's `Constant` raise. The layer's own `dtype=self.dtype`
+      shows nothing (measured, `layer_string_dtype_variable`: a layer constructed with `dtype="string"` holds a
+      string tf.Variable under both runtimes, and the filled weight raises under Keras 3). Else unsafe, naming
       the local that may be a graph's tensor, or saying the value may be a string. A value whose shape or dtype
       is only unreadable statically (`tf.fill(dims, v)`, `tf.random.normal((int(d),))`) is filled the same way.
     - Shape: Keras 3 raises on a bare number (`tf.zeros(units)`); a literal or an item of `build`'s input shape
