@@ -312,8 +312,8 @@ INIT = "    def __init__(self, n):\n        super().__init__()\n"
      "it is not shown to be a number"),
     ("    def __init__(self, v='a'):\n        super().__init__()\n        self.w = tf.Variable(v)\n", UNSAFE,
      "it is not shown to be a number"),
-    ("    def __init__(self, v=0.3):\n        super().__init__()\n        v = str(v)\n        self.w = tf.Variable(v)\n",
-     UNSAFE, "it is not shown to be a number"),
+    ("    def __init__(self, v=0.3):\n        super().__init__()\n        v = str(v)\n"
+     "        self.w = tf.Variable(v)\n", UNSAFE, "it is not shown to be a number"),
     ("    def __init__(self, v):\n        super().__init__()\n        self.w = tf.Variable(v or 1.0)\n", UNSAFE,
      "it is not shown to be a number"),  # `v or 1.0` is `v` when truthy
     # The layer's own dtype shows nothing: a layer constructed with dtype="string" holds a string variable.
