@@ -95,15 +95,24 @@ def tensor_reads(analysis: ModuleAnalysis, klass: ast.ClassDef, attribute: str,
         if numpy:
             return f"line {line} hands `self.{attribute}` on where its uses are not seen"
     if numpy:
+        # Elsewhere in the module: code reading the attribute of an instance, or a subclass's methods. Another
+        # class's `self.<attribute>` is its own.
+        others = [c for c in ast.walk(analysis.tree) if type(c) is ast.ClassDef and c is not klass
+                  and not _inside(c, klass)]
         for node in ast.walk(analysis.tree):
-            if type(node) is ast.Attribute and node.attr == attribute and isinstance(node.ctx, ast.Load) \
-                    and not _inside(node, klass):
-                return f"line {node.lineno} reads `.{attribute}` outside the class"
+            if type(node) is not ast.Attribute or node.attr != attribute or not isinstance(node.ctx, ast.Load) \
+                    or _inside(node, klass):
+                continue
+            holder = next((c for c in others if _inside(node, c)), None)
+            if holder is not None and type(node.value) is ast.Name and node.value.id == "self" and klass.name not in {
+                    (dotted_name(b) or "").rpartition(".")[2] for b in holder.bases}:
+                continue
+            return f"line {node.lineno} reads `.{attribute}` outside the class"
     return wraps
 
 
 def _inside(node: ast.AST, klass: ast.ClassDef) -> bool:
-    return klass.lineno <= node.lineno <= (klass.end_lineno or klass.lineno)
+    return klass.lineno <= node.lineno <= (klass.end_lineno or klass.lineno) and node is not klass
 
 
 def _helper(call: ast.Call, methods: dict, module_functions: dict):
