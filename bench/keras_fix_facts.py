@@ -424,6 +424,30 @@ def _():
     return results
 
 
+@fact("sequence_test_rewrite")
+def _():
+    """TFV010's fix of `isinstance(shape, Sequence)` in `build`, `isinstance(shape, Sequence) and any(not
+    isinstance(d, (int, type(None))) for d in shape)`, read on what `build` receives for one input, one rank-0 input,
+    two inputs in a list and two in a tuple: (the original test, the rewritten one) each."""
+    import collections.abc
+
+    seen = []
+
+    class Probe(keras.layers.Layer):
+        def build(self, input_shape):
+            sequence = isinstance(input_shape, collections.abc.Sequence)
+            seen.append((sequence, sequence and any(not isinstance(d, (int, type(None))) for d in input_shape)))
+
+        def call(self, inputs):
+            return inputs
+
+    Probe()(tf.ones((2, 3)))
+    Probe()(tf.ones(()))
+    Probe()([tf.ones((2, 3)), tf.ones((2, 3))])
+    Probe()((tf.ones((2, 3)), tf.ones((2, 3))))
+    return seen
+
+
 for name, result in RESULTS.items():
     print(f"{name}: {result}")
 sys.stdout.flush()

@@ -149,6 +149,10 @@ def test_one_input_shape_passes_a_sequence_test_only_under_keras3(facts):
         "[('tuple', True, True, False), ('list', True, False, True)]"
     assert facts["keras2"]["build_single_shape_is_sequence"] == \
         "[('TensorShape', False, False, False), ('list', True, False, True)]"
+    # TFV010's fix (one input, a rank-0 one, two in a list, two in a tuple): (original test, rewritten test). Under
+    # Keras 3 the rewrite answers as the original did under Keras 2; under Keras 2 it answers as the original.
+    assert facts["keras3"]["sequence_test_rewrite"] == "[(True, False), (True, False), (True, True), (True, True)]"
+    assert facts["keras2"]["sequence_test_rewrite"] == "[(False, False), (False, False), (True, True), (True, True)]"
 
 
 def test_dtype_default_written_as_its_name(api):
