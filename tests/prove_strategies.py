@@ -3,7 +3,8 @@
 Each example is a `Case`: one Keras layer module that creates one to three raw variables, varied along the dimensions
 that decide whether a fix is right: shape form, initial-value form, dtype and policy, name, trainable, constraint,
 place of creation and import form; and Keras 2 API forms (a constructor without `**kwargs`, positional or `dynamic`
-base arguments, `add_variable` with the name first). Every variable is used in `call`, so a wrong value, shape,
+base arguments, `add_variable` with the name first); values and dtypes from `__init__` parameters with a number or
+`tf.DType` default. Every variable is used in `call`, so a wrong value, shape,
 dtype or a lost gradient shows in the outputs or the gradients. Identifiers and class names come from
 `test_properties`' strategies.
 """
@@ -76,6 +77,11 @@ def variable_specs(draw, place: str) -> dict:
     if creator == "get_variable":
         values = ["gv_none", "gv_zeros", "gv_normal", "gv_glorot", "gv_constant"] if dtype != "int32" else ["gv_zeros"]
     value = draw(st.sampled_from(values))
+    if place == "init" and dtype == "float32" and creator in ("variable", "variable_kw"):
+        # From constructor parameters: a `tf.fill` value with a number default (shown a number by it), and a
+        # `tf.zeros` whose dtype is a `tf.DType` default (TFV017 writes it as a name). A draw of its own: hypothesis'
+        # generation phase seldom reaches the end of a long `sampled_from`.
+        value = draw(st.sampled_from([value, "ctor_fill", "ctor_dtype"]))
     if value == "computed_list" and rank != 1:
         value = "computed"
     if value == "computed_local" and place not in ("build", "init"):
@@ -164,6 +170,9 @@ def _value_expr(var: dict, tf: str, keras: str, where: str) -> str:
         "computed_local": f"{tf}.ones({s}{dkw}) * {c} + local_{{attr}}",
         # A python list no initializer keeps, converted with the variable's own `dtype=` when it has one.
         "computed_list": f"[{c}] * {n - 1} + [{c}]",
+        # Constructor parameters of `__init__` (`cases` adds them): `param_<attr>=<c>`, `dtype_<attr>=tf.float32`.
+        "ctor_fill": f"{tf}.fill({s}, param_{{attr}})",
+        "ctor_dtype": f"{tf}.zeros({s}, dtype=dtype_{{attr}})",
         "python_list": f"[{c}] * {n}" if len(var["shape"]) < 2 else f"[[{c}] * {var['shape'][-1]}] * {n}",
         "literal": c,
     }[kind]
@@ -264,12 +273,15 @@ def cases(draw) -> Case:
     previous_name = None
     for attr, place, var in specs:
         where = "init_params" if place in ("before_super", "before_super_local") else "method"
-        expr = creation(var, attr, tf, keras, where, previous_name).replace("local_{attr}", f"local_{attr}")
+        expr = creation(var, attr, tf, keras, where, previous_name).replace("local_{attr}", f"local_{attr}") \
+            .replace("param_{attr}", f"param_{attr}").replace("dtype_{attr}", f"dtype_{attr}")
         previous_name = var["name"] if var["naming"] != "none" else previous_name
         if var["value"] == "computed_local":  # a local bound once just before: an int (of build's input shape)
             blocks[place].append(f"local_{attr} = int(input_shape[-1]) - int(input_shape[-1])"
                                  if place == "build" else f"local_{attr} = 0")
         value = _value_expr(var, tf, keras, where) if var["creator"] in ("variable", "variable_kw") else None
+        if value:
+            value = value.replace("param_{attr}", f"param_{attr}").replace("dtype_{attr}", f"dtype_{attr}")
         if value and place in ("init", "build", "helper_init", "helper_build") and value in expr \
                 and var["value"] != "computed_local" and draw(st.sampled_from([False, False, True])):
             # the initial value drawn into a local first (StyleGAN ports' `w_init`), then the variable made of it
@@ -293,6 +305,11 @@ def cases(draw) -> Case:
     super_args = {"kwargs": "**kwargs", "no_kwargs": "", "positional": "True, None, **kwargs",
                   "dynamic_false": "dynamic=False, **kwargs"}[init_form]
     params = "self, units=None" if units else "self"
+    for attr, _, var in specs:
+        if var["value"] == "ctor_fill":
+            params += f", param_{attr}={var['constant']}"
+        elif var["value"] == "ctor_dtype":
+            params += f", dtype_{attr}={tf}.{var['dtype']}"
     params += "" if init_form == "no_kwargs" else ", **kwargs"
     before_super = blocks["before_super"] + blocks["before_super_local"]
     init = [f"def __init__({params}):", *("    " + line for line in before_super),
