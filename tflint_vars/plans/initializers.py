@@ -829,13 +829,15 @@ def name_check(node: ast.expr, text, scope: Scope | None = None) -> tuple[str, s
         return text(node), None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         if "/" in node.value:
-            # Only the name changes: measured, Keras 2 weights saved from the original (TF checkpoint and HDF5,
-            # which match by attribute and by order) load into the renamed ones (fact slash_rename_checkpoint).
+            # The name changes, and a weight's name is part of what the fix keeps (tests/prove.py holds it): unsafe,
+            # though Keras 2 weights saved from the original (TF checkpoint and HDF5, which match by attribute and
+            # by order) load into the renamed ones (fact slash_rename_checkpoint).
             new = text(node).replace("/", "_")
             if scope is not None and node.value.replace("/", "_") in _literal_names(scope.klass):
                 return new, f"Keras 3 rejects `/` in a weight name, and {new}, the name it would become, is " \
                             f"another weight's in the class"
-            return new, None
+            return new, f"Keras 3 rejects `/` in a weight name, so the name becomes {new} (Keras 2 checkpoints " \
+                        f"still load into it; code that reads the name sees the new one)"
         return text(node), None
     if isinstance(node, ast.JoinedStr) and any(isinstance(v, ast.Constant) and "/" in str(v.value)
                                                for v in node.values):
