@@ -78,6 +78,7 @@ class _Located:
     moved: cst.SimpleStatementLine | None = None  # Edit.move_after's statement and anchor, in libcst
     anchor: cst.SimpleStatementLine | None = None
     removed: list[cst.SimpleStatementLine] = field(default_factory=list)
+    init: cst.FunctionDef | None = None  # Edit.init_append's `__init__`, in libcst
 
 
 # The nodes that make up the statement structure of a module: the parents `_Tree` records.
@@ -211,6 +212,11 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
             raise Unfixable("the statement to move could not be located in the libcst tree")
         located.moved, located.anchor = statement, anchor
         ranges.append(tree.span(statement))
+    if edit.init_append is not None:
+        init = tree.find(ctx, edit.init_append[0])
+        if not isinstance(init, cst.FunctionDef) or not isinstance(init.body, cst.IndentedBlock):
+            raise Unfixable("`__init__` could not be located in the libcst tree as an indented block")
+        located.init = init
     for call in edit.removals:
         statement = _statement_line(tree, tree.find(ctx, call))
         if statement is None:
@@ -263,6 +269,10 @@ class _Apply(cst.CSTTransformer):
         self.imports: list[str] = []
         self.move_after: dict[cst.SimpleStatementLine, list[cst.SimpleStatementLine]] = {}  # anchor -> moved
         self.removed = {statement for located in edits for statement in located.removed}
+        # `__init__` -> the statements added at its end, in the order of the code they come from
+        self.init_appends: dict[cst.FunctionDef, list[cst.BaseStatement]] = {}
+        for located in sorted((item for item in edits if item.init is not None), key=lambda item: item.ranges[0]):
+            self.init_appends.setdefault(located.init, []).append(located.edit.init_append[1])
         for located in edits:
             if located.moved is not None and located.moved not in self.move_after.get(located.anchor, []):
                 self.move_after.setdefault(located.anchor, []).append(located.moved)
@@ -284,7 +294,7 @@ class _Apply(cst.CSTTransformer):
         self.positions = positions
         touched = [node for located in edits for node in (
             *(node for node, _ in located.rewrites), *located.removed, located.statement, located.guard, located.klass,
-            located.moved, located.anchor) if node is not None]
+            located.moved, located.anchor, located.init) if node is not None]
         self.starts = sorted((positions[node].start.line, positions[node].start.column) for node in touched)
 
     def on_visit(self, node):
@@ -314,6 +324,13 @@ class _Apply(cst.CSTTransformer):
             return cst.FlattenSentinel([updated_node, *(statement.with_changes(leading_lines=[
                 line for line in statement.leading_lines if line.comment is not None]) for statement in moved)])
         return updated_node
+
+    def leave_FunctionDef(self, original_node, updated_node):
+        appended = self.init_appends.get(original_node)
+        if not appended:
+            return updated_node
+        body = [*updated_node.body.body, *appended]
+        return updated_node.with_changes(body=updated_node.body.with_changes(body=body))
 
     def leave_If(self, original_node, updated_node):
         if original_node in self.guards:
@@ -616,8 +633,8 @@ def _top_level_of(tree: _Tree, items: list[_Located]) -> cst.CSTNode | None:
     """The one top-level statement of the module that holds every node the items change (imports aside), else
     None."""
     starts = [tree.positions[node].start for item in items for node in (
-        *(node for node, _ in item.rewrites), *item.removed, item.statement, item.guard, item.moved, item.anchor)
-        if node is not None]
+        *(node for node, _ in item.rewrites), *item.removed, item.statement, item.guard, item.moved, item.anchor,
+        item.init) if node is not None]
     if not starts:
         return None
     found = {tree.top_level(start.line, start.column) for start in starts}

@@ -35,6 +35,9 @@ class Edit:
     move_after: tuple[ast.stmt, ast.stmt] | None = None
     # Calls standing alone as statements (`self._trainable_weights.append(self.w)`): their statements are removed.
     removals: list[ast.Call] = field(default_factory=list)
+    # (`__init__`, a libcst statement): the statement is added at the end of `__init__`'s body (TFV006's fix of a
+    # layer constructed and called at once in `call`).
+    init_append: tuple[ast.FunctionDef, Any] | None = None
 
 
 class PlanContext:

@@ -5,12 +5,15 @@ from typing import Iterator
 
 from tflint_vars.analysis import KERAS3, RAW_VARIABLES, KerasClass, ModuleAnalysis, dotted_name, statements
 from tflint_vars.diagnostics import SAFE, UNSAFE
-from tflint_vars.plans.hoist import HoistPlan, created_once, guarded_attributes, plain_layer_base, plan_hoist, \
-    state_kind
+from tflint_vars.plans.hoist import HoistPlan, InlinePlan, created_once, guarded_attributes, inline_construction, \
+    plain_layer_base, plan_hoist, plan_inline, state_kind
 from tflint_vars.rules.base import Finding, Rule
 
 
 UNSAFE_REASON = "state created from more than the input shape may need a human to check that `build` can compute it"
+# A layer with weights constructed and called at once in `call`: the fix changes what it computes.
+INLINE_UNSAFE_REASON = ("the original makes a new layer, with fresh untrained weights, on every call; the fix makes "
+                        "one in `__init__`, whose weights train and are saved")
 
 # Built-in layers without weights: constructing one in `call` and using it at once creates no state.
 STATELESS_LAYERS = frozenset({
@@ -60,6 +63,11 @@ def _makes_state(analysis: ModuleAnalysis, call: ast.Call) -> bool:
 # and `constructed_in_call_fit.*`, measured for each).
 SEEDED_IN_KERAS3 = frozenset({"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout",
                               "GaussianDropout", "GaussianNoise"})
+
+
+def _weightless_in_keras2(site) -> bool:
+    """A built-in of the Dropout family: no state in Keras 2, a seed in Keras 3 (SEEDED_IN_KERAS3)."""
+    return bool(site.name) and site.name.rsplit(".", 1)[-1] in SEEDED_IN_KERAS3
 
 
 def self_attribute_assignments(function: ast.AST) -> dict[int, ast.Assign]:
@@ -208,8 +216,11 @@ class StateOutsideBuild(Rule):
     ]
 
     def fix_edit(self, ctx, site):
-        """Move the statement creating the state from `call` into `build(self, input_shape)` (`plan_hoist`)."""
-        from tflint_vars.plans.weights import hoist_edit
+        """Move the statement creating the state from `call` into `build(self, input_shape)` (`plan_hoist`); a
+        layer constructed and called at once moves to the end of `__init__` (`plan_inline`)."""
+        from tflint_vars.plans.weights import hoist_edit, inline_edit
+        if not isinstance(plan_hoist(ctx.analysis, site), HoistPlan) and inline_construction(ctx.analysis, site):
+            return inline_edit(ctx, site, _weightless_in_keras2(site))
         return hoist_edit(ctx, site)
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
@@ -240,6 +251,14 @@ class StateOutsideBuild(Rule):
                 # an add_weight made once behind its guard, shown to be the same weight when made in build: safe
                 once = created_once(analysis, ctx.keras_class, plan) if kind == "add_weight" else UNSAFE_REASON
                 fix, reason = (UNSAFE, once) if once else (SAFE, None)
+            elif inline_construction(analysis, site):
+                # `layers.Dropout(r)(x)`: constructed once, at the end of `__init__`
+                weightless = _weightless_in_keras2(site)
+                inline = plan_inline(analysis, site, shared_ok=weightless)
+                if isinstance(inline, InlinePlan):
+                    fix, reason = (SAFE, None) if weightless else (UNSAFE, INLINE_UNSAFE_REASON)
+                else:
+                    fix, reason = None, inline
             else:
                 fix, reason = None, plan
             what = "`add_weight`" if kind == "add_weight" else f"layer `{ast.unparse(site.node.func)}` constructed"
