@@ -261,6 +261,10 @@ class StateOutsideBuild(Rule):
                     fix, reason = None, inline
             else:
                 fix, reason = None, plan
+            title = None
+            if not isinstance(plan, HoistPlan) and inline_construction(analysis, site):
+                attribute = f"`self.{inline.attribute}`" if isinstance(inline, InlinePlan) else "an attribute"
+                title = f"Construct it once, at the end of `__init__`, as {attribute}, and call that"
             what = "`add_weight`" if kind == "add_weight" else f"layer `{ast.unparse(site.node.func)}` constructed"
             if seeded and not lazy and id(site.node) not in stored:
                 problem = f"{what} in {where}: it owns a seed variable in Keras 3, so `fit` raises ValueError"
@@ -274,7 +278,7 @@ class StateOutsideBuild(Rule):
                 problem = f"{what} lazily in {where} adds state after build: Keras 3 raises ValueError"
             else:
                 problem = f"{what} in {where} makes a new layer with fresh weights on every call"
-            yield self.finding(site.node, problem, fix, reason=reason)
+            yield self.finding(site.node, problem, fix, title=title, reason=reason)
 
     @staticmethod
     def _layer_adds_state(analysis: ModuleAnalysis, site, stored_on_self: bool) -> bool:
