@@ -519,8 +519,8 @@ def _inline_plan(analysis: ModuleAnalysis, site: CallSite, shared_ok: bool) -> I
     while node is not call_fn:
         node = parents[node]
         if isinstance(node, _REPEATING) and node is not call_fn and not shared_ok:
-            raise _Refused(f"it is constructed in {_REPEATING_WORDS[type(node)]}: the original makes one layer each "
-                           f"time, with its own weights, where the fix would share one")
+            raise _Refused(f"it is constructed in {_REPEATING_WORDS[type(node)]}: the original makes a new layer, "
+                           f"with weights of its own, each time, where the fix would make one that every pass shares")
     call_locals = _bound_names_of(analysis, call_fn)
     if call_locals.get("self", 0) != 1:
         raise _Refused("`self` is bound again in `call`")
