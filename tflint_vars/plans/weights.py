@@ -248,9 +248,11 @@ def inline_edit(ctx: PlanContext, site: CallSite, shared_ok: bool) -> Edit:
     edit.rewrites.append((plan.construction, lambda node, a=attribute: cst.Attribute(
         value=cst.Name("self"), attr=cst.Name(a), lpar=node.lpar, rpar=node.rpar)))
     edit.opaque.add(id(plan.construction))
-    text = f"self.{attribute} = {ctx.segment(plan.construction)}\n"
-    statement = cst.parse_statement(text)
-    if "\n" in text.rstrip("\n") or "\r" in text:  # continuation lines: relative to the block, as in `call`
+    segment = ctx.segment(plan.construction)
+    line = ctx.lines[plan.construction.lineno - 1]
+    newline = line[len(line.rstrip("\r\n")):] or "\n"  # the module's own line end (a CRLF file stays CRLF)
+    statement = cst.parse_statement(f"self.{attribute} = {segment}{newline}")
+    if "\n" in segment or "\r" in segment:  # continuation lines: relative to the block, as in `call`
         statement = statement.visit(_RelativeIndents(ctx.statement_indent(plan.construction)))
     edit.init_append = (plan.init, statement)
     return edit
