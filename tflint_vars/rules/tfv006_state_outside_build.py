@@ -199,6 +199,39 @@ class StateOutsideBuild(Rule):
     `build` can compute it. Offered when the statement stands on its own at
     the top of `call` or in a guard (`if self.x is None:`, `if not hasattr(self, "x"):`) that only creates state,
     and reads nothing `build` cannot see (locals of `call`, the input other than `.shape`).
+
+    A layer constructed and called at once in `call` (`layers.Dropout(self.rate)(x, training=training)`) is
+    constructed instead at the end of `__init__`, as `self.dropout = layers.Dropout(self.rate)`, and `call` calls
+    `self.dropout(x, training=training)`, its arguments kept. One attribute per construction, named after the layer
+    class in snake case (`dropout`, `dropout_1`, ...), never a name the class, its bases or its subclasses in the
+    module use, nor a member of a Keras Model. Offered when the construction reads only literals, names the module
+    binds once, and `self` attributes that `__init__` sets once in its own body and nothing else sets or changes
+    (then it makes the same layer there as in `call`), and calls nothing; when the class has its own `__init__`
+    calling `super().__init__(...)` in its body, with no `return`; and when its bases are Keras's own Layer or Model
+    or classes of the module (a base from elsewhere may own the name). A subclass in another module that sets the
+    same attribute is not seen.
+
+    Safe for `Dropout`, `SpatialDropout1D`-`3D`, `AlphaDropout`, `GaussianDropout` and `GaussianNoise`: Keras 2's own
+    no state, so one layer does what a new one on every call did, in a loop or comprehension too. Measured on
+    TF 2.21 / Keras 3.15.1 against tf-keras 2.21 (bench/inline_layer_facts.py, fact names in brackets): the original
+    raises in Keras 3's `fit` and trains in Keras 2, the fixed layer trains under both (`inline_dropout_fit_*`); its
+    `weights` are the Dense's kernel and bias alone under both (`inline_dropout_fixed_weights`: the new sublayer adds
+    none, Keras 3's seed is not among them). One shared Dropout draws a new mask on each call, twice in one traced
+    step and across steps, under both runtimes (`shared_dropout_masks_differ_in_one_trace_and_across_steps`), as a
+    new layer per call did. A `seed=` changes nothing in Keras 2: a new `Dropout(0.5, seed=1)` on every call draws a
+    new mask each time (`inline_seeded_dropout_masks_differ_between_calls`: True), as one shared seeded layer does
+    (`shared_seeded_dropout_masks_differ_between_calls`: True under both; a new seeded layer in Keras 3 repeats its
+    mask). Checkpoints stay compatible: weights saved from a model holding the original load into one holding the
+    fixed layer, and back, with equal outputs, as `.weights.h5` under both runtimes, and under tf-keras as a legacy
+    `.h5` and a TF checkpoint (`assert_existing_objects_matched` passes); a `.keras` file of the original loads with
+    the fixed class (`inline_dropout_weights_h5_*`, `inline_dropout_legacy_h5_original_to_fixed`,
+    `inline_dropout_tf_checkpoint_original_to_fixed`, `inline_dropout_keras_file_original_loaded_as_fixed`: True).
+    fixtures/tfv006_inline_dropout.py and keras-cv's TransformerEncoder (tests/heldout) verify under both runtimes
+    with `save = true`.
+
+    Unsafe for a layer with weights (`Dense(4)(x)`): the original makes new, untrained weights on every call, and
+    the fixed layer one set that trains and is saved. No fix for one in a loop, comprehension or nested function,
+    where the original makes a layer with weights of its own per pass (fixtures/tfv006_inline_refused.py).
     """
 
     code = "TFV006"
