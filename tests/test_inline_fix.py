@@ -45,7 +45,8 @@ def test_transformer_encoder_is_fixed_through_the_cli(tmp_path):
             "        self.dropout = layers.Dropout(self.mlp_dropout)\n"
             "        self.dropout_1 = layers.Dropout(self.mlp_dropout)\n"
             "        self.dropout_2 = layers.Dropout(self.mlp_dropout)\n") in fixed
-    assert "x = self.dropout(x)\n" in fixed and "y = self.dropout_1(y)\n" in fixed and "y = self.dropout_2(y)\n" in fixed
+    for use in ("x = self.dropout(x)\n", "y = self.dropout_1(y)\n", "y = self.dropout_2(y)\n"):
+        assert use in fixed
     assert "layers.Dropout(self.mlp_dropout)(" not in fixed
     again = run_cli("check", "--fix", str(module))
     assert again.returncode == 0 and module.read_text() == fixed
@@ -74,7 +75,8 @@ def test_preconditions_and_their_reasons(init, call, extra, reason):
     (diagnostic,) = _tfv006(_layer(init, call, extra))
     if reason is None:
         assert diagnostic.fix == "safe" and diagnostic.fix_reason is None
-        assert diagnostic.fix_title == "Construct it once, at the end of `__init__`, as `self.dropout`, and call that"
+        assert diagnostic.fix_title == \
+            "Construct it once, at the end of `__init__`, as `self.dropout`, and call that"
     else:
         assert diagnostic.fix is None and reason in diagnostic.fix_reason, diagnostic.fix_reason
 
@@ -99,7 +101,8 @@ def test_a_dropout_in_a_loop_is_shared_and_a_weighted_layer_outside_one_is_unsaf
 
 
 def test_fresh_names_skip_every_name_the_class_its_bases_and_subclasses_use():
-    source = (HEAD + "class Base(layers.Layer):\n    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
+    source = (HEAD + "class Base(layers.Layer):\n    def __init__(self, **kwargs):\n"
+              "        super().__init__(**kwargs)\n"
               "        self.dropout = 1\n\n\n"
               "class L(Base):\n    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n\n"
               "    def dropout_1(self):\n        return 1\n\n"
@@ -117,8 +120,8 @@ def test_fresh_names_skip_every_name_the_class_its_bases_and_subclasses_use():
 def test_a_construction_on_several_lines_keeps_its_layout_in_init():
     source = _layer("", "        return layers.Dropout(\n            rate=self.rate,  # the rate\n        )(x)\n")
     fixed = fix_source(source, "m.py")
-    assert ("        self.rate = rate\n        self.dropout = layers.Dropout(\n            rate=self.rate,  # the rate\n"
-            "        )\n") in fixed
+    assert ("        self.rate = rate\n        self.dropout = layers.Dropout(\n"
+            "            rate=self.rate,  # the rate\n        )\n") in fixed
     assert "        return self.dropout(x)\n" in fixed
 
 
@@ -140,7 +143,8 @@ def test_keras_members_hold_every_public_member_of_a_compiled_model():
 @pytest.mark.slow
 def test_the_facts_the_fix_rests_on():
     k3, k2 = bench_facts("inline_layer_facts.py", False), bench_facts("inline_layer_facts.py", True)
-    assert k3["inline_dropout_fit_original"].startswith("ValueError") and k2["inline_dropout_fit_original"] == "'trains'"
+    assert k3["inline_dropout_fit_original"].startswith("ValueError")
+    assert k2["inline_dropout_fit_original"] == "'trains'"
     assert k3["inline_dropout_fit_fixed"] == k2["inline_dropout_fit_fixed"] == "'trains'"
     assert k3["inline_dropout_fixed_weights"] == k2["inline_dropout_fixed_weights"] == "['bias', 'kernel']"
     for k in (k3, k2):
