@@ -173,3 +173,18 @@ def test_variables_an_original_makes_on_every_call_and_does_not_track_are_not_re
     assert (judgement.verdict == "pass") is passes, judgement.reasons
     if passes:
         assert any("the original makes on every call and does not track" in note for note in judgement.notes)
+
+
+def test_a_subclass_setting_what_the_construction_reads_is_refused():
+    source = _layer("", "        return layers.Dropout(self.rate)(x)\n") + (
+        "\n\nclass Sub(L):\n    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
+        "        self.rate = 0.9\n")
+    (diagnostic,) = _tfv006(source)
+    assert diagnostic.fix is None and diagnostic.fix_reason == "it reads `self.rate`, which `Sub` sets too"
+
+
+def test_a_local_of_call_is_not_taken_as_a_name():
+    """Another fix may turn a local `dropout` of `call` into `self.dropout`."""
+    source = _layer("", "        dropout = 0.5\n        return layers.Dropout(self.rate)(x) * dropout\n")
+    (diagnostic,) = _tfv006(source)
+    assert "`self.dropout_1`" in diagnostic.fix_title

@@ -534,10 +534,14 @@ def _inline_plan(analysis: ModuleAnalysis, site: CallSite, shared_ok: bool) -> I
         raise _Refused("`__init__` does not call `super().__init__(...)` in its own body")
     if any(isinstance(n, ast.Return) for n in _own_nodes(init)):
         raise _Refused("`__init__` has a `return`, which could skip the construction added at its end")
-    taken = _class_names(analysis, cls)
+    related = _related_classes(analysis, cls)
+    if isinstance(related, str):
+        raise _Refused(related)
+    taken = _class_names(related)
     if isinstance(taken, str):
         raise _Refused(taken)
-    _check_inline_reads(analysis, cls, site.node, call_locals)
+    taken |= set(call_locals)  # another fix may make a local `x` of `call` `self.x`
+    _check_inline_reads(analysis, cls, site.node, call_locals, related)
     return InlinePlan(construction=site.node, init=init, attribute=_fresh_names(analysis, cls, taken)[id(site.node)])
 
 
@@ -571,7 +575,7 @@ def _module_bindings(analysis: ModuleAnalysis) -> dict[str, int]:
 
 
 def _check_inline_reads(analysis: ModuleAnalysis, cls: KerasClass, construction: ast.Call,
-                        call_locals: dict[str, int]) -> None:
+                        call_locals: dict[str, int], related: list[ast.ClassDef]) -> None:
     """Raises _Refused unless the construction reads only literals, module-level names bound once, and `self`
     attributes `__init__` sets once in its own body and nothing else sets or changes: then it makes the same layer
     at the end of `__init__` as in `call`."""
@@ -585,7 +589,7 @@ def _check_inline_reads(analysis: ModuleAnalysis, cls: KerasClass, construction:
                            f"before the layer's first call, where `call` calls it on every call")
         attribute = _self_attribute(node)
         if attribute is not None:
-            reason = _init_constant(cls, init, attribute)
+            reason = _init_constant(cls, init, attribute) or _set_by_related(cls, related, attribute)
             if reason:
                 raise _Refused(reason)
             continue
@@ -630,13 +634,11 @@ def _init_constant(cls: KerasClass, init: ast.FunctionDef, attribute: str) -> st
     return None
 
 
-def _class_names(analysis: ModuleAnalysis, cls: KerasClass) -> set[str] | str:
-    """Every name `self.<name>` may mean in the class: its methods, class attributes, the `self` attributes of it,
-    of its bases in the module and of its subclasses in the module, and Keras's own Layer attributes; or why that
-    set is not known (a base from elsewhere, `setattr`)."""
+def _related_classes(analysis: ModuleAnalysis, cls: KerasClass) -> list[ast.ClassDef] | str:
+    """The class, its bases in the module and its subclasses in the module; or why the attributes `self` may have
+    are not all there (a base that is neither Keras's own Layer or Model nor a class of the module)."""
     by_name = analysis.keras_classes_by_name
     local = {c.name: c.node for c in analysis.keras_classes.values()}
-    names = set(LAYER_ATTRIBUTES) | KERAS_MEMBERS
     related: list[ast.ClassDef] = []
     pending = [cls.node]
     while pending:  # the class and its bases in the module
@@ -660,6 +662,25 @@ def _class_names(analysis: ModuleAnalysis, cls: KerasClass) -> set[str] | str:
                                                  for b in other.node.bases):
                 related.append(other.node)
                 changed = True
+    return related
+
+
+def _set_by_related(cls: KerasClass, related: list[ast.ClassDef], attribute: str) -> str | None:
+    """Why `self.<attribute>` may hold another value in `call` than at the end of the class's `__init__`: a base or
+    subclass of the module sets it too (a subclass's `__init__` after the super call), else None."""
+    for node in related:
+        if node is cls.node:
+            continue
+        if any(_self_attribute(n) == attribute and isinstance(n.ctx, (ast.Store, ast.Del)) for n in ast.walk(node)):
+            return f"it reads `self.{attribute}`, which `{node.name}` sets too"
+    return None
+
+
+def _class_names(related: list[ast.ClassDef]) -> set[str] | str:
+    """Every name `self.<name>` may mean in the related classes (`_related_classes`): their methods, class
+    attributes, `self` attributes, and Keras's own Layer and Model members; or why that set is not known
+    (`setattr`)."""
+    names = set(LAYER_ATTRIBUTES) | KERAS_MEMBERS
     for node in related:
         for statement in node.body:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
