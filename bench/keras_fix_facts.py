@@ -299,6 +299,34 @@ def _():
     return tuple(tf.as_dtype(p.dtype).name for p in products)
 
 
+@fact("tensor_read_numpy_operand")
+def _():
+    # tf.convert_to_tensor(add_weight) (the fix's read) with numpy values: (* np.sqrt(2.0), np.sqrt(2.0) *,
+    # * np.ones(2), np.float32(0.9) * in a traced step, .get_shape()): the product's dtype, the traced result, the
+    # shape; then whether the gradient reaches the weight through the read and a fit step changes it.
+    weight = layer().add_weight(name="w", shape=(2,), initializer="ones", dtype="float32", autocast=False)
+    read = tf.convert_to_tensor(weight)
+    products = (read * np.sqrt(2.0), np.sqrt(2.0) * read, read * np.ones(2))
+    traced = tf.function(lambda: np.float32(0.9) * tf.convert_to_tensor(weight))()
+
+    class Scaled(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(name="w", shape=(2,), initializer="ones")
+
+        def call(self, x):
+            return x * (tf.convert_to_tensor(self.w) * np.sqrt(2.0))
+
+    model = keras.Sequential([keras.Input((2,)), Scaled()])
+    model.compile("sgd", "mse")
+    before = model.layers[-1].w.numpy().tolist()
+    with tf.GradientTape() as tape:
+        out = tf.reduce_sum(model(tf.ones((1, 2))))
+    gradient = tape.gradient(out, model.layers[-1].trainable_weights)[0]
+    model.fit(np.ones((2, 2), "float32"), np.zeros((2, 2), "float32"), verbose=0)
+    return (tuple(tf.as_dtype(p.dtype).name for p in products), tf.as_dtype(traced.dtype).name,
+            tuple(read.get_shape().as_list()), gradient is not None, before != model.layers[-1].w.numpy().tolist())
+
+
 @fact("computed_value_in_trace")
 def _():
     # An RNN cell built inside a layer's call (Keras 3 builds it in a scratch graph): a value computed in build
@@ -351,6 +379,30 @@ def _():
 
     Probe()(tf.ones((2, 3)))
     Probe()([tf.ones((2, 3)), tf.ones((2, 3))])
+    return seen
+
+
+@fact("sequence_test_rewrite")
+def _():
+    """TFV010's fix of `isinstance(shape, Sequence)` in `build`, `isinstance(shape, Sequence) and any(not
+    isinstance(d, (int, type(None))) for d in shape)`, read on what `build` receives for one input, one rank-0 input,
+    two inputs in a list and two in a tuple: (the original test, the rewritten one) each."""
+    import collections.abc
+
+    seen = []
+
+    class Probe(keras.layers.Layer):
+        def build(self, input_shape):
+            sequence = isinstance(input_shape, collections.abc.Sequence)
+            seen.append((sequence, sequence and any(not isinstance(d, (int, type(None))) for d in input_shape)))
+
+        def call(self, inputs):
+            return inputs
+
+    Probe()(tf.ones((2, 3)))
+    Probe()(tf.ones(()))
+    Probe()([tf.ones((2, 3)), tf.ones((2, 3))])
+    Probe()((tf.ones((2, 3)), tf.ones((2, 3))))
     return seen
 
 

@@ -107,8 +107,9 @@ def variable_specs(draw, place: str) -> dict:
         "naming": draw(st.sampled_from(["none", "plain", "plain", "slash", "duplicate"])),
         "name": draw(identifiers),
         # float32 math on the variable, as code written for a float32 variable does (numpy values are float64)
-        "use": draw(st.sampled_from(["cast", "cast", "float32"])) if dtype == "float32" and not value.startswith(
-            "numpy") else "cast",
+        # or with numpy values (a float64 gain, a float32 scalar on the left), where Keras 3's weight differs
+        "use": draw(st.sampled_from(["cast", "cast", "float32", "numpy_gain", "numpy_left"]))
+        if dtype == "float32" and not value.startswith("numpy") else "cast",
     }
 
 
@@ -227,6 +228,11 @@ def _backend_creation(var: dict, name: str | None, tf: str, keras: str, where: s
 
 def use(var: dict, attr: str, tf: str) -> str:
     """A line of `call` that makes the output depend on every value of the variable (and its gradient flow)."""
+    if var["use"] == "numpy_gain":  # float64 under Keras 3 unless read as a tensor: `+ float32` raises there
+        return (f"out = out * {tf}.cast(1.0 + 0.1 * ({tf}.reduce_mean(self.{attr} * np.sqrt(2.0)) "
+                f"+ {tf}.zeros((), {tf}.float32)), out.dtype)")
+    if var["use"] == "numpy_left":  # NotImplementedError in a traced step under Keras 3 unless read as a tensor
+        return f"out = out * {tf}.cast(1.0 + 0.1 * {tf}.reduce_mean(np.float32(0.5) * self.{attr}), out.dtype)"
     if var["use"] == "float32":
         return (f"out = out * {tf}.cast(1.0 + 0.1 * {tf}.reduce_mean(self.{attr} * {tf}.ones((), {tf}.float32)), "
                 "out.dtype)")

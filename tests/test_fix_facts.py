@@ -64,6 +64,10 @@ def test_numpy_operands_and_values_computed_in_a_trace(facts):
     # * float(...)): Keras 3's weight promotes with numpy float64 values; a tf.Variable and Keras 2 do not.
     assert k3["numpy_float64_operand"] == "('float64', 'float64', 'float32', 'float32', 'float64', 'float32')"
     assert k2["numpy_float64_operand"] == repr(("float32",) * 6)
+    # The fix's read, tf.convert_to_tensor(weight): float32 with numpy values, a numpy float32 scalar on the left in
+    # a traced step, get_shape(), gradients and a fit step, alike under both (plans/reads.py).
+    assert k3["tensor_read_numpy_operand"] == k2["tensor_read_numpy_operand"] == \
+        "(('float32', 'float32', 'float32'), 'float32', (2,), True, True)"
     # A value computed in an RNN cell's build: Keras 3 raises "out of scope" unless it is evaluated in init_scope.
     assert k3["computed_value_in_trace"].startswith("('TypeError") and k3["computed_value_in_trace"].endswith(
         "(1, 2))")
@@ -145,3 +149,7 @@ def test_one_input_shape_passes_a_sequence_test_only_under_keras3(facts):
         "[('tuple', True, True, False), ('list', True, False, True)]"
     assert facts["keras2"]["build_single_shape_is_sequence"] == \
         "[('TensorShape', False, False, False), ('list', True, False, True)]"
+    # TFV010's fix (one input, a rank-0 one, two in a list, two in a tuple): (original test, rewritten test). Under
+    # Keras 3 the rewrite answers as the original did under Keras 2; under Keras 2 it answers as the original.
+    assert facts["keras3"]["sequence_test_rewrite"] == "[(True, False), (True, False), (True, True), (True, True)]"
+    assert facts["keras2"]["sequence_test_rewrite"] == "[(False, False), (False, False), (True, True), (True, True)]"

@@ -70,6 +70,8 @@ class WeightPlan:
     computed: bool = False  # the weight is filled with the value itself, evaluated where the tf.Variable stood
     # (computed plans) the reason it is unsafe when only a string value breaks it: a numeric `dtype=` clears it
     string_risk: str | None = None
+    # `self.<attr>` reads the fix wraps in `tf.convert_to_tensor(...)` (numpy operands, tf.Variable-only methods)
+    tensor_reads: list = field(default_factory=list)
 
 
 def bind_arguments(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr] | None:

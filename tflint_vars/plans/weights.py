@@ -211,7 +211,22 @@ def weight_edit(ctx: PlanContext, site: CallSite, plan: WeightPlan | str, hoist:
     if hoist is None:
         # Keras 2's `self._trainable_weights.append(...)`: add_weight tracks
         edit.removals = tracking_hacks(ctx.analysis, site)[0]
+        tf_name = next((local for local, target in ctx.module_imports.items() if target in (
+            "tensorflow", "tensorflow.compat.v1", "tensorflow.compat.v2")), None)
+        if plan.tensor_reads and tf_name is None:
+            raise _Unfixable("no `tensorflow` import to read the weight through `tf.convert_to_tensor`")
+        for read in plan.tensor_reads:  # as a Tensor, as the tf.Variable was read (plans/reads.py)
+            edit.rewrites.append((read, _tensor_read(f"{tf_name}.convert_to_tensor")))
     return edit
+
+
+def _tensor_read(function: str) -> Rewrite:
+    def rewrite(updated: cst.CSTNode) -> cst.CSTNode:
+        if isinstance(updated, cst.Call) and _code(updated.func) == function:
+            return updated  # two findings of one attribute (made in two places) wrap its reads once
+        return cst.Call(func=cst.parse_expression(function), args=[cst.Arg(updated.with_changes(lpar=[], rpar=[]))],
+                        lpar=updated.lpar, rpar=updated.rpar)
+    return rewrite
 
 
 def hoist_edit(ctx: PlanContext, site: CallSite) -> Edit:

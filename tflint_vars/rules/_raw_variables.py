@@ -31,6 +31,7 @@ from typing import Iterator
 from tflint_vars.analysis import (BACKEND_VARIABLES, BUILTIN_METRIC, KERAS3, LAYER_KINDS, METRIC_KINDS, VARIABLE,
                                   CallSite, FunctionIndex, KerasClass, ModuleAnalysis, dotted_name, returned_variable)
 from tflint_vars.plans.hoist import move_after_super
+from tflint_vars.plans.reads import KERAS3_VARIABLE_LACKS, tensor_reads
 from tflint_vars.plans.tracking import tracking_hacks
 from tflint_vars.plans.initializers import Scope, WeightPlan, plan_variable
 from tflint_vars.project import FUNCTION, RETURNS_VARIABLE
@@ -379,22 +380,29 @@ def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_pl
         else:
             return "tf-keras's `Metric.add_weight` requires a name, and the variable gives none to keep"
     if isinstance(plan, WeightPlan):
-        for reason in (place.removeprefix("unsafe: ") if place is not None else None, numpy_operands(analysis, site),
-                       variable_only_api(analysis, site)):
+        for reason in (place.removeprefix("unsafe: ") if place is not None else None, _unread(analysis, site, plan)):
             if reason:
                 plan.unsafe = f"{reason}; {plan.unsafe}" if plan.unsafe else reason
     return plan
 
 
-# Public attributes of a tf.Variable that Keras 3's variable lacks (measured on TF 2.21 / Keras 3.15.1: a built
-# Dense's kernel against `tf.Variable(tf.zeros((3, 2)))`; the rest of tf.Variable's public names it has).
-KERAS3_VARIABLE_LACKS = frozenset({
-    "SaveSliceInfo", "batch_scatter_update", "count_up_to", "create", "device", "eval", "experimental_ref",
-    "from_proto", "gather_nd", "get_shape", "graph", "initial_value", "initialized_value", "initializer",
-    "is_initialized", "load", "op", "read_value", "read_value_no_copy", "ref", "scatter_add", "scatter_div",
-    "scatter_max", "scatter_min", "scatter_mul", "scatter_nd_add", "scatter_nd_max", "scatter_nd_min",
-    "scatter_nd_sub", "scatter_nd_update", "scatter_sub", "scatter_update", "set_shape", "sparse_read", "to_proto",
-})
+def _unread(analysis: ModuleAnalysis, site: CallSite, plan: WeightPlan) -> str | None:
+    """Where the class combines the weight with numpy values or uses tf.Variable-only methods on it, the fix reads
+    it through `tf.convert_to_tensor` at those places (`plans/reads.py`, set on `plan.tensor_reads`); the reason the
+    fix is unsafe when that cannot be shown to cover every use, else None."""
+    numpy, lacking = numpy_operands(analysis, site), variable_only_api(analysis, site)
+    if not numpy and not lacking:
+        return None
+    attribute = _stored_attribute(analysis, site)
+    if attribute is None:
+        return f"{numpy or lacking} (it is not stored on `self.<name>`, where the fix could follow its reads)"
+    if weight_scope(analysis, site).tensorflow_name() is None:
+        return f"{numpy or lacking} (no `tensorflow` import to read it through `tf.convert_to_tensor`)"
+    reads = tensor_reads(analysis, site.context.keras_class.node, attribute, numpy=bool(numpy))
+    if isinstance(reads, str):
+        return f"{numpy or lacking} ({reads})"
+    plan.tensor_reads = reads
+    return None
 
 
 def variable_only_api(analysis: ModuleAnalysis, site: CallSite) -> str | None:

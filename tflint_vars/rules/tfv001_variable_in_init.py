@@ -117,21 +117,24 @@ class VariableInInit(Rule):
       `call`, never a raw variable. Integer variables keep integer bounds (`RandomUniform(minval=0, ...)`: Keras 2
       raises on 0.0 for an int32).
     - tf.Variable-only API: a Keras 3 weight lacks `.get_shape()`, `.read_value()`, `.op`, `.initializer`,
-      `.scatter_*` and others (measured against a built Dense's kernel); the fix is unsafe when the class uses one
-      on the attribute the variable is stored to, directly or through a method or module function it passes the
-      attribute to (deepchem's `batch_mat_mult(V, self.W)` calls `B.get_shape()`).
-    - Metric names: tf-keras's `Metric.add_weight(name, shape=(), ...)` requires a name (TypeError without it), so in
-      a `Metric` a variable without one is named after the attribute it is stored to (the original had no name to
-      keep: tf.Variable calls it "Variable"); no fix when it is stored elsewhere.
+      `.scatter_*` and others (measured against a built Dense's kernel). Where the class calls `.get_shape()` on
+      the attribute the variable is stored to, or passes it to a method or module function that does (deepchem's
+      `batch_mat_mult(V, self.W)` calls `B.get_shape()`), the fix reads it there as `tf.convert_to_tensor(self.w)`:
+      a Tensor, with `get_shape()` under both Kerases. Unsafe when the class uses another of those attributes, or
+      the function also needs the variable itself (assigns it, or reads an attribute a Tensor lacks).
     - Numpy operands: Keras 3's variable promotes with numpy float64 values where a tf.Variable (and Keras 2's
       weight) does not: `w * np.sqrt(2.0)`, `np.sqrt(2.0) * w` and `w * np.ones(2)` are float64 for an add_weight
-      weight under Keras 3 and float32 for a tf.Variable (fact numpy_float64_operand; np.float32 values and python
-      floats stay float32), so float32 math in `call` then raises "float vs double". Unsafe where the class may
-      combine the weight with numpy: a method other than `__init__`/`build` reads numpy, or one of those stores on
-      `self` a value computed with numpy (through locals, the module's functions that use it and its module-level
-      constants, `DECAY = np.float32(0.9)`: with such a scalar in `train_step`, Keras 3's `fit` raised
-      NotImplementedError on a held-out module where the original trained, issue 17). A numpy value passed in
-      from outside the module is not seen.
+      weight under Keras 3 and float32 for a tf.Variable (fact numpy_float64_operand), so float32 math in `call`
+      then raises "float vs double", and `np.float32(0.9) * w` in a traced step raises NotImplementedError (a
+      held-out module's `fit`, issue 17). Where the class may combine the weight with numpy (a method other than
+      `__init__`/`build` reads numpy, or one of those stores on `self` a value computed with numpy, through
+      locals, the module's functions that use it and its module-level constants such as `DECAY = np.float32(0.9)`),
+      the fix reads the weight as `tf.convert_to_tensor(self.w)` in every operator and every argument to the
+      module's own functions: what a tf.Variable's operator did (`a.value()`), so the results keep their dtype
+      under both Kerases, gradients reach the weight and `fit` trains it (fact tensor_read_numpy_operand). Unsafe
+      when a use is not seen: the weight stored in a local or a container, returned, passed to code outside
+      TensorFlow and the module, or its attribute read outside the class. A numpy value passed in from outside the
+      module is not seen.
     - Name: Keras 3 rejects `/`: it becomes `_` (unsafe); a computed name may hold one (unsafe), except a
       conditional of literals or an f-string of `range` counters.
     - Keywords: `name`, `trainable`, `dtype`, `constraint` pass through (a constraint is applied by `fit` in both);

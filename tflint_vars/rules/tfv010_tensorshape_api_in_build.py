@@ -172,8 +172,7 @@ class TensorShapeApiInBuild(Rule):
     build_single_shape_is_sequence), so the branch for several inputs runs (deepchem's Highway: `input_shape[0]`
     then is the batch size). Not reported in a guard that requires several inputs (`if not isinstance(input_shape,
     (tuple, list)): raise ...`): both Kerases pass those as a list; nor where a branch of the test uses TensorShape
-    API (`list(s) if isinstance(s, tuple) else s.as_list()`): that test already tells a tuple from a TensorShape. No
-    fix: which inputs the layer takes decides the rewrite.
+    API (`list(s) if isinstance(s, tuple) else s.as_list()`): that test already tells a tuple from a TensorShape.
 
     ## Why is this bad?
     Keras 3 calls `build` with a tuple (`(None, 3)`), where Keras 2 passed a `tf.TensorShape`; so does it call
@@ -211,6 +210,11 @@ class TensorShapeApiInBuild(Rule):
     (Keras 3 shapes always have a known rank). Under TF_USE_LEGACY_KERAS=1 the rewrites also work on tf-keras'
     TensorShape (TF2 shapes iterate as ints). No fix for the other methods, which have no one-expression equivalent
     on a tuple: wrap the parameter, `input_shape = tf.TensorShape(input_shape)`, at the top of `build`.
+    `isinstance(X, Sequence)` becomes `(isinstance(X, Sequence) and any(not isinstance(d, (int, type(None))) for d in
+    X))`: one input's shape holds dimensions (ints and None), several inputs' shapes hold shapes. Measured on what
+    `build` receives for one input, one rank-0 input, two in a list and two in a tuple (fact
+    sequence_test_rewrite): under Keras 3 the rewritten test answers False, False, True, True, as the original did
+    under Keras 2 (where one input's TensorShape is no Sequence), and under Keras 2 it answers as the original.
     """
 
     code = "TFV010"
@@ -301,6 +305,13 @@ class TensorShapeApiInBuild(Rule):
         for branch in ast.walk(function):
             if isinstance(branch, (ast.If, ast.IfExp)) and _expects_tensorshape(branch, names):
                 skipped.update(id(n) for n in ast.walk(branch.test) if isinstance(n, ast.Call))
+        # The fix's own form: `isinstance(s, Sequence) and any(... for d in s)` tells one shape from several.
+        for test in ast.walk(function):
+            if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) and any(
+                    isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "any" and v.args
+                    and isinstance(v.args[0], ast.GeneratorExp) and isinstance(v.args[0].generators[0].iter, ast.Name)
+                    and v.args[0].generators[0].iter.id in names for v in test.values):
+                skipped.update(id(v) for v in test.values if isinstance(v, ast.Call))
         pending = list(function.body)
         while pending:
             node = pending.pop()
@@ -318,9 +329,8 @@ class TensorShapeApiInBuild(Rule):
             text = source_segment(analysis.source, node) or "isinstance(...)"
             yield self.finding(
                 node, f"`{text}` in `{owner}`: true for one input's shape under Keras 3 (a tuple, not a TensorShape)",
-                title=f"Tell one shape from several by the first item: `isinstance({param}[0], (list, tuple, "
-                      f"tf.TensorShape))`",
-                reason="which inputs the layer is called with decides the rewrite")
+                SAFE, title="Also require a shape among its items: `... and any(not isinstance(d, (int, "
+                            "type(None))) for d in ...)`")
 
     def _finding(self, analysis: ModuleAnalysis, owner: str, node: ast.Attribute, pattern: str, param: str) -> Finding:
         text = source_segment(analysis.source, node) or pattern
@@ -364,6 +374,14 @@ class TensorShapeApiInBuild(Rule):
             return expr.func.value if isinstance(expr, cst.Call) else expr.value
 
         def apply(expr: cst.BaseExpression) -> cst.BaseExpression:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance":
+                # isinstance(X, Sequence) -> (isinstance(X, Sequence) and any(not isinstance(d, ...) for d in X)):
+                # one shape's items are dimensions, several shapes' items are shapes (fact sequence_test_rewrite)
+                shape = cst.Module([]).code_for_node(expr.args[0].value)
+                item = next(n for n in ("d", "dim", "dimension", "item_") if n not in shape)
+                test = cst.parse_expression(
+                    f"(isinstance(x) and any(not isinstance({item}, (int, type(None))) for {item} in {shape}))")
+                return test.with_changes(left=expr.with_changes(lpar=[], rpar=[]))
             if isinstance(node, ast.Call):  # X.as_list() -> list(X)
                 new = cst.Call(func=cst.Name("list"), args=[cst.Arg(receiver(expr))])
             elif node.attr in ("ndims", "rank"):  # X.ndims -> len(X)
