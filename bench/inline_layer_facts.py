@@ -157,6 +157,62 @@ def _():
                        dropout(tf.ones((1, 64)), training=True).numpy()))
 
 
+# A class with no `__init__` of its own gets `def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)`.
+_NO_INIT_ADDED = """
+class Noisy(keras.layers.Layer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dropout = keras.layers.Dropout(0.5)
+
+    def call(self, x, training=None):
+        return self.dropout(x, training=training)
+
+
+class NoisyModel(keras.Model):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dropout = keras.layers.Dropout(0.5)
+
+    def call(self, x, training=None):
+        return self.dropout(x, training=training)
+"""
+
+
+_NO_INIT_ORIGINAL = """
+class Noisy(keras.layers.Layer):
+    def call(self, x, training=None):
+        return keras.layers.Dropout(0.5)(x, training=training)
+
+
+class NoisyModel(keras.Model):
+    def call(self, x, training=None):
+        return keras.layers.Dropout(0.5)(x, training=training)
+"""
+
+
+def _no_init_classes(source):
+    namespace = {"keras": keras}
+    exec(source, namespace)
+    return namespace["Noisy"], namespace["NoisyModel"]
+
+
+for _version, _source in (("original", _NO_INIT_ORIGINAL), ("added_init", _NO_INIT_ADDED)):
+    @fact(f"{_version}_positional_layer_arguments")
+    def _(source=_source):
+        layer = _no_init_classes(source)[0](False, "n")  # Keras 2's Layer(trainable, name, ...) by position
+        return layer.trainable, layer.name
+
+    @fact(f"{_version}_functional_model_by_position")
+    def _(source=_source):
+        inputs = keras.Input((3,))
+        model = _no_init_classes(source)[1](inputs, keras.layers.Dense(2)(inputs))  # Model(inputs, outputs)
+        return len(model.weights)
+
+    @fact(f"{_version}_layer_get_config")
+    def _(source=_source):
+        config = _no_init_classes(source)[0](name="n", trainable=False).get_config()
+        return sorted((k, str(v)) for k, v in config.items() if k in ("name", "trainable"))
+
 for name, result in RESULTS.items():
     print(f"{name}: {result}")
 sys.stdout.flush()

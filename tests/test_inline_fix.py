@@ -154,6 +154,10 @@ def test_the_facts_the_fix_rests_on():
                      "inline_dropout_keras_file_original_loaded_as_fixed"):
             assert k[name] == "True", name
     assert k2["inline_seeded_dropout_masks_differ_between_calls"] == "True"  # Keras 2, the reference: new masks
+    for k in (k3, k2):  # a class with no `__init__`: the added one takes what the inherited one took
+        for name in ("positional_layer_arguments", "functional_model_by_position", "layer_get_config"):
+            assert k[f"original_{name}"] == k[f"added_init_{name}"], name
+    assert k2["original_positional_layer_arguments"] == "(False, 'n')"
     assert k2["inline_dropout_legacy_h5_original_to_fixed"] == "True"
     assert k2["inline_dropout_tf_checkpoint_original_to_fixed"] == "True"
 
@@ -188,3 +192,20 @@ def test_a_local_of_call_is_not_taken_as_a_name():
     source = _layer("", "        dropout = 0.5\n        return layers.Dropout(self.rate)(x) * dropout\n")
     (diagnostic,) = _tfv006(source)
     assert "`self.dropout_1`" in diagnostic.fix_title
+
+
+def test_a_class_with_no_init_gets_one_passing_every_argument_on():
+    source = (HEAD + "class L(layers.Layer):\n    def call(self, x):\n        return layers.Dropout(0.5)(x)\n")
+    (diagnostic,) = _tfv006(source)
+    assert diagnostic.fix == "safe" and "in an added `__init__(self, *args, **kwargs)`" in diagnostic.fix_title
+    assert fix_source(source, "m.py").endswith(
+        "class L(layers.Layer):\n    def __init__(self, *args, **kwargs):\n        super().__init__(*args, **kwargs)\n"
+        "        self.dropout = layers.Dropout(0.5)\n\n    def call(self, x):\n        return self.dropout(x)\n")
+    (reads,) = _tfv006(HEAD + "class L(layers.Layer):\n    rate = 0.5\n\n    def call(self, x):\n"
+                       "        return layers.Dropout(self.rate)(x)\n")
+    assert reads.fix is None
+    assert reads.fix_reason == "it reads `self.rate`, and `L` has no `__init__` of its own to set it"
+    (assigned,) = _tfv006(HEAD + "def make(self, **kwargs):\n    layers.Layer.__init__(self, **kwargs)\n\n\n"
+                          "class L(layers.Layer):\n    __init__ = make\n\n    def call(self, x):\n"
+                          "        return layers.Dropout(0.5)(x)\n")
+    assert assigned.fix is None and "sets `__init__` or `__new__` otherwise than by a method" in assigned.fix_reason

@@ -468,7 +468,9 @@ class InlinePlan:
     """Move the construction of a layer called at once in `call` to the end of `__init__`."""
 
     construction: ast.Call  # `layers.Dropout(self.rate)`, the callee of the call in `call`
-    init: ast.FunctionDef  # the class's `__init__`, which gets `self.<attribute> = <construction>` last
+    # the class's `__init__`, which gets `self.<attribute> = <construction>` last; the class itself when it has no
+    # `__init__` of its own: the fix then adds `def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)`
+    init: ast.FunctionDef | ast.ClassDef
     attribute: str  # a fresh attribute name
 
 
@@ -525,15 +527,20 @@ def _inline_plan(analysis: ModuleAnalysis, site: CallSite, shared_ok: bool) -> I
     if call_locals.get("self", 0) != 1:
         raise _Refused("`self` is bound again in `call`")
     init = cls.method("__init__")
-    if init is None or not isinstance(init, ast.FunctionDef):
-        raise _Refused(f"`{cls.name}` has no `__init__` of its own to construct it in")
-    if init.body[0].lineno == init.lineno:
-        raise _Refused("`__init__` is written on one line")
-    if not any(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute)
-               and s.value.func.attr == "__init__" for s in init.body):
-        raise _Refused("`__init__` does not call `super().__init__(...)` in its own body")
-    if any(isinstance(n, ast.Return) for n in _own_nodes(init)):
-        raise _Refused("`__init__` has a `return`, which could skip the construction added at its end")
+    if init is not None and not isinstance(init, ast.FunctionDef):
+        raise _Refused("`__init__` is not a plain function")
+    if init is None and any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name in (
+            "__init__", "__new__") or isinstance(n, ast.Name) and n.id in ("__init__", "__new__")
+            for statement in cls.node.body for n in ast.walk(statement)):
+        raise _Refused(f"`{cls.name}` sets `__init__` or `__new__` otherwise than by a method")
+    if init is not None:
+        if init.body[0].lineno == init.lineno:
+            raise _Refused("`__init__` is written on one line")
+        if not any(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute)
+                   and s.value.func.attr == "__init__" for s in init.body):
+            raise _Refused("`__init__` does not call `super().__init__(...)` in its own body")
+        if any(isinstance(n, ast.Return) for n in _own_nodes(init)):
+            raise _Refused("`__init__` has a `return`, which could skip the construction added at its end")
     related = _related_classes(analysis, cls)
     if isinstance(related, str):
         raise _Refused(related)
@@ -542,7 +549,8 @@ def _inline_plan(analysis: ModuleAnalysis, site: CallSite, shared_ok: bool) -> I
         raise _Refused(taken)
     taken |= set(call_locals)  # another fix may make a local `x` of `call` `self.x`
     _check_inline_reads(analysis, cls, site.node, call_locals, related)
-    return InlinePlan(construction=site.node, init=init, attribute=_fresh_names(analysis, cls, taken)[id(site.node)])
+    return InlinePlan(construction=site.node, init=init or cls.node,
+                      attribute=_fresh_names(analysis, cls, taken)[id(site.node)])
 
 
 def _own_nodes(function: ast.AST):
@@ -610,9 +618,11 @@ def _check_inline_reads(analysis: ModuleAnalysis, cls: KerasClass, construction:
 _BUILTINS = frozenset(dir(builtins))
 
 
-def _init_constant(cls: KerasClass, init: ast.FunctionDef, attribute: str) -> str | None:
+def _init_constant(cls: KerasClass, init: ast.FunctionDef | None, attribute: str) -> str | None:
     """None when `self.<attribute>` is set exactly once, by a statement of `__init__`'s own body (not in a branch),
     and nothing else in the class sets, deletes or changes it in place; else why not."""
+    if init is None:
+        return f"it reads `self.{attribute}`, and `{cls.name}` has no `__init__` of its own to set it"
     stores = [n for n in ast.walk(init) if _self_attribute(n) == attribute and isinstance(n.ctx, (ast.Store, ast.Del))]
     top = [s for s in init.body if isinstance(s, (ast.Assign, ast.AnnAssign))
            and any(_self_attribute(t) == attribute for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))]

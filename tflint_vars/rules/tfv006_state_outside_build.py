@@ -206,10 +206,14 @@ class StateOutsideBuild(Rule):
     class in snake case (`dropout`, `dropout_1`, ...), never a name the class, its bases or its subclasses in the
     module use, nor a member of a Keras Model. Offered when the construction reads only literals, names the module
     binds once, and `self` attributes that `__init__` sets once in its own body and nothing else sets or changes
-    (then it makes the same layer there as in `call`), and calls nothing; when the class has its own `__init__`
-    calling `super().__init__(...)` in its body, with no `return`; and when its bases are Keras's own Layer or Model
-    or classes of the module (a base from elsewhere may own the name). A subclass in another module that sets the
-    same attribute is not seen.
+    (then it makes the same layer there as in `call`), and calls nothing; when the class's own `__init__` calls
+    `super().__init__(...)` in its body, with no `return`; and when its bases are Keras's own Layer or Model or
+    classes of the module (a base from elsewhere may own the name), none of which sets an attribute it reads. A class
+    with no `__init__` gets `def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)`, which passes
+    every argument on as the inherited one took them: measured alike for the original and the added one, under both
+    runtimes, a layer's positional `(trainable, name)` (Keras 2 takes them, Keras 3 raises TypeError for both), a
+    Model built by position `(inputs, outputs)`, and `get_config` (`original_*`, `added_init_*`); it then reads no
+    `self` attribute. A subclass in another module that sets the same attribute is not seen.
 
     Safe for `Dropout`, `SpatialDropout1D`-`3D`, `AlphaDropout`, `GaussianDropout` and `GaussianNoise`: Keras 2's own
     no state, so one layer does what a new one on every call did, in a loop or comprehension too. Measured on
@@ -226,8 +230,8 @@ class StateOutsideBuild(Rule):
     `.h5` and a TF checkpoint (`assert_existing_objects_matched` passes); a `.keras` file of the original loads with
     the fixed class (`inline_dropout_weights_h5_*`, `inline_dropout_legacy_h5_original_to_fixed`,
     `inline_dropout_tf_checkpoint_original_to_fixed`, `inline_dropout_keras_file_original_loaded_as_fixed`: True).
-    fixtures/tfv006_inline_dropout.py and keras-cv's TransformerEncoder (tests/heldout) verify under both runtimes
-    with `save = true`.
+    fixtures/tfv006_inline_dropout.py, tfv006_inline_no_init.py and keras-cv's TransformerEncoder (tests/heldout)
+    verify under both runtimes with `save = true`.
 
     Unsafe for a layer with weights (`Dense(4)(x)`): the original makes new, untrained weights on every call, and
     the fixed layer one set that trains and is saved. No fix for one in a loop, comprehension or nested function,
@@ -297,7 +301,9 @@ class StateOutsideBuild(Rule):
             title = None
             if not isinstance(plan, HoistPlan) and inline_construction(analysis, site):
                 attribute = f"`self.{inline.attribute}`" if isinstance(inline, InlinePlan) else "an attribute"
-                title = f"Construct it once, at the end of `__init__`, as {attribute}, and call that"
+                place = "in an added `__init__(self, *args, **kwargs)`" if isinstance(inline, InlinePlan) and \
+                    isinstance(inline.init, ast.ClassDef) else "at the end of `__init__`"
+                title = f"Construct it once, {place}, as {attribute}, and call that"
             what = "`add_weight`" if kind == "add_weight" else f"layer `{ast.unparse(site.node.func)}` constructed"
             if seeded and not lazy and id(site.node) not in stored:
                 problem = f"{what} in {where}: it owns a seed variable in Keras 3, so `fit` raises ValueError"
