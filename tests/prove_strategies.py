@@ -269,6 +269,12 @@ def cases(draw) -> Case:
         if var["value"] == "computed_local":  # a local bound once just before: an int (of build's input shape)
             blocks[place].append(f"local_{attr} = int(input_shape[-1]) - int(input_shape[-1])"
                                  if place == "build" else f"local_{attr} = 0")
+        value = _value_expr(var, tf, keras, where) if var["creator"] in ("variable", "variable_kw") else None
+        if value and place in ("init", "build", "helper_init", "helper_build") and value in expr \
+                and var["value"] != "computed_local" and draw(st.sampled_from([False, False, True])):
+            # the initial value drawn into a local first (StyleGAN ports' `w_init`), then the variable made of it
+            blocks[place].append(f"init_{attr} = {value}")
+            expr = expr.replace(value, f"init_{attr}", 1)
         if place == "before_super_local":
             blocks[place].append(f"{attr} = {expr}")
         elif place == "call_guarded":

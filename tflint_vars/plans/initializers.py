@@ -72,6 +72,8 @@ class WeightPlan:
     string_risk: str | None = None
     # `self.<attr>` reads the fix wraps in `tf.convert_to_tensor(...)` (numpy operands, tf.Variable-only methods)
     tensor_reads: list = field(default_factory=list)
+    # `w_init = tf.random.normal(...)` whose value the plan took for `tf.Variable(w_init)`: the fix removes it
+    inlined: ast.Assign | None = None
 
 
 def bind_arguments(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr] | None:
@@ -948,8 +950,12 @@ def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], st
                 "a shape and dtype")
     keywords = {key: text(bound[key]) for key in ("trainable", "dtype", "constraint") if key in bound}
     try:
+        inlined = _inlined_plan(value, text, qualify, scope)
         try:
-            plan, dtype = _value_plan(value, text, qualify, scope)
+            if inlined is not None:
+                plan, dtype = inlined
+            else:
+                plan, dtype = _value_plan(value, text, qualify, scope)
             numeric_dtype_shown(plan, keywords.get("dtype"))
         except _NoFix as reason:
             # No initializer keeps this value: fill the weight with the value itself, safe only where the value is
@@ -960,6 +966,58 @@ def plan_add_weight(call: ast.Call, source: str, qualify: Callable[[ast.AST], st
         return _finish(plan, dtype, keywords, bound, text, [], scope)
     except _NoFix as reason:
         return str(reason)
+
+
+def _inlined_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightPlan, str | None] | None:
+    """The plan of `tf.Variable(w_init)` as if `w_init`'s call were written in it (`_inlinable_local`), when that
+    call maps to an initializer that draws or fills by recipe (not the computed plan, which fills the value where
+    it was); else None."""
+    local = _inlinable_local(value, scope)
+    if local is None:
+        return None
+    try:
+        plan, dtype = _value_plan(local.value, text, qualify, scope)
+    except _NoFix:
+        return None
+    if plan.computed:  # the value itself, filled where it was: no different from the local
+        return None
+    plan.inlined = local
+    return plan, dtype
+
+
+def _inlinable_local(value: ast.expr, scope: Scope) -> ast.Assign | None:
+    """`w_init = tf.random.normal(shape, stddev=s)` then `tf.Variable(w_init)` (StyleGAN ports): the local's one
+    assignment, when the variable is the local's only reader, the assignment is a statement of the same block before
+    the variable's, and every name its value reads is bound at most once in the function, before it (so the value
+    reads at the variable what it read there). The plan then maps the call as if written in the variable, and the
+    fix removes the assignment: a tensor the method computed may belong to a graph Keras 3 traces `build` in, where
+    an initializer runs as the original call ran."""
+    function = scope.function
+    if not isinstance(value, ast.Name) or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+            or function.name in ("call", "__call__"):  # TFV002 moves the statement to `build`, not the local
+        return None
+    names = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == value.id]
+    stores = [n for n in names if not isinstance(n.ctx, ast.Load)]
+    if len(stores) != 1 or len(names) != 2 or any(isinstance(n, ast.arg) and n.arg == value.id
+                                                 for n in ast.walk(function.args)):
+        return None
+    for block in (getattr(n, field_name, None) for n in ast.walk(function) for field_name in ("body", "orelse")):
+        if not isinstance(block, list):
+            continue
+        for position, statement in enumerate(block):
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and statement.targets[0] is stores[0]:
+                later = block[position + 1:]
+                if not isinstance(statement.value, ast.Call) or not any(
+                        n is value for s in later for n in ast.walk(s)):
+                    return None
+                for read in ast.walk(statement.value):
+                    if isinstance(read, ast.Name) and isinstance(read.ctx, ast.Load):
+                        bound = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == read.id
+                                 and not isinstance(n.ctx, ast.Load)]
+                        if len(bound) > 1 or any(n.lineno >= statement.lineno for n in bound):
+                            return None
+                return statement
+    return None
 
 
 # The parameters of Keras 2's backend functions that create a variable (tf_keras 2.21 `backend.py`); each makes

@@ -110,6 +110,11 @@ class VariableInInit(Rule):
       `.astype(...)`, or a numeric `dtype=`): a string would make Keras 3's `Constant` raise. Else unsafe, naming
       the local that may be a graph's tensor, or saying the value may be a string. A value whose shape or dtype
       is only unreadable statically (`tf.fill(dims, v)`, `tf.random.normal((int(d),))`) is filled the same way.
+    - A local drawn first (`w_init = tf.random.normal(shape, stddev=s)`, then `tf.Variable(w_init)`): when the
+      variable is the local's only reader, in the same block after it, and every name the call reads is bound once
+      before it, the call is planned as if written in the variable, and the fix removes the local's line. A tensor
+      the method computed may belong to a graph Keras 3 traces `build` in; an initializer runs where add_weight
+      does, as the original call ran. A local read twice keeps its value (the computed plan above).
     - Shape: Keras 3 raises on a bare number (`tf.zeros(units)`); a literal or an item of `build`'s input shape
       becomes `(n,)`, a name that may be a number or a tuple `tf.TensorShape(n)`, which both Kerases take.
     - dtype: always written (`tf.Variable` does not follow the layer's dtype; add_weight would), with
