@@ -406,6 +406,37 @@ def _():
     return seen
 
 
+@fact("slash_rename_checkpoint")
+def _():
+    """A layer whose raw variables are named `attention/query_bias` saves weights (TF checkpoint, then HDF5); the
+    fixed layer, `add_weight(name="attention_query_bias")`, loads them: (format, outputs equal) each, then the two
+    layers' weight names. Under Keras 3 the original's raw variables are not saved: the figure is Keras 2's."""
+    import tempfile
+
+    def make(fixed):
+        class Bias(keras.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                if fixed:
+                    self.q = self.add_weight(name="attention_query_bias", shape=(3,), initializer="zeros")
+                else:
+                    self.q = tf.Variable(tf.random.normal((3,)), name="attention/query_bias")
+
+            def call(self, x):
+                return x + self.q
+        model = keras.Sequential([keras.Input((3,)), Bias(name="bias")])
+        return model
+
+    directory, results = tempfile.mkdtemp(), []
+    for path in ("w_ckpt", "w.h5"):
+        original, fixed = make(False), make(True)
+        original.save_weights(f"{directory}/{path}")
+        fixed.load_weights(f"{directory}/{path}")
+        x = np.ones((2, 3), "float32")
+        results.append((path, bool(np.allclose(original(x), fixed(x)))))
+    return results, [w.name for w in original.layers[0].weights], [w.name for w in fixed.layers[0].weights]
+
+
 for name, result in RESULTS.items():
     print(f"{name}: {result}")
 sys.stdout.flush()

@@ -118,7 +118,7 @@ def test_force_exclude_applies_excludes_to_named_files(project):
 def test_unsafe_fixes_key_and_its_flags(project):
     """`unsafe-fixes = true` makes `--fix` apply unsafe fixes; `--no-unsafe-fixes` overrides it, and without the key
     only safe fixes apply. The fixture's expected outputs say what each must produce."""
-    fixture = FIXTURES / "tfv001_slash_name.py"  # its `/` in a weight name has an unsafe fix only
+    fixture = FIXTURES / "tfv001_slash_name.py"  # a computed name that may hold `/`: an unsafe fix only
     target = project / "src" / "slash.py"
 
     def fix(*flags: str) -> str:

@@ -21,7 +21,11 @@ def test_shapes_and_names(facts):
     k3, k2 = facts["keras3"], facts["keras2"]
     assert k3["scalar_shape"].startswith("ValueError") and k2["scalar_shape"] == "(4,)"  # (n,) needed
     assert k3["tensorshape_of_int_shape"] == k2["tensorshape_of_int_shape"] == "(4,)"  # TensorShape(n) taken
-    assert k3["slash_in_name"].startswith("ValueError") and "a/b" in k2["slash_in_name"]  # `/` -> unsafe
+    assert k3["slash_in_name"].startswith("ValueError") and "a/b" in k2["slash_in_name"]  # `/` -> `_`
+    # Keras 2 weights of `attention/query_bias` (TF checkpoint, HDF5) load into `attention_query_bias` (the unsafe
+    # rename's reason says so); under Keras 3 the original's raw variables are not saved at all.
+    assert k2["slash_rename_checkpoint"] == \
+        "([('w_ckpt', True), ('w.h5', True)], ['attention/query_bias:0'], ['attention_query_bias:0'])"
     assert k3["duplicate_names_tracked"] == k2["duplicate_names_tracked"] == "2"  # duplicate names are fine
     assert k3["none_dim_shape"].startswith("ValueError")  # shape= with None: no fix
 

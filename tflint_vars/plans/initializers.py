@@ -809,6 +809,19 @@ def _is_counter(node: ast.expr, scope: Scope) -> bool:
     return bool(binders)
 
 
+def _literal_names(klass: ast.ClassDef | None) -> set[str]:
+    """The string literals a class passes as `name=` (or as add_weight/get_variable's first argument)."""
+    names = set()
+    for node in ast.walk(klass) if klass is not None else ():
+        if isinstance(node, ast.Call):
+            values = [k.value for k in node.keywords if k.arg == "name"]
+            if isinstance(node.func, ast.Attribute) and node.func.attr in ("add_weight", "get_variable") \
+                    and node.args:
+                values.append(node.args[0])
+            names.update(v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+    return names
+
+
 def name_check(node: ast.expr, text, scope: Scope | None = None) -> tuple[str, str | None]:
     """(the name to write, why the fix becomes unsafe or None). Keras 3 raises on `/` in a weight name (fact
     slash_in_name) where Keras 2 took it."""
@@ -816,8 +829,15 @@ def name_check(node: ast.expr, text, scope: Scope | None = None) -> tuple[str, s
         return text(node), None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         if "/" in node.value:
+            # The name changes, and a weight's name is part of what the fix keeps (tests/prove.py holds it): unsafe,
+            # though Keras 2 weights saved from the original (TF checkpoint and HDF5, which match by attribute and
+            # by order) load into the renamed ones (fact slash_rename_checkpoint).
             new = text(node).replace("/", "_")
-            return new, f"Keras 3 rejects `/` in a weight name, so the name becomes {new}"
+            if scope is not None and node.value.replace("/", "_") in _literal_names(scope.klass):
+                return new, f"Keras 3 rejects `/` in a weight name, and {new}, the name it would become, is " \
+                            f"another weight's in the class"
+            return new, f"Keras 3 rejects `/` in a weight name, so the name becomes {new} (Keras 2 checkpoints " \
+                        f"still load into it; code that reads the name sees the new one)"
         return text(node), None
     if isinstance(node, ast.JoinedStr) and any(isinstance(v, ast.Constant) and "/" in str(v.value)
                                                for v in node.values):

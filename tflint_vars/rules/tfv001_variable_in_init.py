@@ -140,8 +140,12 @@ class VariableInInit(Rule):
       when a use is not seen: the weight stored in a local or a container, returned, passed to code outside
       TensorFlow and the module, or its attribute read outside the class. A numpy value passed in from outside the
       module is not seen.
-    - Name: Keras 3 rejects `/`: it becomes `_` (unsafe); a computed name may hold one (unsafe), except a
-      conditional of literals or an f-string of `range` counters.
+    - Name: Keras 3 rejects `/` (fact slash_in_name): it becomes `_`, an unsafe fix: the weight's name is part of
+      what a safe fix keeps, and code may look a weight up by its old name. Keras 2 weights saved from the original,
+      as a TF checkpoint or HDF5 (which match by attribute and by order), do load into the renamed weights with the
+      same outputs (fact slash_rename_checkpoint). The reason says so, or that the new name is another weight's in
+      the class. A computed name may hold `/` (unsafe), except a conditional of literals or an f-string of `range`
+      counters.
     - Keywords: `name`, `trainable`, `dtype`, `constraint` pass through (a constraint is applied by `fit` in both);
       `validate_shape=True`, `caching_device=None`, `import_scope=None` are dropped; `shape=` (a partly unknown
       shape lets a variable change shape; add_weight's must be fully defined), `synchronization=`,
