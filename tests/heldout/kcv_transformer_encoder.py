@@ -1,4 +1,4 @@
-# tflint-vars held-out corpus (tests/heldout): keras-cv TransformerEncoder: layers.Dropout constructed inside call (TFV006, display-only).
+# tflint-vars held-out corpus (tests/heldout): keras-cv TransformerEncoder: layers.Dropout constructed inside call (TFV006).
 # Copied verbatim from keras-cv 0.9.0, keras_cv/src/layers/transformer_encoder.py (Apache-2.0): TransformerEncoder; only the imports and helpers it needs are added around it. `keras_cv_export` (an API-export registry) is replaced by the no-op defined here.
 # Copyright 2022 The KerasCV Authors
 #

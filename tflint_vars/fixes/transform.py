@@ -78,6 +78,7 @@ class _Located:
     moved: cst.SimpleStatementLine | None = None  # Edit.move_after's statement and anchor, in libcst
     anchor: cst.SimpleStatementLine | None = None
     removed: list[cst.SimpleStatementLine] = field(default_factory=list)
+    init: cst.FunctionDef | cst.ClassDef | None = None  # Edit.init_append's `__init__` (or class), in libcst
 
 
 # The nodes that make up the statement structure of a module: the parents `_Tree` records.
@@ -118,6 +119,7 @@ def _positions(wrapper: MetadataWrapper) -> Mapping[cst.CSTNode, CodeRange]:
 
 
 _DEF = re.compile(r"(?:async\s+)?def\s+")
+_CLASS = re.compile(r"class\s+")
 
 
 class _Tree:
@@ -137,16 +139,17 @@ class _Tree:
             if isinstance(node, self.INDEXED):
                 key = (type(node), where.start.line, where.start.column, where.end.line, where.end.column)
                 self.index.setdefault(key, node)
-            elif isinstance(node, cst.FunctionDef):  # by its name: ast and libcst disagree on a def's extent
+            elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):  # by its name: ast and libcst disagree on extents
                 name = self.positions[node.name].start
-                self.index.setdefault((cst.FunctionDef, name.line, name.column), node)
+                self.index.setdefault((type(node), name.line, name.column), node)
 
     def find(self, ctx: PlanContext, node: ast.AST) -> cst.CSTNode | None:
-        if isinstance(node, ast.FunctionDef):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             line = ctx.line(node.lineno)
             start = ctx.char_col(node.lineno, node.col_offset)
-            match = _DEF.match(line, start)
-            return self.index.get((cst.FunctionDef, node.lineno, match.end())) if match else None
+            match = (_DEF if isinstance(node, ast.FunctionDef) else _CLASS).match(line, start)
+            kind = cst.FunctionDef if isinstance(node, ast.FunctionDef) else cst.ClassDef
+            return self.index.get((kind, node.lineno, match.end())) if match else None
         kind = {ast.Call: cst.Call, ast.Name: cst.Name, ast.Attribute: cst.Attribute,
                 ast.Assign: cst.Assign}.get(type(node))
         start = (node.lineno, ctx.char_col(node.lineno, node.col_offset))
@@ -211,6 +214,11 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
             raise Unfixable("the statement to move could not be located in the libcst tree")
         located.moved, located.anchor = statement, anchor
         ranges.append(tree.span(statement))
+    if edit.init_append is not None:
+        init = tree.find(ctx, edit.init_append[0])
+        if not isinstance(init, (cst.FunctionDef, cst.ClassDef)) or not isinstance(init.body, cst.IndentedBlock):
+            raise Unfixable("`__init__` or its class could not be located in the libcst tree as an indented block")
+        located.init = init
     for call in edit.removals:
         statement = _statement_line(tree, tree.find(ctx, call))
         if statement is None:
@@ -263,6 +271,10 @@ class _Apply(cst.CSTTransformer):
         self.imports: list[str] = []
         self.move_after: dict[cst.SimpleStatementLine, list[cst.SimpleStatementLine]] = {}  # anchor -> moved
         self.removed = {statement for located in edits for statement in located.removed}
+        # `__init__` -> the statements added at its end, in the order of the code they come from
+        self.init_appends: dict[cst.FunctionDef | cst.ClassDef, list[cst.BaseStatement]] = {}
+        for located in sorted((item for item in edits if item.init is not None), key=lambda item: item.ranges[0]):
+            self.init_appends.setdefault(located.init, []).append(located.edit.init_append[1])
         for located in edits:
             if located.moved is not None and located.moved not in self.move_after.get(located.anchor, []):
                 self.move_after.setdefault(located.anchor, []).append(located.moved)
@@ -284,7 +296,7 @@ class _Apply(cst.CSTTransformer):
         self.positions = positions
         touched = [node for located in edits for node in (
             *(node for node, _ in located.rewrites), *located.removed, located.statement, located.guard, located.klass,
-            located.moved, located.anchor) if node is not None]
+            located.moved, located.anchor, located.init) if node is not None]
         self.starts = sorted((positions[node].start.line, positions[node].start.column) for node in touched)
 
     def on_visit(self, node):
@@ -316,6 +328,13 @@ class _Apply(cst.CSTTransformer):
                 line for line in statement.leading_lines if line.comment is not None]) for statement in moved)])
         return updated_node
 
+    def leave_FunctionDef(self, original_node, updated_node):
+        appended = self.init_appends.get(original_node)
+        if not appended:
+            return updated_node
+        body = [*updated_node.body.body, *appended]
+        return updated_node.with_changes(body=updated_node.body.with_changes(body=body))
+
     def leave_If(self, original_node, updated_node):
         if original_node in self.guards:
             comments = [line for line in original_node.leading_lines if line.comment is not None]
@@ -332,6 +351,11 @@ class _Apply(cst.CSTTransformer):
         return updated_node
 
     def leave_ClassDef(self, original_node, updated_node):
+        updated_node = self._hoist(original_node, updated_node)
+        appended = self.init_appends.get(original_node)
+        return _with_new_init(updated_node, appended) if appended else updated_node
+
+    def _hoist(self, original_node, updated_node):
         hoists = self.hoists.get(original_node)
         if not hoists:
             return updated_node
@@ -384,6 +408,31 @@ class _Apply(cst.CSTTransformer):
         index = _import_block_end(body)
         new = [cst.parse_statement(statement + "\n") for statement in self.imports]
         return updated_node.with_changes(body=body[:index] + new + body[index:])
+
+
+def _with_new_init(klass: cst.ClassDef, statements: list[cst.BaseStatement]) -> cst.ClassDef:
+    """The class with `def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)` and `statements`, before
+    its first method: every argument reaches the base's `__init__` as before."""
+    body = list(klass.body.body)
+    index = next((i for i, s in enumerate(body) if isinstance(s, cst.FunctionDef)), len(body))
+    following = body[index] if index < len(body) else None
+    indent = following.body.indent if isinstance(following, cst.FunctionDef) and \
+        isinstance(following.body, cst.IndentedBlock) else None
+    init = cst.parse_statement("def __init__(self, *args, **kwargs):\n    super().__init__(*args, **kwargs)\n")
+    blank: list[cst.EmptyLine] = []
+    if following is not None:
+        for line in following.leading_lines:
+            if line.comment is not None:
+                break
+            blank.append(line)
+        separator = blank or [cst.EmptyLine(indent=False)]
+        body[index] = following.with_changes(leading_lines=[*separator, *following.leading_lines[len(blank):]])
+    else:
+        separator = [cst.EmptyLine(indent=False)]
+    init = init.with_changes(body=init.body.with_changes(body=[*init.body.body, *statements], indent=indent),
+                             leading_lines=blank if index == 0 else separator)
+    body.insert(index, init)
+    return klass.with_changes(body=klass.body.with_changes(body=body))
 
 
 def _is_pass(statement: cst.CSTNode) -> bool:
@@ -617,8 +666,8 @@ def _top_level_of(tree: _Tree, items: list[_Located]) -> cst.CSTNode | None:
     """The one top-level statement of the module that holds every node the items change (imports aside), else
     None."""
     starts = [tree.positions[node].start for item in items for node in (
-        *(node for node, _ in item.rewrites), *item.removed, item.statement, item.guard, item.moved, item.anchor)
-        if node is not None]
+        *(node for node, _ in item.rewrites), *item.removed, item.statement, item.guard, item.moved, item.anchor,
+        item.init) if node is not None]
     if not starts:
         return None
     found = {tree.top_level(start.line, start.column) for start in starts}

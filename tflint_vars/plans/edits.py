@@ -35,6 +35,10 @@ class Edit:
     move_after: tuple[ast.stmt, ast.stmt] | None = None
     # Calls standing alone as statements (`self._trainable_weights.append(self.w)`): their statements are removed.
     removals: list[ast.Call] = field(default_factory=list)
+    # (`__init__`, a libcst statement): the statement is added at the end of `__init__`'s body (TFV006's fix of a
+    # layer constructed and called at once in `call`); (the class, statement) for a class with no `__init__`: one
+    # passing every argument to `super().__init__` is added, the statement at its end.
+    init_append: tuple[ast.FunctionDef | ast.ClassDef, Any] | None = None
 
 
 class PlanContext:

@@ -13,6 +13,8 @@ in a guard such as `if self.x is None:` whose body only creates state, and when 
 from __future__ import annotations
 
 import ast
+import builtins
+import re
 from dataclasses import dataclass, field
 
 from tflint_vars.analysis import CallSite, KerasClass, ModuleAnalysis, is_self_method_call, keras_flavor_of, \
@@ -27,6 +29,33 @@ LAYER_ATTRIBUTES = frozenset({
     "non_trainable_weights", "outbound_nodes", "output", "path", "quantization_mode", "stateful",
     "supports_masking", "trainable", "trainable_variables", "trainable_weights", "updates", "variable_dtype",
     "variables", "weights",
+})
+
+# The public members of a compiled Keras Model, Keras 3.15 and tf-keras 2.21 together
+# (tests/test_inline_fix.py recomputes them): an attribute the fix adds must not be one of them.
+KERAS_MEMBERS = frozenset({
+    "activity_regularizer", "add_loss", "add_metric", "add_update", "add_variable", "add_weight", "autocast",
+    "autotune_steps_per_execution", "build", "build_from_config", "built", "call", "call_signature_parameters",
+    "compile", "compile_from_config", "compiled", "compiled_loss", "compiled_metrics", "compute_dtype",
+    "compute_loss", "compute_mask", "compute_metrics", "compute_output_shape", "compute_output_signature",
+    "compute_output_spec", "count_params", "distribute_reduction_method", "distribute_strategy", "dtype",
+    "dtype_policy", "dynamic", "evaluate", "evaluate_generator", "export", "finalize_state", "fit", "fit_generator",
+    "from_config", "get_build_config", "get_compile_config", "get_config", "get_input_at", "get_input_mask_at",
+    "get_input_shape_at", "get_layer", "get_metrics_result", "get_output_at", "get_output_mask_at",
+    "get_output_shape_at", "get_quantization_layer_structure", "get_state_tree", "get_weight_paths", "get_weights",
+    "history", "inbound_nodes", "input", "input_dtype", "input_mask", "input_names", "input_shape", "input_spec",
+    "inputs", "jit_compile", "layers", "load_own_variables", "load_weights", "loss", "losses",
+    "make_predict_function", "make_test_function", "make_train_function", "metrics", "metrics_names",
+    "metrics_variables", "name", "name_scope", "non_trainable_variables", "non_trainable_weights", "operations",
+    "optimizer", "outbound_nodes", "output", "output_mask", "output_names", "output_shape", "outputs", "path",
+    "predict", "predict_function", "predict_generator", "predict_on_batch", "predict_step", "quantization_mode",
+    "quantize", "quantized_build", "quantized_call", "rematerialized_call", "reset_metrics", "reset_states",
+    "run_eagerly", "save", "save_own_variables", "save_spec", "save_weights", "set_state_tree", "set_weights",
+    "state_updates", "stateful", "stateless_call", "stateless_compute_loss", "steps_per_execution", "stop_training",
+    "submodules", "summary", "supports_jit", "supports_masking", "symbolic_call", "test_function", "test_on_batch",
+    "test_step", "to_json", "to_yaml", "train_function", "train_on_batch", "train_step", "train_tf_function",
+    "trainable", "trainable_variables", "trainable_weights", "unrolled_steps_per_execution", "updates",
+    "variable_dtype", "variables", "weights", "with_name_scope",
 })
 
 
@@ -427,3 +456,279 @@ def _lambda_arg(value: ast.expr, name: ast.Name) -> bool:
                 and any(inner is name for inner in ast.walk(node.body)):
             return True
     return False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A layer constructed and called at once in `call` (`layers.Dropout(self.rate)(x)`): the construction moves to the
+# end of `__init__` as `self.<fresh name> = ...`, and the call site calls `self.<fresh name>`.
+
+
+@dataclass
+class InlinePlan:
+    """Move the construction of a layer called at once in `call` to the end of `__init__`."""
+
+    construction: ast.Call  # `layers.Dropout(self.rate)`, the callee of the call in `call`
+    # the class's `__init__`, which gets `self.<attribute> = <construction>` last; the class itself when it has no
+    # `__init__` of its own: the fix then adds `def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)`
+    init: ast.FunctionDef | ast.ClassDef
+    attribute: str  # a fresh attribute name
+
+
+# Comprehensions, loops and nested scopes: a construction inside one runs once per pass, or per call of the nested
+# function, where the fix makes one layer.
+_REPEATING = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+              ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef)
+_REPEATING_WORDS = {ast.For: "a `for` loop", ast.AsyncFor: "an `async for` loop", ast.While: "a `while` loop",
+                    ast.ListComp: "a comprehension", ast.SetComp: "a comprehension", ast.DictComp: "a comprehension",
+                    ast.GeneratorExp: "a generator expression", ast.Lambda: "a `lambda`",
+                    ast.FunctionDef: "a function nested in `call`", ast.AsyncFunctionDef: "a function nested in `call`"}
+
+
+def inline_construction(analysis: ModuleAnalysis, site: CallSite) -> bool:
+    """The site constructs a layer that is called at once (`Layer(...)(x)`) in `call` of a Keras layer."""
+    cls = site.context.keras_class
+    call_fn = cls.method("call") if cls else None
+    if call_fn is None or state_kind(analysis, site.node) != "layer":
+        return False
+    parent = analysis.index(call_fn).parents.get(site.node)
+    return isinstance(parent, ast.Call) and parent.func is site.node
+
+
+def snake_case(name: str) -> str:
+    """Keras's own spelling of a layer class as a name (`SpatialDropout1D` -> `spatial_dropout1d`)."""
+    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def plan_inline(analysis: ModuleAnalysis, site: CallSite, shared_ok: bool) -> InlinePlan | str:
+    """The plan to construct the layer `site` constructs (and `call` calls at once) in `__init__` instead, or why it
+    cannot move. `shared_ok`: the layer has no state in Keras 2 (the Dropout family), so one layer may serve every
+    pass of a loop, where a layer with weights would share them."""
+    key = ("inline plan", site.node, shared_ok)
+    if key not in analysis.memos:
+        try:
+            analysis.memos[key] = _inline_plan(analysis, site, shared_ok)
+        except _Refused as reason:
+            analysis.memos[key] = str(reason)
+    return analysis.memos[key]
+
+
+def _inline_plan(analysis: ModuleAnalysis, site: CallSite, shared_ok: bool) -> InlinePlan:
+    cls = site.context.keras_class
+    call_fn = cls.method("call")
+    parents = analysis.index(call_fn).parents
+    node: ast.AST = site.node
+    while node is not call_fn:
+        node = parents[node]
+        if isinstance(node, _REPEATING) and node is not call_fn and not shared_ok:
+            raise _Refused(f"it is constructed in {_REPEATING_WORDS[type(node)]}: the original makes a new layer, "
+                           f"with weights of its own, each time, where the fix would make one that every pass shares")
+    call_locals = _bound_names_of(analysis, call_fn)
+    if call_locals.get("self", 0) != 1:
+        raise _Refused("`self` is bound again in `call`")
+    init = cls.method("__init__")
+    if init is not None and not isinstance(init, ast.FunctionDef):
+        raise _Refused("`__init__` is not a plain function")
+    if init is None and any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name in (
+            "__init__", "__new__") or isinstance(n, ast.Name) and n.id in ("__init__", "__new__")
+            for statement in cls.node.body for n in ast.walk(statement)):
+        raise _Refused(f"`{cls.name}` sets `__init__` or `__new__` otherwise than by a method")
+    if init is not None:
+        if init.body[0].lineno == init.lineno:
+            raise _Refused("`__init__` is written on one line")
+        if not any(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute)
+                   and s.value.func.attr == "__init__" for s in init.body):
+            raise _Refused("`__init__` does not call `super().__init__(...)` in its own body")
+        if any(isinstance(n, ast.Return) for n in _own_nodes(init)):
+            raise _Refused("`__init__` has a `return`, which could skip the construction added at its end")
+    related = _related_classes(analysis, cls)
+    if isinstance(related, str):
+        raise _Refused(related)
+    taken = _class_names(related)
+    if isinstance(taken, str):
+        raise _Refused(taken)
+    taken |= set(call_locals)  # another fix may make a local `x` of `call` `self.x`
+    _check_inline_reads(analysis, cls, site.node, call_locals, related)
+    return InlinePlan(construction=site.node, init=init or cls.node,
+                      attribute=_fresh_names(analysis, cls, taken)[id(site.node)])
+
+
+def _own_nodes(function: ast.AST):
+    """The nodes of `function`, without those of functions and classes nested in it."""
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _module_bindings(analysis: ModuleAnalysis) -> dict[str, int]:
+    """How many times each name is bound by the module's top-level code (and `global` statements anywhere)."""
+    key = ("module bindings",)
+    if key not in analysis.memos:
+        counts: dict[str, int] = {}
+        for statement in analysis.tree.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                counts[statement.name] = counts.get(statement.name, 0) + 1
+                continue
+            for name, count in _bound_names(statement).items():
+                counts[name] = counts.get(name, 0) + count
+        for node in ast.walk(analysis.tree):
+            if isinstance(node, ast.Global):
+                for name in node.names:
+                    counts[name] = counts.get(name, 0) + 1000  # set by a function: not a constant
+        analysis.memos[key] = counts
+    return analysis.memos[key]
+
+
+def _check_inline_reads(analysis: ModuleAnalysis, cls: KerasClass, construction: ast.Call,
+                        call_locals: dict[str, int], related: list[ast.ClassDef]) -> None:
+    """Raises _Refused unless the construction reads only literals, module-level names bound once, and `self`
+    attributes `__init__` sets once in its own body and nothing else sets or changes: then it makes the same layer
+    at the end of `__init__` as in `call`."""
+    module = _module_bindings(analysis)
+    init = cls.method("__init__")
+    for node in ast.walk(construction):
+        if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.Lambda, ast.comprehension)):
+            raise _Refused(f"its arguments contain `{type(node).__name__.lower()}`")
+        if isinstance(node, ast.Call) and node is not construction:
+            raise _Refused(f"its arguments call `{ast.unparse(node.func)}`, which `__init__` would call once, "
+                           f"before the layer's first call, where `call` calls it on every call")
+        attribute = _self_attribute(node)
+        if attribute is not None:
+            reason = _init_constant(cls, init, attribute) or _set_by_related(cls, related, attribute)
+            if reason:
+                raise _Refused(reason)
+            continue
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Name) and child.id == "self" and not _self_attribute(node):
+                raise _Refused("its arguments read `self` other than as `self.<attribute>`")
+        if not isinstance(node, ast.Name) or node.id == "self":
+            continue
+        if node.id in call_locals:
+            raise _Refused(f"it reads `{node.id}`, a local of `call`, which `__init__` does not have")
+        bound = module.get(node.id, 0)
+        if bound == 0 and node.id in _BUILTINS:
+            continue
+        if bound != 1:
+            raise _Refused(f"it reads `{node.id}`, which is not a name the module binds once")
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def _init_constant(cls: KerasClass, init: ast.FunctionDef | None, attribute: str) -> str | None:
+    """None when `self.<attribute>` is set exactly once, by a statement of `__init__`'s own body (not in a branch),
+    and nothing else in the class sets, deletes or changes it in place; else why not."""
+    if init is None:
+        return f"it reads `self.{attribute}`, and `{cls.name}` has no `__init__` of its own to set it"
+    stores = [n for n in ast.walk(init) if _self_attribute(n) == attribute and isinstance(n.ctx, (ast.Store, ast.Del))]
+    top = [s for s in init.body if isinstance(s, (ast.Assign, ast.AnnAssign))
+           and any(_self_attribute(t) == attribute for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))]
+    if len(stores) != 1 or len(top) != 1 or (isinstance(top[0], ast.AnnAssign) and top[0].value is None):
+        return f"it reads `self.{attribute}`, which `__init__` does not set exactly once in its own body"
+    if not set_only_in_init(cls.node, attribute):
+        return f"it reads `self.{attribute}`, which code other than `__init__` sets"
+    for method in cls.node.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or method is init:
+            continue
+        for node in ast.walk(method):
+            # `self.x[0] = ...`, `self.x.y = ...`, `del self.x[0]`, `self.x.append(...)`: changed in place
+            if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, (ast.Store, ast.Del)) \
+                    and _self_attribute(node.value) == attribute:
+                return f"it reads `self.{attribute}`, which `{method.name}` changes in place"
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and _self_attribute(node.func.value) == attribute:
+                return f"it reads `self.{attribute}`, whose methods `{method.name}` calls (it may change it)"
+    return None
+
+
+def _related_classes(analysis: ModuleAnalysis, cls: KerasClass) -> list[ast.ClassDef] | str:
+    """The class, its bases in the module and its subclasses in the module; or why the attributes `self` may have
+    are not all there (a base that is neither Keras's own Layer or Model nor a class of the module)."""
+    by_name = analysis.keras_classes_by_name
+    local = {c.name: c.node for c in analysis.keras_classes.values()}
+    related: list[ast.ClassDef] = []
+    pending = [cls.node]
+    while pending:  # the class and its bases in the module
+        node = pending.pop()
+        if node in related:
+            continue
+        related.append(node)
+        for base in node.bases:
+            if isinstance(base, ast.Name) and base.id in local:
+                pending.append(local[base.id])
+                continue
+            qualified = analysis.qualify(base)
+            if not (qualified and keras_flavor_of(qualified) and qualified.rsplit(".", 1)[-1] in ("Layer", "Model")):
+                return f"its base `{ast.unparse(base)}` is not Keras's own Layer or Model nor a class of this " \
+                       f"module, so a new attribute may collide with one of that base's own"
+    changed = True
+    while changed:  # and its subclasses in the module
+        changed = False
+        for other in by_name.values():
+            if other.node not in related and any(isinstance(b, ast.Name) and b.id in {r.name for r in related}
+                                                 for b in other.node.bases):
+                related.append(other.node)
+                changed = True
+    return related
+
+
+def _set_by_related(cls: KerasClass, related: list[ast.ClassDef], attribute: str) -> str | None:
+    """Why `self.<attribute>` may hold another value in `call` than at the end of the class's `__init__`: a base or
+    subclass of the module sets it too (a subclass's `__init__` after the super call), else None."""
+    for node in related:
+        if node is cls.node:
+            continue
+        if any(_self_attribute(n) == attribute and isinstance(n.ctx, (ast.Store, ast.Del)) for n in ast.walk(node)):
+            return f"it reads `self.{attribute}`, which `{node.name}` sets too"
+    return None
+
+
+def _class_names(related: list[ast.ClassDef]) -> set[str] | str:
+    """Every name `self.<name>` may mean in the related classes (`_related_classes`): their methods, class
+    attributes, `self` attributes, and Keras's own Layer and Model members; or why that set is not known
+    (`setattr`)."""
+    names = set(LAYER_ATTRIBUTES) | KERAS_MEMBERS
+    for node in related:
+        for statement in node.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(statement.name)
+            else:
+                names.update(n.id for n in ast.walk(statement) if isinstance(n, ast.Name))
+        for inner in ast.walk(node):
+            attribute = _self_attribute(inner)
+            if attribute:
+                names.add(attribute)
+            if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id in (
+                    "setattr", "getattr", "delattr", "hasattr"):
+                return f"`{node.name}` uses attributes by name (`{inner.func.id}`), so a new attribute may " \
+                       f"collide with one"
+            if isinstance(inner, ast.Constant) and isinstance(inner.value, str) and inner.value.isidentifier():
+                names.add(inner.value)  # `self.__dict__["x"]`, `vars(self)["x"]`
+    return names
+
+
+def _fresh_names(analysis: ModuleAnalysis, cls: KerasClass, taken: set[str]) -> dict[int, str]:
+    """id(construction) -> its attribute, for every layer constructed and called at once in `call`, in source
+    order: `dropout`, `dropout_1`, ... (the layer class in snake case), skipping every name the class may use."""
+    key = ("inline names", cls.node)
+    if key not in analysis.memos:
+        call_fn = cls.method("call")
+        parents = analysis.index(call_fn).parents
+        sites = sorted((n for n in ast.walk(call_fn) if isinstance(n, ast.Call) and state_kind(analysis, n) == "layer"
+                        and isinstance(parents.get(n), ast.Call) and parents[n].func is n),
+                       key=lambda n: (n.lineno, n.col_offset))
+        used = set(taken)
+        names = {}
+        for node in sites:
+            base = snake_case((ast.unparse(node.func).rsplit(".", 1)[-1]).lstrip("_")) or "layer"
+            name, number = base, 0
+            while name in used or not name.isidentifier():
+                number += 1
+                name = f"{base}_{number}"
+            used.add(name)
+            names[id(node)] = name
+        analysis.memos[key] = names
+    return analysis.memos[key]

@@ -12,7 +12,7 @@ import re
 import libcst as cst
 
 from tflint_vars.analysis import KERAS2, CallSite, KerasClass, canonical_name, dotted_name
-from tflint_vars.plans.hoist import HoistPlan, move_after_super, plan_hoist
+from tflint_vars.plans.hoist import HoistPlan, move_after_super, plan_hoist, plan_inline
 from tflint_vars.plans.tracking import tracking_hacks
 from tflint_vars.plans.initializers import WeightPlan
 from tflint_vars.plans.edits import Edit, PlanContext, Rewrite, Unfixable as _Unfixable
@@ -252,3 +252,24 @@ def hoist_edit(ctx: PlanContext, site: CallSite) -> Edit:
     return edit
 
 
+
+
+def inline_edit(ctx: PlanContext, site: CallSite, shared_ok: bool) -> Edit:
+    """TFV006: a layer constructed and called at once in `call` (`layers.Dropout(r)(x)`) is constructed at the end
+    of `__init__` as `self.<fresh name> = layers.Dropout(r)`, and `call` calls `self.<fresh name>(x)`."""
+    plan = plan_inline(ctx.analysis, site, shared_ok)
+    if isinstance(plan, str):
+        raise _Unfixable(plan)
+    edit = Edit()
+    attribute = plan.attribute
+    edit.rewrites.append((plan.construction, lambda node, a=attribute: cst.Attribute(
+        value=cst.Name("self"), attr=cst.Name(a), lpar=node.lpar, rpar=node.rpar)))
+    edit.opaque.add(id(plan.construction))
+    segment = ctx.segment(plan.construction)
+    line = ctx.lines[plan.construction.lineno - 1]
+    newline = line[len(line.rstrip("\r\n")):] or "\n"  # the module's own line end (a CRLF file stays CRLF)
+    statement = cst.parse_statement(f"self.{attribute} = {segment}{newline}")
+    if "\n" in segment or "\r" in segment:  # continuation lines: relative to the block, as in `call`
+        statement = statement.visit(_RelativeIndents(ctx.statement_indent(plan.construction)))
+    edit.init_append = (plan.init, statement)
+    return edit

@@ -5,12 +5,15 @@ from typing import Iterator
 
 from tflint_vars.analysis import KERAS3, RAW_VARIABLES, KerasClass, ModuleAnalysis, dotted_name, statements
 from tflint_vars.diagnostics import SAFE, UNSAFE
-from tflint_vars.plans.hoist import HoistPlan, created_once, guarded_attributes, plain_layer_base, plan_hoist, \
-    state_kind
+from tflint_vars.plans.hoist import HoistPlan, InlinePlan, created_once, guarded_attributes, inline_construction, \
+    plain_layer_base, plan_hoist, plan_inline, state_kind
 from tflint_vars.rules.base import Finding, Rule
 
 
 UNSAFE_REASON = "state created from more than the input shape may need a human to check that `build` can compute it"
+# A layer with weights constructed and called at once in `call`: the fix changes what it computes.
+INLINE_UNSAFE_REASON = ("the original makes a new layer, with fresh untrained weights, on every call; the fix makes "
+                        "one in `__init__`, whose weights train and are saved")
 
 # Built-in layers without weights: constructing one in `call` and using it at once creates no state.
 STATELESS_LAYERS = frozenset({
@@ -60,6 +63,11 @@ def _makes_state(analysis: ModuleAnalysis, call: ast.Call) -> bool:
 # and `constructed_in_call_fit.*`, measured for each).
 SEEDED_IN_KERAS3 = frozenset({"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout",
                               "GaussianDropout", "GaussianNoise"})
+
+
+def _weightless_in_keras2(site) -> bool:
+    """A built-in of the Dropout family: no state in Keras 2, a seed in Keras 3 (SEEDED_IN_KERAS3)."""
+    return bool(site.name) and site.name.rsplit(".", 1)[-1] in SEEDED_IN_KERAS3
 
 
 def self_attribute_assignments(function: ast.AST) -> dict[int, ast.Assign]:
@@ -191,6 +199,43 @@ class StateOutsideBuild(Rule):
     `build` can compute it. Offered when the statement stands on its own at
     the top of `call` or in a guard (`if self.x is None:`, `if not hasattr(self, "x"):`) that only creates state,
     and reads nothing `build` cannot see (locals of `call`, the input other than `.shape`).
+
+    A layer constructed and called at once in `call` (`layers.Dropout(self.rate)(x, training=training)`) is
+    constructed instead at the end of `__init__`, as `self.dropout = layers.Dropout(self.rate)`, and `call` calls
+    `self.dropout(x, training=training)`, its arguments kept. One attribute per construction, named after the layer
+    class in snake case (`dropout`, `dropout_1`, ...), never a name the class, its bases or its subclasses in the
+    module use, nor a member of a Keras Model. Offered when the construction reads only literals, names the module
+    binds once, and `self` attributes that `__init__` sets once in its own body and nothing else sets or changes
+    (then it makes the same layer there as in `call`), and calls nothing; when the class's own `__init__` calls
+    `super().__init__(...)` in its body, with no `return`; and when its bases are Keras's own Layer or Model or
+    classes of the module (a base from elsewhere may own the name), none of which sets an attribute it reads. A class
+    with no `__init__` gets `def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)`, which passes
+    every argument on as the inherited one took them: measured alike for the original and the added one, under both
+    runtimes, a layer's positional `(trainable, name)` (Keras 2 takes them, Keras 3 raises TypeError for both), a
+    Model built by position `(inputs, outputs)`, and `get_config` (`original_*`, `added_init_*`); it then reads no
+    `self` attribute. A subclass in another module that sets the same attribute is not seen.
+
+    Safe for `Dropout`, `SpatialDropout1D`-`3D`, `AlphaDropout`, `GaussianDropout` and `GaussianNoise`: Keras 2's own
+    no state, so one layer does what a new one on every call did, in a loop or comprehension too. Measured on
+    TF 2.21 / Keras 3.15.1 against tf-keras 2.21 (bench/inline_layer_facts.py, fact names in brackets): the original
+    raises in Keras 3's `fit` and trains in Keras 2, the fixed layer trains under both (`inline_dropout_fit_*`); its
+    `weights` are the Dense's kernel and bias alone under both (`inline_dropout_fixed_weights`: the new sublayer adds
+    none, Keras 3's seed is not among them). One shared Dropout draws a new mask on each call, twice in one traced
+    step and across steps, under both runtimes (`shared_dropout_masks_differ_in_one_trace_and_across_steps`), as a
+    new layer per call did. A `seed=` changes nothing in Keras 2: a new `Dropout(0.5, seed=1)` on every call draws a
+    new mask each time (`inline_seeded_dropout_masks_differ_between_calls`: True), as one shared seeded layer does
+    (`shared_seeded_dropout_masks_differ_between_calls`: True under both; a new seeded layer in Keras 3 repeats its
+    mask). Checkpoints stay compatible: weights saved from a model holding the original load into one holding the
+    fixed layer, and back, with equal outputs, as `.weights.h5` under both runtimes, and under tf-keras as a legacy
+    `.h5` and a TF checkpoint (`assert_existing_objects_matched` passes); a `.keras` file of the original loads with
+    the fixed class (`inline_dropout_weights_h5_*`, `inline_dropout_legacy_h5_original_to_fixed`,
+    `inline_dropout_tf_checkpoint_original_to_fixed`, `inline_dropout_keras_file_original_loaded_as_fixed`: True).
+    fixtures/tfv006_inline_dropout.py, tfv006_inline_no_init.py and keras-cv's TransformerEncoder (tests/heldout)
+    verify under both runtimes with `save = true`.
+
+    Unsafe for a layer with weights (`Dense(4)(x)`): the original makes new, untrained weights on every call, and
+    the fixed layer one set that trains and is saved. No fix for one in a loop, comprehension or nested function,
+    where the original makes a layer with weights of its own per pass (fixtures/tfv006_inline_refused.py).
     """
 
     code = "TFV006"
@@ -208,8 +253,11 @@ class StateOutsideBuild(Rule):
     ]
 
     def fix_edit(self, ctx, site):
-        """Move the statement creating the state from `call` into `build(self, input_shape)` (`plan_hoist`)."""
-        from tflint_vars.plans.weights import hoist_edit
+        """Move the statement creating the state from `call` into `build(self, input_shape)` (`plan_hoist`); a
+        layer constructed and called at once moves to the end of `__init__` (`plan_inline`)."""
+        from tflint_vars.plans.weights import hoist_edit, inline_edit
+        if not isinstance(plan_hoist(ctx.analysis, site), HoistPlan) and inline_construction(ctx.analysis, site):
+            return inline_edit(ctx, site, _weightless_in_keras2(site))
         return hoist_edit(ctx, site)
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
@@ -240,8 +288,22 @@ class StateOutsideBuild(Rule):
                 # an add_weight made once behind its guard, shown to be the same weight when made in build: safe
                 once = created_once(analysis, ctx.keras_class, plan) if kind == "add_weight" else UNSAFE_REASON
                 fix, reason = (UNSAFE, once) if once else (SAFE, None)
+            elif inline_construction(analysis, site):
+                # `layers.Dropout(r)(x)`: constructed once, at the end of `__init__`
+                weightless = _weightless_in_keras2(site)
+                inline = plan_inline(analysis, site, shared_ok=weightless)
+                if isinstance(inline, InlinePlan):
+                    fix, reason = (SAFE, None) if weightless else (UNSAFE, INLINE_UNSAFE_REASON)
+                else:
+                    fix, reason = None, inline
             else:
                 fix, reason = None, plan
+            title = None
+            if not isinstance(plan, HoistPlan) and inline_construction(analysis, site):
+                attribute = f"`self.{inline.attribute}`" if isinstance(inline, InlinePlan) else "an attribute"
+                place = "in an added `__init__(self, *args, **kwargs)`" if isinstance(inline, InlinePlan) and \
+                    isinstance(inline.init, ast.ClassDef) else "at the end of `__init__`"
+                title = f"Construct it once, {place}, as {attribute}, and call that"
             what = "`add_weight`" if kind == "add_weight" else f"layer `{ast.unparse(site.node.func)}` constructed"
             if seeded and not lazy and id(site.node) not in stored:
                 problem = f"{what} in {where}: it owns a seed variable in Keras 3, so `fit` raises ValueError"
@@ -255,7 +317,7 @@ class StateOutsideBuild(Rule):
                 problem = f"{what} lazily in {where} adds state after build: Keras 3 raises ValueError"
             else:
                 problem = f"{what} in {where} makes a new layer with fresh weights on every call"
-            yield self.finding(site.node, problem, fix, reason=reason)
+            yield self.finding(site.node, problem, fix, title=title, reason=reason)
 
     @staticmethod
     def _layer_adds_state(analysis: ModuleAnalysis, site, stored_on_self: bool) -> bool:

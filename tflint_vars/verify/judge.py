@@ -39,6 +39,17 @@ def _untracked(evidence: dict[str, Any]) -> list[str]:
     return [v["short"] for v in evidence.get("created", []) if v.get("tracked") is False]
 
 
+def _made_on_every_call(original: dict[str, Any], unmatched: list[str]) -> list[str]:
+    """The unmatched variables of an original that makes new variables on every call (its second call made some)
+    and tracks none of these: they are no state of the layer (nothing keeps, trains or saves them; Keras 3's
+    `Dropout(r)(x)` in `call` makes a seed variable per call), so the fix need not keep them. What they did to the
+    outputs is still compared."""
+    if not original.get("created_per_call"):
+        return []
+    untracked = {v["name"] for v in original.get("created", []) if v.get("tracked") is False}
+    return [name for name in unmatched if name in untracked]
+
+
 def claim_reproduced(ex: Exercise, original: dict[str, Any]) -> tuple[bool, str]:
     """Whether the original shows what the diagnostic claims, and the evidence in words."""
     error = original.get("error")
@@ -113,8 +124,14 @@ def judge_exercise(ex: Exercise, runtime: str, evidence: dict[str, Any], same_so
         _judge_graph(ex, fixed, judgement, label)
         return judgement
     unused = set(ex.unused)
-    if checks.get("unmatched_original") or checks.get("unmatched_fixed"):
-        judgement.fail(f"{label}variables differ: original only {checks.get('unmatched_original')}, "
+    unmatched_original = checks.get("unmatched_original") or []
+    per_call = _made_on_every_call(original, unmatched_original)
+    if per_call:
+        judgement.notes.append(f"{label}not required of the fix: {len(per_call)} variable(s) the original makes on "
+                               f"every call and does not track ({', '.join(per_call)})")
+        unmatched_original = [name for name in unmatched_original if name not in per_call]
+    if unmatched_original or checks.get("unmatched_fixed"):
+        judgement.fail(f"{label}variables differ: original only {unmatched_original}, "
                        f"fixed only {checks.get('unmatched_fixed')}")
     for key in ("trainable", "dtype", "shape"):
         for change in checks.get(f"{key}_changed", []):
