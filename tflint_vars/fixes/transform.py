@@ -78,6 +78,7 @@ class _Located:
     moved: cst.SimpleStatementLine | None = None  # Edit.move_after's statement and anchor, in libcst
     anchor: cst.SimpleStatementLine | None = None
     removed: list[cst.SimpleStatementLine] = field(default_factory=list)
+    recreated: cst.SimpleStatementLine | None = None  # Edit.recreate's statement
 
 
 # The nodes that make up the statement structure of a module: the parents `_Tree` records.
@@ -211,6 +212,12 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
             raise Unfixable("the statement to move could not be located in the libcst tree")
         located.moved, located.anchor = statement, anchor
         ranges.append(tree.span(statement))
+    if edit.recreate is not None:
+        statement = _statement_line(tree, tree.find(ctx, edit.recreate[0]))
+        if statement is None:
+            raise Unfixable("the statement to guard could not be located in the libcst tree")
+        located.recreated = statement
+        ranges.append(tree.span(statement))
     for call in edit.removals:
         statement = _statement_line(tree, tree.find(ctx, call))
         if statement is None:
@@ -263,6 +270,8 @@ class _Apply(cst.CSTTransformer):
         self.imports: list[str] = []
         self.move_after: dict[cst.SimpleStatementLine, list[cst.SimpleStatementLine]] = {}  # anchor -> moved
         self.removed = {statement for located in edits for statement in located.removed}
+        self.recreated = {located.recreated: located.edit.recreate for located in edits
+                          if located.recreated is not None}
         for located in edits:
             if located.moved is not None and located.moved not in self.move_after.get(located.anchor, []):
                 self.move_after.setdefault(located.anchor, []).append(located.moved)
@@ -284,7 +293,7 @@ class _Apply(cst.CSTTransformer):
         self.positions = positions
         touched = [node for located in edits for node in (
             *(node for node, _ in located.rewrites), *located.removed, located.statement, located.guard, located.klass,
-            located.moved, located.anchor) if node is not None]
+            located.moved, located.anchor, located.recreated) if node is not None]
         self.starts = sorted((positions[node].start.line, positions[node].start.column) for node in touched)
 
     def on_visit(self, node):
@@ -306,6 +315,12 @@ class _Apply(cst.CSTTransformer):
     def leave_SimpleStatementLine(self, original_node, updated_node):
         if original_node in self.removed:
             return cst.RemoveFromParent()
+        if original_node in self.recreated:  # made the first time; later runs assign the weight made then
+            _, attribute, assignment = self.recreated[original_node]
+            return cst.If(test=cst.parse_expression(f'hasattr(self, "{attribute}")'),
+                          body=cst.IndentedBlock([cst.parse_statement(f"self.{attribute}.{assignment}\n")]),
+                          orelse=cst.Else(body=cst.IndentedBlock([updated_node.with_changes(leading_lines=[])])),
+                          leading_lines=updated_node.leading_lines)
         if original_node in self.moved or original_node in self.moved_after:
             self.captured[original_node] = updated_node
             return cst.RemoveFromParent()
@@ -616,7 +631,8 @@ def _top_level_of(tree: _Tree, items: list[_Located]) -> cst.CSTNode | None:
     """The one top-level statement of the module that holds every node the items change (imports aside), else
     None."""
     starts = [tree.positions[node].start for item in items for node in (
-        *(node for node, _ in item.rewrites), *item.removed, item.statement, item.guard, item.moved, item.anchor)
+        *(node for node, _ in item.rewrites), *item.removed, item.statement, item.guard, item.moved, item.anchor,
+        item.recreated)
         if node is not None]
     if not starts:
         return None

@@ -35,6 +35,9 @@ class Edit:
     move_after: tuple[ast.stmt, ast.stmt] | None = None
     # Calls standing alone as statements (`self._trainable_weights.append(self.w)`): their statements are removed.
     removals: list[ast.Call] = field(default_factory=list)
+    # (statement `self.x = ...`, attribute, assignment text): the statement runs only the first time; after that
+    # `self.x.<assign text>` sets the existing weight (a variable a public `reset()` made again).
+    recreate: tuple[ast.stmt, str, str] | None = None
 
 
 class PlanContext:
