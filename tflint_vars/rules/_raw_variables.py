@@ -400,12 +400,13 @@ def _made_again(analysis: ModuleAnalysis, site: CallSite) -> tuple[ast.stmt, str
     class stores `self.x`, so `hasattr(self, "x")` tells the first run from the later ones; else None."""
     function = site.context.function
     statement = analysis.index(function).parents.get(site.node) if function is not None else None
+    qualified = analysis.qualify(site.node.func) or ""
     if type(statement) is not ast.Assign or statement not in function.body or statement.value is not site.node \
-            or (analysis.qualify(site.node.func) or "") in BACKEND_VARIABLES:
+            or (qualified in BACKEND_VARIABLES and not qualified.endswith(".variable")):  # K.variable(value) only
         return None
     attribute = _stored_attribute(analysis, site)
     value = site.node.args[0] if site.node.args else next(
-        (k.value for k in site.node.keywords if k.arg == "initial_value"), None)
+        (k.value for k in site.node.keywords if k.arg in ("initial_value", "value")), None)
     if attribute is None or value is None:
         return None
     stores = [n for n in ast.walk(site.context.keras_class.node)
