@@ -402,8 +402,8 @@ def _made_again(analysis: ModuleAnalysis, site: CallSite) -> tuple[ast.stmt, str
     statement = analysis.index(function).parents.get(site.node) if function is not None else None
     qualified = analysis.qualify(site.node.func) or ""
     if type(statement) is not ast.Assign or statement not in function.body or statement.value is not site.node \
-            or (qualified in BACKEND_VARIABLES and not qualified.endswith(".variable")):  # K.variable(value) only
-        return None
+            or not (qualified == VARIABLE or (qualified in BACKEND_VARIABLES and qualified.endswith(".variable"))):
+        return None  # tf.Variable(value) and K.variable(value) only: get_variable's first argument is a name
     attribute = _stored_attribute(analysis, site)
     value = site.node.args[0] if site.node.args else next(
         (k.value for k in site.node.keywords if k.arg in ("initial_value", "value")), None)
