@@ -327,6 +327,47 @@ def _():
             tuple(read.get_shape().as_list()), gradient is not None, before != model.layers[-1].w.numpy().tolist())
 
 
+@fact("recreated_in_reset_traced_fit")
+def _():
+    """A layer whose public `reset()` makes its state variable again (the original, raw tf.Variable) or, as the
+    fix writes it, makes the weight the first time and assigns it after: fit, reset, fit; the attribute's value after
+    each step, for (original, fixed). (Runs before
+    `computed_value_in_trace`, whose failing case leaves Keras 3 holding an out-of-scope tensor.)"""
+    results = []
+    for fixed in (False, True):
+        class Memory(keras.layers.Layer):
+            as_fixed = fixed
+
+            def reset(self):
+                if not self.as_fixed:
+                    self.memory = tf.Variable(tf.zeros((3,)), trainable=False, name="memory")
+                elif hasattr(self, "memory"):
+                    self.memory.assign(tf.zeros((3,)))
+                else:
+                    self.memory = self.add_weight(name="memory", shape=(3,), initializer="zeros", trainable=False)
+
+            def build(self, input_shape):
+                self.reset()
+
+            def call(self, x):
+                self.memory.assign(0.9 * self.memory + 0.1 * tf.reduce_mean(x, axis=0))
+                return x + tf.stop_gradient(self.memory)
+
+        try:
+            layer = Memory(dtype="float32")  # whatever policy another fact left
+            model = keras.Sequential([keras.Input((3,)), layer])
+            model.compile("sgd", "mse")
+            data = (np.ones((4, 3), "float32"), np.zeros((4, 3), "float32"))
+            model.fit(*data, verbose=0)
+            first = float(layer.memory.numpy()[0])
+            layer.reset()
+            model.fit(*data, verbose=0)
+            results.append((round(first, 3), round(float(layer.memory.numpy()[0]), 3)))
+        except Exception as error:  # the original under Keras 3
+            results.append(type(error).__name__)
+    return results
+
+
 @fact("computed_value_in_trace")
 def _():
     # An RNN cell built inside a layer's call (Keras 3 builds it in a scratch graph): a value computed in build

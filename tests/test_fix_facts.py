@@ -147,6 +147,13 @@ def test_metric_weight_without_initializer(api):
         assert k3[name].startswith("ValueError") and float(k2[name]) != 0.0, name
 
 
+def test_state_made_again_by_a_public_reset(facts):
+    # (after fit, after reset and fit) of the attribute, for (original, fixed): a traced fit kept updating the first
+    # variable, so the original's new one stays 0.0 (both Kerases); the fixed weight is assigned, and fit updates it.
+    assert facts["keras2"]["recreated_in_reset_traced_fit"] == "[(0.1, 0.0), (0.1, 0.1)]"
+    assert facts["keras3"]["recreated_in_reset_traced_fit"] == "[(0.1, 0.0), (0.1, 0.1)]"
+
+
 def test_one_input_shape_passes_a_sequence_test_only_under_keras3(facts):
     # (type, Sequence, tuple, list) for one input, then for two: TFV010's `isinstance(input_shape, Sequence)` report.
     assert facts["keras3"]["build_single_shape_is_sequence"] == \

@@ -79,6 +79,7 @@ class _Located:
     anchor: cst.SimpleStatementLine | None = None
     removed: list[cst.SimpleStatementLine] = field(default_factory=list)
     init: cst.FunctionDef | cst.ClassDef | None = None  # Edit.init_append's `__init__` (or class), in libcst
+    recreated: cst.SimpleStatementLine | None = None  # Edit.recreate's statement
 
 
 # The nodes that make up the statement structure of a module: the parents `_Tree` records.
@@ -219,6 +220,12 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
         if not isinstance(init, (cst.FunctionDef, cst.ClassDef)) or not isinstance(init.body, cst.IndentedBlock):
             raise Unfixable("`__init__` or its class could not be located in the libcst tree as an indented block")
         located.init = init
+    if edit.recreate is not None:
+        statement = _statement_line(tree, tree.find(ctx, edit.recreate[0]))
+        if statement is None:
+            raise Unfixable("the statement to guard could not be located in the libcst tree")
+        located.recreated = statement
+        ranges.append(tree.span(statement))
     for call in edit.removals:
         statement = _statement_line(tree, tree.find(ctx, call))
         if statement is None:
@@ -275,6 +282,8 @@ class _Apply(cst.CSTTransformer):
         self.init_appends: dict[cst.FunctionDef | cst.ClassDef, list[cst.BaseStatement]] = {}
         for located in sorted((item for item in edits if item.init is not None), key=lambda item: item.ranges[0]):
             self.init_appends.setdefault(located.init, []).append(located.edit.init_append[1])
+        self.recreated = {located.recreated: located.edit.recreate for located in edits
+                          if located.recreated is not None}
         for located in edits:
             if located.moved is not None and located.moved not in self.move_after.get(located.anchor, []):
                 self.move_after.setdefault(located.anchor, []).append(located.moved)
@@ -296,7 +305,7 @@ class _Apply(cst.CSTTransformer):
         self.positions = positions
         touched = [node for located in edits for node in (
             *(node for node, _ in located.rewrites), *located.removed, located.statement, located.guard, located.klass,
-            located.moved, located.anchor, located.init) if node is not None]
+            located.moved, located.anchor, located.init, located.recreated) if node is not None]
         self.starts = sorted((positions[node].start.line, positions[node].start.column) for node in touched)
 
     def on_visit(self, node):
@@ -319,6 +328,12 @@ class _Apply(cst.CSTTransformer):
     def leave_SimpleStatementLine(self, original_node, updated_node):
         if original_node in self.removed:
             return cst.RemoveFromParent()
+        if original_node in self.recreated:  # made the first time; later runs assign the weight made then
+            _, attribute, assignment = self.recreated[original_node]
+            return cst.If(test=cst.parse_expression(f'hasattr(self, "{attribute}")'),
+                          body=cst.IndentedBlock([cst.parse_statement(f"self.{attribute}.{assignment}\n")]),
+                          orelse=cst.Else(body=cst.IndentedBlock([updated_node.with_changes(leading_lines=[])])),
+                          leading_lines=updated_node.leading_lines)
         if original_node in self.moved or original_node in self.moved_after:
             self.captured[original_node] = updated_node
             return cst.RemoveFromParent()
@@ -667,7 +682,7 @@ def _top_level_of(tree: _Tree, items: list[_Located]) -> cst.CSTNode | None:
     None."""
     starts = [tree.positions[node].start for item in items for node in (
         *(node for node, _ in item.rewrites), *item.removed, item.statement, item.guard, item.moved, item.anchor,
-        item.init) if node is not None]
+        item.init, item.recreated) if node is not None]
     if not starts:
         return None
     found = {tree.top_level(start.line, start.column) for start in starts}

@@ -39,6 +39,9 @@ class Edit:
     # layer constructed and called at once in `call`); (the class, statement) for a class with no `__init__`: one
     # passing every argument to `super().__init__` is added, the statement at its end.
     init_append: tuple[ast.FunctionDef | ast.ClassDef, Any] | None = None
+    # (statement `self.x = ...`, attribute, assignment text): the statement runs only the first time; after that
+    # `self.x.<assign text>` sets the existing weight (a variable a public `reset()` made again).
+    recreate: tuple[ast.stmt, str, str] | None = None
 
 
 class PlanContext:

@@ -74,6 +74,8 @@ class WeightPlan:
     tensor_reads: list = field(default_factory=list)
     # `w_init = tf.random.normal(...)` whose value the plan took for `tf.Variable(w_init)`: the fix removes it
     inlined: ast.Assign | None = None
+    # (statement, attribute, `assign(value)`): made again by a method that runs after build: guarded (Edit.recreate)
+    recreate: tuple | None = None
 
 
 def bind_arguments(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr] | None:

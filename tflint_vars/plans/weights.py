@@ -213,6 +213,7 @@ def weight_edit(ctx: PlanContext, site: CallSite, plan: WeightPlan | str, hoist:
         edit.removals = tracking_hacks(ctx.analysis, site)[0]
         if plan.inlined is not None:  # its value now the initializer's: the local is read nowhere else
             edit.removals.append(plan.inlined)
+        edit.recreate = plan.recreate
         tf_name = next((local for local, target in ctx.module_imports.items() if target in (
             "tensorflow", "tensorflow.compat.v1", "tensorflow.compat.v2")), None)
         if plan.tensor_reads and tf_name is None:

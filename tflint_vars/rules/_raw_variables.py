@@ -33,7 +33,7 @@ from tflint_vars.analysis import (BACKEND_VARIABLES, BUILTIN_METRIC, KERAS3, LAY
 from tflint_vars.plans.hoist import move_after_super
 from tflint_vars.plans.reads import KERAS3_VARIABLE_LACKS, tensor_reads
 from tflint_vars.plans.tracking import tracking_hacks
-from tflint_vars.plans.initializers import Scope, WeightPlan, plan_variable
+from tflint_vars.plans.initializers import Scope, WeightPlan, plan_variable, source_segment
 from tflint_vars.project import FUNCTION, RETURNS_VARIABLE
 
 # Methods that implement variable creation for their class (tf_keras' Metric.add_weight): a raw tf.Variable is
@@ -379,11 +379,43 @@ def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_pl
             plan.generated.add("name")
         else:
             return "tf-keras's `Metric.add_weight` requires a name, and the variable gives none to keep"
+    if isinstance(plan, WeightPlan) and place is not None and place.startswith("unsafe: ") \
+            and "after the layer is built" in place:
+        again = _made_again(analysis, site)
+        if again is not None:
+            plan.recreate = again
+            # Measured (fact recreated_in_reset_traced_fit): a traced fit kept updating the first variable.
+            place = (place.split(" (safe ")[0] + ": the fix makes the weight once and assigns the value after, "
+                     "where Keras 2 made a new variable, which a traced `fit` never used")
     if isinstance(plan, WeightPlan):
         for reason in (place.removeprefix("unsafe: ") if place is not None else None, _unread(analysis, site, plan)):
             if reason:
                 plan.unsafe = f"{reason}; {plan.unsafe}" if plan.unsafe else reason
     return plan
+
+
+def _made_again(analysis: ModuleAnalysis, site: CallSite) -> tuple[ast.stmt, str, str] | None:
+    """For `self.x = tf.Variable(value, ...)`, a statement of its own at the top of a method that may run again
+    after the layer is built (a public `reset()`): (the statement, `x`, `assign(value)`) when nothing else in the
+    class stores `self.x`, so `hasattr(self, "x")` tells the first run from the later ones; else None."""
+    function = site.context.function
+    statement = analysis.index(function).parents.get(site.node) if function is not None else None
+    qualified = analysis.qualify(site.node.func) or ""
+    if type(statement) is not ast.Assign or statement not in function.body or statement.value is not site.node \
+            or not (qualified == VARIABLE or (qualified in BACKEND_VARIABLES and qualified.endswith(".variable"))):
+        return None  # tf.Variable(value) and K.variable(value) only: get_variable's first argument is a name
+    attribute = _stored_attribute(analysis, site)
+    value = site.node.args[0] if site.node.args else next(
+        (k.value for k in site.node.keywords if k.arg in ("initial_value", "value")), None)
+    if attribute is None or value is None:
+        return None
+    stores = [n for n in ast.walk(site.context.keras_class.node)
+              if _self_attribute(n) == attribute and not isinstance(n.ctx, ast.Load)]
+    if len(stores) != 1 or any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in (
+            "setattr", "delattr") for n in ast.walk(site.context.keras_class.node)):
+        return None
+    text = source_segment(analysis.source, value)
+    return (statement, attribute, f"assign({text})") if text and "\n" not in text else None
 
 
 def _unread(analysis: ModuleAnalysis, site: CallSite, plan: WeightPlan) -> str | None:
