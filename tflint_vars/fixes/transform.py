@@ -396,16 +396,7 @@ class _Apply(cst.CSTTransformer):
                 statements.append(cst.parse_statement("super().build(input_shape)\n"))
             call = _method(updated_node, "call")
             index = body.index(call) if call is not None else len(body)
-            blank: list[cst.EmptyLine] = []
-            if call is not None:
-                for line in call.leading_lines:
-                    if line.comment is not None:
-                        break
-                    blank.append(line)
-                separator = blank or [cst.EmptyLine(indent=False)]
-                body[index] = call.with_changes(leading_lines=[*separator, *call.leading_lines[len(blank):]])
-            else:
-                separator = [cst.EmptyLine(indent=False)]
+            blank, separator = _make_room(body, index)
             new_build = cst.FunctionDef(
                 name=cst.Name("build"),
                 params=cst.Parameters(params=[cst.Param(cst.Name("self")), cst.Param(cst.Name(plan.build_param))]),
@@ -425,6 +416,23 @@ class _Apply(cst.CSTTransformer):
         return updated_node.with_changes(body=body[:index] + new + body[index:])
 
 
+def _make_room(body: list[cst.BaseStatement], index: int) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
+    """Before a method inserted at `index` of a class body: (the blank lines the statement there had, which the new
+    method takes when it comes first; the separator that statement keeps after it, its own comments still its own).
+    The statement at `index` is updated in `body`."""
+    following = body[index] if index < len(body) else None
+    if following is None:
+        return [], [cst.EmptyLine(indent=False)]
+    blank: list[cst.EmptyLine] = []
+    for line in following.leading_lines:
+        if line.comment is not None:
+            break
+        blank.append(line)
+    separator = blank or [cst.EmptyLine(indent=False)]
+    body[index] = following.with_changes(leading_lines=[*separator, *following.leading_lines[len(blank):]])
+    return blank, separator
+
+
 def _with_new_init(klass: cst.ClassDef, statements: list[cst.BaseStatement]) -> cst.ClassDef:
     """The class with `def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)` and `statements`, before
     its first method: every argument reaches the base's `__init__` as before."""
@@ -434,16 +442,7 @@ def _with_new_init(klass: cst.ClassDef, statements: list[cst.BaseStatement]) -> 
     indent = following.body.indent if isinstance(following, cst.FunctionDef) and \
         isinstance(following.body, cst.IndentedBlock) else None
     init = cst.parse_statement("def __init__(self, *args, **kwargs):\n    super().__init__(*args, **kwargs)\n")
-    blank: list[cst.EmptyLine] = []
-    if following is not None:
-        for line in following.leading_lines:
-            if line.comment is not None:
-                break
-            blank.append(line)
-        separator = blank or [cst.EmptyLine(indent=False)]
-        body[index] = following.with_changes(leading_lines=[*separator, *following.leading_lines[len(blank):]])
-    else:
-        separator = [cst.EmptyLine(indent=False)]
+    blank, separator = _make_room(body, index)
     init = init.with_changes(body=init.body.with_changes(body=[*init.body.body, *statements], indent=indent),
                              leading_lines=blank if index == 0 else separator)
     body.insert(index, init)
