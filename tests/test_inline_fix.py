@@ -162,17 +162,24 @@ def test_the_facts_the_fix_rests_on():
     assert k2["inline_dropout_tf_checkpoint_original_to_fixed"] == "True"
 
 
-def _evidence(per_call: int, tracked: bool) -> dict:
+def _evidence(per_call: int, tracked: bool, again: str = "seed_generator_state") -> dict:
     created = [{"name": "l/kernel:0", "short": "kernel", "tracked": True},
                {"name": "l/seed_generator_state:0", "short": "seed_generator_state", "tracked": tracked}]
-    return {"original": {"created": created, "created_per_call": per_call, "error": None},
+    return {"original": {"created": created, "created_per_call": per_call, "made_per_call": [again] * bool(per_call),
+                         "error": None},
             "fixed": {"created": created[:1], "error": None},
             "checks": {"unmatched_original": ["l/seed_generator_state:0"], "unmatched_fixed": []}}
 
 
-@pytest.mark.parametrize("per_call, tracked, passes", [(1, False, True), (0, False, False), (1, True, False)])
-def test_variables_an_original_makes_on_every_call_and_does_not_track_are_not_required(per_call, tracked, passes):
-    judgement = judge_exercise(Exercise(kind="layer", class_name="L"), "keras3", _evidence(per_call, tracked),
+# (variables the second call made, whether the first's seed state is tracked, the kind the second call made again)
+@pytest.mark.parametrize("per_call, tracked, again, passes", [
+    (1, False, "seed_generator_state", True), (0, False, "seed_generator_state", False),
+    (1, True, "seed_generator_state", False),
+    (1, False, "other", False),  # made once, not again: the fix must keep it (a per-call variable of another kind)
+])
+def test_variables_an_original_makes_on_every_call_and_does_not_track_are_not_required(per_call, tracked, again,
+                                                                                       passes):
+    judgement = judge_exercise(Exercise(kind="layer", class_name="L"), "keras3", _evidence(per_call, tracked, again),
                                same_source=False)
     assert (judgement.verdict == "pass") is passes, judgement.reasons
     if passes:

@@ -541,6 +541,13 @@ def _inline_plan(analysis: ModuleAnalysis, site: CallSite, shared_ok: bool) -> I
             raise _Refused("`__init__` does not call `super().__init__(...)` in its own body")
         if any(isinstance(n, ast.Return) for n in _own_nodes(init)):
             raise _Refused("`__init__` has a `return`, which could skip the construction added at its end")
+        own_methods = {f.name for f in cls.node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for n in _own_nodes(init):  # `self(...)`, `self.build(...)`: `call` would run before the construction
+            if isinstance(n, ast.Call) and ((isinstance(n.func, ast.Name) and n.func.id == "self") or (
+                    isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+                    and n.func.value.id == "self" and n.func.attr in own_methods | {"build", "call", "__call__"})):
+                raise _Refused(f"`__init__` calls `{ast.unparse(n.func)}` (line {n.lineno}), which may run `call` "
+                               f"before the construction added at its end")
     related = _related_classes(analysis, cls)
     if isinstance(related, str):
         raise _Refused(related)
@@ -597,7 +604,8 @@ def _check_inline_reads(analysis: ModuleAnalysis, cls: KerasClass, construction:
                            f"before the layer's first call, where `call` calls it on every call")
         attribute = _self_attribute(node)
         if attribute is not None:
-            reason = _init_constant(cls, init, attribute) or _set_by_related(cls, related, attribute)
+            reason = _init_constant(cls, init, attribute) or _set_by_related(cls, related, attribute) \
+                or _set_from_outside(analysis, attribute)
             if reason:
                 raise _Refused(reason)
             continue
@@ -616,6 +624,18 @@ def _check_inline_reads(analysis: ModuleAnalysis, cls: KerasClass, construction:
 
 
 _BUILTINS = frozenset(dir(builtins))
+
+
+def _set_from_outside(analysis: ModuleAnalysis, attribute: str) -> str | None:
+    """Why the module's own code may set `<layer>.<attribute>` from outside the class (`layer.rate = 0.0` in a
+    function that turns dropout off), else None."""
+    for node in ast.walk(analysis.tree):
+        if isinstance(node, ast.Attribute) and node.attr == attribute and isinstance(node.ctx, (ast.Store, ast.Del)) \
+                and not (isinstance(node.value, ast.Name) and node.value.id == "self"):
+            return f"it reads `self.{attribute}`, and line {node.lineno} sets `.{attribute}` on another object"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr"):
+            return f"it reads `self.{attribute}`, and line {node.lineno} sets attributes by name"
+    return None
 
 
 def _init_constant(cls: KerasClass, init: ast.FunctionDef | None, attribute: str) -> str | None:

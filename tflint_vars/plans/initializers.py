@@ -1041,11 +1041,11 @@ def _inlined_plan(value: ast.expr, text, qualify, scope: Scope) -> tuple[WeightP
 
 def _inlinable_local(value: ast.expr, scope: Scope) -> ast.Assign | None:
     """`w_init = tf.random.normal(shape, stddev=s)` then `tf.Variable(w_init)` (StyleGAN ports): the local's one
-    assignment, when the variable is the local's only reader, the assignment is a statement of the same block before
-    the variable's, and every name its value reads is bound at most once in the function, before it (so the value
-    reads at the variable what it read there). The plan then maps the call as if written in the variable, and the
-    fix removes the assignment: a tensor the method computed may belong to a graph Keras 3 traces `build` in, where
-    an initializer runs as the original call ran."""
+    assignment, when the variable is the local's only reader, made by the very next statement of the same block
+    (nothing runs in between, and no loop turns one draw into several variables), the local is not `global`, and
+    every name its value reads is bound at most once in the function, before it. The plan then maps the call as if
+    written in the variable, and the fix removes the assignment: a tensor the method computed may belong to a graph
+    Keras 3 traces `build` in, where an initializer runs as the original call ran."""
     function = scope.function
     if not isinstance(value, ast.Name) or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) \
             or function.name in ("call", "__call__"):  # TFV002 moves the statement to `build`, not the local
@@ -1053,16 +1053,20 @@ def _inlinable_local(value: ast.expr, scope: Scope) -> ast.Assign | None:
     names = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == value.id]
     stores = [n for n in names if not isinstance(n.ctx, ast.Load)]
     if len(stores) != 1 or len(names) != 2 or any(isinstance(n, ast.arg) and n.arg == value.id
-                                                 for n in ast.walk(function.args)):
+                                                 for n in ast.walk(function.args)) \
+            or any(isinstance(n, (ast.Global, ast.Nonlocal)) and value.id in n.names for n in ast.walk(function)):
         return None
     for block in (getattr(n, field_name, None) for n in ast.walk(function) for field_name in ("body", "orelse")):
         if not isinstance(block, list):
             continue
         for position, statement in enumerate(block):
             if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and statement.targets[0] is stores[0]:
-                later = block[position + 1:]
-                if not isinstance(statement.value, ast.Call) or not any(
-                        n is value for s in later for n in ast.walk(s)):
+                # The very next statement makes the variable of it, directly: nothing runs in between (a mutation
+                # of what the call reads), and no loop makes one draw several variables.
+                following = block[position + 1] if position + 1 < len(block) else None
+                holder = following.value if isinstance(following, (ast.Assign, ast.Expr)) else None
+                if not isinstance(statement.value, ast.Call) or not isinstance(holder, ast.Call) or not any(
+                        a is value for a in (*holder.args, *(k.value for k in holder.keywords))):
                     return None
                 for read in ast.walk(statement.value):
                     if isinstance(read, ast.Name) and isinstance(read.ctx, ast.Load):

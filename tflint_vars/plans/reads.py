@@ -55,6 +55,13 @@ def tensor_reads(analysis: ModuleAnalysis, klass: ast.ClassDef, attribute: str,
     methods = _functions(klass.body)
     module_functions = _functions(analysis.tree.body)
     parents = {child: node for node in ast.walk(klass) for child in ast.iter_child_nodes(node)}
+    stores = [n for n in ast.walk(klass) if _self_attribute(n, attribute) and not isinstance(n.ctx, ast.Load)]
+    if len(stores) != 1:  # `self.b = None` beside the variable: a read may meet something else
+        return f"`self.{attribute}` is set on {len(stores)} lines, not only to the variable"
+    for node in ast.walk(klass):  # the class reaching its attributes by other names
+        hidden = _reached_otherwise(node)
+        if hidden:
+            return f"line {node.lineno} reaches the layer's attributes through {hidden}"
     wraps: list[ast.Attribute] = []
     for node in ast.walk(klass):
         if not _self_attribute(node, attribute) or not isinstance(node.ctx, ast.Load):
@@ -62,15 +69,21 @@ def tensor_reads(analysis: ModuleAnalysis, klass: ast.ClassDef, attribute: str,
         parent = parents.get(node)
         line = node.lineno
         if type(parent) is ast.Attribute:  # self.w.<name>
+            called = type(parents.get(parent)) is ast.Call and parents[parent].func is parent
             if parent.attr == "get_shape":
                 wraps.append(node)
-            elif parent.attr in KERAS3_VARIABLE_LACKS:
-                return f"line {line} uses `.{parent.attr}` on `self.{attribute}`, which a Keras 3 weight lacks"
+            elif parent.attr in KERAS3_VARIABLE_LACKS or (parent.attr == "value" and called):
+                return f"line {line} uses `.{parent.attr}` on `self.{attribute}`, which a Keras 3 weight lacks" \
+                    if parent.attr != "value" else f"line {line} calls `self.{attribute}.value()`, a property of a " \
+                                                    f"Keras 3 weight"
             continue
         if type(parent) in (ast.Subscript, ast.UnaryOp) or (type(parent) is ast.AugAssign and parent.target is node):
             if type(parent) is ast.AugAssign:
                 return f"line {line} rebinds `self.{attribute}` with an augmented assignment"
             continue
+        if type(parent) is ast.Compare and any(type(op) in (ast.Is, ast.IsNot, ast.In, ast.NotIn)
+                                               for op in parent.ops):
+            continue  # identity and membership: no arithmetic, and `tf.convert_to_tensor(None)` would raise
         if type(parent) in (ast.BinOp, ast.Compare) or (type(parent) is ast.AugAssign and parent.value is node):
             if numpy:
                 wraps.append(node)
@@ -87,28 +100,47 @@ def tensor_reads(analysis: ModuleAnalysis, klass: ast.ClassDef, attribute: str,
                     wraps.append(node)
                 elif why is not None and (numpy or _calls_get_shape(helper, parameter)):
                     return f"line {line} passes `self.{attribute}` to `{helper.name}`, where {why}"
+                elif not numpy and not _calls_get_shape(helper, parameter):
+                    escape = _helper_refuses(helper, parameter, strict=True) if parameter else "it is not known"
+                    if escape:
+                        return f"line {line} passes `self.{attribute}` to `{helper.name}`, where {escape}"
                 continue
             root = (analysis.qualify(call.func) or "").split(".")[0]
-            if root in _FRAMEWORK_ROOTS or not numpy:  # TensorFlow converts the weight as it converted the variable
+            if root in _FRAMEWORK_ROOTS:  # TensorFlow converts the weight as it converted the variable
                 continue
             return f"line {line} passes `self.{attribute}` to `{dotted_name(call.func) or 'a call'}`, not seen"
-        if numpy:
-            return f"line {line} hands `self.{attribute}` on where its uses are not seen"
-    if numpy:
-        # Elsewhere in the module: code reading the attribute of an instance, or a subclass's methods. Another
-        # class's `self.<attribute>` is its own.
-        others = [c for c in ast.walk(analysis.tree) if type(c) is ast.ClassDef and c is not klass
-                  and not _inside(c, klass)]
-        for node in ast.walk(analysis.tree):
-            if type(node) is not ast.Attribute or node.attr != attribute or not isinstance(node.ctx, ast.Load) \
-                    or _inside(node, klass):
-                continue
-            holder = next((c for c in others if _inside(node, c)), None)
-            if holder is not None and type(node.value) is ast.Name and node.value.id == "self" and klass.name not in {
-                    (dotted_name(b) or "").rpartition(".")[2] for b in holder.bases}:
-                continue
-            return f"line {node.lineno} reads `.{attribute}` outside the class"
+        return f"line {line} hands `self.{attribute}` on where its uses are not seen"
+    # Elsewhere in the module: code reading the attribute of an instance, or a subclass's methods. Another
+    # class's `self.<attribute>` is its own.
+    others = [c for c in ast.walk(analysis.tree) if type(c) is ast.ClassDef and c is not klass
+              and not _inside(c, klass)]
+    for node in ast.walk(analysis.tree):
+        if type(node) is not ast.Attribute or node.attr != attribute or not isinstance(node.ctx, ast.Load) \
+                or _inside(node, klass):
+            continue
+        holder = next((c for c in others if _inside(node, c)), None)
+        if holder is not None and type(node.value) is ast.Name and node.value.id == "self" and klass.name not in {
+                (dotted_name(b) or "").rpartition(".")[2] for b in holder.bases}:
+            continue
+        return f"line {node.lineno} reads `.{attribute}` outside the class"
     return wraps
+
+
+# The layer's own lists of its weights: a read through them is a read of the weight under another name.
+_WEIGHT_LISTS = frozenset({"weights", "trainable_weights", "non_trainable_weights", "variables",
+                           "trainable_variables", "non_trainable_variables"})
+
+
+def _reached_otherwise(node: ast.AST) -> str | None:
+    """How `node` reaches the layer's attributes other than as `self.<name>`: `getattr(self, ...)`, `vars(self)`,
+    `self.__dict__`, or the layer's weight lists; else None."""
+    if type(node) is ast.Call and type(node.func) is ast.Name and node.func.id in ("getattr", "vars") and node.args \
+            and type(node.args[0]) is ast.Name and node.args[0].id == "self":
+        return f"`{node.func.id}(self, ...)`"
+    if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id == "self" \
+            and (node.attr in _WEIGHT_LISTS or node.attr == "__dict__"):
+        return f"`self.{node.attr}`"
+    return None
 
 
 def _inside(node: ast.AST, klass: ast.ClassDef) -> bool:
@@ -147,14 +179,18 @@ def _calls_get_shape(helper: ast.AST, parameter: str | None) -> bool:
         and n.value.id == parameter for n in ast.walk(helper))
 
 
-def _helper_refuses(helper: ast.AST, parameter: str) -> str | None:
+def _helper_refuses(helper: ast.AST, parameter: str, strict: bool = False) -> str | None:
     """Why the helper needs the variable itself in `parameter`, else None: it reads an attribute a Tensor lacks
-    or means otherwise, or hands it to a call that assigns or watches it."""
+    or means otherwise, or hands it to a call that assigns or watches it. `strict`: also where the parameter leaves
+    sight (bound to another name, returned, put in a container, given to a lambda)."""
     parents = {child: node for node in ast.walk(helper) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(helper):
         if type(node) is not ast.Name or node.id != parameter or not isinstance(node.ctx, ast.Load):
             continue
         parent = parents.get(node)
+        if strict and type(parent) not in (ast.Attribute, ast.Call, ast.keyword, ast.BinOp, ast.Compare,
+                                           ast.Subscript, ast.UnaryOp):
+            return f"`{parameter}` leaves sight (line {node.lineno})"
         if type(parent) is ast.Attribute and parent.attr not in _TENSOR_ATTRIBUTES:
             return f"`{parameter}.{parent.attr}` needs the variable"
         call = parents.get(parent) if type(parent) is ast.keyword else parent

@@ -30,7 +30,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import (BACKEND_VARIABLES, BUILTIN_METRIC, KERAS3, LAYER_KINDS, METRIC_KINDS, VARIABLE,
                                   CallSite, FunctionIndex, KerasClass, ModuleAnalysis, dotted_name, returned_variable)
-from tflint_vars.plans.hoist import move_after_super
+from tflint_vars.plans.hoist import KERAS_MEMBERS, move_after_super
 from tflint_vars.plans.reads import KERAS3_VARIABLE_LACKS, tensor_reads
 from tflint_vars.plans.tracking import tracking_hacks
 from tflint_vars.plans.initializers import Scope, WeightPlan, plan_variable, source_segment
@@ -381,7 +381,7 @@ def planned_in_place(analysis: ModuleAnalysis, site: CallSite, planner, check_pl
             return "tf-keras's `Metric.add_weight` requires a name, and the variable gives none to keep"
     if isinstance(plan, WeightPlan) and place is not None and place.startswith("unsafe: ") \
             and "after the layer is built" in place:
-        again = _made_again(analysis, site)
+        again = _made_again(analysis, site) if plan.inlined is None else None  # its value text is the local's
         if again is not None:
             plan.recreate = again
             # Measured (fact recreated_in_reset_traced_fit): a traced fit kept updating the first variable.
@@ -408,6 +408,12 @@ def _made_again(analysis: ModuleAnalysis, site: CallSite) -> tuple[ast.stmt, str
     value = site.node.args[0] if site.node.args else next(
         (k.value for k in site.node.keywords if k.arg in ("initial_value", "value")), None)
     if attribute is None or value is None:
+        return None
+    klass = site.context.keras_class.node
+    if attribute in KERAS_MEMBERS or any(  # `hasattr` would be true before the first run
+            isinstance(n, (ast.Assign, ast.AnnAssign, ast.FunctionDef, ast.AsyncFunctionDef))
+            and attribute in {t.id for t in ast.walk(n) if isinstance(t, ast.Name)} | {getattr(n, "name", None)}
+            for n in klass.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) or n.name == attribute):
         return None
     stores = [n for n in ast.walk(site.context.keras_class.node)
               if _self_attribute(n) == attribute and not isinstance(n.ctx, ast.Load)]
@@ -455,6 +461,8 @@ def variable_only_api(analysis: ModuleAnalysis, site: CallSite) -> str | None:
     hit = sorted(stored & set(uses)) if stored else sorted(uses)
     if not hit:
         return None
+    if uses[hit[0]].startswith("`.value()`"):
+        return f"the class calls `self.{hit[0]}.value()`, and a Keras 3 weight's `value` is a property (TypeError)"
     return f"the class uses {uses[hit[0]]} on `self.{hit[0]}`, which a Keras 3 weight lacks (AttributeError)"
 
 
@@ -472,13 +480,20 @@ def _variable_only_uses(analysis: ModuleAnalysis, keras_class: KerasClass) -> di
         return None
 
     uses: dict[str, str] = {}
+    # `@property def kernel(self): return self.w`: a use on `self.kernel` is one on `self.w`
+    properties = {f.name: f.body[-1].value.attr for f in functions.values()
+                  if any(getattr(d, "id", None) == "property" for d in f.decorator_list)
+                  and isinstance(f.body[-1], ast.Return) and _self_attribute(f.body[-1].value)}
     for node in ast.walk(keras_class.node):
         if isinstance(node, ast.Attribute) and node.attr in KERAS3_VARIABLE_LACKS \
                 and isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name) \
                 and node.value.value.id == "self":
-            uses.setdefault(node.value.attr, f"`.{node.attr}`")
+            uses.setdefault(properties.get(node.value.attr, node.value.attr), f"`.{node.attr}`")
         if not isinstance(node, ast.Call):
             continue
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "value" and not node.args \
+                and _self_attribute(node.func.value):  # `self.w.value()`: Keras 3's `value` is a property
+            uses.setdefault(_self_attribute(node.func.value), "`.value()`")
         callee, offset = None, 0
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
                 and node.func.value.id == "self" and node.func.attr in functions:
@@ -568,6 +583,8 @@ def _class_numpy_operands(analysis: ModuleAnalysis, keras_class: KerasClass) -> 
                 or analysis.qualify(node.value.func) in BACKEND_VARIABLES)
             if any(_on_self(t) for t in flat) and not creates_variable:
                 return reason
+            if creates_variable and any(_self_attribute(n) for n in ast.walk(node.value)):
+                return reason  # `self.v = tf.Variable(self.w * np.sqrt(2.0))`: another weight meets numpy
     return None
 
 

@@ -211,8 +211,10 @@ class TensorShapeApiInBuild(Rule):
     TensorShape (TF2 shapes iterate as ints). No fix for the other methods, which have no one-expression equivalent
     on a tuple: wrap the parameter, `input_shape = tf.TensorShape(input_shape)`, at the top of `build`.
     `isinstance(X, Sequence)` becomes `(isinstance(X, Sequence) and any(not isinstance(d, (int, type(None))) for d in
-    X))`: one input's shape holds dimensions (ints and None), several inputs' shapes hold shapes. Measured on what
-    `build` receives for one input, one rank-0 input, two in a list and two in a tuple (fact
+    X))` where it is the whole test of an `if` whose branch takes one of several shapes (`X = X[0]`): one input's
+    shape holds dimensions (ints and None), several inputs' shapes hold shapes. No fix elsewhere (what the test
+    means is not shown), and no finding after `X` is rebound (`X = X.as_list()`: no longer what Keras passes).
+    Measured on what `build` receives for one input, one rank-0 input, two in a list and two in a tuple (fact
     sequence_test_rewrite): under Keras 3 the rewritten test answers False, False, True, True, as the original did
     under Keras 2 (where one input's TensorShape is no Sequence), and under Keras 2 it answers as the original.
     """
@@ -326,11 +328,20 @@ class TensorShapeApiInBuild(Rule):
             matched = next((k for k in kinds if _tuple_kind(analysis, k)), None)
             if matched is None:
                 continue
+            tested = node.args[0].id
+            stores = sorted(n.lineno for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == tested
+                            and isinstance(n.ctx, ast.Store))
+            if len([line for line in stores if line < node.lineno]) > (tested != param):
+                continue  # rebound first (`input_shape = input_shape.as_list()`): no longer what Keras passes
             text = source_segment(analysis.source, node) or "isinstance(...)"
-            yield self.finding(
-                node, f"`{text}` in `{owner}`: true for one input's shape under Keras 3 (a tuple, not a TensorShape)",
-                SAFE, title="Also require a shape among its items: `... and any(not isinstance(d, (int, "
-                            "type(None))) for d in ...)`")
+            message = f"`{text}` in `{owner}`: true for one input's shape under Keras 3 (a tuple, not a TensorShape)"
+            if _takes_first_shape(function, node, tested):
+                yield self.finding(node, message, SAFE, title="Also require a shape among its items: `... and "
+                                                              "any(not isinstance(d, (int, type(None))) for d in ...)`")
+            else:
+                yield self.finding(node, message, title="Tell one shape from several by its items",
+                                   reason="the branch does not read the first of several shapes, so what the test "
+                                          "means is not shown")
 
     def _finding(self, analysis: ModuleAnalysis, owner: str, node: ast.Attribute, pattern: str, param: str) -> Finding:
         text = source_segment(analysis.source, node) or pattern
@@ -394,6 +405,20 @@ class TensorShapeApiInBuild(Rule):
             return new.with_changes(lpar=expr.lpar, rpar=expr.rpar)
 
         return node, apply
+
+
+def _takes_first_shape(function: ast.FunctionDef, test: ast.Call, name: str) -> bool:
+    """`if isinstance(X, Sequence): X = X[0]` (deepchem's Highway): the test is the whole condition of an `if` whose
+    first statement takes one of several shapes, so it means "several inputs", which the fix keeps."""
+    for statement in ast.walk(function):
+        if isinstance(statement, ast.If) and statement.test is test and statement.body:
+            first = statement.body[0]
+            return isinstance(first, ast.Assign) and len(first.targets) == 1 \
+                and isinstance(first.targets[0], ast.Name) and first.targets[0].id == name \
+                and isinstance(first.value, ast.Subscript) and isinstance(first.value.value, ast.Name) \
+                and first.value.value.id == name and isinstance(first.value.slice, ast.Constant) \
+                and isinstance(first.value.slice.value, int)
+    return False
 
 
 def _expects_tensorshape(branch: ast.If | ast.IfExp, names: frozenset[str]) -> bool:

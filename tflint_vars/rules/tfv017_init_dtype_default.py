@@ -81,6 +81,12 @@ def alike_plan(analysis: ModuleAnalysis, cls: KerasClass, init: ast.FunctionDef,
     `__init__`, and of any `self.<attr>` it is stored in anywhere in the class, takes a name and a DType alike, and
     nothing else in the module reads `.<attr>` or assigns it. Else the first use that may tell them apart."""
     parents = {child: node for node in ast.walk(cls.node) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(cls.node):  # the arguments stored by name: their uses are not seen
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("locals", "setattr",
+                                                                                              "vars"):
+            return f"`{node.func.id}(...)` (line {node.lineno}) may store `{parameter}` where its uses are not seen"
+        if isinstance(node, ast.Attribute) and node.attr == "__dict__":
+            return f"`__dict__` (line {node.lineno}) may store `{parameter}` where its uses are not seen"
     attributes: set[str] = set()
     for node in ast.walk(init):
         if not (isinstance(node, ast.Name) and node.id == parameter):

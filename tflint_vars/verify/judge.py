@@ -40,13 +40,14 @@ def _untracked(evidence: dict[str, Any]) -> list[str]:
 
 
 def _made_on_every_call(original: dict[str, Any], unmatched: list[str]) -> list[str]:
-    """The unmatched variables of an original that makes new variables on every call (its second call made some)
-    and tracks none of these: they are no state of the layer (nothing keeps, trains or saves them; Keras 3's
-    `Dropout(r)(x)` in `call` makes a seed variable per call), so the fix need not keep them. What they did to the
-    outputs is still compared."""
+    """The unmatched variables of an original that makes new variables on every call (its second call made more of
+    the same short name) and tracks none of these: they are no state of the layer (nothing keeps, trains or saves
+    them; Keras 3's `Dropout(r)(x)` in `call` makes a seed variable per call), so the fix need not keep them. What
+    they did to the outputs is still compared."""
     if not original.get("created_per_call"):
         return []
-    untracked = {v["name"] for v in original.get("created", []) if v.get("tracked") is False}
+    again = set(original.get("made_per_call", []))  # only the kinds the second call made again
+    untracked = {v["name"] for v in original.get("created", []) if v.get("tracked") is False and v["short"] in again}
     return [name for name in unmatched if name in untracked]
 
 

@@ -301,6 +301,7 @@ def run_target(module: types.ModuleType | None, ex: dict, x: Any, version: str) 
             with Recorder() as second:
                 run.obj(x)
             run.evidence["created_per_call"] = len(second.created)
+            run.evidence["made_per_call"] = sorted({_short_name(v) for v in second.created})
             if hasattr(run.obj, "losses"):
                 run.evidence["losses"] = len(run.obj.losses)
         except Exception as error:
