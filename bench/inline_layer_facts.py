@@ -18,19 +18,9 @@ import tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from _facts import fact, print_results  # noqa: E402  (bench/ is sys.path[0])
 
 keras = tf.keras
-RESULTS: dict[str, str] = {}
-
-
-def fact(name):
-    def run(function):
-        try:
-            RESULTS[name] = repr(function())
-        except Exception as error:  # the failure is the fact
-            RESULTS[name] = f"{type(error).__name__}: {str(error).splitlines()[0][:110]}"
-        return function
-    return run
 
 
 # TFV006's inline fix: `layers.Dropout(self.rate)(x)` in `call` becomes `self.dropout(x)`, the layer constructed at the
@@ -213,6 +203,5 @@ for _version, _source in (("original", _NO_INIT_ORIGINAL), ("added_init", _NO_IN
         config = _no_init_classes(source)[0](name="n", trainable=False).get_config()
         return sorted((k, str(v)) for k, v in config.items() if k in ("name", "trainable"))
 
-for name, result in RESULTS.items():
-    print(f"{name}: {result}")
+print_results()
 sys.stdout.flush()

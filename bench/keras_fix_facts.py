@@ -15,19 +15,9 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from _facts import fact, print_results  # noqa: E402  (bench/ is sys.path[0])
 
 keras = tf.keras
-RESULTS: dict[str, str] = {}
-
-
-def fact(name):
-    def run(function):
-        try:
-            RESULTS[name] = repr(function())
-        except Exception as error:  # the failure is the fact
-            RESULTS[name] = f"{type(error).__name__}: {str(error).splitlines()[0][:110]}"
-        return function
-    return run
 
 
 def layer(dtype=None, **kwargs):
@@ -520,6 +510,5 @@ def _():
     return results, [w.name for w in original.layers[0].weights], [w.name for w in fixed.layers[0].weights]
 
 
-for name, result in RESULTS.items():
-    print(f"{name}: {result}")
+print_results()
 sys.stdout.flush()

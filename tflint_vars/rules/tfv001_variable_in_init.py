@@ -131,8 +131,9 @@ class VariableInInit(Rule):
       `.scatter_*` and others (measured against a built Dense's kernel). Where the class calls `.get_shape()` on
       the attribute the variable is stored to, or passes it to a method or module function that does (deepchem's
       `batch_mat_mult(V, self.W)` calls `B.get_shape()`), the fix reads it there as `tf.convert_to_tensor(self.w)`:
-      a Tensor, with `get_shape()` under both Kerases. Unsafe when the class uses another of those attributes, or
-      the function also needs the variable itself (assigns it, or reads an attribute a Tensor lacks).
+      a Tensor, with `get_shape()` under both Kerases. Unsafe when the class uses another of those attributes
+      (or calls `self.w.value()`, a property under Keras 3), the function also needs the variable itself (assigns
+      it, or reads an attribute a Tensor lacks), or a use is not seen (as below).
     - Numpy operands: Keras 3's variable promotes with numpy float64 values where a tf.Variable (and Keras 2's
       weight) does not: `w * np.sqrt(2.0)`, `np.sqrt(2.0) * w` and `w * np.ones(2)` are float64 for an add_weight
       weight under Keras 3 and float32 for a tf.Variable (fact numpy_float64_operand), so float32 math in `call`
@@ -142,10 +143,12 @@ class VariableInInit(Rule):
       locals, the module's functions that use it and its module-level constants such as `DECAY = np.float32(0.9)`),
       the fix reads the weight as `tf.convert_to_tensor(self.w)` in every operator and every argument to the
       module's own functions: what a tf.Variable's operator did (`a.value()`), so the results keep their dtype
-      under both Kerases, gradients reach the weight and `fit` trains it (fact tensor_read_numpy_operand). Unsafe
-      when a use is not seen: the weight stored in a local or a container, returned, passed to code outside
-      TensorFlow and the module, or its attribute read outside the class. A numpy value passed in from outside the
-      module is not seen.
+      under both Kerases, gradients reach the weight and `fit` trains it (fact tensor_read_numpy_operand); `is` and
+      `in` operands are left as they are. Unsafe when a use is not seen: the attribute also set to something else
+      (`self.b = None`), the weight stored in a local or a container, returned, passed to code outside TensorFlow
+      and the module, reached as `getattr(self, ...)`, `vars(self)` or the layer's weight lists, or its attribute
+      read outside the class; or when another weight meets numpy in a variable's initial value. A numpy value
+      passed in from outside the module is not seen.
     - Name: Keras 3 rejects `/` (fact slash_in_name): it becomes `_`, an unsafe fix: the weight's name is part of
       what a safe fix keeps, and code may look a weight up by its old name. Keras 2 weights saved from the original,
       as a TF checkpoint or HDF5 (which match by attribute and by order), do load into the renamed weights with the

@@ -206,14 +206,16 @@ class StateOutsideBuild(Rule):
     class in snake case (`dropout`, `dropout_1`, ...), never a name the class, its bases or its subclasses in the
     module use, nor a member of a Keras Model. Offered when the construction reads only literals, names the module
     binds once, and `self` attributes that `__init__` sets once in its own body and nothing else sets or changes
-    (then it makes the same layer there as in `call`), and calls nothing; when the class's own `__init__` calls
-    `super().__init__(...)` in its body, with no `return`; and when its bases are Keras's own Layer or Model or
-    classes of the module (a base from elsewhere may own the name), none of which sets an attribute it reads. A class
-    with no `__init__` gets `def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)`, which passes
-    every argument on as the inherited one took them: measured alike for the original and the added one, under both
-    runtimes, a layer's positional `(trainable, name)` (Keras 2 takes them, Keras 3 raises TypeError for both), a
-    Model built by position `(inputs, outputs)`, and `get_config` (`original_*`, `added_init_*`); it then reads no
-    `self` attribute. A subclass in another module that sets the same attribute is not seen.
+    (then it makes the same layer there as in `call`) and the module sets on no other object, and calls nothing;
+    when the class's own `__init__` calls `super().__init__(...)` in its body, with no `return`, and calls neither
+    `self(...)` nor the class's own methods (which could run `call` before the construction); and when its bases are
+    Keras's own Layer or Model or classes of the module (a base from elsewhere may own the name), none of which sets
+    an attribute it reads. A class with no `__init__` gets `def __init__(self, *args, **kwargs):
+    super().__init__(*args, **kwargs)`, which passes every argument on as the inherited one took them: measured
+    alike for the original and the added one, under both runtimes, a layer's positional `(trainable, name)` (Keras 2
+    takes them, Keras 3 raises TypeError for both), a Model built by position `(inputs, outputs)`, and `get_config`
+    (`original_*`, `added_init_*`); it then reads no `self` attribute. A subclass in another module that sets the
+    same attribute is not seen.
 
     Safe for `Dropout`, `SpatialDropout1D`-`3D`, `AlphaDropout`, `GaussianDropout` and `GaussianNoise`: Keras 2's own
     no state, so one layer does what a new one on every call did, in a loop or comprehension too. Measured on

@@ -177,8 +177,9 @@ class InitDtypeDefault(Rule):
     dtypes for `"float32"` as for `tf.float32`; a caller that passes the argument is not affected, and the fixed
     layer saves and loads under both Kerases (`save_constructor_dtype_string_default`). Code in other modules that
     reads the stored attribute as a DType (`layer.state_dtype.name`) is not seen. No fix when another use may tell a
-    name from a DType (`state_dtype.is_floating`, `state_dtype == tf.float32`, an f-string, a reassignment): the
-    message says which. A normalising `state_dtype = tf.as_dtype(state_dtype)` would change what callers passing
+    name from a DType (`state_dtype.is_floating`, `state_dtype == tf.float32`, an f-string, a reassignment), or
+    where the class stores arguments by name (`setattr`, `locals()`, `vars`, `__dict__`), whose uses are not seen:
+    the message says which. A normalising `state_dtype = tf.as_dtype(state_dtype)` would change what callers passing
     `None` get (measured: `tf.as_dtype(None)` raises TypeError) and what numpy code receives for `np.float32`.
     """
 
