@@ -358,6 +358,46 @@ def _():
     return results
 
 
+@fact("initializer_draw_in_nested_build")
+def _():
+    # A layer whose build keeps an initializer's draw (`self.w = init(shape)`, deepchem's LSTMStep), built inside
+    # another layer's call (plain, inside `with tf.init_scope():`): (its type, weights, eager call, fit) or the error.
+    results = []
+    for scoped in (False, True):
+        class Inner(keras.layers.Layer):
+            in_scope = scoped
+
+            def build(self, input_shape):
+                init = keras.initializers.get("glorot_uniform")
+                if self.in_scope:
+                    with tf.init_scope():
+                        self.w = init((3, 2))
+                else:
+                    self.w = init((3, 2))
+
+            def call(self, x):
+                return tf.matmul(x, self.w)
+
+        class Outer(keras.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.inner = Inner()
+
+            def call(self, x):
+                return self.inner(x)
+
+        try:
+            model = keras.Sequential([keras.Input((3,)), Outer(), keras.layers.Dense(1)])
+            eager = tuple(model(np.ones((2, 3), "float32")).shape)
+            model.compile("sgd", "mse")
+            model.fit(np.ones((4, 3), "float32"), np.zeros((4, 1), "float32"), verbose=0)
+            inner = model.layers[0].inner
+            results.append((type(inner.w).__name__, len(inner.weights), eager))
+        except Exception as error:
+            results.append((type(error).__name__, "out of scope" in str(error)))
+    return tuple(results)
+
+
 @fact("computed_value_in_trace")
 def _():
     # An RNN cell built inside a layer's call (Keras 3 builds it in a scratch graph): a value computed in build

@@ -76,6 +76,10 @@ def test_numpy_operands_and_values_computed_in_a_trace(facts):
     assert k3["computed_value_in_trace"].startswith("('TypeError") and k3["computed_value_in_trace"].endswith(
         "(1, 2))")
     assert k2["computed_value_in_trace"] == "((1, 2), (1, 2))"
+    # An initializer's draw kept in build (TFV018): out of scope under Keras 3 when built inside a traced call,
+    # unless drawn inside tf.init_scope(), as tf-keras runs build; a tensor, never a weight, under both.
+    assert k3["initializer_draw_in_nested_build"] == "(('TypeError', True), ('EagerTensor', 0, (2, 1)))"
+    assert k2["initializer_draw_in_nested_build"] == "(('EagerTensor', 0, (2, 1)), ('EagerTensor', 0, (2, 1)))"
 
 
 @pytest.fixture(scope="module")

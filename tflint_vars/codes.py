@@ -21,6 +21,7 @@ RULE_NAMES: dict[str, str] = {
     "TFV015": "shape-method-signature",
     "TFV016": "metric-weight-without-initializer",
     "TFV017": "init-dtype-default",
+    "TFV018": "initializer-draw-in-build",
     "TFV030": "tracking-list-hack",
     "TFV100": "unused-noqa",
 }

@@ -80,6 +80,7 @@ class _Located:
     removed: list[cst.SimpleStatementLine] = field(default_factory=list)
     init: cst.FunctionDef | cst.ClassDef | None = None  # Edit.init_append's `__init__` (or class), in libcst
     recreated: cst.SimpleStatementLine | None = None  # Edit.recreate's statement
+    wrapped: cst.SimpleStatementLine | None = None  # Edit.wrap_with's statement
 
 
 # The nodes that make up the statement structure of a module: the parents `_Tree` records.
@@ -226,6 +227,12 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
             raise Unfixable("the statement to guard could not be located in the libcst tree")
         located.recreated = statement
         ranges.append(tree.span(statement))
+    if edit.wrap_with is not None:
+        statement = _statement_line(tree, tree.find(ctx, edit.wrap_with[0]))
+        if statement is None:
+            raise Unfixable("the statement to wrap could not be located in the libcst tree")
+        located.wrapped = statement
+        ranges.append(tree.span(statement))
     for call in edit.removals:
         statement = _statement_line(tree, tree.find(ctx, call))
         if statement is None:
@@ -284,6 +291,7 @@ class _Apply(cst.CSTTransformer):
             self.init_appends.setdefault(located.init, []).append(located.edit.init_append[1])
         self.recreated = {located.recreated: located.edit.recreate for located in edits
                           if located.recreated is not None}
+        self.wrapped = {located.wrapped: located.edit.wrap_with[1] for located in edits if located.wrapped is not None}
         for located in edits:
             if located.moved is not None and located.moved not in self.move_after.get(located.anchor, []):
                 self.move_after.setdefault(located.anchor, []).append(located.moved)
@@ -305,7 +313,7 @@ class _Apply(cst.CSTTransformer):
         self.positions = positions
         touched = [node for located in edits for node in (
             *(node for node, _ in located.rewrites), *located.removed, located.statement, located.guard, located.klass,
-            located.moved, located.anchor, located.init, located.recreated) if node is not None]
+            located.moved, located.anchor, located.init, located.recreated, located.wrapped) if node is not None]
         self.starts = sorted((positions[node].start.line, positions[node].start.column) for node in touched)
 
     def on_visit(self, node):
@@ -334,6 +342,10 @@ class _Apply(cst.CSTTransformer):
                           body=cst.IndentedBlock([cst.parse_statement(f"self.{attribute}.{assignment}\n")]),
                           orelse=cst.Else(body=cst.IndentedBlock([updated_node.with_changes(leading_lines=[])])),
                           leading_lines=updated_node.leading_lines)
+        if original_node in self.wrapped:
+            return cst.With(items=[cst.WithItem(cst.parse_expression(self.wrapped[original_node]))],
+                            body=cst.IndentedBlock([updated_node.with_changes(leading_lines=[])]),
+                            leading_lines=updated_node.leading_lines)
         if original_node in self.moved or original_node in self.moved_after:
             self.captured[original_node] = updated_node
             return cst.RemoveFromParent()
@@ -516,7 +528,9 @@ def _findings(analysis: ModuleAnalysis, ctx: PlanContext, codes: set[str]) -> di
         if rule.code not in codes:
             continue
         for finding in rule().check(analysis):
-            site = ctx.sites.get(id(finding.node), finding.node if hasattr(rule, "rewrite") else None)
+            # A finding on a statement (TFV018) is its own site; a call is one only when the analysis recorded it.
+            site = ctx.sites.get(id(finding.node), finding.node if hasattr(rule, "rewrite")
+                                 or isinstance(finding.node, ast.stmt) else None)
             if site is not None:
                 line = finding.node.lineno
                 found.setdefault((finding.code, line, ctx.char_col(line, finding.node.col_offset) + 1), site)
@@ -681,7 +695,7 @@ def _top_level_of(tree: _Tree, items: list[_Located]) -> cst.CSTNode | None:
     None."""
     starts = [tree.positions[node].start for item in items for node in (
         *(node for node, _ in item.rewrites), *item.removed, item.statement, item.guard, item.moved, item.anchor,
-        item.init, item.recreated) if node is not None]
+        item.init, item.recreated, item.wrapped) if node is not None]
     if not starts:
         return None
     found = {tree.top_level(start.line, start.column) for start in starts}

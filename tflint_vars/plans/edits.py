@@ -42,6 +42,9 @@ class Edit:
     # (statement `self.x = ...`, attribute, assignment text): the statement runs only the first time; after that
     # `self.x.<assign text>` sets the existing weight (a variable a public `reset()` made again).
     recreate: tuple[ast.stmt, str, str] | None = None
+    # (statement, context manager expression): the statement is wrapped in `with <expression>:` (TFV018's
+    # `with tf.init_scope():`).
+    wrap_with: tuple[ast.stmt, str] | None = None
 
 
 class PlanContext:
