@@ -155,6 +155,11 @@ def judge_exercise(ex: Exercise, runtime: str, evidence: dict[str, Any], same_so
     outputs = checks.get("outputs")
     if outputs and outputs.get("error"):
         judgement.fail(f"{label}outputs: {_message(outputs['error'])}")
+    elif outputs and not outputs["equal"] and outputs.get("original_reproducible") is False:
+        # The original differs from a copy of itself given its variables' values: no fix can match its outputs.
+        judgement.notes.append(f"{label}outputs not compared: the original's own copy, given its variables' values, "
+                               f"computes other outputs (state outside its variables, drawn per instance); the "
+                               f"fixed layer's differ by {outputs['max_abs_diff']}")
     elif outputs and not outputs["equal"]:
         judgement.fail(f"{label}outputs differ after copying the original's values (max |diff| "
                        f"{outputs['max_abs_diff']})")
