@@ -495,6 +495,42 @@ def _():
     return results
 
 
+@fact("callable_initializer_string_weight")
+def _():
+    # The computed fix where the value may be a string: add_weight filled by `lambda shape, dtype=None: value`, the
+    # value converted with the variable's dtype (the layer's, as `dtype=self.dtype`; else its own), for strings (in a
+    # layer of dtype "string", and in a float32 layer with no dtype given), floats and ints: what the weight holds,
+    # its dtype and whether it is trainable, the raw tf.Variable's first.
+    results = []
+    for value, layer_dtype, inputs in ((["a", "b"], "string", tf.constant(["x"])),
+                                       (["a", "b"], None, tf.ones((1,))),
+                                       ([1.5, 2.0], "float32", tf.ones((1,))),
+                                       ([1, 2], "int32", tf.ones((1,), "int32"))):
+        for fixed in (False, True):
+            class Filled(keras.layers.Layer):
+                as_fixed, initial, explicit = fixed, value, bool(layer_dtype)
+
+                def build(self, input_shape):
+                    value, dtype = self.initial, (self.dtype if self.explicit else None)
+                    if not self.as_fixed:
+                        self.var = tf.Variable(value, dtype=dtype)
+                        return
+                    filled = tf.init_scope()(lambda: tf.convert_to_tensor(value, dtype=dtype))()
+                    self.var = self.add_weight(shape=filled.shape, initializer=lambda shape, dtype=None: filled,
+                                               dtype=filled.dtype, autocast=False)
+
+                def call(self, inputs):
+                    return tf.identity(self.var)
+
+            try:
+                instance = Filled(dtype=layer_dtype) if layer_dtype else Filled()
+                out = instance(inputs)
+                results.append((out.numpy().tolist(), out.dtype.name, bool(instance.var.trainable)))
+            except Exception as error:  # the failure is the fact
+                results.append(type(error).__name__)
+    return results
+
+
 @fact("sequence_test_rewrite")
 def _():
     """TFV010's fix of `isinstance(shape, Sequence)` in `build`, `isinstance(shape, Sequence) and any(not

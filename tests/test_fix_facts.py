@@ -194,3 +194,8 @@ def test_what_shows_a_filled_value_is_no_string(facts):
         assert k["variable_string_value_numeric_dtype"] == repr(["TypeError"] * 4)
     assert k2["layer_string_dtype_variable"] == "[[b'a', b'b'], [b'a', b'b']]"
     assert k3["layer_string_dtype_variable"] == "[[b'a', b'b'], 'TypeError']"
+    # So where a string is not ruled out, the fix fills the weight through `lambda shape, dtype=None: value`: the raw
+    # variable and the filled weight hold the same strings, floats and ints, dtypes and trainability, under both.
+    expected = repr([([b'a', b'b'], 'string', True)] * 4 + [([1.5, 2.0], 'float32', True)] * 2
+                    + [([1, 2], 'int32', True)] * 2)
+    assert k3["callable_initializer_string_weight"] == k2["callable_initializer_string_weight"] == expected

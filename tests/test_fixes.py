@@ -299,26 +299,23 @@ INIT = "    def __init__(self, n):\n        super().__init__()\n"
     (INIT + "        self.w = tf.Variable(tf.random.normal((2,), dtype=tf.int32))\n", UNSAFE, "not a distribution"),
     (INIT + "        self.w = tf.Variable(tf.random.uniform((2,), dtype=tf.int32))\n", UNSAFE, "needs `maxval=`"),
     # A value no initializer keeps, filled in through Constant: safe when it reads nothing a traced graph may own and
-    # is shown to be numbers or bools (measured: a bool weight behaves as the bool tf.Variable in both Kerases).
+    # is shown to be numbers or bools (measured: a bool weight behaves as the bool tf.Variable in both Kerases). A
+    # value that may be a string (which Keras 3's Constant cannot fill) is filled through `lambda shape, dtype=None:
+    # value` instead, safe as well (fact callable_initializer_string_weight).
     (INIT + "        self.w = tf.Variable(True)\n", SAFE, None),
     (INIT + "        self.w = tf.Variable(tf.zeros((n,)) + 1.0)\n", SAFE, None),
-    ("    def __init__(self, v):\n        super().__init__()\n        self.w = tf.Variable(v)\n", UNSAFE,
-     "it is not shown to be a number (a string value Keras 3's Constant initializer cannot fill"),
-    # A number-literal default of an `__init__` parameter never rebound is taken as evidence (as TFV014 takes it).
+    ("    def __init__(self, v):\n        super().__init__()\n        self.w = tf.Variable(v)\n", SAFE, None),
     ("    def __init__(self, v=-0.3):\n        super().__init__()\n        self.w = tf.Variable(v)\n", SAFE, None),
     ("    def __init__(self, n=2, v=0.3):\n        super().__init__()\n        self.w = tf.Variable(tf.fill([n], v))\n",
      SAFE, None),
-    ("    def __init__(self, v=None):\n        super().__init__()\n        self.w = tf.Variable(v)\n", UNSAFE,
-     "it is not shown to be a number"),
-    ("    def __init__(self, v='a'):\n        super().__init__()\n        self.w = tf.Variable(v)\n", UNSAFE,
-     "it is not shown to be a number"),
+    ("    def __init__(self, v=None):\n        super().__init__()\n        self.w = tf.Variable(v)\n", SAFE, None),
+    ("    def __init__(self, v='a'):\n        super().__init__()\n        self.w = tf.Variable(v)\n", SAFE, None),
     ("    def __init__(self, v=0.3):\n        super().__init__()\n        v = str(v)\n"
-     "        self.w = tf.Variable(v)\n", UNSAFE, "it is not shown to be a number"),
-    ("    def __init__(self, v):\n        super().__init__()\n        self.w = tf.Variable(v or 1.0)\n", UNSAFE,
-     "it is not shown to be a number"),  # `v or 1.0` is `v` when truthy
-    # The layer's own dtype shows nothing: a layer constructed with dtype="string" holds a string variable.
+     "        self.w = tf.Variable(v)\n", SAFE, None),
+    ("    def __init__(self, v):\n        super().__init__()\n        self.w = tf.Variable(v or 1.0)\n", SAFE, None),
+    # The layer's own dtype may be "string" (a layer constructed so holds a string variable): the lambda fills it.
     ("    def __init__(self, v):\n        super().__init__()\n        self.v = v\n    def build(self, s):\n"
-     "        self.w = tf.Variable(self.v, dtype=self.dtype)\n", UNSAFE, '`self.dtype` may be "string"'),
+     "        self.w = tf.Variable(self.v, dtype=self.dtype)\n", SAFE, None),
     ("    def build(self, s):\n        m = tf.eye(s[-1])\n        self.w = tf.Variable(m * 0.5)\n", UNSAFE,
      "`m` may be a tensor of such a graph"),
     ("    def build(self, s):\n        self.k = tf.eye(s[-1])\n        self.w = tf.Variable(self.k * 0.5)\n", UNSAFE,

@@ -8,7 +8,7 @@ import statistics
 
 import pytest
 
-from conftest import check_json, run_cli
+from conftest import FIXTURES, check_json, run_cli
 
 SEED1 = "fixtures/seed1_variable_in_init.py"
 
@@ -64,18 +64,21 @@ def test_the_rule_command_keeps_the_whole_story():
     assert "not in `layer.weights`" in text
 
 
-def test_a_number_default_shows_a_filled_value_is_a_number(fixture_diagnostics):
+def test_a_filled_value_not_shown_a_number_is_filled_through_a_lambda(fixture_diagnostics):
     """A parameter of `__init__` with a number-literal default, never rebound, shows the value the fix fills the weight
-    with is no string: safe. A None default, the name rebound first, or `init or 0.5` (`init` when truthy) shows
-    nothing: unsafe, with that reason."""
+    with is no string: Keras 3's Constant fills it. A None default, the name rebound first, or `init or 0.5` (`init`
+    when truthy) shows nothing, so the fix fills the weight through `lambda shape, dtype=None: value`, which takes a
+    string as well: safe either way."""
     def of(name):
         return {d["line"]: d for d in fixture_diagnostics if d["path"].endswith(f"/{name}.py")}
     shown = of("tfv001_value_from_number_default")
     assert {line: d["fix"] for line, d in shown.items()} == {9: "safe", 10: "safe"}
     unshown = of("tfv001_value_from_default_unshown")
-    assert {line: d["fix"] for line, d in unshown.items()} == {9: "unsafe", 21: "unsafe", 31: "unsafe"}
-    for diagnostic in unshown.values():
-        assert "it is not shown to be a number" in diagnostic["fix_reason"], diagnostic
+    assert {line: d["fix"] for line, d in unshown.items()} == {9: "safe", 21: "safe", 31: "safe"}
+    shown_fixed = (FIXTURES / "tfv001_value_from_number_default.py.fixed").read_text()
+    unshown_fixed = (FIXTURES / "tfv001_value_from_default_unshown.py.fixed").read_text()
+    assert "lambda shape, dtype=None" not in shown_fixed
+    assert unshown_fixed.count("initializer=lambda shape, dtype=None: initial_value") == 3
 
 
 def test_a_dtype_default_without_a_fix_names_the_use(fixture_diagnostics):

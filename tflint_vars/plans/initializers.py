@@ -644,9 +644,15 @@ def numeric_dtype_shown(plan: WeightPlan, dtype: str | None) -> None:
     """A numeric `dtype=` on the variable rules out a string value: the computed plan's string risk goes."""
     if plan.string_risk and plan.unsafe == plan.string_risk and dtype_kind(dtype) in ("float", "int"):
         plan.unsafe = None
-    elif plan.string_risk and plan.unsafe == plan.string_risk and dtype in _LAYER_DTYPES:
-        # Measured (layer_string_dtype_variable): a layer constructed with dtype="string" holds a string variable.
-        plan.unsafe = plan.string_risk = plan.string_risk[:-1] + f"; `{dtype}` may be \"string\")"
+    elif plan.string_risk and plan.unsafe == plan.string_risk:
+        # A value that may be a string (a layer constructed with dtype="string" holds a string variable, fact
+        # layer_string_dtype_variable): filled by an initializer that returns the value itself, converted with the
+        # weight's own dtype, which both Kerases take for a string weight as for a number (fact
+        # callable_initializer_string_weight), where Keras 3's Constant raises.
+        local = dict(plan.initializer_args)["value"]
+        plan.initializer_class, plan.initializer_args = None, []
+        plan.initializer = f"lambda shape, dtype=None: {local}"
+        plan.unsafe = plan.string_risk = None
 
 
 _LAYER_DTYPES = frozenset({"self.dtype", "self.compute_dtype", "self.variable_dtype"})

@@ -199,8 +199,8 @@ class InitializerDrawInBuild(Rule):
                 continue
             for statement in initializer_draws(analysis, cls.node, build):
                 attribute = statement.targets[0].attr
-                message = (f"`self.{attribute}` keeps an initializer's draw, not a weight: Keras 3 may build "
-                           f"`{cls.name}` inside a traced call, and then the tensor is out of scope (TypeError)")
+                message = (f"`self.{attribute}` keeps an initializer's draw, not a weight: built in a traced call, "
+                           f"Keras 3 leaves it out of scope (TypeError)")
                 reason = _graph_free(statement.value, build)
                 yield self.finding(statement, message, SAFE if reason is None else UNSAFE, reason=reason)
 
