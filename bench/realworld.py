@@ -12,8 +12,8 @@ Counts, per module of tests/realworld (a copy is fixed; the corpus is never writ
 - Keras-3-ready after `--fix` (safe; then `--fix --unsafe-fixes`): the fix leaves no finding and `verify` passes
   under Keras 3 and Keras 2 (the fixed layer builds, keeps the original's variables and initial values, matches its
   outputs, trains a fit step and round-trips through `.keras` as the original did under Keras 2: where the
-  original's own round trip fails under Keras 2, save/load is not required, and the module is listed as judged on
-  that basis). A module not ready is listed with its reason: the findings left (with the fix reason the tool shows)
+  original's own round trip fails under Keras 2, save/load is not required; where the original differs from a copy
+  of itself given its variables' values, outputs are not compared; the module is listed as judged on that basis). A module not ready is listed with its reason: the findings left (with the fix reason the tool shows)
   or the verify failure;
 - wrong fixes: `tflint-vars verify` runs the original and the fixed module under Keras 3 and Keras 2 (tf-keras) and
   compares them with the original under Keras 2; a module whose fix changed it and whose fixed side fails or errors
@@ -51,6 +51,9 @@ PARTIAL_FIX_KERAS3 = ("fit step left unchanged", "no gradient for", "variables d
 SAVE_MARK = "save/load: the fixed layer's .keras round trip"
 # Its note when the original's own round trip fails under Keras 2: save/load is then not part of "ready".
 SAVE_NOT_REQUIRED = "save/load not required"
+# Its note when the original differs from a copy of itself given its variables' values: outputs are then not compared.
+OUTPUTS_NOT_COMPARED = "outputs not compared"
+JUDGED_ON_THE_ORIGINAL = (SAVE_NOT_REQUIRED, OUTPUTS_NOT_COMPARED)
 
 _FIX_SCRIPT = """
 import json, sys
@@ -255,11 +258,12 @@ def measure_verify(tree: Path, runtimes: list[str], force_unsafe: bool) -> dict:
             "reasons": {m: {r: i["reasons"] for r, i in e["runtimes"].items()} for m, e in per_module.items()},
             "changed": sorted(m for m, c in changed.items() if c), "wrong": wrong, "partial": partial,
             "unjudged": unjudged, "original_fails_alike": own_failures,
-            # Modules whose ORIGINAL cannot round-trip under Keras 2: save/load is judged on that basis (not required).
-            "save_not_required": {m: next(n for i in e["runtimes"].values() for n in i["notes"]
-                                          if SAVE_NOT_REQUIRED in n)
+            # Modules whose ORIGINAL cannot round-trip under Keras 2, or differs from its own copy: judged so.
+            "save_not_required": {m: " | ".join(dict.fromkeys(n for i in e["runtimes"].values() for n in i["notes"]
+                                                              if any(mark in n for mark in JUDGED_ON_THE_ORIGINAL)))
                                   for m, e in per_module.items()
-                                  if any(SAVE_NOT_REQUIRED in n for i in e["runtimes"].values() for n in i["notes"])}}
+                                  if any(mark in n for i in e["runtimes"].values() for n in i["notes"]
+                                         for mark in JUDGED_ON_THE_ORIGINAL)}}
 
 
 def main() -> int:
@@ -303,8 +307,8 @@ def main() -> int:
             for module, reasons in ready["not_ready"].items():
                 print(f"  not ready: {module}: {' | '.join(reasons)[:500]}")
             for module in ready["ready_without_save"]:
-                print(f"  ready, save/load judged against the original: {module}: "
-                      f"{result['save_not_required'][module][:300]}")
+                print(f"  ready, save/load or outputs judged against the original: {module}: "
+                      f"{result['save_not_required'][module][:600]}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
     return 0
