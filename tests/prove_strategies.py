@@ -81,7 +81,7 @@ def variable_specs(draw, place: str) -> dict:
         # From constructor parameters: a `tf.fill` value with a number default (shown a number by it), and a
         # `tf.zeros` whose dtype is a `tf.DType` default (TFV017 writes it as a name). A draw of its own: hypothesis'
         # generation phase seldom reaches the end of a long `sampled_from`.
-        value = draw(st.sampled_from([value, "ctor_fill", "ctor_dtype"]))
+        value = draw(st.sampled_from([value, "ctor_fill", "ctor_dtype", "ctor_array"]))
     if value == "computed_list" and rank != 1:
         value = "computed"
     if value == "computed_local" and place not in ("build", "init"):
@@ -173,6 +173,8 @@ def _value_expr(var: dict, tf: str, keras: str, where: str) -> str:
         # Constructor parameters of `__init__` (`cases` adds them): `param_<attr>=<c>`, `dtype_<attr>=tf.float32`.
         "ctor_fill": f"{tf}.fill({s}, param_{{attr}})",
         "ctor_dtype": f"{tf}.zeros({s}, dtype=dtype_{{attr}})",
+        # The whole value a parameter whose default (a numpy array) shows no number: filled through a lambda.
+        "ctor_array": "param_{attr}",
         "python_list": f"[{c}] * {n}" if len(var["shape"]) < 2 else f"[[{c}] * {var['shape'][-1]}] * {n}",
         "literal": c,
     }[kind]
@@ -310,6 +312,9 @@ def cases(draw) -> Case:
             params += f", param_{attr}={var['constant']}"
         elif var["value"] == "ctor_dtype":
             params += f", dtype_{attr}={tf}.{var['dtype']}"
+        elif var["value"] == "ctor_array":
+            shape = tuple(var["shape"])
+            params += f", param_{attr}=np.full({shape!r}, {var['constant']}, dtype=np.float32)"
     params += "" if init_form == "no_kwargs" else ", **kwargs"
     before_super = blocks["before_super"] + blocks["before_super_local"]
     init = [f"def __init__({params}):", *("    " + line for line in before_super),
