@@ -380,7 +380,8 @@ def _result_kept(analysis: ModuleAnalysis, cls: ast.ClassDef, method: ast.Functi
                  methods: frozenset) -> bool:
     """Whether what `cls.method` returns may be kept on the object itself (where Keras 2 tracked a variable): True
     unless every caller is seen and none keeps it. The callers are seen when the method is undecorated, not a
-    dunder nor a method Keras may call (`KERAS_CALLED`: `build`, `call`, `get_initial_state` ...), and the class,
+    dunder nor a method Keras may call (`KERAS_CALLED`: `build`, `call`, `get_initial_state` ...) nor one `call`
+    runs (`_run_by_call`: a variable made on every call fails under `tf.function` wherever it goes), and the class,
     its bases and its subclasses in the module (`_family`) have no base but Keras's own Layer, Model or Metric
     (whose code calls only those) and classes of the module, and never use `self.<method>` but to call it
     (`self.<method>(...)` or `super().<method>(...)`). Each such call whose result escapes to `self` (`_escapes`,
@@ -405,8 +406,8 @@ def _result_kept_uncached(analysis: ModuleAnalysis, cls: ast.ClassDef, method: a
     if method.decorator_list or (name.startswith("__") and name.endswith("__")) or name in KERAS_CALLED:
         return True
     family = _family(analysis, cls)
-    if family is None:
-        return True
+    if family is None or name in _run_by_call(analysis, cls, family):
+        return True  # made on every call of the layer wherever it goes, which `tf.function` rejects (TFV002's case)
     calls = []
     for member in family:
         for function in member.body:
@@ -423,6 +424,28 @@ def _result_kept_uncached(analysis: ModuleAnalysis, cls: ast.ClassDef, method: a
     if not calls:
         return name.startswith("_")
     return any(_escapes(analysis, function, parents, call, set(), methods) for function, parents, call in calls)
+
+
+def _run_by_call(analysis: ModuleAnalysis, cls: ast.ClassDef, family: list[ast.ClassDef]) -> frozenset[str]:
+    """The methods `call` (or `__call__`) of the family calls, directly or through others (`self.<name>(...)`)."""
+    key = ("run by call", cls)
+    if key not in analysis.memos:
+        callees: dict[str, set[str]] = {}
+        for member in family:
+            for function in member.body:
+                if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    callees.setdefault(function.name, set()).update(
+                        node.func.attr for node in ast.walk(function) if isinstance(node, ast.Call)
+                        and isinstance(node.func, ast.Attribute) and _self_or_super(node.func.value))
+        reached: set[str] = set()
+        pending = [name for name in CALL_METHODS if name in callees]
+        while pending:
+            for callee in callees.get(pending.pop(), ()):
+                if callee not in reached:
+                    reached.add(callee)
+                    pending.append(callee)
+        analysis.memos[key] = frozenset(reached)
+    return analysis.memos[key]
 
 
 def _self_or_super(node: ast.AST) -> bool:
