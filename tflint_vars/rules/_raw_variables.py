@@ -35,7 +35,7 @@ from tflint_vars.plans.hoist import KERAS_MEMBERS, move_after_super
 from tflint_vars.plans.reads import KERAS3_VARIABLE_LACKS, tensor_reads
 from tflint_vars.plans.tracking import tracking_hacks
 from tflint_vars.plans.initializers import Scope, WeightPlan, plan_variable, source_segment
-from tflint_vars.project import FUNCTION, RETURNS_VARIABLE
+from tflint_vars.project import FUNCTION, RETURNS_VARIABLE, RETURNS_VARIABLES
 
 # Methods that implement variable creation for their class (tf_keras' Metric.add_weight): a raw tf.Variable is
 # their job, not a bug.
@@ -135,16 +135,25 @@ def _held_object_method(analysis: ModuleAnalysis, site: CallSite, func: ast.Attr
     """What `self.sub.make(...)` (or `sub.make(...)`) returns when it is a raw variable or a list of them: `self.sub`
     is bound once in the class (the local `sub` once in the function, and not a parameter), by `self.sub =
     Cls(...)`, `Cls` a class defined once at this module's top level, and `make` is `Cls`'s own method (or one of its
-    bases' in the module), undecorated or a static or class method. Anything else (bound twice, to another value, a
-    class from elsewhere) is not followed."""
+    bases' in the module), undecorated or a static or class method; or `Cls` is imported from another module of the
+    project and `make` is its own method there (the project index's summary). Anything else (bound twice, to another
+    value, a method `Cls` inherits from another module) is not followed."""
     receiver = func.value
     if isinstance(receiver, ast.Attribute):
         value = _single_bindings(analysis, site.context.keras_class.node).get(receiver.attr)
     else:
         value = _single_bindings(analysis, site.context.function).get(receiver.id)
-    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)) or value.func.id in analysis.imports:
+    if not isinstance(value, ast.Call):
         return None
     classes = _module_classes(analysis)
+    if not isinstance(value.func, ast.Name) or value.func.id in analysis.imports or value.func.id not in classes:
+        # A class of another module of the project (`from .cells import Cell`): its summary, through the index
+        if analysis.resolver is None:
+            return None
+        refs = [analysis.qualify_raw(value.func)]
+        if isinstance(value.func, ast.Name) and refs[0] is None:  # maybe from a star import
+            refs = [f"{star}{'' if star.endswith('.') else '.'}{value.func.id}" for star in analysis.star_imports]
+        return next(filter(None, (_project_helper(analysis, f"{ref}.{func.attr}") for ref in refs if ref)), None)
     cls = classes.get(value.func.id)
     method = None if cls is None else _class_method(classes, cls, func.attr, set())
     if method is None or any(getattr(d, "id", None) not in ("staticmethod", "classmethod")
@@ -234,7 +243,8 @@ def _project_helper(analysis: ModuleAnalysis, ref: str) -> Made | None:
     if ref.split(".")[0] in _NOT_PROJECT:
         return None
     answer = analysis.resolver(ref + FUNCTION)
-    return Made(answer[1]) if answer and answer[0] == RETURNS_VARIABLE else None
+    return Made(answer[1], answer[0] == RETURNS_VARIABLES) if answer and answer[0] in (RETURNS_VARIABLE,
+                                                                                       RETURNS_VARIABLES) else None
 
 
 def helper_finding(rule, site: CallSite, helper: str, created: Made, in_call: bool = False):
