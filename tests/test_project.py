@@ -190,3 +190,32 @@ def test_a_helper_returning_a_variable_is_found_through_re_exports_and_stars(tmp
     assert all("returns a `tf.Variable`" in d["message"] for d in found if d["code"] == "TFV001")
     flake8 = run_flake8("--select", "TFV", "--format", "%(row)d %(code)s", "user.py", cwd=tmp_path)
     assert sorted(int(line.split()[0]) for line in flake8.stdout.splitlines() if "TFV001" in line) == expected
+
+
+def test_a_held_object_of_a_class_from_another_module_is_followed(tmp_path):
+    """`self.states = self.cell.initial_states(n)` where `Cell` comes from another module of the project (directly,
+    re-exported by the package, or by a star import) and its `initial_states` returns raw variables: reported where
+    the layer keeps them (TFV003), naming the method, by the CLI and flake8 alike. `Cell` itself never keeps them:
+    not reported in its own module (a factory for its callers). A method returning something else is not."""
+    cells = ("import tensorflow as tf\nfrom tensorflow.keras import backend as K\n\n\n"
+             "class Cell(tf.keras.layers.Layer):\n    def initial_states(self, n):\n"
+             "        return [K.zeros((n, 2)), K.zeros((n, 2))]\n\n    def one(self):\n"
+             "        return tf.Variable(1.0)\n\n    def other(self):\n        return tf.constant(1.0)\n")
+    user = ("import tensorflow as tf\nfrom hp.cells import Cell\nfrom hp import Cell as Exported\n"
+            "from hp.star import *\nfrom hp import cells\n\n\nclass L(tf.keras.layers.Layer):\n"
+            "    def build(self, s):\n        self.cell = Cell()\n"
+            "        self.a = self.cell.initial_states(1)  # expect\n"
+            "        b = Exported()\n        self.b = b.one()  # expect\n        c = Starred()\n"
+            "        self.c = c.initial_states(2)  # expect\n        d = cells.Cell()\n"
+            "        self.d = d.initial_states(2)  # expect\n        self.e = self.cell.other()\n")
+    write(tmp_path, {"pyproject.toml": "", "hp/__init__.py": "from .cells import Cell\n", "hp/cells.py": cells,
+                     "hp/star.py": "from .cells import Cell as Starred\n", "user.py": user})
+    expected = [i + 1 for i, line in enumerate(user.splitlines()) if line.endswith("# expect")]
+    found = check_json("--no-cache", "user.py", "hp/cells.py", cwd=tmp_path)
+    assert sorted(d["line"] for d in found if d["code"] == "TFV003" and d["path"].endswith("user.py")) == expected
+    assert not [d for d in found if d["path"].endswith("cells.py")]
+    messages = sorted(d["message"] for d in found if d["code"] == "TFV003")
+    assert messages[0].startswith("`b.one` returns a `tf.Variable` that `L.build` keeps")
+    assert "`self.cell.initial_states` returns `backend.zeros` variables that `L.build` keeps" in messages[-1]
+    flake8 = run_flake8("--select", "TFV", "--format", "%(row)d %(code)s", "user.py", cwd=tmp_path)
+    assert sorted(int(line.split()[0]) for line in flake8.stdout.splitlines() if "TFV003" in line) == expected

@@ -147,3 +147,58 @@ def test_a_variable_in_a_theano_branch_is_not_reported():
               "            z = K.zeros((2,))\n        elif K.backend() == 'tensorflow':\n"
               "            z = K.zeros((2,))\n        return x + z\n")
     assert [(d.code, d.line) for d in check_source(source.encode(), "m.py", CodeSelection())] == [("TFV002", 8)]
+
+
+_LAYER = "import tensorflow as tf\nclass L(tf.keras.layers.Layer):\n"
+_MAKE = "    def make(self):\n        return tf.Variable(1.0)  # <-\n"
+
+
+@pytest.mark.parametrize("source", [
+    # A public factory the class never calls: its callers own the variable (deepchem's LSTMStep.get_initial_states).
+    _LAYER + _MAKE.replace("  # <-", ""),
+    # Kept by the class's own build, directly or through another method's return.
+    _LAYER + _MAKE + "    def build(self, s):\n        self.v = self.make()\n",
+    _LAYER + _MAKE + "    def states(self):\n        return [self.make()]\n"
+    "    def build(self, s):\n        self.s = self.states()\n",
+    # Every call seen, none keeps it: reduced at once, also through a cycle of returns.
+    _LAYER + _MAKE.replace("  # <-", "") + "    def __init__(self):\n        super().__init__()\n"
+    "        self.t = tf.reduce_sum(self.make())\n",
+    _LAYER + "    def _a(self, n):\n        return tf.Variable(1.0) if n else self._b(n)\n"
+    "    def _b(self, n):\n        return self._a(n - 1)\n"
+    "    def build(self, s):\n        self.t = tf.reduce_sum(self._b(2))\n",
+    # Callers this module does not show: a private method none calls (a subclass elsewhere may), a method passed on,
+    # a method Keras calls, a decorated one, a base other than Keras's own Layer, Model or Metric.
+    _LAYER + _MAKE.replace("make", "_make"),
+    _LAYER + _MAKE + "    def build(self, s):\n        self.f = self.make\n",
+    _LAYER + "    def get_initial_state(self, inputs):\n        return tf.Variable(1.0)  # <-\n",
+    _LAYER + "    @property\n    def v(self):\n        return tf.Variable(1.0)  # <-\n",
+    _LAYER.replace("Layer)", "Dense)") + _MAKE,
+    # A subclass in the module keeps it, through `self` or `super()`.
+    _LAYER + _MAKE + "class M(L):\n    def build(self, s):\n        self.v = super().make()\n",
+    # Made by a method `call` runs: a new variable each call, which `tf.function` rejects wherever it goes.
+    _LAYER + "    def _w(self):\n        return tf.Variable(1.0)  # <-\n"
+    "    def call(self, x):\n        return x * self._w()\n",
+    # Kept by another layer through an object it holds (bound once to a class of the module): at the store.
+    "import tensorflow as tf\nclass Cell(tf.keras.layers.Layer):\n" + _MAKE.replace("  # <-", "")
+    + "class Outer(tf.keras.layers.Layer):\n    def build(self, s):\n        self.cell = Cell()\n"
+    "        self.v = self.cell.make()  # <-\n",
+    "import tensorflow as tf\nclass Cell(tf.keras.layers.Layer):\n" + _MAKE.replace("  # <-", "")
+    + "class Outer(tf.keras.layers.Layer):\n    def build(self, s):\n        cell = Cell()\n"
+    "        self.v = [cell.make()]  # <-\n",
+    # Not followed: the attribute bound twice, the local a parameter.
+    "import tensorflow as tf\nclass Cell(tf.keras.layers.Layer):\n" + _MAKE.replace("  # <-", "")
+    + "class Outer(tf.keras.layers.Layer):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.cell = Cell()\n    def build(self, s):\n        self.cell = Cell()\n"
+    "        self.v = self.cell.make()\n",
+    "import tensorflow as tf\nclass Cell(tf.keras.layers.Layer):\n" + _MAKE.replace("  # <-", "")
+    + "class Outer(tf.keras.layers.Layer):\n    def build(self, s, cell=None):\n        cell = Cell()\n"
+    "        self.v = cell.make()\n",
+])
+def test_a_returned_variable_is_reported_where_a_layer_may_keep_it(source):
+    """A method's returned variable is its class's state only when the class may keep it (issue 17's held-out
+    LSTMStep); a layer keeping what a held object's method returns is reported where it keeps it. The lines marked
+    `# <-` are reported, no other."""
+    marked = [number for number, line in enumerate(source.splitlines(), 1) if line.endswith("# <-")]
+    found = check_source(source.encode(), "example.py", CodeSelection())
+    assert sorted(d.line for d in found if d.code in ("TFV001", "TFV002", "TFV003")) == marked, \
+        [(d.code, d.line, d.message) for d in found]

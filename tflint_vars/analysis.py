@@ -830,6 +830,48 @@ def returned_variable(function: ast.FunctionDef | ast.AsyncFunctionDef,
     `return v`; else None. The returns of nested functions and classes are theirs, not its own."""
     # Returns and assignments are statements: the statements alone are walked (a tenth of the nodes), and the
     # bindings of a name counted only for a name that is returned.
+    for value, created in _returned_values(function, qualify):
+        name = _made_variable(function, value, created, qualify)
+        if name is not None:
+            return name
+    return None
+
+
+def returned_variables(function: ast.FunctionDef | ast.AsyncFunctionDef,
+                       qualify: Callable[[ast.AST], str | None]) -> tuple[str, bool] | None:
+    """`returned_variable`'s answer and whether the function returns several: (the constructor, False) for what
+    `returned_variable` finds, (the constructor, True) for a returned list or tuple holding such a variable
+    (`return [K.zeros(s), K.zeros(s)]`, deepchem's `LSTMStep.get_initial_states`): a caller storing the list on a
+    Keras 2 layer had each variable tracked. Else None."""
+    for value, created in _returned_values(function, qualify):
+        name = _made_variable(function, value, created, qualify)
+        if name is not None:
+            return name, False
+        if type(value) in (ast.List, ast.Tuple):
+            for element in value.elts:
+                name = _made_variable(function, element, created, qualify)
+                if name is not None:
+                    return name, True
+    return None
+
+
+def _made_variable(function: ast.FunctionDef | ast.AsyncFunctionDef, value: ast.expr, created: dict[str, str],
+                   qualify: Callable[[ast.AST], str | None]) -> str | None:
+    """The constructor when `value` (returned by `function`) is a raw variable: a constructor call, or a local
+    bound only once, to one."""
+    if type(value) is ast.Call:
+        name = qualify(value.func)
+        if name in RAW_VARIABLES:
+            return name
+    if type(value) is ast.Name and value.id in created and _bindings(function, value.id) == 1:
+        return created[value.id]
+    return None
+
+
+def _returned_values(function: ast.FunctionDef | ast.AsyncFunctionDef,
+                     qualify: Callable[[ast.AST], str | None]) -> Iterator[tuple[ast.expr, dict[str, str]]]:
+    """Each value `function`'s own `return` statements return, with the locals assigned a raw variable constructor
+    call (name -> constructor)."""
     created: dict[str, str] = {}
     returns: list[ast.expr] = []
     pending: list[ast.AST] = list(function.body)
@@ -850,13 +892,7 @@ def returned_variable(function: ast.FunctionDef | ast.AsyncFunctionDef,
                 if type(value) is list:
                     pending.extend(value)
     for value in returns:
-        if type(value) is ast.Call:
-            name = qualify(value.func)
-            if name in RAW_VARIABLES:
-                return name
-        if type(value) is ast.Name and value.id in created and _bindings(function, value.id) == 1:
-            return created[value.id]
-    return None
+        yield value, created
 
 
 _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

@@ -53,8 +53,8 @@ from tflint_vars.sources import (MAX_CACHE_INDEX_BYTES, RACY_NS, content_digest,
 
 CACHE_DIR_ENV = "TFLINT_VARS_CACHE_DIR"
 CACHE_DIR_NAME = ".tflint-vars-cache"  # the old in-project location: still excluded from walks, never read
-FORMAT = 5  # bump when the index layout changes (2: signed; 3: dependencies and module summaries; 4: environment;
-# 5: fix fields)
+FORMAT = 6  # bump when the index layout changes (2: signed; 3: dependencies and module summaries; 4: environment;
+# 5: fix fields; 6: module summaries' class methods returning variables)
 SECRET_NAME = "cache-key"
 PRUNE_AFTER_DAYS = 30  # entries of files no run has seen for this long are dropped
 

@@ -40,17 +40,22 @@ import sys
 import time
 
 from tflint_vars.analysis import (FRAMEWORKS, _collect_imports, canonical_name, dotted_name, keras_class_kind,
-                                  qualifier, returned_variable)
+                                  qualifier, returned_variable, returned_variables)
 from tflint_vars.environment import Environment
 from tflint_vars.sources import RACY_NS, content_digest, decode_source, read_regular_file
 
 KerasKind = tuple[str, str]  # (flavour, kind): ("keras3", "layer"); for a function ref ("variable", constructor)
 # A module's summary, JSON-able: {"c": {class name: [base, ...]}, "b": {name: import target}, "s": [star modules],
-# "f": {function name: the raw variable constructor it returns}}. A base is its qualified name as imported, or
-# "=Name" for a name the module neither defines nor imports by name.
-# A ref ending in "()" asks about a function rather than a class: whether it returns a raw variable.
+# "f": {function name: the raw variable constructor it returns}, "m": {"Class.method": [constructor, several]} for
+# a method of a module-level class returning a raw variable, or a list or tuple holding one (several: true)}. A base
+# is its qualified name as imported, or "=Name" for a name the module neither defines nor imports by name.
+# A ref ending in "()" asks about a function rather than a class: whether it returns a raw variable. A method of a
+# class answers RETURNS_VARIABLES when it returns several (a list or tuple).
 FUNCTION = "()"
 RETURNS_VARIABLE = "variable"
+RETURNS_VARIABLES = "variables"
+# Decorators under which a method still returns what its body returns when called on an instance.
+_PLAIN_METHOD_DECORATORS = frozenset({"staticmethod", "classmethod"})
 Summary = dict
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 # Top-level packages never read from the environment: the frameworks' Keras classes are known by name
@@ -65,6 +70,7 @@ def summarize(tree: ast.Module) -> Summary:
     imports = _collect_imports(tree, None, stars)
     classes: dict[str, list[str]] = {}
     functions: dict[str, str] = {}
+    methods: dict[str, list] = {}
     qualify = qualifier(imports)
     pending = list(tree.body)
     while pending:  # module-level classes, also those defined under if/try
@@ -80,6 +86,13 @@ def summarize(tree: ast.Module) -> Summary:
                     bases.append(f"{imports[head]}.{rest}" if rest else imports[head])
                 elif not rest:
                     bases.append(f"={head}")
+            if node.name not in classes:
+                for method in node.body:
+                    if type(method) in (ast.FunctionDef, ast.AsyncFunctionDef) and all(
+                            getattr(d, "id", None) in _PLAIN_METHOD_DECORATORS for d in method.decorator_list):
+                        made = returned_variables(method, qualify)
+                        if made:
+                            methods[f"{node.name}.{method.name}"] = list(made)  # the last definition wins
             classes.setdefault(node.name, bases)
         elif type(node) in (ast.FunctionDef, ast.AsyncFunctionDef):
             created = returned_variable(node, qualify)
@@ -90,7 +103,7 @@ def summarize(tree: ast.Module) -> Summary:
             pending.extend(node.orelse)
             for handler in getattr(node, "handlers", ()):
                 pending.extend(handler.body)
-    return {"c": classes, "b": imports, "s": stars, "f": functions}
+    return {"c": classes, "b": imports, "s": stars, "f": functions, "m": methods}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -208,7 +221,7 @@ class ProjectIndex:
     @staticmethod
     def _summarize(data: bytes, path: str) -> Summary | None:
         if b"class" not in data and b"import" not in data and b"def" not in data:  # defines and re-exports nothing
-            return {"c": {}, "b": {}, "s": [], "f": {}}
+            return {"c": {}, "b": {}, "s": [], "f": {}, "m": {}}
         return summarize(ast.parse(decode_source(data), filename=path))
 
     def module_file(self, directory: str, parts: tuple[str, ...]) -> str | None:
@@ -299,6 +312,9 @@ class ProjectIndex:
         if function and not rest and name in summary.get("f", {}):
             return RETURNS_VARIABLE, summary["f"][name]
         if name in classes:
+            if function and len(rest) == 1:  # `Cls.method()`: whether the method returns a raw variable
+                made = summary.get("m", {}).get(f"{name}.{rest[0]}")
+                return None if not made else (RETURNS_VARIABLES if made[1] else RETURNS_VARIABLE, made[0])
             if rest or function:
                 return None  # a nested class: not followed
             for base in classes[name]:

@@ -26,15 +26,16 @@ TF_USE_LEGACY_KERAS=1), a subclass of each creating `self.v = tf.Variable(...)` 
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from tflint_vars.analysis import (BACKEND_VARIABLES, BUILTIN_METRIC, KERAS3, LAYER_KINDS, METRIC_KINDS, VARIABLE,
-                                  CallSite, FunctionIndex, KerasClass, ModuleAnalysis, dotted_name, returned_variable)
+                                  CallSite, FunctionIndex, KerasClass, ModuleAnalysis, dotted_name, keras_flavor_of,
+                                  returned_variables)
 from tflint_vars.plans.hoist import KERAS_MEMBERS, move_after_super
 from tflint_vars.plans.reads import KERAS3_VARIABLE_LACKS, tensor_reads
 from tflint_vars.plans.tracking import tracking_hacks
 from tflint_vars.plans.initializers import Scope, WeightPlan, plan_variable, source_segment
-from tflint_vars.project import FUNCTION, RETURNS_VARIABLE
+from tflint_vars.project import FUNCTION, RETURNS_VARIABLE, RETURNS_VARIABLES
 
 # Methods that implement variable creation for their class (tf_keras' Metric.add_weight): a raw tf.Variable is
 # their job, not a bug.
@@ -77,12 +78,23 @@ def raw_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[CallSite
 _NOT_PROJECT = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "math", "functools", "builtins"})
 
 
-def helper_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[tuple[CallSite, str, str]]:
-    """(the call, the helper as written, the constructor's canonical name) for each call, in a method of a Keras
-    class, of a function outside the class that returns a raw variable (a module-level function of this module, or
-    one of another module of the project, through the project index) whose result reaches the layer (`_stored`).
-    The variable is made in the helper, where the class-bound rules do not look: it is reported where the layer
-    gets it."""
+class Made(NamedTuple):
+    """What a helper returns: the constructor's canonical name, and whether several variables (a list or tuple)."""
+
+    name: str
+    many: bool = False
+
+
+def helper_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[tuple[CallSite, str, Made]]:
+    """(the call, the helper as written, what it makes) for each call, in a method of a Keras class, of a function
+    outside the class that returns a raw variable, or a list or tuple holding one (`returned_variables`), whose
+    result reaches the layer (`_stored`). The helper is a module-level function of this module; one of another module
+    of the project, through the project index (a single variable only: the index keeps no more); or a method of an
+    object the class holds, `self.sub.make(...)` or `sub.make(...)`, when `self.sub` (the local `sub`) is bound once,
+    to `Cls(...)` of a class of this module (`_held_object_method`; deepchem's `self.states_init =
+    self.lstm.get_initial_states(...)`). The variable is made in the helper, where the class-bound rules do not look
+    (a method's returned variable is reported at its constructor only when its own class keeps it: `_escapes`): it
+    is reported where the layer gets it."""
     module_helpers = None
     for site in analysis.calls:
         ctx = site.context
@@ -93,15 +105,19 @@ def helper_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[tuple
         created = None
         if isinstance(func, ast.Name) and func.id not in analysis.imports:
             if module_helpers is None:
-                module_helpers = {f.name: returned_variable(f, analysis.qualify) for f in analysis.tree.body
+                module_helpers = {f.name: returned_variables(f, analysis.qualify) for f in analysis.tree.body
                                   if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
-            created = module_helpers.get(func.id)
+            found = module_helpers.get(func.id)
+            created = None if found is None else Made(*found)
             if func.id not in module_helpers and analysis.resolver is not None:  # maybe from a star import
                 refs = [f"{star}{'' if star.endswith('.') else '.'}{func.id}" for star in analysis.star_imports]
                 created = next(filter(None, (_project_helper(analysis, ref) for ref in refs)), None)
-        elif analysis.resolver is not None and site.name is not None \
-                and site.name.split(".")[0] not in _NOT_PROJECT:
-            created = _project_helper(analysis, analysis.qualify_raw(func))
+        else:
+            if isinstance(func, ast.Attribute) and _held_receiver(analysis, func.value):
+                created = _held_object_method(analysis, site, func)
+            if created is None and analysis.resolver is not None and site.name is not None \
+                    and site.name.split(".")[0] not in _NOT_PROJECT:
+                created = _project_helper(analysis, analysis.qualify_raw(func))
         if created is None or _untracked_by_design(site):
             continue
         method = ctx.keras_class.method(ctx.method)
@@ -109,17 +125,140 @@ def helper_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[tuple
             yield site, dotted_name(func) or "the helper", created
 
 
-def _project_helper(analysis: ModuleAnalysis, ref: str) -> str | None:
+def _held_receiver(analysis: ModuleAnalysis, node: ast.AST) -> bool:
+    """`self.sub` or a local `sub` (not an imported name): a receiver `_held_object_method` may resolve."""
+    return isinstance(node, ast.Name) and node.id != "self" and node.id not in analysis.imports or \
+        isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
+def _held_object_method(analysis: ModuleAnalysis, site: CallSite, func: ast.Attribute) -> Made | None:
+    """What `self.sub.make(...)` (or `sub.make(...)`) returns when it is a raw variable or a list of them: `self.sub`
+    is bound once in the class (the local `sub` once in the function, and not a parameter), by `self.sub =
+    Cls(...)`, `Cls` a class defined once at this module's top level, and `make` is `Cls`'s own method (or one of its
+    bases' in the module), undecorated or a static or class method; or `Cls` is imported from another module of the
+    project and `make` is its own method there (the project index's summary). Anything else (bound twice, to another
+    value, a method `Cls` inherits from another module) is not followed."""
+    receiver = func.value
+    if isinstance(receiver, ast.Attribute):
+        value = _single_bindings(analysis, site.context.keras_class.node).get(receiver.attr)
+    else:
+        value = _single_bindings(analysis, site.context.function).get(receiver.id)
+    if not isinstance(value, ast.Call):
+        return None
+    classes = _module_classes(analysis)
+    if not isinstance(value.func, ast.Name) or value.func.id in analysis.imports or value.func.id not in classes:
+        # A class of another module of the project (`from .cells import Cell`): its summary, through the index
+        if analysis.resolver is None:
+            return None
+        refs = [analysis.qualify_raw(value.func)]
+        if isinstance(value.func, ast.Name) and refs[0] is None:  # maybe from a star import
+            refs = [f"{star}{'' if star.endswith('.') else '.'}{value.func.id}" for star in analysis.star_imports]
+        return next(filter(None, (_project_helper(analysis, f"{ref}.{func.attr}") for ref in refs if ref)), None)
+    cls = classes.get(value.func.id)
+    method = None if cls is None else _class_method(classes, cls, func.attr, set())
+    if method is None or any(getattr(d, "id", None) not in ("staticmethod", "classmethod")
+                             for d in method.decorator_list):
+        return None
+    found = returned_variables(method, analysis.qualify)
+    return None if found is None else Made(*found)
+
+
+def _single_bindings(analysis: ModuleAnalysis, scope: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+                     ) -> dict[str, ast.expr]:
+    """For a class, `self.<attribute>` -> value; for a function, local -> value: each target the scope binds exactly
+    once, by a plain `target = value` (not through a tuple, a loop, `with`, an augmented assignment, or a parameter;
+    a class using `setattr`/`delattr`, or a function's `global`/`nonlocal` name, is not followed). One walk per
+    scope, kept in the module's memos."""
+    key = ("single bindings", scope)
+    if key in analysis.memos:
+        return analysis.memos[key]
+    on_class = isinstance(scope, ast.ClassDef)
+    counts: dict[str, int] = {}
+    values: dict[str, ast.expr] = {}
+    hidden: set[str] = set()
+    if not on_class:
+        arguments = scope.args
+        hidden.update(a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs)
+        hidden.update(a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None)
+
+    def target_name(node: ast.AST) -> str | None:
+        if on_class:
+            return node.attr if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.value.id == "self" else None
+        return node.id if isinstance(node, ast.Name) else None
+
+    for node in ast.walk(scope):
+        if isinstance(node, (ast.Attribute, ast.Name)) and not isinstance(node.ctx, ast.Load):
+            name = target_name(node)
+            if name is not None:
+                counts[name] = counts.get(name, 0) + 1
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            name = target_name(node.targets[0])
+            if name is not None:
+                values[name] = node.value
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            hidden.update(node.names)
+        elif on_class and isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("setattr", "delattr"):
+            values.clear()
+            break
+    found = {name: value for name, value in values.items() if counts.get(name) == 1 and name not in hidden}
+    analysis.memos[key] = found
+    return found
+
+
+def _module_classes(analysis: ModuleAnalysis) -> dict[str, ast.ClassDef]:
+    """The classes defined at the module's top level by name, a name defined twice left out (which one runs is
+    not shown)."""
+    key = ("module classes", analysis.tree)
+    if key not in analysis.memos:
+        found: dict[str, ast.ClassDef | None] = {}
+        for node in analysis.tree.body:
+            if isinstance(node, ast.ClassDef):
+                found[node.name] = None if node.name in found else node
+        analysis.memos[key] = {name: node for name, node in found.items() if node is not None}
+    return analysis.memos[key]
+
+
+def _class_method(classes: dict[str, ast.ClassDef], cls: ast.ClassDef, name: str,
+                  seen: set) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """`cls`'s method `name` as Python finds it: the class body's last definition, else its bases' in the module,
+    left to right (depth first, close enough to the MRO for the classes one module defines)."""
+    if cls.name in seen:
+        return None
+    seen.add(cls.name)
+    own = [s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == name]
+    if own:
+        return own[-1]
+    for base in cls.bases:
+        if isinstance(base, ast.Name) and base.id in classes:
+            found = _class_method(classes, classes[base.id], name, seen)
+            if found is not None:
+                return found
+    return None
+
+
+def _project_helper(analysis: ModuleAnalysis, ref: str) -> Made | None:
     """The raw variable constructor the project function `ref` returns (tflint_vars.project), else None."""
     if ref.split(".")[0] in _NOT_PROJECT:
         return None
     answer = analysis.resolver(ref + FUNCTION)
-    return answer[1] if answer and answer[0] == RETURNS_VARIABLE else None
+    return Made(answer[1], answer[0] == RETURNS_VARIABLES) if answer and answer[0] in (RETURNS_VARIABLE,
+                                                                                       RETURNS_VARIABLES) else None
 
 
-def helper_finding(rule, site: CallSite, helper: str, created: str, in_call: bool = False):
-    """The finding for a helper's variable reaching the layer: no fix (it is made outside the class)."""
-    made = "tf.Variable" if created == VARIABLE else f"backend.{created.rpartition('.')[2]}"
+def helper_finding(rule, site: CallSite, helper: str, created: Made, in_call: bool = False):
+    """The finding for a helper's variable (or variables) reaching the layer: no fix (made outside the class)."""
+    made = "tf.Variable" if created.name == VARIABLE else f"backend.{created.name.rpartition('.')[2]}"
+    if created.many:
+        if in_call:
+            message = (f"`{helper}` makes `{made}` variables on every call of {where(site)}: `tf.function` raises "
+                       f"ValueError, and Keras 3 does not track them")
+        else:
+            message = (f"`{helper}` returns `{made}` variables that {where(site)} keeps: Keras 3 never tracks, "
+                       f"trains or saves them")
+        return weight_finding(rule, site, message, f"they are made in `{helper}`, outside the layer; make them "
+                                                   f"with `self.add_weight(...)` in the layer")
     if in_call:
         message = (f"`{helper}` makes a `{made}` on every call of {where(site)}: `tf.function` raises ValueError, "
                    f"and Keras 3 does not track it")
@@ -144,16 +283,23 @@ _TENSOR_FUNCTIONS = ("tensorflow.", "keras.backend.", "tf_keras.backend.", "kera
 def reaches_layer(analysis: ModuleAnalysis, function: ast.AST, call: ast.Call) -> bool:
     """Whether the variable `call` makes may end on the layer, where Keras 2 tracked it. Conservative: False only
     when every path provably drops it: consumed by an operation or a TensorFlow/backend function
-    (`tf.reduce_sum(v)`, `K.moving_average_update(v, x, 0.9)`), or bound to a local only used so. A variable that
-    never reaches the layer was untracked by Keras 2 as well: moving to Keras 3 changes nothing for it."""
-    return _escapes(analysis, function, analysis.index(function).parents, call, set())
+    (`tf.reduce_sum(v)`, `K.moving_average_update(v, x, 0.9)`), bound to a local only used so, or returned by a
+    method whose own class never keeps its result (`_result_kept`: a factory for its callers, such as deepchem's
+    `LSTMStep.get_initial_states`, whose callers are reported where they keep it, `helper_variables`). A variable
+    that never reaches the layer was untracked by Keras 2 as well: moving to Keras 3 changes nothing for it."""
+    return _escapes(analysis, function, analysis.index(function).parents, call, set(), frozenset())
 
 
-def _escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, node: ast.AST, names: set[str]) -> bool:
+def _escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, node: ast.AST, names: set[str],
+             methods: frozenset) -> bool:
+    """Whether the value of `node` (in `function`, whose parent links are `parents`) may reach the layer. `names`:
+    the locals being followed; `methods`: the (class, method) pairs whose results are being followed."""
     while True:
         parent = parents.get(node)
-        if parent is None or isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom)):
-            return True  # returned: a caller may keep it
+        if isinstance(parent, ast.Return):
+            return _returned_kept(analysis, function, parents, parent, methods)
+        if parent is None or isinstance(parent, (ast.Yield, ast.YieldFrom)):
+            return True  # yielded: a caller may keep it
         if isinstance(parent, _CARRIERS):
             node = parent
             continue
@@ -176,7 +322,7 @@ def _escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, node: a
                     or (isinstance(func, ast.Attribute) and _on_self(func.value)):
                 return True  # `setattr(self, ...)`, `self.f(v)`, `self.items.append(v)`
             if isinstance(func, ast.Attribute) and func.attr in _CONTAINER_METHODS and isinstance(func.value, ast.Name):
-                return _name_escapes(analysis, function, parents, func.value.id, names)
+                return _name_escapes(analysis, function, parents, func.value.id, names, methods)
             if (analysis.qualify(func) or "").startswith(_TENSOR_FUNCTIONS):
                 return False
             node = parent  # any other callable may keep its argument in what it returns
@@ -187,7 +333,8 @@ def _escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, node: a
                 for name in (target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]):
                     while isinstance(name, (ast.Subscript, ast.Starred)):
                         name = name.value
-                    if not isinstance(name, ast.Name) or _name_escapes(analysis, function, parents, name.id, names):
+                    if not isinstance(name, ast.Name) \
+                            or _name_escapes(analysis, function, parents, name.id, names, methods):
                         return True
             return False
         if isinstance(parent, _CONSUMERS):
@@ -195,15 +342,156 @@ def _escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, node: a
         return True
 
 
-def _name_escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, name: str, names: set[str]) -> bool:
+def _name_escapes(analysis: ModuleAnalysis, function: ast.AST, parents: dict, name: str, names: set[str],
+                  methods: frozenset) -> bool:
     """Whether a local's value may reach the layer: through any of its reads."""
     if name in names:
         return False  # already being followed
     names.add(name)
     if any(isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names for n in ast.walk(function)):
         return True
-    return any(_escapes(analysis, function, parents, n, names) for n in ast.walk(function)
+    return any(_escapes(analysis, function, parents, n, names, methods) for n in ast.walk(function)
                if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load))
+
+
+# The methods Keras itself may call on a Layer, Model or Metric (besides dunders, which Python calls): the public
+# members of a compiled Model (KERAS_MEMBERS), and those of Keras 3's and tf-keras' Layer, Model, Metric, Wrapper
+# and (tf-keras) AbstractRNNCell beyond them, measured with `dir()` on TF 2.21.0, Keras 3.15.1 and tf-keras 2.21.0.
+# Their callers are not in the module, so a variable they return is assumed kept, as before.
+KERAS_CALLED = KERAS_MEMBERS | frozenset({
+    "get_initial_state", "merge_state", "output_size", "reset_state", "result", "state_size",
+    "stateless_reset_state", "stateless_result", "stateless_update_state", "update_state"})
+
+
+def _returned_kept(analysis: ModuleAnalysis, function: ast.AST, parents: dict, ret: ast.Return,
+                   methods: frozenset) -> bool:
+    """A value `function` returns (at `ret`): whether its callers may keep it on the layer. Decided only for a method
+    of a class of the module (`_result_kept`); a nested function's, a lambda's or a module function's callers are
+    not followed (module helpers are reported where a layer keeps their result, `helper_variables`)."""
+    owner = parents.get(ret)
+    while owner is not None and not isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        owner = parents.get(owner)
+    if owner is not None and owner is not function:
+        return True  # a nested function's return
+    cls = _method_classes(analysis).get(function)
+    return True if cls is None else _result_kept(analysis, cls, function, methods)
+
+
+def _method_classes(analysis: ModuleAnalysis) -> dict[ast.AST, ast.ClassDef]:
+    """Each method (a function in a class body) -> its class."""
+    key = ("method classes", analysis.tree)
+    if key not in analysis.memos:
+        analysis.memos[key] = {statement: node for node in analysis.class_defs for statement in node.body
+                               if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return analysis.memos[key]
+
+
+def _result_kept(analysis: ModuleAnalysis, cls: ast.ClassDef, method: ast.FunctionDef | ast.AsyncFunctionDef,
+                 methods: frozenset) -> bool:
+    """Whether what `cls.method` returns may be kept on the object itself (where Keras 2 tracked a variable): True
+    unless every caller is seen and none keeps it. The callers are seen when the method is undecorated, not a
+    dunder nor a method Keras may call (`KERAS_CALLED`: `build`, `call`, `get_initial_state` ...) nor one `call`
+    runs (`_run_by_call`: a variable made on every call fails under `tf.function` wherever it goes), and the class,
+    its bases and its subclasses in the module (`_family`) have no base but Keras's own Layer, Model or Metric
+    (whose code calls only those) and classes of the module, and never use `self.<method>` but to call it
+    (`self.<method>(...)` or `super().<method>(...)`). Each such call whose result escapes to `self` (`_escapes`,
+    through the calling method's own return: a cycle counts as not kept) keeps it. A method none of them calls is
+    a factory for outside callers when public, which are reported where a layer keeps its result
+    (`helper_variables`); a private one none calls is kept (a subclass elsewhere may call it)."""
+    pair = (cls, method.name)
+    if pair in methods:
+        return False  # already being followed
+    key = ("result kept", cls, method.name)
+    if not methods and key in analysis.memos:
+        return analysis.memos[key]
+    kept = _result_kept_uncached(analysis, cls, method, methods | {pair})
+    if not methods:
+        analysis.memos[key] = kept
+    return kept
+
+
+def _result_kept_uncached(analysis: ModuleAnalysis, cls: ast.ClassDef, method: ast.FunctionDef | ast.AsyncFunctionDef,
+                          methods: frozenset) -> bool:
+    name = method.name
+    if method.decorator_list or (name.startswith("__") and name.endswith("__")) or name in KERAS_CALLED:
+        return True
+    family = _family(analysis, cls)
+    if family is None or name in _run_by_call(analysis, cls, family):
+        return True  # made on every call of the layer wherever it goes, which `tf.function` rejects (TFV002's case)
+    calls = []
+    for member in family:
+        for function in member.body:
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            parents = analysis.index(function).parents
+            for node in ast.walk(function):
+                if not (isinstance(node, ast.Attribute) and node.attr == name and _self_or_super(node.value)):
+                    continue
+                call = parents.get(node)
+                if not (isinstance(call, ast.Call) and call.func is node):
+                    return True  # `self.make` passed on or stored: called where this module does not show
+                calls.append((function, parents, call))
+    if not calls:
+        return name.startswith("_")
+    return any(_escapes(analysis, function, parents, call, set(), methods) for function, parents, call in calls)
+
+
+def _run_by_call(analysis: ModuleAnalysis, cls: ast.ClassDef, family: list[ast.ClassDef]) -> frozenset[str]:
+    """The methods `call` (or `__call__`) of the family calls, directly or through others (`self.<name>(...)`)."""
+    key = ("run by call", cls)
+    if key not in analysis.memos:
+        callees: dict[str, set[str]] = {}
+        for member in family:
+            for function in member.body:
+                if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    callees.setdefault(function.name, set()).update(
+                        node.func.attr for node in ast.walk(function) if isinstance(node, ast.Call)
+                        and isinstance(node.func, ast.Attribute) and _self_or_super(node.func.value))
+        reached: set[str] = set()
+        pending = [name for name in CALL_METHODS if name in callees]
+        while pending:
+            for callee in callees.get(pending.pop(), ()):
+                if callee not in reached:
+                    reached.add(callee)
+                    pending.append(callee)
+        analysis.memos[key] = frozenset(reached)
+    return analysis.memos[key]
+
+
+def _self_or_super(node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and node.id == "self" or isinstance(node, ast.Call) \
+        and isinstance(node.func, ast.Name) and node.func.id == "super"
+
+
+_KERAS_BASE_NAMES = frozenset({"Layer", "Model", "Metric"})
+
+
+def _family(analysis: ModuleAnalysis, cls: ast.ClassDef) -> list[ast.ClassDef] | None:
+    """`cls`, its bases in the module and its subclasses in the module (by name, the module's top-level classes);
+    None when one of them has another base (Keras's `Dense`, a project class from another module, `tf.Module`),
+    whose code may call any of their methods."""
+    classes = _module_classes(analysis)
+    family: list[ast.ClassDef] = []
+    pending = [cls]
+    while pending:
+        node = pending.pop()
+        if node in family:
+            continue
+        family.append(node)
+        for base in node.bases:
+            if isinstance(base, ast.Name) and base.id in classes:
+                pending.append(classes[base.id])
+                continue
+            if isinstance(base, ast.Name) and base.id == "object":
+                continue
+            qualified = analysis.qualify(base)
+            if not (qualified and keras_flavor_of(qualified) and qualified.rsplit(".", 1)[-1] in _KERAS_BASE_NAMES):
+                return None
+        for other in classes.values():
+            if other not in family and other not in pending \
+                    and any(isinstance(b, ast.Name) and b.id == node.name for b in other.bases):
+                pending.append(other)
+    return family
 
 
 def _other_backend_branch(analysis: ModuleAnalysis, site: CallSite) -> bool:

@@ -27,8 +27,16 @@ class VariableInInit(Rule):
     A variable returned by a helper outside the class (a module-level function of the module, or of another module
     of the project, found by the project index through imports, re-exports and star imports) and kept by the layer
     (`self.w = make_bias(n)`) is reported where the layer gets it, naming the helper (TFV001/TFV002/TFV003 by the
-    method holding the call). No fix: the variable is made in the helper, where `self.add_weight` cannot run; a
-    helper method or staticmethod of the class is reported where it creates the variable.
+    method holding the call). So is one a method of an object the layer holds returns (`self.states =
+    self.cell.initial_states(n)`, `self.cell` bound once to `Cell(...)` of the module or of another module of the
+    project), and a list or tuple of them. No fix: the variable is made in the helper, where `self.add_weight`
+    cannot run. A helper method or staticmethod of the class is reported where it creates the variable when the
+    class may keep what it returns: a call of it in the class keeps the result (followed through other methods'
+    returns), or its callers are not all in the module (a method Keras or Python calls, `build`,
+    `get_initial_state`, a dunder; a private one none calls; a decorated one; one passed on as `self.make`; one
+    `call` runs; a base other than Keras's own Layer, Model or Metric or the module's classes). A public method the
+    class never calls and never keeps is a factory for its callers (deepchem's `LSTMStep.get_initial_states`): the
+    layer that keeps its result is the one reported, as above.
 
     ## Why is this bad?
     Since TensorFlow 2.16, `tf.keras` is Keras 3. Keras 3 does not track a raw `tf.Variable` assigned in a layer: it
