@@ -13,8 +13,9 @@ Counts, per module of tests/realworld (a copy is fixed; the corpus is never writ
   under Keras 3 and Keras 2 (the fixed layer builds, keeps the original's variables and initial values, matches its
   outputs, trains a fit step and round-trips through `.keras` as the original did under Keras 2: where the
   original's own round trip fails under Keras 2, save/load is not required; where the original differs from a copy
-  of itself given its variables' values, outputs are not compared; the module is listed as judged on that basis). A module not ready is listed with its reason: the findings left (with the fix reason the tool shows)
-  or the verify failure;
+  of itself given its variables' values, outputs are not compared; the module is listed as judged on that basis).
+  A module not ready is listed with its reason: the findings left (with the fix reason the tool shows) or the
+  verify failure;
 - wrong fixes: `tflint-vars verify` runs the original and the fixed module under Keras 3 and Keras 2 (tf-keras) and
   compares them with the original under Keras 2; a module whose fix changed it and whose fixed side fails or errors
   for a reason other than "still untracked" is a wrong fix (under Keras 3 only a crash, a changed variable, or a

@@ -371,3 +371,62 @@ def test_package_fixture_fix_through_the_cli_matches_expected_output(name, tmp_p
                             cwd=tmp_path / top, capture_output=True, text=True, timeout=300)
     assert result.returncode in (0, 1), result.stderr
     assert (tmp_path / f"{name}.py").read_bytes() == _read(f"{name}.py.fixed")
+
+
+HELPER_MODULE = """import tensorflow as tf
+from tensorflow.keras import backend as K
+
+
+{helper}
+
+
+class Cell(tf.keras.layers.Layer):
+    def get_initial_states(self, shape):
+        return [K.zeros(shape), K.zeros(shape)]
+
+
+class L(tf.keras.layers.Layer):
+    def __init__(self, n=3, **kwargs):
+        super().__init__(**kwargs)
+        self.n = n
+        self.cell = Cell()
+
+    def build(self, input_shape):
+{body}
+
+    def call(self, x):
+        return x
+"""
+PLAIN_HELPER = "def make(shape, dtype='float32'):\n    return K.zeros(shape, dtype=dtype)"
+
+
+@pytest.mark.parametrize("helper, body, level, reason", [
+    # Inlined where the layer keeps it, then the constructors become add_weight calls.
+    (PLAIN_HELPER, "        self.w = make((self.n,))", SAFE, None),
+    ("def make(shape):\n    '''Doc.'''\n    return [K.zeros(shape), K.zeros(shape)]",
+     "        self.w = make([self.n, int(input_shape[-1])])", SAFE, None),
+    (PLAIN_HELPER, "        self.states = self.cell.get_initial_states([self.n, 2])", SAFE, None),
+    # Not inlined: an argument evaluated again could differ, a helper doing more than return, a decorated one, a
+    # name the caller rebinds, a default that is not a literal.
+    (PLAIN_HELPER, "        self.w = make(tf.shape(input_shape))", None, "may differ when evaluated again"),
+    ("def make(shape):\n    print(shape)\n    return K.zeros(shape)", "        self.w = make((self.n,))", None,
+     "does more than return one expression"),
+    ("import functools\n@functools.lru_cache\ndef make(shape):\n    return K.zeros(shape)",
+     "        self.w = make((self.n,))", None, "decorated"),
+    ("def make(shape):\n    return K.zeros(shape)", "        K = None\n        self.w = make((self.n,))", None,
+     "`K` names something else"),
+    ("SIZE = (3,)\ndef make(shape=SIZE):\n    return K.zeros(shape)", "        self.w = make()", None,
+     "default is not a literal"),
+])
+def test_a_helper_is_inlined_where_the_layer_keeps_its_variables(helper, body, level, reason):
+    source = HELPER_MODULE.format(helper=helper, body=body)
+    [diagnostic] = [d for d in check_source(source.encode(), "t.py") if d.line == source[:source.index(body)]
+                    .count("\n") + body.count("\n") + 1]
+    assert diagnostic.fix == level, diagnostic.fix_reason
+    if reason is not None:
+        assert reason in diagnostic.fix_reason
+    else:
+        fixed = fix_source(source)
+        compile(fixed, "t.py", "exec")
+        assert "add_weight" in fixed and not [d for d in check_source(fixed.encode(), "t.py")
+                                             if d.code in ("TFV001", "TFV003")]

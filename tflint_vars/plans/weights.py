@@ -274,3 +274,13 @@ def inline_edit(ctx: PlanContext, site: CallSite, shared_ok: bool) -> Edit:
         statement = statement.visit(_RelativeIndents(ctx.statement_indent(plan.construction)))
     edit.init_append = (plan.init, statement)
     return edit
+
+
+def helper_inline_edit(plan, site) -> Edit:
+    """A helper call replaced by its returned expression (`tflint_vars.plans.inline`); `plan` a str: why not."""
+    if isinstance(plan, str):
+        raise _Unfixable(plan)
+    replacement = cst.parse_expression(plan.text)
+    edit = Edit(rewrites=[(site.node, lambda node: replacement)])
+    edit.opaque.add(id(site.node))
+    return edit

@@ -79,10 +79,14 @@ _NOT_PROJECT = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "math", "f
 
 
 class Made(NamedTuple):
-    """What a helper returns: the constructor's canonical name, and whether several variables (a list or tuple)."""
+    """What a helper returns: the constructor's canonical name, and whether several variables (a list or tuple); for
+    a helper of this module, its definition and whether it is called through an object (its first parameter bound
+    there), which the inlining fix reads."""
 
     name: str
     many: bool = False
+    function: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    through_object: bool = False
 
 
 def helper_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[tuple[CallSite, str, Made]]:
@@ -108,7 +112,7 @@ def helper_variables(analysis: ModuleAnalysis, method_matches) -> Iterator[tuple
                 module_helpers = {f.name: returned_variables(f, analysis.qualify) for f in analysis.tree.body
                                   if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
             found = module_helpers.get(func.id)
-            created = None if found is None else Made(*found)
+            created = None if found is None else Made(*found, _module_function(analysis, func.id))
             if func.id not in module_helpers and analysis.resolver is not None:  # maybe from a star import
                 refs = [f"{star}{'' if star.endswith('.') else '.'}{func.id}" for star in analysis.star_imports]
                 created = next(filter(None, (_project_helper(analysis, ref) for ref in refs)), None)
@@ -160,7 +164,8 @@ def _held_object_method(analysis: ModuleAnalysis, site: CallSite, func: ast.Attr
                              for d in method.decorator_list):
         return None
     found = returned_variables(method, analysis.qualify)
-    return None if found is None else Made(*found)
+    static = any(getattr(d, "id", None) == "staticmethod" for d in method.decorator_list)
+    return None if found is None else Made(*found, method, not static)
 
 
 def _single_bindings(analysis: ModuleAnalysis, scope: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
@@ -247,9 +252,52 @@ def _project_helper(analysis: ModuleAnalysis, ref: str) -> Made | None:
                                                                                        RETURNS_VARIABLES) else None
 
 
-def helper_finding(rule, site: CallSite, helper: str, created: Made, in_call: bool = False):
-    """The finding for a helper's variable (or variables) reaching the layer: no fix (made outside the class)."""
+def _module_function(analysis: ModuleAnalysis, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The module's top-level function `name` when it is defined once and nothing at module level rebinds it."""
+    bindings = []
+    for node in analysis.tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [(alias.asname or alias.name).split(".")[0] for alias in node.names]
+        else:
+            names = [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)]
+        bindings += [node] * names.count(name)
+    only = bindings[0] if len(bindings) == 1 else None
+    return only if isinstance(only, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+
+def inline_plan(analysis: ModuleAnalysis, site: CallSite, created: Made):
+    """The inlining fix of a helper call (`tflint_vars.plans.inline`), or why there is none."""
+    from tflint_vars.plans.inline import plan_helper_inline
+    if created.function is None:
+        return "the helper is defined in another module"
+    caller = site.context.function or site.context.keras_class.node
+    return plan_helper_inline(analysis.source, site.node, created.function, created.through_object, caller)
+
+
+def helper_site(analysis: ModuleAnalysis, site: CallSite) -> Made | None:
+    """What the helper called at `site` makes, when `site` is a helper call the variable rules report."""
+    for found, _, created in helper_variables(analysis, lambda method: True):
+        if found is site:
+            return created
+    return None
+
+
+def helper_finding(rule, site: CallSite, helper: str, created: Made, in_call: bool = False,
+                   analysis: ModuleAnalysis | None = None):
+    """The finding for a helper's variable (or variables) reaching the layer. Outside `call`, the fix inlines the
+    helper's returned expression where the layer keeps it (`inline_plan`), so that the constructors are fixed where
+    they stand; else no fix (made outside the class)."""
+    from tflint_vars.diagnostics import SAFE
     made = "tf.Variable" if created.name == VARIABLE else f"backend.{created.name.rpartition('.')[2]}"
+    inlined = inline_plan(analysis, site, created) if analysis is not None and not in_call else None
+    if inlined is not None and not isinstance(inlined, str):
+        message = (f"`{helper}` returns {f'`{made}` variables' if created.many else f'a `{made}`'} that "
+                   f"{where(site)} keeps: Keras 3 never tracks, trains or saves {'them' if created.many else 'it'}")
+        return rule.finding(site.node, message, SAFE, title=f"Inline `{helper}`'s returned expression")
+    # Why it is not inlined, where that is not plain (another module's helper, or in `call`: made on every call).
+    why = f", and it is not inlined: {inlined}" if isinstance(inlined, str) and created.function is not None else ""
     if created.many:
         if in_call:
             message = (f"`{helper}` makes `{made}` variables on every call of {where(site)}: `tf.function` raises "
@@ -257,14 +305,14 @@ def helper_finding(rule, site: CallSite, helper: str, created: Made, in_call: bo
         else:
             message = (f"`{helper}` returns `{made}` variables that {where(site)} keeps: Keras 3 never tracks, "
                        f"trains or saves them")
-        return weight_finding(rule, site, message, f"they are made in `{helper}`, outside the layer; make them "
-                                                   f"with `self.add_weight(...)` in the layer")
+        return weight_finding(rule, site, message, f"they are made in `{helper}`, outside the layer{why}; make "
+                                                   f"them with `self.add_weight(...)` in the layer")
     if in_call:
         message = (f"`{helper}` makes a `{made}` on every call of {where(site)}: `tf.function` raises ValueError, "
                    f"and Keras 3 does not track it")
     else:
         message = f"`{helper}` returns a `{made}` that {where(site)} keeps: Keras 3 never tracks, trains or saves it"
-    return weight_finding(rule, site, message, f"it is made in `{helper}`, outside the layer; make it with "
+    return weight_finding(rule, site, message, f"it is made in `{helper}`, outside the layer{why}; make it with "
                                                f"`self.add_weight(...)` in the layer")
 
 

@@ -4,8 +4,8 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.rules._raw_variables import (fix_plan, helper_finding, helper_variables, raw_variables,
-                                              untracked_message, weight_finding)
+from tflint_vars.rules._raw_variables import (fix_plan, helper_finding, helper_site, helper_variables, inline_plan,
+                                              raw_variables, untracked_message, weight_finding)
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -29,14 +29,20 @@ class VariableInInit(Rule):
     (`self.w = make_bias(n)`) is reported where the layer gets it, naming the helper (TFV001/TFV002/TFV003 by the
     method holding the call). So is one a method of an object the layer holds returns (`self.states =
     self.cell.initial_states(n)`, `self.cell` bound once to `Cell(...)` of the module or of another module of the
-    project), and a list or tuple of them. No fix: the variable is made in the helper, where `self.add_weight`
-    cannot run. A helper method or staticmethod of the class is reported where it creates the variable when the
-    class may keep what it returns: a call of it in the class keeps the result (followed through other methods'
-    returns), or its callers are not all in the module (a method Keras or Python calls, `build`,
-    `get_initial_state`, a dunder; a private one none calls; a decorated one; one passed on as `self.make`; one
-    `call` runs; a base other than Keras's own Layer, Model or Metric or the module's classes). A public method the
-    class never calls and never keeps is a factory for its callers (deepchem's `LSTMStep.get_initial_states`): the
-    layer that keeps its result is the one reported, as above.
+    project), and a list or tuple of them. The fix inlines the helper's returned expression where the layer keeps it
+    (`self.states = [K.zeros(n), K.zeros(n)]`), and the constructors are then fixed where they stand, each by its
+    own plan below. Safe, as a rewrite that keeps what runs: the helper is this module's (a function defined once at
+    top level, or a method of a class of the module, bound once to the object), undecorated, and its body only
+    returns one expression, with no lambda, comprehension or `:=`, not reading its own `self`, and reading no name
+    the calling function rebinds; every argument is a name, attribute, literal, subscript or arithmetic of them (or
+    `int`, `len` ... of them: evaluated again for each use of its parameter, with the same value). Otherwise no fix:
+    the variable is made in the helper, where `self.add_weight` cannot run. A helper method or staticmethod of the
+    class is reported where it creates the variable when the class may keep what it returns: a call of it in the
+    class keeps the result (followed through other methods' returns), or its callers are not all in the module (a
+    method Keras or Python calls, `build`, `get_initial_state`, a dunder; a private one none calls; a decorated one;
+    one passed on as `self.make`; one `call` runs; a base other than Keras's own Layer, Model or Metric or the
+    module's classes). A public method the class never calls and never keeps is a factory for its callers
+    (deepchem's `LSTMStep.get_initial_states`): the layer that keeps its result is the one reported, as above.
 
     ## Why is this bad?
     Since TensorFlow 2.16, `tf.keras` is Keras 3. Keras 3 does not track a raw `tf.Variable` assigned in a layer: it
@@ -209,7 +215,10 @@ class VariableInInit(Rule):
 
     def fix_edit(self, ctx, site):
         """`tf.Variable(...)` -> `self.add_weight(...)` where it stands, as `fix_plan` decides."""
-        from tflint_vars.plans.weights import weight_edit
+        from tflint_vars.plans.weights import helper_inline_edit, weight_edit
+        created = helper_site(ctx.analysis, site)
+        if created is not None:  # a helper's variables, kept here: its returned expression inlined
+            return helper_inline_edit(inline_plan(ctx.analysis, site, created), site)
         return weight_edit(ctx, site, fix_plan(ctx.analysis, site))
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
@@ -217,4 +226,4 @@ class VariableInInit(Rule):
             plan = fix_plan(analysis, site)
             yield weight_finding(self, site, untracked_message(analysis, site), plan)
         for site, helper, created in helper_variables(analysis, lambda method: method == "__init__"):
-            yield helper_finding(self, site, helper, created)
+            yield helper_finding(self, site, helper, created, analysis=analysis)

@@ -4,8 +4,8 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.rules._raw_variables import (CALL_METHODS, fix_plan, helper_finding, helper_variables, raw_variables,
-                                              untracked_message, weight_finding)
+from tflint_vars.rules._raw_variables import (CALL_METHODS, fix_plan, helper_finding, helper_site, helper_variables,
+                                              inline_plan, raw_variables, untracked_message, weight_finding)
 from tflint_vars.rules.base import Finding, Rule
 
 
@@ -65,7 +65,10 @@ class VariableInMethod(Rule):
 
     def fix_edit(self, ctx, site):
         """`tf.Variable(...)` -> `self.add_weight(...)` where it stands, as `fix_plan` decides."""
-        from tflint_vars.plans.weights import weight_edit
+        from tflint_vars.plans.weights import helper_inline_edit, weight_edit
+        created = helper_site(ctx.analysis, site)
+        if created is not None:  # a helper's variables, kept here: its returned expression inlined
+            return helper_inline_edit(inline_plan(ctx.analysis, site, created), site)
         return weight_edit(ctx, site, fix_plan(ctx.analysis, site))
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
@@ -73,4 +76,4 @@ class VariableInMethod(Rule):
             plan = fix_plan(analysis, site)
             yield weight_finding(self, site, untracked_message(analysis, site), plan)
         for site, helper, created in helper_variables(analysis, lambda m: m != "__init__" and m not in CALL_METHODS):
-            yield helper_finding(self, site, helper, created)
+            yield helper_finding(self, site, helper, created, analysis=analysis)
