@@ -424,7 +424,8 @@ def _initial_values(original: TargetRun, fixed: TargetRun, pairs: list[tuple[int
                            "max_abs_diff": None if not equal and a.shape != b.shape else
                            float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0))})
     if random_pairs:
-        smallest = min(max(1, int(np.prod(original.created[i].shape.as_list()))) for i, *_ in random_pairs)
+        # The initial value's size: a variable of a partly unknown shape (`shape=[None, d]`) has one too.
+        smallest = min(max(1, int(np.size(original.initial[i]))) for i, *_ in random_pairs)
         count = max(MIN_DRAWS, min(MAX_DRAWS, math.ceil(TARGET_VALUES / smallest)))
         draws_o, draws_f = _draw(original, ex, probe, count), _draw(fixed, ex, probe, count)
         for i, j, name, random_o, random_f in random_pairs:
