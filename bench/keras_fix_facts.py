@@ -211,6 +211,25 @@ def _():
     return (len(instance.losses), len(instance.weights))
 
 
+@fact("get_variable_regularizer_collection")
+def _():
+    # Where get_variable's regularization loss goes when a layer builds: (layer.losses, model.losses, whether TF1's
+    # REGULARIZATION_LOSSES collection holds it, the model's fit loss above the plain loss).
+    class L(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = tf.compat.v1.get_variable("w", shape=(2,), initializer=tf.compat.v1.ones_initializer(),
+                                               regularizer=lambda w: 10.0 * tf.reduce_sum(w * w))
+
+        def call(self, x):
+            return x * self.w
+    before = len(tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES))
+    model = keras.Sequential([keras.Input((2,)), L()])
+    model.compile("sgd", "mse")
+    history = model.fit(np.ones((4, 2), "float32"), np.ones((4, 2), "float32"), verbose=0, epochs=1)
+    after = len(tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES))
+    return (len(model.layers[0].losses), len(model.losses), after > before, history.history["loss"][0] > 1.0)
+
+
 @fact("raw_variable_constraint_in_fit")
 def _():
     class L(keras.layers.Layer):

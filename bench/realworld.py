@@ -24,6 +24,9 @@ Counts, per module of tests/realworld (a copy is fixed; the corpus is never writ
   where the original fails with the same reasons (numbers aside), the failure is the module's own, listed as
   "not wrong, the original fails alike", not a wrong fix.
 
+The corpus is copied into a temporary directory with a `setup.cfg` (its project root), so that each module is
+checked and fixed as a project of its own would be, not as part of this repository.
+
 `--tree` names another checkout (a worktree of another branch) whose fixer and checker are measured: they run in
 subprocesses with that tree first on PYTHONPATH. The verifier is the one this interpreter imports, so the same
 verifier judges every fixer.
@@ -276,7 +279,13 @@ def main() -> int:
     parser.add_argument("--no-verify", action="store_true", help="only the check/fix counts (no TensorFlow)")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
-    CORPUS = args.corpus.resolve()
+    # Each module is measured as a user's project holds it: a copy of the corpus under a project root of its own (a
+    # setup.cfg), not inside this repository, whose own sources are no part of its project (they name TF1's
+    # regularization-loss collection, which decides TFV004's regularizer fix).
+    project = Path(tempfile.mkdtemp(prefix="tflint-realworld-"))
+    shutil.copytree(args.corpus.resolve(), project / args.corpus.resolve().name)
+    (project / "setup.cfg").write_text("")
+    CORPUS = project / args.corpus.resolve().name
     tree = args.tree.resolve()
     figures: dict = {"tree": str(tree), "checks": measure_checks(tree)}
     print(json.dumps(figures["checks"], indent=1), flush=True)

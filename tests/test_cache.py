@@ -390,3 +390,23 @@ def test_the_cache_key_is_private_and_a_shared_one_turns_the_cache_off(tmp_path)
     result = check(str(target), cache_dir=tmp_path / "cache", env_extra={"XDG_CONFIG_HOME": str(config)})
     assert result.stdout == expected
     assert "warning: the result cache is off" in result.stderr and "must belong to you and be private" in result.stderr
+
+
+def test_a_file_that_starts_reading_the_regularization_collection_changes_a_cached_fix(tmp_path):
+    """TFV004's regularizer fix is safe only where no file of the project reads TF1's regularization-loss collection:
+    the cache re-asks that question, so a reader added later turns the cached safe fix unsafe, naming it."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "regularizer" / "unread", project)
+    env = {**os.environ, "NO_COLOR": "1", "TFLINT_VARS_CACHE_DIR": str(tmp_path / "cache")}
+
+    def fixes() -> set[tuple[str, str | None]]:
+        result = subprocess.run([sys.executable, "-m", "tflint_vars", "check", "--output-format", "json", "."],
+                                cwd=project, capture_output=True, text=True, env=env, timeout=300)
+        return {(d["fix"], d.get("fix_reason")) for d in json.loads(result.stdout) if d["code"] == "TFV004"}
+
+    assert fixes() == {("safe", None)}
+    assert fixes() == {("safe", None)}  # warm
+    (project / "train.py").write_text("import tensorflow as tf\nLOSS = tf.compat.v1.losses.get_regularization_loss\n")
+    levels = fixes()
+    assert {level for level, _ in levels} == {"unsafe"}
+    assert any("`train.py` may read TF1's regularization-loss collection" in (reason or "") for _, reason in levels)

@@ -162,6 +162,36 @@ def fingerprint(stat: os.stat_result) -> list[int]:
     return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
+# The question whether any file of the project reads TF1's regularization-loss collection, which
+# `get_variable(regularizer=...)` fills under Keras 2 while `layer.losses` stays empty (facts
+# get_variable_regularizer_in_layer_losses, get_variable_regularizer_collection): `tf.compat.v1.losses.
+# get_regularization_loss(es)`, `GraphKeys.REGULARIZATION_LOSSES`, "regularization_losses", `get_total_loss`.
+REGULARIZATION_READERS = "?reads:regularization-collection"
+_READER_NEEDLES = (b"regularization_loss", b"get_total_loss")
+# Directories a project scan skips: environments and build output, whose copies of TensorFlow mention the collection.
+_NOT_PROJECT_DIRS = frozenset({"site-packages", "dist-packages", "node_modules", "__pycache__", "venv", "env", "build",
+                               "dist"})
+
+
+def first_reader(root: str) -> str:
+    """The first .py or .ipynb file under `root` (its path relative to `root`) whose text names the regularization-loss
+    collection or a reader of it (case-insensitive), or "" when none does. Hidden directories and environments are
+    skipped."""
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and d not in _NOT_PROJECT_DIRS)
+        for name in sorted(files):
+            if not name.endswith((".py", ".ipynb")):
+                continue
+            path = os.path.join(directory, name)
+            try:
+                data = read_regular_file(path).lower()
+            except (OSError, ValueError):
+                continue
+            if any(needle in data for needle in _READER_NEEDLES):
+                return os.path.relpath(path, root)
+    return ""
+
+
 class ProjectIndex:
     """Module summaries, read as resolution needs them, and the answers given. `known` seeds it with summaries
     remembered by the cache: {absolute path: [stat fingerprint, content digest, summary]}, used while the file's
@@ -179,6 +209,7 @@ class ProjectIndex:
         self._aliases: dict[tuple[str, str], str | None] = {}
         self._aliasing: set[tuple[str, str]] = set()
         self._installed: set[str] = set()  # module files found on the environment's sys.path
+        self._readers: dict[str, str] = {}  # project root -> `first_reader`
         self._consulted: dict[str, list] = {}
         self.fresh: dict[str, list] = {}  # consulted since the last `take_fresh`
 
@@ -375,7 +406,15 @@ class ProjectIndex:
         return None
 
     def answer(self, importer: str, question: str) -> list | str | None:
-        """A question as the cache stores it, answered now: `@ref` asks `alias`, any other `resolve`."""
+        """A question as the cache stores it, answered now: `@ref` asks `alias`, `REGULARIZATION_READERS` the project
+        scan (`first_reader` of the importer's project root; None without one), any other `resolve`."""
+        if question == REGULARIZATION_READERS:
+            root = project_root(os.path.dirname(importer))
+            if root is None:
+                return None
+            if root not in self._readers:
+                self._readers[root] = first_reader(root)
+            return self._readers[root]
         if question.startswith("@"):
             return self.alias(importer, question[1:])
         kind = self.resolve(importer, question)
@@ -407,6 +446,12 @@ class FileResolver:
     def alias(self, ref: str) -> str | None:
         """The TensorFlow or Keras name the imported module or name `ref` stands for, or None."""
         answer = self._ask(f"@{ref}")
+        return answer if isinstance(answer, str) else None
+
+    def regularization_reader(self) -> str | None:
+        """A file of this file's project that reads the regularization-loss collection, "" when none does, None when
+        the file has no project root to scan."""
+        answer = self._ask(REGULARIZATION_READERS)
         return answer if isinstance(answer, str) else None
 
     def _ask(self, question: str) -> list | str | None:

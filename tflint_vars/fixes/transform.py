@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
@@ -81,6 +82,7 @@ class _Located:
     init: cst.FunctionDef | cst.ClassDef | None = None  # Edit.init_append's `__init__` (or class), in libcst
     recreated: cst.SimpleStatementLine | None = None  # Edit.recreate's statement
     wrapped: cst.SimpleStatementLine | None = None  # Edit.wrap_with's statement
+    commented: cst.SimpleStatementLine | None = None  # Edit.comment_before's statement
 
 
 # The nodes that make up the statement structure of a module: the parents `_Tree` records.
@@ -233,6 +235,12 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
             raise Unfixable("the statement to wrap could not be located in the libcst tree")
         located.wrapped = statement
         ranges.append(tree.span(statement))
+    if edit.comment_before is not None:
+        statement = _statement_line(tree, tree.find(ctx, edit.comment_before[0]))
+        if statement is None:
+            raise Unfixable("the statement to comment could not be located in the libcst tree")
+        located.commented = statement
+        ranges.append(tree.span(statement))
     for call in edit.removals:
         statement = _statement_line(tree, tree.find(ctx, call))
         if statement is None:
@@ -292,6 +300,8 @@ class _Apply(cst.CSTTransformer):
         self.recreated = {located.recreated: located.edit.recreate for located in edits
                           if located.recreated is not None}
         self.wrapped = {located.wrapped: located.edit.wrap_with[1] for located in edits if located.wrapped is not None}
+        self.commented = {located.commented: located.edit.comment_before[1] for located in edits
+                          if located.commented is not None}
         for located in edits:
             if located.moved is not None and located.moved not in self.move_after.get(located.anchor, []):
                 self.move_after.setdefault(located.anchor, []).append(located.moved)
@@ -313,7 +323,8 @@ class _Apply(cst.CSTTransformer):
         self.positions = positions
         touched = [node for located in edits for node in (
             *(node for node, _ in located.rewrites), *located.removed, located.statement, located.guard, located.klass,
-            located.moved, located.anchor, located.init, located.recreated, located.wrapped) if node is not None]
+            located.moved, located.anchor, located.init, located.recreated, located.wrapped, located.commented)
+            if node is not None]
         self.starts = sorted((positions[node].start.line, positions[node].start.column) for node in touched)
 
     def on_visit(self, node):
@@ -336,6 +347,10 @@ class _Apply(cst.CSTTransformer):
     def leave_SimpleStatementLine(self, original_node, updated_node):
         if original_node in self.removed:
             return cst.RemoveFromParent()
+        if original_node in self.commented:
+            updated_node = updated_node.with_changes(leading_lines=[*updated_node.leading_lines, *(
+                cst.EmptyLine(comment=cst.Comment(f"# {line}"))
+                for line in textwrap.wrap(self.commented[original_node], 100, break_long_words=False))])
         if original_node in self.recreated:  # made the first time; later runs assign the weight made then
             _, attribute, assignment = self.recreated[original_node]
             return cst.If(test=cst.parse_expression(f'hasattr(self, "{attribute}")'),
@@ -695,7 +710,7 @@ def _top_level_of(tree: _Tree, items: list[_Located]) -> cst.CSTNode | None:
     None."""
     starts = [tree.positions[node].start for item in items for node in (
         *(node for node, _ in item.rewrites), *item.removed, item.statement, item.guard, item.moved, item.anchor,
-        item.init, item.recreated, item.wrapped) if node is not None]
+        item.init, item.recreated, item.wrapped, item.commented) if node is not None]
     if not starts:
         return None
     found = {tree.top_level(start.line, start.column) for start in starts}

@@ -45,6 +45,8 @@ class Edit:
     # (statement, context manager expression): the statement is wrapped in `with <expression>:` (TFV018's
     # `with tf.init_scope():`).
     wrap_with: tuple[ast.stmt, str] | None = None
+    # (statement, text): a `# text` comment line is written just before the statement.
+    comment_before: tuple[ast.stmt, str] | None = None
 
 
 class PlanContext:

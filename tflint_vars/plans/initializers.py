@@ -76,6 +76,8 @@ class WeightPlan:
     inlined: ast.Assign | None = None
     # (statement, attribute, `assign(value)`): made again by a method that runs after build: guarded (Edit.recreate)
     recreate: tuple | None = None
+    # A comment the fix writes on the line before the statement (a get_variable regularizer Keras 2 never applied)
+    comment: str | None = None
 
 
 def bind_arguments(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr] | None:
@@ -1176,6 +1178,12 @@ def plan_backend_variable(call: ast.Call, source: str, qualify: Callable[[ast.AS
         return str(reason)
 
 
+# Why a get_variable regularizer makes the fix unsafe, unless no file of the project reads the collection Keras 2 put
+# the loss in (then the fix leaves the regularizer out: rules/tfv004's `_own_plan`).
+REGULARIZER_REASON = ("add_weight adds its regularizer to `layer.losses`, which Keras 2 did not for get_variable: "
+                      "`fit` now minimises a loss it did not before")
+
+
 # tf.compat.v1.get_variable's positional parameters, in order.
 GET_VARIABLE_PARAMS = ("name", "shape", "dtype", "initializer", "regularizer", "trainable", "collections",
                        "caching_device", "partitioner", "validate_shape", "use_resource", "custom_getter", "constraint")
@@ -1229,8 +1237,7 @@ def plan_get_variable(call: ast.Call, source: str, qualify: Callable[[ast.AST], 
                                            and bound["regularizer"].value is None):
             # Keras 2 did not collect get_variable's regularizer into `layer.losses`; add_weight's is collected and
             # `fit` minimises it (fact get_variable_regularizer_in_layer_losses: 0 losses before, 1 after).
-            unsafe.append("add_weight adds its regularizer to `layer.losses`, which Keras 2 did not for "
-                          "get_variable: `fit` now minimises a loss it did not before")
+            unsafe.append(REGULARIZER_REASON)
         init = bound.get("initializer")
         if init is not None:
             _get_variable_initializer(plan, init, text, qualify)

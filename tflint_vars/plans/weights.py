@@ -214,6 +214,11 @@ def weight_edit(ctx: PlanContext, site: CallSite, plan: WeightPlan | str, hoist:
         if plan.inlined is not None:  # its value now the initializer's: the local is read nowhere else
             edit.removals.append(plan.inlined)
         edit.recreate = plan.recreate
+        if plan.comment is not None:
+            statement = site.node
+            while statement is not None and not isinstance(statement, ast.stmt):
+                statement = ctx.parent(statement)
+            edit.comment_before = (statement, plan.comment)
         tf_name = next((local for local, target in ctx.module_imports.items() if target in (
             "tensorflow", "tensorflow.compat.v1", "tensorflow.compat.v2")), None)
         if plan.tensor_reads and tf_name is None:

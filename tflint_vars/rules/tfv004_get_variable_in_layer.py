@@ -4,7 +4,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
 from tflint_vars.diagnostics import SAFE
-from tflint_vars.plans.initializers import WeightPlan, plan_get_variable
+from tflint_vars.plans.initializers import REGULARIZER_REASON, WeightPlan, plan_get_variable
 from tflint_vars.rules._raw_variables import (get_variable_message, is_keras3_class, planned_in_place,
                                               weight_finding, where)
 from tflint_vars.rules.base import Finding, Rule
@@ -51,20 +51,25 @@ class GetVariableInLayer(Rule):
 
     ## Fix safety
     Safe when every argument maps to `add_weight` (name, shape, dtype, initializer, trainable, constraint; other
-    keywords only at their defaults) and the initializer maps to a Keras one with the same distribution; TF1
-    random initializers must spell out their moments, because the v1 and v2 functions of one name have different
-    defaults. As TFV001 (measured by `bench/keras_fix_facts.py`): the dtype is written (get_variable's default is
-    float32) with `autocast=False`, a shape that is a number becomes a tuple, a `/` in the name makes the fix unsafe,
-    and the place must be `__init__` after `super().__init__()`, `build` or a helper only those call (none in
-    `call`: Keras 3 raises on add_weight once built; unsafe in another method). Unsafe with `regularizer=`: Keras 2
-    did not put get_variable's regularization loss in `layer.losses`, add_weight does, so `fit` minimises a loss it
-    did not before. None under a `variable_scope` with `reuse`, which shares one variable between calls. Unsafe,
-    as TFV001, where the class may combine the weight with numpy values (a Keras 3 weight times a numpy float64 is
-    float64; get_variable's variable stays float32). All or none: when one `get_variable` of the class (outside
-    `__init__`) gets no safe fix, the others' fixes are unsafe too. tf-keras calls `build` again when it loads a
-    model, and there get_variable returns the variables it already made while add_weight makes new ones, so a
-    partly fixed `build` changes the weight order between save and load: values load into the wrong variables
-    (measured on a held-out module: prediction difference 5.6 after load, 0.0 for the original; issue 17).
+    keywords only at their defaults) and the initializer maps to a Keras one with the same distribution; TF1 random
+    initializers must spell out their moments, because the v1 and v2 functions of one name have different defaults.
+    As TFV001 (measured by `bench/keras_fix_facts.py`): the dtype is written (get_variable's default is float32)
+    with `autocast=False`, a shape that is a number becomes a tuple, a `/` in the name makes the fix unsafe, and the
+    place must be `__init__` after `super().__init__()`, `build` or a helper only those call (none in `call`: Keras
+    3 raises on add_weight once built; unsafe in another method). A `regularizer=` Keras 2 never applied:
+    get_variable's loss is not in `layer.losses`, `model.losses` or `fit`'s loss (facts
+    get_variable_regularizer_in_layer_losses, get_variable_regularizer_collection), where add_weight's would be.
+    Only TF1's regularization-loss collection may hold it. So where no file of the project (below the nearest
+    pyproject.toml, setup.cfg, setup.py or .git) names that collection or a reader of it (`REGULARIZATION_LOSSES`,
+    `get_regularization_loss(es)`, `get_total_loss`), the fix leaves the regularizer out, as a comment above the
+    statement, and is safe. Unsafe otherwise, naming the file, or when there is no project root. None under a
+    `variable_scope` with `reuse`, which shares one variable between calls. Unsafe, as TFV001, where the class may
+    combine the weight with numpy values (a Keras 3 weight times a numpy float64 is float64; get_variable's variable
+    stays float32). All or none: when one `get_variable` of the class (outside `__init__`) gets no safe fix, the
+    others' fixes are unsafe too. tf-keras calls `build` again when it loads a model, and there get_variable returns
+    the variables it already made while add_weight makes new ones, so a partly fixed `build` changes the weight
+    order between save and load: values load into the wrong variables (measured on a held-out module: prediction
+    difference 5.6 after load, 0.0 for the original; issue 17).
     """
 
     code = "TFV004"
@@ -115,4 +120,27 @@ class GetVariableInLayer(Rule):
 
 
 def _own_plan(analysis: ModuleAnalysis, site) -> WeightPlan | str:
-    return planned_in_place(analysis, site, plan_get_variable, refuse=_shared_by_scope)
+    plan = planned_in_place(analysis, site, plan_get_variable, refuse=_shared_by_scope)
+    if isinstance(plan, WeightPlan) and plan.unsafe == REGULARIZER_REASON:
+        _unapplied_regularizer(analysis, plan)
+    return plan
+
+
+def _unapplied_regularizer(analysis: ModuleAnalysis, plan: WeightPlan) -> None:
+    """Keras 2 never applied get_variable's regularizer in a layer: not in `layer.losses`, so neither `fit` nor a loop
+    over `model.losses` minimised it (fact get_variable_regularizer_in_layer_losses); only a reader of TF1's
+    regularization-loss collection saw it (fact get_variable_regularizer_collection). Where no file of the project
+    reads that collection, the fix leaves the regularizer out, as a comment, and is safe; else it stays unsafe,
+    naming the reader."""
+    ask = getattr(analysis.resolver, "regularization_reader", None)
+    reader = ask() if ask is not None else None
+    if reader == "":
+        regularizer = plan.keywords.pop("regularizer")
+        plan.unsafe = None
+        plan.comment = (f"regularizer={regularizer} left out: Keras 2 never added get_variable's regularizer to the "
+                        f"layer's losses; pass it to add_weight to apply it")
+    elif reader is None:
+        plan.unsafe += " (and no project root, such as a pyproject.toml or .git, to show no file reads TF1's " \
+                       "regularization-loss collection, where Keras 2 put it)"
+    else:
+        plan.unsafe += f" (and `{reader}` may read TF1's regularization-loss collection, where Keras 2 put it)"
