@@ -35,6 +35,7 @@ verifier judges every fixer.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -283,6 +284,7 @@ def main() -> int:
     # setup.cfg), not inside this repository, whose own sources are no part of its project (they name TF1's
     # regularization-loss collection, which decides TFV004's regularizer fix).
     project = Path(tempfile.mkdtemp(prefix="tflint-realworld-"))
+    atexit.register(shutil.rmtree, project, True)
     shutil.copytree(args.corpus.resolve(), project / args.corpus.resolve().name)
     (project / "setup.cfg").write_text("")
     CORPUS = project / args.corpus.resolve().name
