@@ -107,6 +107,7 @@ def fixed_copy(tree: Path, *flags: str) -> tuple[Path, dict[str, list[dict]]]:
     directory = Path(tempfile.mkdtemp(prefix="tflint-vars-realworld-"))
     for path in CORPUS.glob("*.py"):
         shutil.copy(path, directory / path.name)
+    (directory / "setup.cfg").write_text("")  # a project root of its own, as the corpus copy has (see `main`)
     check(tree, directory, "--fix", *flags)
     return directory, check(tree, directory)
 
