@@ -174,3 +174,85 @@ def test_inlined_helper_is_the_one_the_call_runs(tmp_path, case):
     source, cls, line = INLINE_CASES[case]
     code = "TFV001" if case == "parameter_shadows_helper" else "TFV003"  # made in `__init__`, else in `build`
     _safe_fix_keeps_promise(tmp_path, source, cls, code, line)
+
+
+# --- 2. The lambda-filled computed fix: two weights of one `build` share the lambdas' `initial_value` ---------------
+
+_RUNNER = """\
+import json, os, sys
+import numpy as np
+import tensorflow as tf
+sys.path.insert(0, sys.argv[1])
+import {module} as mod
+keras = tf.keras
+inp = keras.Input((3,))
+model = keras.Model(inp, mod.Outer()(inp))
+print(json.dumps({{"weights": sorted(v.numpy().tolist() for v in model.weights),
+                  "outputs": model(np.ones((1, 3), "float32")).numpy().tolist()}}))
+"""
+
+
+def _run(tmp_path: Path, module: str, legacy: bool) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("TF_USE_LEGACY_KERAS", None)
+    if legacy:
+        env["TF_USE_LEGACY_KERAS"] = "1"
+    script = tmp_path / f"run_{module}.py"
+    script.write_text(_RUNNER.format(module=module))
+    result = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+LATE_BINDING = """\
+import tensorflow as tf
+
+
+class Pair(tf.keras.layers.Layer):
+    def __init__(self, a, b, **kwargs):
+        super().__init__(**kwargs)
+        self.a_init = a
+        self.b_init = b
+
+    def build(self, input_shape):
+        self.a = tf.Variable(self.a_init, name="a")
+        self.b = tf.Variable(self.b_init, name="b")
+
+    def call(self, x):
+        return x * self.a + self.b
+
+
+class Outer(tf.keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = Pair([1.0, 2.0, 3.0], [10.0, 20.0, 30.0])
+
+    def call(self, x):
+        return self.inner(x)
+"""
+
+
+def test_lambda_filled_weights_of_one_build_keep_their_own_values(tmp_path):
+    """Keras 3 builds `Pair` inside `Outer`'s symbolic call (a stateless scope) and defers a callable initializer;
+    the fix's `lambda shape, dtype=None: initial_value` reads the local when it runs, after the second weight rebound
+    it: measured, `a` = [10, 20, 30] and outputs [20, 40, 60], where Keras 2 ran the original with a = [1, 2, 3] and
+    outputs [11, 22, 33]."""
+    (tmp_path / "orig.py").write_text(LATE_BINDING)
+    fixed = tmp_path / "fixed.py"
+    fixed.write_text(LATE_BINDING)
+    findings = [f for f in check_json(str(fixed)) if f["code"] == "TFV003"]
+    assert len(findings) == 2
+    if not all(f["fix"] == "safe" for f in findings):
+        return
+    assert run_cli("check", "--fix", str(fixed)).returncode in (0, 1)
+    assert "add_weight" in fixed.read_text()
+    before = _run(tmp_path, "orig", legacy=True)
+    assert before == {"weights": [[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]], "outputs": [[11.0, 22.0, 33.0]]}
+    assert _run(tmp_path, "fixed", legacy=False) == before
+    assert _run(tmp_path, "fixed", legacy=True) == before
