@@ -256,3 +256,68 @@ def test_lambda_filled_weights_of_one_build_keep_their_own_values(tmp_path):
     assert before == {"weights": [[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]], "outputs": [[11.0, 22.0, 33.0]]}
     assert _run(tmp_path, "fixed", legacy=False) == before
     assert _run(tmp_path, "fixed", legacy=True) == before
+
+
+# --- 4. TFV004's regularizer: a Keras 2 path where get_variable's regularizer IS in `layer.losses` ------------------
+
+SHIM = """\
+import tensorflow as tf
+
+
+class ShimBuild(tf.keras.layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    @tf.compat.v1.keras.utils.track_tf1_style_variables
+    def build(self, input_shape):
+        self.kernel = tf.compat.v1.get_variable(
+            "kernel", shape=[int(input_shape[-1]), self.units],
+            initializer=tf.compat.v1.glorot_uniform_initializer(),
+            regularizer=tf.keras.regularizers.l2(0.5))
+
+    def call(self, x):
+        return tf.matmul(x, self.kernel)
+"""
+
+_SHIM_RUNNER = """\
+import sys
+import tensorflow as tf
+sys.path.insert(0, sys.argv[1])
+import {module} as mod
+keras = tf.keras
+inp = keras.Input((3,))
+model = keras.Model(inp, mod.ShimBuild(2)(inp))
+print(len(model.losses))
+"""
+
+
+def test_regularizer_is_kept_where_the_tf1_shim_applied_it_under_keras2(tmp_path):
+    """tf-keras' `track_tf1_style_variables` (TF's own migration shim) puts get_variable's regularizer into
+    `layer.losses`: measured under Keras 2, the original has 1 loss (2.29, in `evaluate`), the fixed layer 0. The fix
+    comment says Keras 2 never applied it; here it did, so leaving it out changes Keras 2 training."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "setup.cfg").write_text("")  # a project root where no file reads the collection
+    (tmp_path / "orig.py").write_text(SHIM)
+    fixed = tmp_path / "fixed.py"
+    fixed.write_text(SHIM)
+    findings = [f for f in check_json(str(fixed)) if f["code"] == "TFV004"]
+    assert findings
+    if findings[0]["fix"] != "safe":
+        return
+    assert run_cli("check", "--fix", "--select", "TFV004", str(fixed)).returncode in (0, 1)
+    assert "add_weight" in fixed.read_text()
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_USE_LEGACY_KERAS": "1"}
+    losses = {}
+    for module in ("orig", "fixed"):
+        script = tmp_path / f"run_{module}.py"
+        script.write_text(_SHIM_RUNNER.format(module=module))
+        result = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True,
+                                env=env, timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+        losses[module] = int(result.stdout.strip().splitlines()[-1])
+    assert losses["orig"] == 1
+    assert losses["fixed"] == losses["orig"]
