@@ -321,3 +321,50 @@ def test_regularizer_is_kept_where_the_tf1_shim_applied_it_under_keras2(tmp_path
         losses[module] = int(result.stdout.strip().splitlines()[-1])
     assert losses["orig"] == 1
     assert losses["fixed"] == losses["orig"]
+
+
+REGULARIZED = """\
+import tensorflow as tf
+
+
+class LegacyDense(tf.keras.layers.Layer):
+    def __init__(self, units, l2=0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.l2 = l2
+
+    def build(self, input_shape):
+        self.kernel = tf.compat.v1.get_variable(
+            "kernel", shape=[int(input_shape[-1]), self.units],
+            initializer=tf.compat.v1.glorot_uniform_initializer(),
+            regularizer=tf.keras.regularizers.l2(self.l2))
+
+    def call(self, x):
+        return tf.matmul(x, self.kernel)
+"""
+
+READER = """\
+import tensorflow as tf
+
+from layers import LegacyDense
+
+
+def total_loss(loss):
+    return loss + tf.compat.v1.losses.get_regularization_loss()
+"""
+
+
+@pytest.mark.parametrize("reader", ["bin/train", "env/train.py", "build/train.py", "scripts/train.pyw"])
+def test_a_reader_of_the_collection_anywhere_in_the_project_makes_the_fix_unsafe(tmp_path, reader):
+    """A project file the scan skips reads TF1's regularization-loss collection: an extensionless script (setup.py
+    `scripts=`), a package named `env` (a reinforcement-learning environment) or `build`, a `.pyw`. Under tf-keras in
+    graph mode that reader saw the loss (measured: `get_regularization_loss()` 0.369 for the original, 0.0 for the
+    fixed layer), so leaving the regularizer out changes its training; the fix must not be labelled safe."""
+    (tmp_path / "setup.cfg").write_text("")
+    (tmp_path / "layers.py").write_text(REGULARIZED)
+    path = tmp_path / reader
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/usr/bin/env python\n" + READER)
+    findings = [f for f in check_json(str(tmp_path / "layers.py")) if f["code"] == "TFV004"]
+    assert findings
+    assert findings[0]["fix"] != "safe", findings[0]
