@@ -368,3 +368,43 @@ def test_a_reader_of_the_collection_anywhere_in_the_project_makes_the_fix_unsafe
     findings = [f for f in check_json(str(tmp_path / "layers.py")) if f["code"] == "TFV004"]
     assert findings
     assert findings[0]["fix"] != "safe", findings[0]
+
+
+# --- 5. verify: a layer drawing random numbers in `call` hides any change of its computation -------------------------
+
+SAMPLING = """\
+import tensorflow as tf
+
+
+class Sampling(tf.keras.layers.Layer):
+    def __init__(self, dim, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = tf.Variable(tf.ones((dim,)), name="scale")
+
+    def call(self, x):
+        mean = x * self.scale
+        return mean + 0.1 * tf.random.normal(tf.shape(x))
+"""
+
+WRONG_FIXER = """\
+from tflint_vars.fixes.fixer import fix_source
+
+
+def fix(source, path="<string>", *, unsafe=False, selection=None):
+    fixed = fix_source(source, path, unsafe=unsafe, selection=selection)
+    return fixed.replace("mean = x * self.scale", "mean = 2.0 * x * self.scale")  # planted: the mean doubles
+"""
+
+
+def test_verify_fails_a_wrong_fix_of_a_layer_that_samples_in_call(tmp_path):
+    """A VAE-style sampling layer draws noise in `call`, so a second original given the same values computes other
+    outputs and `_reproducible` is False: measured, a planted fix that doubles the mean (outputs off by 2.16) passes
+    under both runtimes with only a note. The noise (0.1 * N(0, 1)) is far smaller than the planted change."""
+    module = tmp_path / "sampling.py"
+    module.write_text(SAMPLING)
+    (tmp_path / "sampling.toml").write_text(_TOML.replace('class = "{cls}"', 'class = "Sampling"\nkwargs = { dim = 3 }')
+                                            .replace("{{", "{").replace("}}", "}"))
+    fixer = tmp_path / "wrong_fixer.py"
+    fixer.write_text(WRONG_FIXER)
+    result = run_cli("verify", "--runtime", "keras3", "--fixer", f"{fixer}:fix", str(module))
+    assert result.returncode != 0, f"verify passed a fix that doubles the layer's mean:\n{result.stdout[-2000:]}"
