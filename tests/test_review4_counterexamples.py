@@ -408,3 +408,31 @@ def test_verify_fails_a_wrong_fix_of_a_layer_that_samples_in_call(tmp_path):
     fixer.write_text(WRONG_FIXER)
     result = run_cli("verify", "--runtime", "keras3", "--fixer", f"{fixer}:fix", str(module))
     assert result.returncode != 0, f"verify passed a fix that doubles the layer's mean:\n{result.stdout[-2000:]}"
+
+
+SCOPE_REGULARIZED = """\
+import tensorflow as tf
+
+
+class ScopeDense(tf.keras.layers.Layer):
+    def build(self, input_shape):
+        with tf.compat.v1.variable_scope("dense", regularizer=tf.keras.regularizers.l2(0.5)):
+            self.kernel = tf.compat.v1.get_variable("kernel", shape=[int(input_shape[-1]), 2],
+                                                    initializer=tf.compat.v1.glorot_uniform_initializer())
+
+    def call(self, x):
+        return tf.matmul(x, self.kernel)
+"""
+
+
+def test_a_variable_scope_regularizer_is_not_dropped_silently_where_the_project_reads_it(tmp_path):
+    """get_variable takes the enclosing `variable_scope(regularizer=...)`: under tf-keras in graph mode its loss is
+    in the collection `train.py` reads (measured: `get_regularization_loss()` 1.38 for the original, 0.0 for the
+    fixed layer). The fix drops it without a comment and is labelled safe though the project has a reader, where an
+    explicit `regularizer=` is unsafe."""
+    (tmp_path / "setup.cfg").write_text("")
+    (tmp_path / "layers.py").write_text(SCOPE_REGULARIZED)
+    (tmp_path / "train.py").write_text(READER)
+    findings = [f for f in check_json(str(tmp_path / "layers.py")) if f["code"] == "TFV004"]
+    assert findings
+    assert findings[0]["fix"] != "safe", findings[0]
