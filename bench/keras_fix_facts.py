@@ -377,6 +377,28 @@ def _():
     return results
 
 
+@fact("squeeze_without_axis_output")
+def _():
+    # A layer whose call returns tf.squeeze(x) (no axis), x of shape (None, 1, 3), in a functional model; then the
+    # same with axis=1: the functional output's shape, or the error.
+    results = []
+    for axis in (None, 1):
+        class Squeeze(keras.layers.Layer):
+            squeeze_axis = axis
+
+            def call(self, x):
+                return tf.squeeze(x) if self.squeeze_axis is None else tf.squeeze(x, axis=self.squeeze_axis)
+
+        try:
+            inputs = keras.Input((1, 3))
+            outputs = Squeeze()(inputs)
+            keras.Model(inputs, outputs)
+            results.append(str(outputs.shape))
+        except Exception as error:
+            results.append((type(error).__name__, "Could not automatically infer the output shape" in str(error)))
+    return tuple(results)
+
+
 @fact("initializer_draw_in_nested_build")
 def _():
     # A layer whose build keeps an initializer's draw (`self.w = init(shape)`, deepchem's LSTMStep), built inside

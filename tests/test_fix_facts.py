@@ -80,6 +80,9 @@ def test_numpy_operands_and_values_computed_in_a_trace(facts):
     assert k3["computed_value_in_trace"].startswith("('TypeError") and k3["computed_value_in_trace"].endswith(
         "(1, 2))")
     assert k2["computed_value_in_trace"] == "((1, 2), (1, 2))"
+    # `tf.squeeze(x)` without axis in call (TFV019): Keras 3 cannot build a functional model on the layer.
+    assert k3["squeeze_without_axis_output"] == "(('ValueError', True), '(None, 3)')"
+    assert k2["squeeze_without_axis_output"] == "('<unknown>', '(None, 3)')"
     # An initializer's draw kept in build (TFV018): out of scope under Keras 3 when built inside a traced call,
     # unless drawn inside tf.init_scope(), as tf-keras runs build; a tensor, never a weight, under both.
     assert k3["initializer_draw_in_nested_build"] == "(('TypeError', True), ('EagerTensor', 0, (2, 1)))"

@@ -21,6 +21,9 @@ UNSAFE_GET_VARIABLE = "tfv004_get_variable_unsafe.py"  # TFV004, an unsafe fix (
 def project(tmp_path) -> Path:
     for name in (SEED1, UNSAFE_GET_VARIABLE):
         shutil.copyfile(FIXTURES / name, tmp_path / name)
+    # A file reading TF1's regularization-loss collection keeps TFV004's regularizer fix unsafe in this project (its
+    # pyproject.toml makes it one): without it the fix would be safe (fixtures/regularizer/unread).
+    (tmp_path / "train.py").write_text("import tensorflow as tf\nREG = tf.compat.v1.losses.get_regularization_loss\n")
     return tmp_path
 
 

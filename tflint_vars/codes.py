@@ -22,6 +22,7 @@ RULE_NAMES: dict[str, str] = {
     "TFV016": "metric-weight-without-initializer",
     "TFV017": "init-dtype-default",
     "TFV018": "initializer-draw-in-build",
+    "TFV019": "squeeze-without-axis-output",
     "TFV030": "tracking-list-hack",
     "TFV100": "unused-noqa",
 }

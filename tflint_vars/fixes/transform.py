@@ -223,23 +223,15 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
         if not isinstance(init, (cst.FunctionDef, cst.ClassDef)) or not isinstance(init.body, cst.IndentedBlock):
             raise Unfixable("`__init__` or its class could not be located in the libcst tree as an indented block")
         located.init = init
-    if edit.recreate is not None:
-        statement = _statement_line(tree, tree.find(ctx, edit.recreate[0]))
+    # Statements an edit changes as a whole: guarded (recreate), wrapped in `with` or given a comment line.
+    for name, verb in (("recreate", "guard"), ("wrap_with", "wrap"), ("comment_before", "comment")):
+        target = getattr(edit, name)
+        if target is None:
+            continue
+        statement = _statement_line(tree, tree.find(ctx, target[0]))
         if statement is None:
-            raise Unfixable("the statement to guard could not be located in the libcst tree")
-        located.recreated = statement
-        ranges.append(tree.span(statement))
-    if edit.wrap_with is not None:
-        statement = _statement_line(tree, tree.find(ctx, edit.wrap_with[0]))
-        if statement is None:
-            raise Unfixable("the statement to wrap could not be located in the libcst tree")
-        located.wrapped = statement
-        ranges.append(tree.span(statement))
-    if edit.comment_before is not None:
-        statement = _statement_line(tree, tree.find(ctx, edit.comment_before[0]))
-        if statement is None:
-            raise Unfixable("the statement to comment could not be located in the libcst tree")
-        located.commented = statement
+            raise Unfixable(f"the statement to {verb} could not be located in the libcst tree")
+        setattr(located, _LOCATED_STATEMENT[name], statement)
         ranges.append(tree.span(statement))
     for call in edit.removals:
         statement = _statement_line(tree, tree.find(ctx, call))
@@ -249,6 +241,10 @@ def _locate(ctx: PlanContext, tree: _Tree, edit: Edit) -> _Located:
         ranges.append(tree.span(statement))
         opaque.append(tree.span(statement))
     return located
+
+
+# Edit field -> the _Located field holding its statement in libcst.
+_LOCATED_STATEMENT = {"recreate": "recreated", "wrap_with": "wrapped", "comment_before": "commented"}
 
 
 def _statement_line(tree: _Tree, node: cst.CSTNode | None) -> cst.SimpleStatementLine | None:

@@ -20,6 +20,7 @@ from tflint_vars.rules.tfv015_shape_method_signature import ShapeMethodSignature
 from tflint_vars.rules.tfv016_metric_weight_without_initializer import MetricWeightWithoutInitializer
 from tflint_vars.rules.tfv017_init_dtype_default import InitDtypeDefault
 from tflint_vars.rules.tfv018_initializer_draw_in_build import InitializerDrawInBuild
+from tflint_vars.rules.tfv019_squeeze_without_axis_output import SqueezeWithoutAxisOutput
 from tflint_vars.rules.tfv030_tracking_list_hack import TrackingListHack
 from tflint_vars.rules.tfv100_unused_noqa import UnusedNoqa
 
@@ -28,7 +29,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     StateOutsideBuild, AddWeightPositional, Tf1LayersApi, AddWeightKeras2Keyword,
     TensorShapeApiInBuild, RemovedLayerApi, TrackTf1StyleVariables, SuperInitKeras2Arguments,
     InitWithoutKwargs, ShapeMethodSignature, MetricWeightWithoutInitializer, InitDtypeDefault, InitializerDrawInBuild,
-    TrackingListHack,
+    SqueezeWithoutAxisOutput, TrackingListHack,
     UnusedNoqa,
 )
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
