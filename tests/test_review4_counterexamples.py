@@ -166,6 +166,35 @@ INLINE_CASES = {
                 super().__init__(**kw)
                 self.sub = Maker2()
         """, "B", 20),
+    # The held object's class name is rebound at module level: `Maker()` makes a OnesMaker.
+    "class_rebound_at_module_level": ("""\
+        import tensorflow as tf
+
+
+        class Maker:
+            def make(self, n):
+                return tf.Variable(tf.zeros([n]), trainable=False)
+
+
+        class OnesMaker:
+            def make(self, n):
+                return tf.Variable(tf.ones([n]), trainable=False)
+
+
+        Maker = OnesMaker
+
+
+        class A(tf.keras.layers.Layer):
+            def __init__(self, **kw):
+                super().__init__(**kw)
+                self.sub = Maker()
+
+            def build(self, input_shape):
+                self.s = self.sub.make(3)
+
+            def call(self, x):
+                return x + tf.reduce_sum(self.s)
+        """, "A", 23),
 }
 
 
