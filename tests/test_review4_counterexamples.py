@@ -465,3 +465,22 @@ def test_a_variable_scope_regularizer_is_not_dropped_silently_where_the_project_
     findings = [f for f in check_json(str(tmp_path / "layers.py")) if f["code"] == "TFV004"]
     assert findings
     assert findings[0]["fix"] != "safe", findings[0]
+
+
+def test_a_large_notebook_reading_the_collection_makes_the_fix_unsafe(tmp_path):
+    """The project scan reads each file with the 10 MiB limit of a Python source and skips what it cannot read: a
+    notebook whose outputs (a plot) make it 11 MiB, with a cell summing `get_regularization_loss()`, is never seen
+    and the fix is labelled safe (the checker itself reads notebooks up to 100 MiB)."""
+    import json
+
+    (tmp_path / "setup.cfg").write_text("")
+    (tmp_path / "layers.py").write_text(REGULARIZED)
+    cell = {"cell_type": "code", "metadata": {}, "execution_count": 1,
+            "source": ["import tensorflow as tf\n", "loss = tf.compat.v1.losses.get_regularization_loss()\n"],
+            "outputs": [{"output_type": "display_data", "metadata": {},
+                         "data": {"image/png": "A" * (11 * 1024 * 1024)}}]}
+    (tmp_path / "train.ipynb").write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4,
+                                                      "nbformat_minor": 5}))
+    findings = [f for f in check_json(str(tmp_path / "layers.py")) if f["code"] == "TFV004"]
+    assert findings
+    assert findings[0]["fix"] != "safe", findings[0]
