@@ -484,3 +484,17 @@ def test_a_large_notebook_reading_the_collection_makes_the_fix_unsafe(tmp_path):
     findings = [f for f in check_json(str(tmp_path / "layers.py")) if f["code"] == "TFV004"]
     assert findings
     assert findings[0]["fix"] != "safe", findings[0]
+
+
+def test_a_reader_checked_in_the_same_run_outside_the_layers_project_makes_the_fix_unsafe(tmp_path):
+    """A monorepo: `lib/` (its own setup.py) defines the layer, `app/train.py` imports it and adds the collection's
+    loss. Checking both in one run, the scan stops at `lib/`'s root and labels the fix safe, though a file of the
+    same run reads what the fix leaves out (a design limit of the project boundary; severity low)."""
+    (tmp_path / "lib" / "mylib").mkdir(parents=True)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "lib" / "setup.py").write_text("")
+    (tmp_path / "lib" / "mylib" / "layers.py").write_text(REGULARIZED)
+    (tmp_path / "app" / "train.py").write_text(READER.replace("from layers", "from mylib.layers"))
+    findings = [f for f in check_json(str(tmp_path)) if f["code"] == "TFV004"]
+    assert findings
+    assert findings[0]["fix"] != "safe", findings[0]
