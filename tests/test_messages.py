@@ -78,7 +78,7 @@ def test_a_filled_value_not_shown_a_number_is_filled_through_a_lambda(fixture_di
     shown_fixed = (FIXTURES / "tfv001_value_from_number_default.py.fixed").read_text()
     unshown_fixed = (FIXTURES / "tfv001_value_from_default_unshown.py.fixed").read_text()
     assert "lambda shape, dtype=None" not in shown_fixed
-    assert unshown_fixed.count("initializer=lambda shape, dtype=None: initial_value") == 3
+    assert unshown_fixed.count("initializer=lambda shape, dtype=None, value=initial_value: value") == 3
 
 
 def test_a_dtype_default_without_a_fix_names_the_use(fixture_diagnostics):

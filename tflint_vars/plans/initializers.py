@@ -653,7 +653,9 @@ def numeric_dtype_shown(plan: WeightPlan, dtype: str | None) -> None:
         # callable_initializer_string_weight), where Keras 3's Constant raises.
         local = dict(plan.initializer_args)["value"]
         plan.initializer_class, plan.initializer_args = None, []
-        plan.initializer = f"lambda shape, dtype=None: {local}"
+        # The value bound when the lambda is made, as Constant binds it: Keras 3 may call an initializer later (a
+        # sub-layer built in its parent's symbolic call), when a second weight's `:=` has rebound the local.
+        plan.initializer = f"lambda shape, dtype=None, value={local}: value"
         plan.unsafe = plan.string_risk = None
 
 

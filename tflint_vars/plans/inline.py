@@ -35,7 +35,7 @@ def _pure(node: ast.AST, shadowed: set[str]) -> bool:
                for n in ast.walk(node))
 
 
-def _local_names(function: ast.AST) -> set[str]:
+def local_names(function: ast.AST) -> set[str]:
     """Names `function` binds (parameters, stores, imports, nested definitions): they shadow module globals there."""
     names: set[str] = set()
     if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -101,7 +101,7 @@ def plan_helper_inline(source: str, call: ast.Call, helper: ast.FunctionDef | as
             if not isinstance(default, ast.Constant):
                 return f"`{param}` is not passed and its default is not a literal"
             bound[param] = default
-    shadowed = _local_names(caller)
+    shadowed = local_names(caller)
     impure = [p for p, a in bound.items() if not _pure(a, shadowed)]
     if impure:
         return f"the argument for `{impure[0]}` may differ when evaluated again in the helper's place"

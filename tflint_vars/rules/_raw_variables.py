@@ -272,8 +272,100 @@ def inline_plan(analysis: ModuleAnalysis, site: CallSite, created: Made):
     from tflint_vars.plans.inline import plan_helper_inline
     if created.function is None:
         return "the helper is defined in another module"
+    refusal = _inline_refusal(analysis, site)
+    if refusal is not None:
+        return refusal
     caller = site.context.function or site.context.keras_class.node
     return plan_helper_inline(analysis.source, site.node, created.function, created.through_object, caller)
+
+
+def _module_stores(analysis: ModuleAnalysis) -> dict[str, int]:
+    """How many times the module's own scope binds each name: definitions, imports, assignments, loop and `with`
+    targets, also inside if/for/while/try/with at top level, and any function's `global` name (counted twice, so
+    never taken as bound once)."""
+    key = ("module stores", analysis.tree)
+    if key in analysis.memos:
+        return analysis.memos[key]
+    counts: dict[str, int] = {}
+
+    def add(name: str, times: int = 1) -> None:
+        counts[name] = counts.get(name, 0) + times
+
+    pending: list[ast.AST] = list(analysis.tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            add(node.name)
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Global):
+                    for name in inner.names:
+                        add(name, 2)
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                add((alias.asname or alias.name).split(".")[0])
+            continue
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            add(node.id)
+        if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            add(node.target.id)
+        pending.extend(ast.iter_child_nodes(node))
+    analysis.memos[key] = counts
+    return counts
+
+
+def _inline_refusal(analysis: ModuleAnalysis, site: CallSite) -> str | None:
+    """Why the helper the call names may not be the one inlining would copy (review 4's counter-examples): the class
+    or call is not at the module's top level or directly in a method (an enclosing scope may rebind the names the
+    helper reads), the module binds the helper's name (or the held object's class name) more than once, the calling
+    method binds it, or the held attribute is set anywhere else in the module (a subclass may hold another object)."""
+    cls = site.context.keras_class
+    if cls.node not in analysis.tree.body:
+        return "the class is defined inside another scope, whose names may differ from the module's"
+    function = site.context.function
+    if function is None or function not in cls.node.body:
+        return "the call is not directly in a method of the class"
+    stores = _module_stores(analysis)
+    func = site.node.func
+    if isinstance(func, ast.Name):
+        if stores.get(func.id, 0) != 1:
+            return f"the module binds `{func.id}` more than once"
+        if func.id in _bound_in(function):
+            return f"`{func.id}` names something else in `{function.name}`"
+        return None
+    receiver = func.value if isinstance(func, ast.Attribute) else None
+    if isinstance(receiver, ast.Attribute):  # self.sub.make(...)
+        attribute = receiver.attr
+        sets = sum(1 for node in ast.walk(analysis.tree) for target in _targets(node)
+                   if isinstance(target, ast.Attribute) and target.attr == attribute
+                   and isinstance(target.value, ast.Name) and target.value.id == "self")
+        if sets != 1 or any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "setattr"
+                            for n in ast.walk(analysis.tree)):
+            return f"`self.{attribute}` is set more than once in the module"
+        value = _single_bindings(analysis, cls.node).get(attribute)
+    elif isinstance(receiver, ast.Name):
+        value = _single_bindings(analysis, function).get(receiver.id)
+    else:
+        return "the helper's object is not named"
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+        return "the helper's object is not made by a class of the module"
+    if stores.get(value.func.id, 0) != 1 or value.func.id in _bound_in(function):
+        return f"`{value.func.id}` may name another class where the object is made"
+    return None
+
+
+def _targets(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.Assign):
+        return list(node.targets)
+    if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        return [node.target]
+    return []
+
+
+def _bound_in(function: ast.AST) -> set[str]:
+    """The names `function` binds: parameters, stores, nested definitions and imports."""
+    from tflint_vars.plans.inline import local_names
+    return local_names(function)
 
 
 def helper_site(analysis: ModuleAnalysis, site: CallSite) -> Made | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 from typing import Iterator
 
 from tflint_vars.analysis import ModuleAnalysis
@@ -12,10 +13,27 @@ from tflint_vars.rules.base import Finding, Rule
 GET_VARIABLE = "tensorflow.get_variable"
 
 
+# variable_scope's parameters after `name_or_scope`, in order: those that set get_variable's defaults (an
+# initializer, a regularizer, a dtype ...) change the variable get_variable makes, and add_weight takes none of them.
+_SCOPE_PARAMS = ("default_name", "values", "initializer", "regularizer", "caching_device", "partitioner",
+                 "custom_getter", "reuse", "dtype", "use_resource", "constraint", "auxiliary_name_scope")
+_SCOPE_DEFAULTS = frozenset({"initializer", "regularizer", "caching_device", "partitioner", "custom_getter", "dtype",
+                             "use_resource", "constraint"})
+
+
 def _shared_by_scope(site) -> str | None:
-    """A scope with `reuse` shares one variable between calls; add_weight makes one per call."""
-    if any(k.arg in ("reuse", None) for scope in site.context.scopes for k in scope.call.keywords):
-        return "its `variable_scope` may reuse the variable, and add_weight makes a new one per call"
+    """A scope with `reuse` shares one variable between calls; add_weight makes one per call. A scope that sets
+    get_variable's defaults (`variable_scope("s", regularizer=...)`, `initializer=` ...) changes the variable made,
+    and add_weight would drop them (review 4: a scope's regularizer was left out silently)."""
+    for scope in site.context.scopes:
+        keywords = [k.arg for k in scope.call.keywords]
+        keywords += [_SCOPE_PARAMS[i] for i in range(len(scope.call.args) - 1) if i < len(_SCOPE_PARAMS)]
+        if "reuse" in keywords or None in keywords or any(isinstance(a, ast.Starred) for a in scope.call.args):
+            return "its `variable_scope` may reuse the variable, and add_weight makes a new one per call"
+        given = sorted(_SCOPE_DEFAULTS.intersection(keywords))
+        if given:
+            return (f"its `variable_scope` sets `{given[0]}=`, get_variable's default there, which add_weight would "
+                    f"not take")
     return None
 
 
@@ -122,8 +140,20 @@ class GetVariableInLayer(Rule):
 def _own_plan(analysis: ModuleAnalysis, site) -> WeightPlan | str:
     plan = planned_in_place(analysis, site, plan_get_variable, refuse=_shared_by_scope)
     if isinstance(plan, WeightPlan) and plan.unsafe == REGULARIZER_REASON:
-        _unapplied_regularizer(analysis, plan)
+        if _tf1_shim(site.context.keras_class.node):
+            plan.unsafe += (" (and the class uses `track_tf1_style_variables`, under which Keras 2 did add it to "
+                            "the layer's losses)")
+        else:
+            _unapplied_regularizer(analysis, plan)
     return plan
+
+
+def _tf1_shim(cls: ast.ClassDef) -> bool:
+    """A method of the class under `track_tf1_style_variables`, TF's migration shim: under Keras 2 it adds
+    get_variable's regularization losses to the layer's `losses` (review 4: measured, `model.losses` [2.29])."""
+    return any("track_tf1_style_variables" in ast.unparse(decorator)
+               for node in cls.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+               for decorator in node.decorator_list)
 
 
 def _unapplied_regularizer(analysis: ModuleAnalysis, plan: WeightPlan) -> None:
