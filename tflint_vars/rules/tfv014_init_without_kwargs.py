@@ -34,7 +34,14 @@ def plan(cls: KerasClass, init: ast.FunctionDef) -> ast.Call | str:
         return "`super().__init__` already takes `**` arguments"
     if call.args:
         return "`super().__init__` passes arguments by position, which the saved config would pass again"
-    explicit = sorted(BASE_CONFIG_KEYS & {k.arg for k in call.keywords})
+    params = {a.arg for a in (*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs)}
+    stores = [n.id for n in _own_nodes(init) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)]
+    # `super().__init__(name=name)` passing `__init__`'s own `name` on (never rebound): the saved config's `name`
+    # binds that parameter, so nothing reaches super twice (tensorflow-graphics' IdentityLayer, measured to save and
+    # load under both Kerases with the fix).
+    passed_on = {k.arg for k in call.keywords if isinstance(k.value, ast.Name) and k.value.id == k.arg
+                 and k.arg in params and k.arg not in stores}
+    explicit = sorted(BASE_CONFIG_KEYS & {k.arg for k in call.keywords} - passed_on)
     if explicit:
         return f"`super().__init__` sets `{explicit[0]}` itself, which the saved config would pass again"
     names = {a.arg for a in (*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs)}
@@ -153,8 +160,10 @@ class InitWithoutKwargs(Rule):
     passes no extra keywords builds the same layer as before in both Kerases, and `load_model` then rebuilds it
     (measured under both runtimes, `load_model_constructor_with_kwargs_default_config`). No fix when
     `super().__init__` is not called exactly once, already takes `**` arguments, passes arguments by position, or
-    sets a base key itself (`name`, `trainable`, `dtype`, ...: the saved config would pass it twice), or when
-    `kwargs` is already a name there.
+    sets a base key itself (`name`, `trainable`, `dtype`, ...: the saved config would pass it twice) other than as
+    `__init__`'s own parameter of that name, never rebound (`super().__init__(name=name)`: the config's `name` binds
+    the parameter; fixture `tfv014_name_passed_on`, saved and loaded under both runtimes), or when `kwargs` is
+    already a name there.
     """
 
     code = "TFV014"
