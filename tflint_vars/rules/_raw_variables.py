@@ -144,9 +144,9 @@ def _held_object_method(analysis: ModuleAnalysis, site: CallSite, func: ast.Attr
     value, a method `Cls` inherits from another module) is not followed."""
     receiver = func.value
     if isinstance(receiver, ast.Attribute):
-        value = _single_bindings(analysis, site.context.keras_class.node).get(receiver.attr)
+        value = single_bindings(analysis, site.context.keras_class.node).get(receiver.attr)
     else:
-        value = _single_bindings(analysis, site.context.function).get(receiver.id)
+        value = single_bindings(analysis, site.context.function).get(receiver.id)
     if not isinstance(value, ast.Call):
         return None
     classes = _module_classes(analysis)
@@ -168,7 +168,7 @@ def _held_object_method(analysis: ModuleAnalysis, site: CallSite, func: ast.Attr
     return None if found is None else Made(*found, method, not static)
 
 
-def _single_bindings(analysis: ModuleAnalysis, scope: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+def single_bindings(analysis: ModuleAnalysis, scope: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
                      ) -> dict[str, ast.expr]:
     """For a class, `self.<attribute>` -> value; for a function, local -> value: each target the scope binds exactly
     once, by a plain `target = value` (not through a tuple, a loop, `with`, an augmented assignment, or a parameter;
@@ -342,9 +342,9 @@ def _inline_refusal(analysis: ModuleAnalysis, site: CallSite) -> str | None:
         if sets != 1 or any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "setattr"
                             for n in ast.walk(analysis.tree)):
             return f"`self.{attribute}` is set more than once in the module"
-        value = _single_bindings(analysis, cls.node).get(attribute)
+        value = single_bindings(analysis, cls.node).get(attribute)
     elif isinstance(receiver, ast.Name):
-        value = _single_bindings(analysis, function).get(receiver.id)
+        value = single_bindings(analysis, function).get(receiver.id)
     else:
         return "the helper's object is not named"
     if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):

@@ -5,7 +5,7 @@ from typing import Iterator
 
 from tflint_vars.analysis import LAYER_KINDS, ModuleAnalysis, dotted_name
 from tflint_vars.diagnostics import SAFE, UNSAFE
-from tflint_vars.rules._raw_variables import is_keras3_class
+from tflint_vars.rules._raw_variables import is_keras3_class, single_bindings
 from tflint_vars.rules.base import Finding, Rule
 
 # What makes an initializer object: Keras's `initializers.get(...)` and initializer classes, TensorFlow's own
@@ -20,23 +20,6 @@ def _makes_initializer(analysis: ModuleAnalysis, node: ast.AST) -> bool:
         return False
     name = analysis.qualify(node.func) or ""
     return name.startswith(_KERAS_INITIALIZERS) or (name.startswith("tensorflow.") and name.endswith("_initializer"))
-
-
-def _single_stores(function: ast.AST) -> dict[str, ast.expr]:
-    """Local names stored exactly once in `function` (not in a nested scope), by a plain `name = value`."""
-    counts: dict[str, int] = {}
-    values: dict[str, ast.expr] = {}
-    pending = list(ast.iter_child_nodes(function))
-    while pending:
-        node = pending.pop()
-        if isinstance(node, _NESTED):
-            continue
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            counts[node.id] = counts.get(node.id, 0) + 1
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            values[node.targets[0].id] = node.value
-        pending.extend(ast.iter_child_nodes(node))
-    return {name: value for name, value in values.items() if counts.get(name) == 1}
 
 
 def _self_stores(cls: ast.ClassDef) -> dict[str, list[ast.expr]]:
@@ -65,7 +48,7 @@ def initializer_draws(analysis: ModuleAnalysis, cls: ast.ClassDef, build: ast.AS
     """`self.x = init(shape)` statements in `build` (outside nested functions) whose callee is an initializer object:
     made inline (`GlorotUniform()(shape)`), by a local bound once to one, or by a `self.<attr>` the class binds
     only to one (`self.kernel_initializer = initializers.get(...)` in `__init__`)."""
-    local = _single_stores(build)
+    local = single_bindings(analysis, build)
     attributes = None
     pending = list(build.body)
     while pending:

@@ -4,7 +4,7 @@ import ast
 from typing import Iterator
 
 from tflint_vars.analysis import LAYER, ModuleAnalysis
-from tflint_vars.rules._raw_variables import is_keras3_class
+from tflint_vars.rules._raw_variables import is_keras3_class, single_bindings
 from tflint_vars.rules.base import Finding, Rule
 
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -25,29 +25,12 @@ def _squeeze_without_axis(analysis: ModuleAnalysis, node: ast.AST) -> bool:
         and len(node.args) == 1 and not node.keywords
 
 
-def _single_locals(function: ast.AST) -> dict[str, ast.expr]:
-    """Locals of `function` bound exactly once, by a plain `name = value` (not in a nested scope)."""
-    counts: dict[str, int] = {}
-    values: dict[str, ast.expr] = {}
-    pending = list(ast.iter_child_nodes(function))
-    while pending:
-        node = pending.pop()
-        if isinstance(node, _NESTED):
-            continue
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            counts[node.id] = counts.get(node.id, 0) + 1
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            values[node.targets[0].id] = node.value
-        pending.extend(ast.iter_child_nodes(node))
-    return {name: value for name, value in values.items() if counts.get(name) == 1}
-
-
 def unknown_rank_sources(analysis: ModuleAnalysis, call: ast.FunctionDef | ast.AsyncFunctionDef
                          ) -> Iterator[ast.Call]:
     """The axis-less `tf.squeeze(x)` calls whose result `call` returns with its unknown rank: directly, through
     arithmetic or an elementwise function, or through a local bound once; `x` reading `call`'s arguments or
     locals (a tensor with a batch dimension), not only `self` attributes (a weight's shape is known)."""
-    names = _single_locals(call)
+    names = single_bindings(analysis, call)
     params = {a.arg for a in [*call.args.posonlyargs, *call.args.args, *call.args.kwonlyargs][1:]}
     bound = {n.id for n in ast.walk(call) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     seen: set[int] = set()
