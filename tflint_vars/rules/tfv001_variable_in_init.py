@@ -31,18 +31,20 @@ class VariableInInit(Rule):
     self.cell.initial_states(n)`, `self.cell` bound once to `Cell(...)` of the module or of another module of the
     project), and a list or tuple of them. The fix inlines the helper's returned expression where the layer keeps it
     (`self.states = [K.zeros(n), K.zeros(n)]`), and the constructors are then fixed where they stand, each by its
-    own plan below. Safe, as a rewrite that keeps what runs: the helper is this module's (a function defined once at
-    top level, or a method of a class of the module, bound once to the object), undecorated, and its body only
-    returns one expression, with no lambda, comprehension or `:=`, not reading its own `self`, and reading no name
-    the calling function rebinds; every argument is a name, attribute, literal, subscript or arithmetic of them (or
-    `int`, `len` ... of them: evaluated again for each use of its parameter, with the same value). Otherwise no fix:
-    the variable is made in the helper, where `self.add_weight` cannot run. A helper method or staticmethod of the
-    class is reported where it creates the variable when the class may keep what it returns: a call of it in the
-    class keeps the result (followed through other methods' returns), or its callers are not all in the module (a
-    method Keras or Python calls, `build`, `get_initial_state`, a dunder; a private one none calls; a decorated one;
-    one passed on as `self.make`; one `call` runs; a base other than Keras's own Layer, Model or Metric or the
-    module's classes). A public method the class never calls and never keeps is a factory for its callers
-    (deepchem's `LSTMStep.get_initial_states`): the layer that keeps its result is the one reported, as above.
+    own plan below. Safe, as a rewrite that keeps what runs, where the name provably means that helper: the class is
+    at the module's top level and the call directly in one of its methods; the helper is this module's (a function
+    the module binds once, or a method of a class the module binds once, made into an attribute set once in the
+    module), undecorated, and its body only returns one expression, with no lambda, comprehension or `:=`, not
+    reading its own `self`, and reading no name the calling method binds; every argument is a name, attribute,
+    literal, subscript or arithmetic of them (or `int`, `len` ... of them: evaluated again for each use of its
+    parameter, with the same value). Otherwise no fix: the variable is made in the helper, where `self.add_weight`
+    cannot run. A helper method or staticmethod of the class is reported where it creates the variable when the
+    class may keep what it returns: a call of it in the class keeps the result (followed through other methods'
+    returns), or its callers are not all in the module (a method Keras or Python calls, `build`,
+    `get_initial_state`, a dunder; a private one none calls; a decorated one; one passed on as `self.make`; one
+    `call` runs; a base other than Keras's own Layer, Model or Metric or the module's classes). A public method the
+    class never calls and never keeps is a factory for its callers (deepchem's `LSTMStep.get_initial_states`): the
+    layer that keeps its result is the one reported, as above.
 
     ## Why is this bad?
     Since TensorFlow 2.16, `tf.keras` is Keras 3. Keras 3 does not track a raw `tf.Variable` assigned in a layer: it
@@ -127,8 +129,11 @@ class VariableInInit(Rule):
       evidence of the argument's kind, as TFV014 takes it for serializability, so a caller passing a string there
       would meet the raise): a string would make Keras 3's `Constant` raise. The layer's own `dtype=self.dtype`
       shows nothing (measured, `layer_string_dtype_variable`: a layer constructed with `dtype="string"` holds a
-      string tf.Variable under both runtimes, and the filled weight raises under Keras 3). Else unsafe, naming
-      the local that may be a graph's tensor, or saying the value may be a string. A value whose shape or dtype
+      string tf.Variable under both runtimes, and the filled weight raises under Keras 3). A value not shown to
+      be numbers fills the weight through `lambda shape, dtype=None, value=<local>: value` instead, the value
+      bound when the lambda is made (Keras 3 may run a sub-layer's initializer later): both Kerases take strings,
+      floats and ints alike so (fact `callable_initializer_string_weight`), and the fix is safe too. Else unsafe,
+      naming the local that may be a graph's tensor. A value whose shape or dtype
       is only unreadable statically (`tf.fill(dims, v)`, `tf.random.normal((int(d),))`) is filled the same way.
     - A local drawn first (`w_init = tf.random.normal(shape, stddev=s)`, then `tf.Variable(w_init)`): when the
       variable is the local's only reader, in the same block after it, and every name the call reads is bound once

@@ -80,14 +80,16 @@ class GetVariableInLayer(Rule):
     Only TF1's regularization-loss collection may hold it. So where no file of the project (below the nearest
     pyproject.toml, setup.cfg, setup.py or .git) names that collection or a reader of it (`REGULARIZATION_LOSSES`,
     `get_regularization_loss(es)`, `get_total_loss`), the fix leaves the regularizer out, as a comment above the
-    statement, and is safe. Unsafe otherwise, naming the file, or when there is no project root. None under a
-    `variable_scope` with `reuse`, which shares one variable between calls. Unsafe, as TFV001, where the class may
-    combine the weight with numpy values (a Keras 3 weight times a numpy float64 is float64; get_variable's variable
-    stays float32). All or none: when one `get_variable` of the class (outside `__init__`) gets no safe fix, the
-    others' fixes are unsafe too. tf-keras calls `build` again when it loads a model, and there get_variable returns
-    the variables it already made while add_weight makes new ones, so a partly fixed `build` changes the weight
-    order between save and load: values load into the wrong variables (measured on a held-out module: prediction
-    difference 5.6 after load, 0.0 for the original; issue 17).
+    statement, and is safe. Unsafe otherwise, naming the file, or when there is no project root, or when a method of
+    the class is under `track_tf1_style_variables` (then Keras 2 did add the loss to the layer's losses). None under
+    a `variable_scope` with `reuse`, which shares one variable between calls, nor under one that sets get_variable's
+    defaults (`initializer=`, `regularizer=`, `dtype=` ...), which add_weight would not take. Unsafe, as TFV001,
+    where the class may combine the weight with numpy values (a Keras 3 weight times a numpy float64 is float64;
+    get_variable's variable stays float32). All or none: when one `get_variable` of the class (outside `__init__`)
+    gets no safe fix, the others' fixes are unsafe too. tf-keras calls `build` again when it loads a model, and
+    there get_variable returns the variables it already made while add_weight makes new ones, so a partly fixed
+    `build` changes the weight order between save and load: values load into the wrong variables (measured on a
+    held-out module: prediction difference 5.6 after load, 0.0 for the original; issue 17).
     """
 
     code = "TFV004"
